@@ -1,0 +1,283 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/auditgraph/auditgraph/model"
+	"github.com/uptrace/bun"
+)
+
+// OrganizationByID returns the organization, or NOT_FOUND.
+func (s *Store) OrganizationByID(ctx context.Context, id int64) (*model.Organization, error) {
+	var r organizationRow
+	if err := s.idb.NewSelect().Model(&r).Where("o.id = ?", id).Scan(ctx); err != nil {
+		return nil, notFound(err, "organization %d not found", id)
+	}
+	return &r.Organization, nil
+}
+
+// OrganizationByPublicID returns the organization with that "org_…" id, or NOT_FOUND.
+func (s *Store) OrganizationByPublicID(ctx context.Context, publicID string) (*model.Organization, error) {
+	var r organizationRow
+	if err := s.idb.NewSelect().Model(&r).Where("o.public_id = ?", publicID).Scan(ctx); err != nil {
+		return nil, notFound(err, "organization %s not found", publicID)
+	}
+	return &r.Organization, nil
+}
+
+// OrganizationsByIDs returns the organizations that exist among ids.
+func (s *Store) OrganizationsByIDs(ctx context.Context, ids []int64) ([]model.Organization, error) {
+	var rows []organizationRow
+	if err := s.idb.NewSelect().Model(&rows).Where("o.id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	return unwrap(rows, func(r *organizationRow) model.Organization { return r.Organization }), nil
+}
+
+// UserByID returns the user, or NOT_FOUND.
+func (s *Store) UserByID(ctx context.Context, id int64) (*model.User, error) {
+	var r userRow
+	if err := s.idb.NewSelect().Model(&r).Where("u.id = ?", id).Scan(ctx); err != nil {
+		return nil, notFound(err, "user %d not found", id)
+	}
+	return &r.User, nil
+}
+
+// UserByPublicID returns the user with that "usr_…" id, or NOT_FOUND.
+func (s *Store) UserByPublicID(ctx context.Context, publicID string) (*model.User, error) {
+	var r userRow
+	if err := s.idb.NewSelect().Model(&r).Where("u.public_id = ?", publicID).Scan(ctx); err != nil {
+		return nil, notFound(err, "user %s not found", publicID)
+	}
+	return &r.User, nil
+}
+
+// UsersByIDs returns the users that exist among ids.
+func (s *Store) UsersByIDs(ctx context.Context, ids []int64) ([]model.User, error) {
+	var rows []userRow
+	if err := s.idb.NewSelect().Model(&rows).Where("u.id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	return unwrap(rows, func(r *userRow) model.User { return r.User }), nil
+}
+
+// TeamsByIDs returns the teams that exist among ids.
+func (s *Store) TeamsByIDs(ctx context.Context, ids []int64) ([]model.Team, error) {
+	var rows []teamRow
+	if err := s.idb.NewSelect().Model(&rows).Where("t.id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	return unwrap(rows, func(r *teamRow) model.Team { return r.Team }), nil
+}
+
+// EventTypeByID returns the event type, or NOT_FOUND.
+func (s *Store) EventTypeByID(ctx context.Context, id int64) (*model.EventType, error) {
+	var r eventTypeRow
+	if err := s.idb.NewSelect().Model(&r).Where("et.id = ?", id).Scan(ctx); err != nil {
+		return nil, notFound(err, "Event type with id %d not found", id)
+	}
+	return &r.EventType, nil
+}
+
+// AttributesByOrganization lists an organization's attributes by name.
+func (s *Store) AttributesByOrganization(ctx context.Context, orgID int64) ([]model.Attribute, error) {
+	var rows []attributeRow
+	if err := s.idb.NewSelect().Model(&rows).Where("a.organization_id = ?", orgID).OrderExpr("a.name, a.id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	return unwrap(rows, func(r *attributeRow) model.Attribute { return r.Attribute }), nil
+}
+
+// OptionsByAttributeIDs lists the options of the attributes.
+func (s *Store) OptionsByAttributeIDs(ctx context.Context, ids []string) ([]model.AttributeOption, error) {
+	var rows []attributeOptionRow
+	if err := s.idb.NewSelect().Model(&rows).Where("ao.attribute_id IN (?)", bun.In(ids)).OrderExpr("ao.value, ao.id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	return unwrap(rows, func(r *attributeOptionRow) model.AttributeOption { return r.AttributeOption }), nil
+}
+
+func (s *Store) access(ctx context.Context, column string, userID, scopeID int64) (*model.Access, error) {
+	var row struct {
+		ID          int64          `bun:"id"`
+		Role        model.Role     `bun:"role"`
+		Permissions sql.NullString `bun:"permissions"`
+	}
+	err := s.idb.NewSelect().TableExpr("memberships AS m").
+		ColumnExpr("m.id, m.role, cr.permissions").
+		Join("LEFT JOIN custom_roles AS cr ON cr.id = m.custom_role_id").
+		Where("m.user_id = ?", userID).Where("m."+column+" = ?", scopeID).
+		Limit(1).Scan(ctx, &row)
+	if err != nil {
+		return nil, notFound(err, "user %d is not a member", userID)
+	}
+	a := &model.Access{MembershipID: row.ID, Role: row.Role}
+	if row.Permissions.Valid && row.Permissions.String != "" {
+		if err := json.Unmarshal([]byte(row.Permissions.String), &a.Permissions); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// OrganizationAccess returns the user's organization membership, or NOT_FOUND.
+func (s *Store) OrganizationAccess(ctx context.Context, userID, orgID int64) (*model.Access, error) {
+	return s.access(ctx, "organization_id", userID, orgID)
+}
+
+// TeamAccess returns the user's team membership, or NOT_FOUND.
+func (s *Store) TeamAccess(ctx context.Context, userID, teamID int64) (*model.Access, error) {
+	return s.access(ctx, "team_id", userID, teamID)
+}
+
+// EventTypeOwnership resolves the owner chain of an event type in one query:
+// the event type, its parent (managed children) and the team's organization.
+func (s *Store) EventTypeOwnership(ctx context.Context, eventTypeID int64) (*model.EventTypeOwnership, error) {
+	var row struct {
+		OwnerUserID    *int64 `bun:"owner_user_id"`
+		TeamID         *int64 `bun:"team_id"`
+		OrganizationID *int64 `bun:"organization_id"`
+	}
+	err := s.idb.NewSelect().TableExpr("event_types AS et").
+		ColumnExpr("et.owner_user_id, COALESCE(et.team_id, p.team_id) AS team_id, t.organization_id").
+		Join("LEFT JOIN event_types AS p ON p.id = et.parent_id").
+		Join("LEFT JOIN teams AS t ON t.id = COALESCE(et.team_id, p.team_id)").
+		Where("et.id = ?", eventTypeID).Scan(ctx, &row)
+	if err != nil {
+		return nil, notFound(err, "Event type with id %d not found", eventTypeID)
+	}
+	o := &model.EventTypeOwnership{EventTypeID: eventTypeID, TeamID: row.TeamID, OrganizationID: row.OrganizationID}
+	// Only a personal event type has an owner who may read its history; the
+	// member assigned a managed child does not.
+	if row.TeamID == nil {
+		o.OwnerUserID = row.OwnerUserID
+	}
+	return o, nil
+}
+
+// MembershipsOfUser lists all of a user's memberships.
+func (s *Store) MembershipsOfUser(ctx context.Context, userID int64) ([]model.Membership, error) {
+	var rows []membershipRow
+	if err := s.idb.NewSelect().Model(&rows).Where("m.user_id = ?", userID).OrderExpr("m.id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	return unwrap(rows, func(r *membershipRow) model.Membership { return r.Membership }), nil
+}
+
+// Directory upserts key on the platform's own ids: sending the same record
+// twice leaves one row, updated in place.
+
+// UpsertOrganization inserts or updates an organization by id; a new one
+// without a public id gets one, an existing one keeps its own.
+func (s *Store) UpsertOrganization(ctx context.Context, o *model.Organization) error {
+	if o.PublicID == "" {
+		o.PublicID = model.NewPublicID("org")
+	}
+	if o.CreatedAt.IsZero() {
+		o.CreatedAt = time.Now().UTC()
+	}
+	r := organizationRow{Organization: *o}
+	_, err := s.idb.NewInsert().Model(&r).
+		On("CONFLICT (id) DO UPDATE").Set("slug = EXCLUDED.slug").Set("name = EXCLUDED.name").
+		Returning("public_id").Exec(ctx)
+	o.PublicID = r.PublicID
+	return conflict(err)
+}
+
+// UpsertTeam inserts or updates a team by id.
+func (s *Store) UpsertTeam(ctx context.Context, t *model.Team) error {
+	r := teamRow{Team: *t}
+	_, err := s.idb.NewInsert().Model(&r).
+		On("CONFLICT (id) DO UPDATE").Set("organization_id = EXCLUDED.organization_id").
+		Set("slug = EXCLUDED.slug").Set("name = EXCLUDED.name").Exec(ctx)
+	return conflict(err)
+}
+
+// UpsertUser inserts or updates a user by id.
+func (s *Store) UpsertUser(ctx context.Context, u *model.User) error {
+	if u.PublicID == "" {
+		u.PublicID = model.NewPublicID("usr")
+	}
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = time.Now().UTC()
+	}
+	r := userRow{User: *u}
+	_, err := s.idb.NewInsert().Model(&r).
+		On("CONFLICT (id) DO UPDATE").Set("email = EXCLUDED.email").Set("name = EXCLUDED.name").
+		Set("avatar_url = EXCLUDED.avatar_url").Returning("public_id").Exec(ctx)
+	u.PublicID = r.PublicID
+	return conflict(err)
+}
+
+// UpsertCustomRole inserts or updates a custom role by id.
+func (s *Store) UpsertCustomRole(ctx context.Context, cr *model.CustomRole) error {
+	if cr.Permissions == nil {
+		cr.Permissions = []string{}
+	}
+	r := customRoleRow{CustomRole: *cr}
+	_, err := s.idb.NewInsert().Model(&r).
+		On("CONFLICT (id) DO UPDATE").Set("name = EXCLUDED.name").Set("permissions = EXCLUDED.permissions").Exec(ctx)
+	return conflict(err)
+}
+
+// UpsertMembership inserts or updates a membership by id.
+func (s *Store) UpsertMembership(ctx context.Context, m *model.Membership) error {
+	r := membershipRow{Membership: *m}
+	_, err := s.idb.NewInsert().Model(&r).
+		On("CONFLICT (id) DO UPDATE").Set("role = EXCLUDED.role").Set("custom_role_id = EXCLUDED.custom_role_id").Exec(ctx)
+	return conflict(err)
+}
+
+// UpsertEventType inserts or updates an event type by id.
+func (s *Store) UpsertEventType(ctx context.Context, e *model.EventType) error {
+	r := eventTypeRow{EventType: *e}
+	_, err := s.idb.NewInsert().Model(&r).
+		On("CONFLICT (id) DO UPDATE").Set("title = EXCLUDED.title").Set("slug = EXCLUDED.slug").
+		Set("owner_user_id = EXCLUDED.owner_user_id").Set("team_id = EXCLUDED.team_id").
+		Set("parent_id = EXCLUDED.parent_id").Exec(ctx)
+	return conflict(err)
+}
+
+// UpsertAttribute inserts or updates an attribute and its options by id.
+func (s *Store) UpsertAttribute(ctx context.Context, a *model.Attribute, options []model.AttributeOption) error {
+	return s.InTx(ctx, func(ms model.Store) error {
+		tx := ms.(*Store).idb
+		r := attributeRow{Attribute: *a}
+		if _, err := tx.NewInsert().Model(&r).
+			On("CONFLICT (id) DO UPDATE").Set("slug = EXCLUDED.slug").Set("name = EXCLUDED.name").
+			Set("type = EXCLUDED.type").Exec(ctx); err != nil {
+			return conflict(err)
+		}
+		if len(options) == 0 {
+			return nil
+		}
+		rows := make([]attributeOptionRow, len(options))
+		for i, o := range options {
+			o.AttributeID = a.ID
+			rows[i].AttributeOption = o
+		}
+		_, err := tx.NewInsert().Model(&rows).
+			On("CONFLICT (id) DO UPDATE").Set("slug = EXCLUDED.slug").Set("value = EXCLUDED.value").Exec(ctx)
+		return conflict(err)
+	})
+}
+
+// conflict turns a unique or foreign key violation into a CONFLICT error the
+// caller can act on; the database's text names the constraint, not data.
+func conflict(err error) error {
+	if err == nil {
+		return nil
+	}
+	var me *model.Error
+	if errors.As(err, &me) {
+		return err
+	}
+	if isConstraintViolation(err) {
+		return &model.Error{Code: model.CodeConflict, Message: "the record conflicts with stored data: " + err.Error()}
+	}
+	return err
+}

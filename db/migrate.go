@@ -1,0 +1,75 @@
+package db
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+
+	"github.com/uptrace/bun/migrate"
+)
+
+//go:embed migrations
+var migrationFiles embed.FS
+
+func (d *DB) migrator() (*migrate.Migrator, error) {
+	sub, err := fs.Sub(migrationFiles, "migrations/"+d.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	ms := migrate.NewMigrations()
+	if err := ms.Discover(sub); err != nil {
+		return nil, err
+	}
+	return migrate.NewMigrator(d.DB, ms), nil
+}
+
+// Migrate applies every pending migration and returns the names applied.
+func (d *DB) Migrate(ctx context.Context) ([]string, error) {
+	m, err := d.migrator()
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Init(ctx); err != nil {
+		return nil, fmt.Errorf("init migrations: %w", err)
+	}
+	if err := m.Lock(ctx); err != nil {
+		return nil, fmt.Errorf("lock migrations: %w", err)
+	}
+	defer m.Unlock(ctx) //nolint:errcheck
+	group, err := m.Migrate(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	var names []string
+	for _, mg := range group.Migrations {
+		names = append(names, mg.Name)
+	}
+	return names, nil
+}
+
+// MigrationStatus is one migration and whether it has been applied.
+type MigrationStatus struct {
+	Name    string
+	Applied bool
+}
+
+// MigrationsStatus lists every known migration in order.
+func (d *DB) MigrationsStatus(ctx context.Context) ([]MigrationStatus, error) {
+	m, err := d.migrator()
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Init(ctx); err != nil {
+		return nil, err
+	}
+	ms, err := m.MigrationsWithStatus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]MigrationStatus, 0, len(ms))
+	for _, mg := range ms {
+		out = append(out, MigrationStatus{Name: mg.Name + "_" + mg.Comment, Applied: mg.IsApplied()})
+	}
+	return out, nil
+}

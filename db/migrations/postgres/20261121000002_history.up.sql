@@ -1,0 +1,98 @@
+CREATE TABLE attribute_assignment_history (
+  id              uuid PRIMARY KEY,
+  organization_id bigint NOT NULL REFERENCES organizations (id),
+  user_id         bigint NOT NULL REFERENCES users (id),
+  membership_id   bigint NOT NULL REFERENCES memberships (id),
+  created_at      timestamptz NOT NULL,
+  source          text NOT NULL,
+  actor_type      text NOT NULL,
+  actor_ref       text,
+  actor_name      text,
+  actor_email     text,
+  actor_avatar    text,
+  source_context  text NOT NULL DEFAULT '{}',
+  changes         text NOT NULL,
+  idempotency_key text
+);
+--bun:split
+-- A member's history page is a range scan of this index in display order.
+CREATE INDEX attribute_assignment_history_page
+  ON attribute_assignment_history (organization_id, user_id, created_at DESC, id DESC);
+--bun:split
+CREATE UNIQUE INDEX attribute_assignment_history_idem
+  ON attribute_assignment_history (idempotency_key) WHERE idempotency_key IS NOT NULL;
+--bun:split
+CREATE TABLE event_type_history (
+  id                     uuid PRIMARY KEY,
+  event_type_id          bigint NOT NULL REFERENCES event_types (id),
+  action                 text NOT NULL,
+  type                   text NOT NULL,
+  created_at             timestamptz NOT NULL,
+  source                 text NOT NULL,
+  actor_type             text NOT NULL,
+  actor_ref              text,
+  actor_name             text,
+  actor_email            text,
+  actor_avatar           text,
+  impersonated_by_name   text,
+  impersonated_by_email  text,
+  impersonated_by_avatar text,
+  payload                text NOT NULL,
+  idempotency_key        text
+);
+--bun:split
+CREATE INDEX event_type_history_page
+  ON event_type_history (event_type_id, created_at DESC, id DESC);
+--bun:split
+CREATE UNIQUE INDEX event_type_history_idem
+  ON event_type_history (idempotency_key) WHERE idempotency_key IS NOT NULL;
+--bun:split
+CREATE TABLE member_change_logs (
+  id              text PRIMARY KEY,
+  organization_id bigint NOT NULL REFERENCES organizations (id),
+  actor_user_id   bigint NOT NULL REFERENCES users (id),
+  action          text NOT NULL,
+  created_at      timestamptz NOT NULL,
+  resource_type   text NOT NULL,
+  resource_id     text NOT NULL,
+  resource_name   text,
+  changes         text NOT NULL DEFAULT '[]',
+  idempotency_key text
+);
+--bun:split
+-- "The member did it": range scan by actor.
+CREATE INDEX member_change_logs_by_actor
+  ON member_change_logs (organization_id, actor_user_id, created_at DESC, id DESC);
+--bun:split
+-- "It was done to the member": range scan by target resource.
+CREATE INDEX member_change_logs_by_resource
+  ON member_change_logs (organization_id, resource_type, resource_id, created_at DESC, id DESC);
+--bun:split
+CREATE UNIQUE INDEX member_change_logs_idem
+  ON member_change_logs (idempotency_key) WHERE idempotency_key IS NOT NULL;
+--bun:split
+-- History is append-only: the database itself refuses to change or remove an entry.
+CREATE FUNCTION refuse_history_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'audit history is append-only: % on % refused', TG_OP, TG_TABLE_NAME
+    USING ERRCODE = 'integrity_constraint_violation';
+END
+$$;
+--bun:split
+CREATE TRIGGER attribute_assignment_history_append_only BEFORE UPDATE OR DELETE ON attribute_assignment_history
+  FOR EACH ROW EXECUTE FUNCTION refuse_history_change();
+--bun:split
+CREATE TRIGGER attribute_assignment_history_no_truncate BEFORE TRUNCATE ON attribute_assignment_history
+  FOR EACH STATEMENT EXECUTE FUNCTION refuse_history_change();
+--bun:split
+CREATE TRIGGER event_type_history_append_only BEFORE UPDATE OR DELETE ON event_type_history
+  FOR EACH ROW EXECUTE FUNCTION refuse_history_change();
+--bun:split
+CREATE TRIGGER event_type_history_no_truncate BEFORE TRUNCATE ON event_type_history
+  FOR EACH STATEMENT EXECUTE FUNCTION refuse_history_change();
+--bun:split
+CREATE TRIGGER member_change_logs_append_only BEFORE UPDATE OR DELETE ON member_change_logs
+  FOR EACH ROW EXECUTE FUNCTION refuse_history_change();
+--bun:split
+CREATE TRIGGER member_change_logs_no_truncate BEFORE TRUNCATE ON member_change_logs
+  FOR EACH STATEMENT EXECUTE FUNCTION refuse_history_change();

@@ -1,0 +1,81 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Dialect names.
+const (
+	Postgres = "postgres"
+	SQLite   = "sqlite"
+)
+
+// Options tunes the connection pool and statement deadline.
+type Options struct {
+	MaxOpenConns int
+	MaxIdleConns int
+	// StatementTimeout bounds every statement on PostgreSQL (0: none), so a
+	// stuck database fails requests instead of hanging them.
+	StatementTimeout time.Duration
+}
+
+// DB is an open database with its dialect.
+type DB struct {
+	*bun.DB
+	Dialect string
+}
+
+// Open opens url: a postgres:// or postgresql:// URL, or a SQLite file path
+// (optionally prefixed with sqlite: or file:). It does not migrate.
+func Open(url string, opt Options) (*DB, error) {
+	if opt.MaxOpenConns == 0 {
+		opt.MaxOpenConns = 20
+	}
+	if opt.MaxIdleConns == 0 {
+		opt.MaxIdleConns = opt.MaxOpenConns
+	}
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		cfg, err := pgx.ParseConfig(url)
+		if err != nil {
+			return nil, fmt.Errorf("parse database url: %w", err)
+		}
+		if cfg.ConnectTimeout == 0 {
+			cfg.ConnectTimeout = 5 * time.Second
+		}
+		if opt.StatementTimeout > 0 {
+			cfg.RuntimeParams["statement_timeout"] = fmt.Sprint(opt.StatementTimeout.Milliseconds())
+		}
+		sqldb := stdlib.OpenDB(*cfg)
+		sqldb.SetMaxOpenConns(opt.MaxOpenConns)
+		sqldb.SetMaxIdleConns(opt.MaxIdleConns)
+		sqldb.SetConnMaxIdleTime(5 * time.Minute)
+		return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Dialect: Postgres}, nil
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	// SQLite has one writer; a small pool avoids lock contention churn.
+	sqldb.SetMaxOpenConns(4)
+	sqldb.SetMaxIdleConns(4)
+	return &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Dialect: SQLite}, nil
+}
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error { return d.DB.PingContext(ctx) }

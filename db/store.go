@@ -1,0 +1,52 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/auditgraph/auditgraph/model"
+	"github.com/uptrace/bun"
+)
+
+// Store implements model.Store on a bun database or transaction.
+type Store struct {
+	db      *DB
+	idb     bun.IDB
+	dialect string
+}
+
+var _ model.Store = (*Store)(nil)
+
+// NewStore returns the store of an open database.
+func NewStore(d *DB) *Store { return &Store{db: d, idb: d.DB, dialect: d.Dialect} }
+
+// DB returns the underlying database.
+func (s *Store) DB() *DB { return s.db }
+
+// Dialect returns Postgres or SQLite.
+func (s *Store) Dialect() string { return s.dialect }
+
+// InTx runs fn in one transaction; fn's error rolls it back.
+func (s *Store) InTx(ctx context.Context, fn func(model.Store) error) error {
+	if _, nested := s.idb.(bun.Tx); nested {
+		return fn(s)
+	}
+	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		return fn(&Store{db: s.db, idb: tx, dialect: s.dialect})
+	})
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// notFound turns sql.ErrNoRows into a NOT_FOUND domain error.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.Errorf(model.CodeNotFound, format, args...)
+	}
+	return err
+}

@@ -1,0 +1,65 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. They are the GraphQL extensions.code values; each interface maps
+// them to its own form (HTTP statuses, REST envelopes) in exactly one place.
+const (
+	CodeInvalid         = "BAD_USER_INPUT"
+	CodeUnauthenticated = "UNAUTHENTICATED"
+	CodeForbidden       = "FORBIDDEN"
+	CodeNotFound        = "NOT_FOUND"
+	CodeConflict        = "CONFLICT"
+	CodeRateLimited     = "RATE_LIMITED"
+	CodeUnavailable     = "SERVICE_UNAVAILABLE"
+	CodeInternal        = "INTERNAL_SERVER_ERROR"
+)
+
+// Error is the domain error: a code, a message safe to show to the caller, and
+// optionally the input field it is about.
+type Error struct {
+	Code    string
+	Message string
+	// Field names the offending input ("first", "cursor", "entries[3].timestamp").
+	Field string
+	// Value is the offending value, when showing it back helps the caller.
+	Value any
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error with the given code.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// InvalidField returns a BAD_USER_INPUT error about one input field.
+func InvalidField(field string, value any, format string, args ...any) *Error {
+	return &Error{Code: CodeInvalid, Message: fmt.Sprintf(format, args...), Field: field, Value: value}
+}
+
+// ErrorCode returns the code of err: the code of a wrapped *Error, or
+// INTERNAL_SERVER_ERROR for anything else. nil has no code.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// ErrorMessage returns the message of a wrapped *Error, or a generic text for
+// internal errors, whose details must not reach callers.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}
