@@ -74,6 +74,24 @@ func (s *Store) TeamsByIDs(ctx context.Context, ids []int64) ([]model.Team, erro
 	return unwrap(rows, func(r *teamRow) model.Team { return r.Team }), nil
 }
 
+// TeamsByOrganization lists an organization's teams by name.
+func (s *Store) TeamsByOrganization(ctx context.Context, orgID int64) ([]model.Team, error) {
+	var rows []teamRow
+	if err := s.idb.NewSelect().Model(&rows).Where("t.organization_id = ?", orgID).OrderExpr("t.name, t.id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	return unwrap(rows, func(r *teamRow) model.Team { return r.Team }), nil
+}
+
+// CustomRoleByID returns the custom role, or NOT_FOUND.
+func (s *Store) CustomRoleByID(ctx context.Context, id int64) (*model.CustomRole, error) {
+	var r customRoleRow
+	if err := s.idb.NewSelect().Model(&r).Where("cr.id = ?", id).Scan(ctx); err != nil {
+		return nil, notFound(err, "custom role %d not found", id)
+	}
+	return &r.CustomRole, nil
+}
+
 // EventTypeByID returns the event type, or NOT_FOUND.
 func (s *Store) EventTypeByID(ctx context.Context, id int64) (*model.EventType, error) {
 	var r eventTypeRow

@@ -36,6 +36,8 @@ type Directory interface {
 	UserByPublicID(ctx context.Context, publicID string) (*User, error)
 	UsersByIDs(ctx context.Context, ids []int64) ([]User, error)
 	TeamsByIDs(ctx context.Context, ids []int64) ([]Team, error)
+	TeamsByOrganization(ctx context.Context, orgID int64) ([]Team, error)
+	CustomRoleByID(ctx context.Context, id int64) (*CustomRole, error)
 	EventTypeByID(ctx context.Context, id int64) (*EventType, error)
 	AttributesByOrganization(ctx context.Context, orgID int64) ([]Attribute, error)
 	OptionsByAttributeIDs(ctx context.Context, ids []string) ([]AttributeOption, error)

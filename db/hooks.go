@@ -1,0 +1,34 @@
+package db
+
+import (
+	"context"
+	"sync/atomic"
+
+	"github.com/uptrace/bun"
+)
+
+// StatementCounter is a query hook counting the statements run; the server
+// exports it as a metric and tests assert on it.
+type StatementCounter struct {
+	n atomic.Int64
+	// OnStatement, when set, is called after every statement.
+	OnStatement func()
+}
+
+var _ bun.QueryHook = (*StatementCounter)(nil)
+
+// BeforeQuery implements bun.QueryHook.
+func (c *StatementCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+
+// AfterQuery implements bun.QueryHook.
+func (c *StatementCounter) AfterQuery(context.Context, *bun.QueryEvent) {
+	c.n.Add(1)
+	if c.OnStatement != nil {
+		c.OnStatement()
+	}
+}
+
+// Count returns the statements counted so far.
+func (c *StatementCounter) Count() int64 { return c.n.Load() }

@@ -1,0 +1,69 @@
+package gqlmodel
+
+import (
+	"time"
+
+	"context"
+
+	"github.com/auditgraph/auditgraph/model"
+)
+
+// Counter counts the entries of a connection; it runs only when totalCount is
+// selected, so a page read without it costs no COUNT.
+type Counter func(ctx context.Context) (int, error)
+
+// AttributeAssignmentConnection is a page of attribute assignment history.
+type AttributeAssignmentConnection struct {
+	Edges    []*AttributeAssignmentEdge
+	PageInfo *PageInfo
+	Count    Counter
+}
+
+// TotalCount counts all entries matching the filter.
+func (c *AttributeAssignmentConnection) TotalCount(ctx context.Context) (int, error) {
+	return c.Count(ctx)
+}
+
+// EventTypeHistoryConnection is a page of event type history.
+type EventTypeHistoryConnection struct {
+	Edges    []*EventTypeHistoryEdge
+	PageInfo *PageInfo
+	Count    Counter
+}
+
+// TotalCount counts all entries matching the filter.
+func (c *EventTypeHistoryConnection) TotalCount(ctx context.Context) (int, error) {
+	return c.Count(ctx)
+}
+
+// MemberChangeLogConnection is a page of member change logs.
+type MemberChangeLogConnection struct {
+	Edges    []*MemberChangeLogEdge
+	PageInfo *PageInfo
+	Count    Counter
+}
+
+// TotalCount counts all logs matching the filter.
+func (c *MemberChangeLogConnection) TotalCount(ctx context.Context) (int, error) {
+	return c.Count(ctx)
+}
+
+// MemberChangeLog is one change log entry; its actor is loaded in batches.
+type MemberChangeLog struct {
+	ID           string
+	ActorUserID  int64
+	Action       ChangeLogAction
+	Timestamp    time.Time
+	ResourceType ResourceType
+	ResourceID   string
+	ResourceName *string
+	Changes      []*MemberChange
+}
+
+// Member is a user in their organization membership.
+type Member struct {
+	User         *model.User
+	Organization *model.Organization
+	MembershipID int64
+	Role         Role
+}

@@ -1,0 +1,25 @@
+package graph
+
+import (
+	"embed"
+	"io/fs"
+	"sort"
+	"strings"
+)
+
+//go:embed schema/*.graphqls
+var schemaFiles embed.FS
+
+// SDL returns the schema's source, every file in name order, as served at
+// /schema.graphql.
+func SDL() string {
+	names, _ := fs.Glob(schemaFiles, "schema/*.graphqls")
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		src, _ := schemaFiles.ReadFile(n)
+		b.Write(src)
+		b.WriteString("\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,45 @@
+package resolvers
+
+import (
+	"github.com/auditgraph/auditgraph/graph"
+	"github.com/auditgraph/auditgraph/graph/gqlmodel"
+	"github.com/auditgraph/auditgraph/model"
+)
+
+// A connection costs its children's complexity times the page size asked
+// for, so a query asking for 50 entries with deep selections costs what it
+// will really cost.
+func pageCost(child int, first, last *int) int {
+	n := model.DefaultPageSize
+	if first != nil {
+		n = *first
+	} else if last != nil {
+		n = *last
+	}
+	if n < 1 {
+		n = 1
+	}
+	return 1 + child*n
+}
+
+// SetComplexity fills the complexity functions of the connection fields.
+func SetComplexity(c *graph.ComplexityRoot) {
+	c.Query.AttributeAssignmentHistory = func(child int, _, _ string, first *int, _ *string, last *int, _ *string, _ *gqlmodel.AttributeHistoryFilter) int {
+		return pageCost(child, first, last)
+	}
+	c.Query.EventTypeHistory = func(child int, _ string, first *int, _ *string, last *int, _ *string, _ *gqlmodel.EventTypeHistoryFilter) int {
+		return pageCost(child, first, last)
+	}
+	c.Query.MemberChangeLogs = func(child int, _, _ string, first *int, _ *string, last *int, _ *string, _ *int, _ *gqlmodel.MemberChangeLogFilter) int {
+		return pageCost(child, first, last)
+	}
+	c.Member.AttributeHistory = func(child int, first *int, _ *string, last *int, _ *string, _ *gqlmodel.AttributeHistoryFilter) int {
+		return pageCost(child, first, last)
+	}
+	c.Member.ChangeLogs = func(child int, first *int, _ *string, last *int, _ *string, _ *int, _ *gqlmodel.MemberChangeLogFilter) int {
+		return pageCost(child, first, last)
+	}
+	c.EventType.History = func(child int, first *int, _ *string, last *int, _ *string, _ *gqlmodel.EventTypeHistoryFilter) int {
+		return pageCost(child, first, last)
+	}
+}

@@ -1,0 +1,156 @@
+package resolvers
+
+import (
+	"context"
+
+	"github.com/auditgraph/auditgraph/graph/gqlmodel"
+	"github.com/auditgraph/auditgraph/model"
+)
+
+// The three connections, shared by the root fields and the entity fields
+// (Member.attributeHistory, EventType.history, Member.changeLogs).
+
+func (r *Resolver) attributeHistory(ctx context.Context, org *model.Organization, user *model.User, in pageInput, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.AttributeAssignmentConnection, error) {
+	p, err := pageArgs(model.CursorAttributeHistory, model.MaxCalPageSize, in)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.Store.OrganizationAccess(ctx, user.ID, org.ID); err != nil {
+		if model.ErrorCode(err) == model.CodeNotFound {
+			return nil, model.Errorf(model.CodeNotFound, "User with id %d is not a member of organization %d", user.ID, org.ID)
+		}
+		return nil, err
+	}
+	f := model.AttributeHistoryFilter{OrganizationID: org.ID, UserID: user.ID}
+	if filter != nil {
+		f.TimeRange = timeRange(filter.Timestamp)
+		if filter.Actor != nil {
+			if filter.Actor.Type != nil {
+				f.ActorType = string(*filter.Actor.Type)
+			}
+			if filter.Actor.Ref != nil {
+				f.ActorRef = *filter.Actor.Ref
+			}
+		}
+		if filter.Source != nil {
+			f.Source = string(*filter.Source)
+		}
+	}
+	page, err := r.Store.AttributeHistory(ctx, f, p)
+	if err != nil {
+		return nil, err
+	}
+	conn := &gqlmodel.AttributeAssignmentConnection{
+		Edges: make([]*gqlmodel.AttributeAssignmentEdge, len(page.Items)),
+		Count: func(ctx context.Context) (int, error) { return r.Store.CountAttributeHistory(ctx, f) },
+	}
+	cursors := make([]string, len(page.Items))
+	for i := range page.Items {
+		cursors[i] = model.EncodeCursor(model.CursorAttributeHistory, page.Items[i].ID)
+		conn.Edges[i] = &gqlmodel.AttributeAssignmentEdge{Cursor: cursors[i], Node: presentAttributeEntry(&page.Items[i])}
+	}
+	conn.PageInfo = pageInfo(p, page.More, cursors)
+	return conn, nil
+}
+
+func (r *Resolver) eventTypeHistory(ctx context.Context, eventTypeID int64, in pageInput, filter *gqlmodel.EventTypeHistoryFilter) (*gqlmodel.EventTypeHistoryConnection, error) {
+	p, err := pageArgs(model.CursorEventTypeHistory, model.MaxCalPageSize, in)
+	if err != nil {
+		return nil, err
+	}
+	f := model.EventTypeHistoryFilter{EventTypeID: eventTypeID}
+	if filter != nil {
+		f.TimeRange = timeRange(filter.Timestamp)
+		for _, a := range filter.Actions {
+			f.Actions = append(f.Actions, string(a))
+		}
+		if filter.Actor != nil {
+			if filter.Actor.Type != nil {
+				f.ActorType = string(*filter.Actor.Type)
+			}
+			if filter.Actor.Ref != nil {
+				f.ActorRef = *filter.Actor.Ref
+			}
+		}
+	}
+	page, err := r.Store.EventTypeHistory(ctx, f, p)
+	if err != nil {
+		return nil, err
+	}
+	conn := &gqlmodel.EventTypeHistoryConnection{
+		Edges: make([]*gqlmodel.EventTypeHistoryEdge, len(page.Items)),
+		Count: func(ctx context.Context) (int, error) { return r.Store.CountEventTypeHistory(ctx, f) },
+	}
+	cursors := make([]string, len(page.Items))
+	for i := range page.Items {
+		cursors[i] = model.EncodeCursor(model.CursorEventTypeHistory, page.Items[i].ID)
+		conn.Edges[i] = &gqlmodel.EventTypeHistoryEdge{Cursor: cursors[i], Node: presentEventTypeEntry(&page.Items[i])}
+	}
+	conn.PageInfo = pageInfo(p, page.More, cursors)
+	return conn, nil
+}
+
+func (r *Resolver) memberChangeLogs(ctx context.Context, org *model.Organization, user *model.User, in pageInput, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.MemberChangeLogConnection, error) {
+	p, err := pageArgs(model.CursorMemberChangeLogs, model.MaxChangeLogPageSize, in)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.Store.OrganizationAccess(ctx, user.ID, org.ID); err != nil {
+		if model.ErrorCode(err) == model.CodeNotFound {
+			return nil, model.Errorf(model.CodeNotFound, "User %s is not a member of organization %s", user.PublicID, org.PublicID)
+		}
+		return nil, err
+	}
+	f := model.MemberChangeLogFilter{OrganizationID: org.ID, UserID: user.ID, UserPublicID: user.PublicID}
+	if filter != nil {
+		f.TimeRange = timeRange(filter.Timestamp)
+		if filter.Action != nil {
+			f.Action = lower(string(*filter.Action))
+		}
+		if filter.ResourceType != nil {
+			f.ResourceType = lower(string(*filter.ResourceType))
+		}
+		if filter.ActorID != nil {
+			actor, err := resolveUser(ctx, r.Store, "filter.actorId", *filter.ActorID)
+			if err != nil {
+				return nil, err
+			}
+			f.ActorUserID = actor.ID
+		}
+	}
+	page, err := r.Store.MemberChangeLogs(ctx, f, p)
+	if err != nil {
+		return nil, err
+	}
+	// One statement for every actor of the page, before their fields resolve.
+	actorIDs := make([]int64, 0, len(page.Items))
+	for _, e := range page.Items {
+		actorIDs = append(actorIDs, e.ActorUserID)
+	}
+	if len(actorIDs) > 0 {
+		if err := loadersFrom(ctx).primeUsers(ctx, r.Store, actorIDs); err != nil {
+			return nil, err
+		}
+	}
+	conn := &gqlmodel.MemberChangeLogConnection{
+		Edges: make([]*gqlmodel.MemberChangeLogEdge, len(page.Items)),
+		Count: func(ctx context.Context) (int, error) { return r.Store.CountMemberChangeLogs(ctx, f) },
+	}
+	cursors := make([]string, len(page.Items))
+	for i := range page.Items {
+		cursors[i] = model.EncodeCursor(model.CursorMemberChangeLogs, page.Items[i].ID)
+		conn.Edges[i] = &gqlmodel.MemberChangeLogEdge{Cursor: cursors[i], Node: presentChangeLog(&page.Items[i])}
+	}
+	conn.PageInfo = pageInfo(p, page.More, cursors)
+	return conn, nil
+}
+
+func lower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}

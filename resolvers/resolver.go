@@ -1,0 +1,19 @@
+// Package resolvers implements the GraphQL schema of package graph: field
+// resolvers, the access directives, pagination, and the mapping of domain
+// errors to GraphQL errors. Access rules themselves live in model (access.go);
+// the directives only find the organization or event type a field is about.
+//
+// It must not import the HTTP server or the database implementation.
+package resolvers
+
+import (
+	"log/slog"
+
+	"github.com/auditgraph/auditgraph/model"
+)
+
+// Resolver is the root resolver: the store and what every request shares.
+type Resolver struct {
+	Store  model.Store
+	Logger *slog.Logger
+}

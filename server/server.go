@@ -1,0 +1,83 @@
+// Package server assembles auditgraph's HTTP face: the GraphQL endpoint, the
+// playground, the REST shim, health and metrics, and the middleware they share
+// (request ids, logging, credentials, limits, CORS).
+//
+// It holds no business rules: access is the schema's directives, rendering is
+// model/display's, SQL is db's.
+package server
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/auditgraph/auditgraph/db"
+	"github.com/auditgraph/auditgraph/graph"
+	"github.com/auditgraph/auditgraph/graph/playground"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Server is the assembled HTTP handler.
+type Server struct {
+	cfg     Config
+	store   *db.Store
+	logger  *slog.Logger
+	mux     *http.ServeMux
+	metrics *metrics
+	limiter *rateLimiter
+	schema  graphql.ExecutableSchema
+	exec    *executor.Executor
+}
+
+// New builds the server on an open, migrated store.
+func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Server{cfg: cfg, store: store, logger: logger, mux: http.NewServeMux(),
+		metrics: newMetrics(store.DB().DB.DB), limiter: newRateLimiter(cfg.RateLimit, cfg.RateBurst)}
+	store.DB().AddQueryHook(&db.StatementCounter{OnStatement: s.metrics.statements.Inc})
+	s.schema = s.executableSchema()
+	s.exec = s.newExecutor(s.schema)
+	s.routes()
+	return s, nil
+}
+
+// Handler returns the root handler.
+func (s *Server) Handler() http.Handler { return s.cors(s.mux) }
+
+func (s *Server) handle(pattern, route string, h http.Handler) {
+	s.mux.Handle(pattern, s.observe(route, s.limits(h)))
+}
+
+func (s *Server) routes() {
+	gql := s.graphqlHandler()
+	s.handle("/graphql", "graphql", gql)
+	s.handle("GET /schema.graphql", "schema", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, graph.SDL())
+	}))
+	s.mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"status":"ok"}`))
+	}))
+	s.mux.Handle("GET /readyz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if err := s.store.Ping(r.Context()); err != nil {
+			s.logger.WarnContext(r.Context(), "database unreachable", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte(`{"status":"unavailable"}`))
+			return
+		}
+		w.Write([]byte(`{"status":"ok"}`))
+	}))
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	pg := playground.Handler(playground.Config{
+		Endpoint: "/graphql", Title: "auditgraph", DefaultAPIKey: s.cfg.PlaygroundAPIKey,
+		ExampleVariables: s.cfg.PlaygroundVariables,
+	})
+	s.mux.Handle("GET /{$}", pg)
+	s.mux.Handle("GET /playground/", pg)
+}
