@@ -38,8 +38,16 @@ func newRateLimiter(perSecond float64, burst int) *rateLimiter {
 	return rl
 }
 
+// quota is a bucket's state after a request, as x-ratelimit-* headers tell it.
+type quota struct {
+	limit, remaining int
+	// reset is how long until the bucket is full again.
+	reset time.Duration
+}
+
 // allow takes a token for key; when none is left it returns how long to wait.
-func (rl *rateLimiter) allow(key string) (bool, time.Duration) {
+// Either way it reports the bucket's quota.
+func (rl *rateLimiter) allow(key string) (bool, time.Duration, quota) {
 	now := time.Now()
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
@@ -53,11 +61,14 @@ func (rl *rateLimiter) allow(key string) (bool, time.Duration) {
 	}
 	b.seen = now
 	r := b.lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
+	d := r.DelayFrom(now)
+	if d > 0 {
 		r.CancelAt(now)
-		return false, d
 	}
-	return true, 0
+	tokens := b.lim.TokensAt(now)
+	q := quota{limit: rl.burst, remaining: max(0, int(math.Floor(tokens)))}
+	q.reset = time.Duration((float64(rl.burst) - tokens) / float64(rl.limit) * float64(time.Second))
+	return d <= 0, d, q
 }
 
 // sweep drops buckets idle long enough to be full again.
@@ -75,6 +86,17 @@ type limitedWriter func(w http.ResponseWriter, r *http.Request, err *model.Error
 // rateLimit refuses requests over the caller's rate with Retry-After, in the
 // interface's format.
 func (s *Server) rateLimit(write limitedWriter, next http.Handler) http.Handler {
+	return s.limitRate(write, false, next)
+}
+
+// advertisedRateLimit is rateLimit that also tells every caller its quota in
+// x-ratelimit-limit, -remaining and -reset (seconds until the bucket is full),
+// which the /v1 service's clients read.
+func (s *Server) advertisedRateLimit(write limitedWriter, next http.Handler) http.Handler {
+	return s.limitRate(write, true, next)
+}
+
+func (s *Server) limitRate(write limitedWriter, advertise bool, next http.Handler) http.Handler {
 	if s.limiter == nil {
 		return next
 	}
@@ -83,7 +105,14 @@ func (s *Server) rateLimit(write limitedWriter, next http.Handler) http.Handler 
 		if secret, ok := presentedKey(r); ok && secret != "" {
 			key = "key:" + model.HashKey(secret)
 		}
-		if ok, wait := s.limiter.allow(key); !ok {
+		ok, wait, q := s.limiter.allow(key)
+		if advertise {
+			h := w.Header()
+			h.Set("x-ratelimit-limit", strconv.Itoa(q.limit))
+			h.Set("x-ratelimit-remaining", strconv.Itoa(q.remaining))
+			h.Set("x-ratelimit-reset", strconv.Itoa(int(math.Ceil(q.reset.Seconds()))))
+		}
+		if !ok {
 			secs := int(math.Ceil(wait.Seconds()))
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
 			write(w, r, &model.Error{Code: model.CodeRateLimited, Message: "Too many requests: retry in " + strconv.Itoa(secs) + "s"})

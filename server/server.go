@@ -7,6 +7,7 @@
 package server
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/graph"
 	"github.com/auditgraph/auditgraph/graph/playground"
+	"github.com/auditgraph/auditgraph/rest"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -65,7 +67,14 @@ func (s *Server) routes() {
 	}))
 	s.mux.Handle("GET /readyz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		if err := s.store.Ping(r.Context()); err != nil {
+		ctx := r.Context()
+		if s.cfg.RequestTimeout > 0 {
+			// A database that does not answer must not hold the probe.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, s.cfg.RequestTimeout)
+			defer cancel()
+		}
+		if err := s.store.Ping(ctx); err != nil {
 			s.logger.WarnContext(r.Context(), "database unreachable", "err", err)
 			w.WriteHeader(http.StatusServiceUnavailable)
 			w.Write([]byte(`{"status":"unavailable"}`))
@@ -80,4 +89,16 @@ func (s *Server) routes() {
 	})
 	s.mux.Handle("GET /{$}", pg)
 	s.mux.Handle("GET /playground/", pg)
+
+	// The REST shim: each endpoint runs its GraphQL operation through Execute.
+	api := rest.New(s)
+	calRoute := func(pattern, route string, h http.HandlerFunc) {
+		s.handle(pattern, route, s.rateLimit(rest.WriteCalError, s.credentials(h)))
+	}
+	calRoute("/v2/organizations/{orgId}/attributes/assignments/{userId}/history", "rest_attribute_history", api.AttributeAssignmentHistory)
+	calRoute("/v2/event-types/{eventTypeId}/history", "rest_event_type_history", api.EventTypeHistory)
+	calRoute("/v2/", "rest_v2_not_found", api.CalNotFound)
+	s.handle("/v1/organizations/{organization_id}/users/{user_id}/change-logs", "rest_change_logs",
+		s.advertisedRateLimit(rest.WriteV1Error, s.credentials(http.HandlerFunc(api.MemberChangeLogs))))
+	s.handle("/v1/", "rest_v1_not_found", s.advertisedRateLimit(rest.WriteV1Error, http.HandlerFunc(api.V1NotFound)))
 }

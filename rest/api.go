@@ -1,0 +1,98 @@
+package rest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/auditgraph/auditgraph/model"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Executor runs one GraphQL operation in process with the caller's context
+// (credentials, request id). server.Server is one.
+type Executor interface {
+	Execute(ctx context.Context, query string, variables map[string]any) *graphql.Response
+}
+
+// API answers the REST endpoints. Its handlers expect the credentials and
+// request id already in the request context; server wires them.
+type API struct {
+	exec Executor
+}
+
+// New returns the REST endpoints running their operations on exec.
+func New(exec Executor) *API { return &API{exec: exec} }
+
+// run executes query and decodes its data into out. A GraphQL error becomes
+// the *model.Error it was made from: the error of root (the field whose rules
+// decide the answer) when there is one, else the first. fields renames
+// GraphQL argument names to the endpoint's own parameter names.
+func (a *API) run(ctx context.Context, query string, vars map[string]any, root string, fields map[string]string, out any) *model.Error {
+	resp := a.exec.Execute(ctx, query, vars)
+	if resp == nil {
+		return &model.Error{Code: model.CodeInternal, Message: "no response"}
+	}
+	if len(resp.Errors) > 0 {
+		return fromGraphQL(pick(resp.Errors, root), fields)
+	}
+	if err := json.Unmarshal(resp.Data, out); err != nil {
+		return &model.Error{Code: model.CodeInternal, Message: "unreadable response: " + err.Error()}
+	}
+	return nil
+}
+
+func pick(errs gqlerror.List, root string) *gqlerror.Error {
+	for _, e := range errs {
+		if len(e.Path) > 0 && e.Path[0] == ast.PathName(root) {
+			return e
+		}
+	}
+	return errs[0]
+}
+
+func fromGraphQL(e *gqlerror.Error, fields map[string]string) *model.Error {
+	code, _ := e.Extensions["code"].(string)
+	// Parse and validation errors of a fixed operation mean the shim and the
+	// schema disagree: that is our fault, not the caller's.
+	switch code {
+	case "GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "":
+		code = model.CodeInternal
+	}
+	field, _ := e.Extensions["field"].(string)
+	if f, ok := fields[field]; ok {
+		field = f
+	}
+	return &model.Error{Code: code, Message: e.Message, Field: field}
+}
+
+// marshal encodes v as the services do (JSON.stringify): no HTML escaping
+// of <, > and &, and no trailing newline.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := marshal(v)
+	if err != nil {
+		http.Error(w, `{"status":"error"}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// requestPath is the URL path with its query string, as both services quote it.
+func requestPath(r *http.Request) string {
+	return r.URL.RequestURI()
+}

@@ -1,0 +1,291 @@
+package rest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/auditgraph/auditgraph/graph/gqlmodel"
+	"github.com/auditgraph/auditgraph/model"
+)
+
+// POST /v1/organizations/{organization_id}/users/{user_id}/change-logs
+
+// Paging of the /v1 endpoint, as its document sets it.
+const (
+	v1DefaultTake = 50
+	v1MaxTake     = 100
+)
+
+const changeLogsQuery = `query RestMemberChangeLogs($organizationId: ID!, $userId: ID!, $first: Int, $offset: Int, $filter: MemberChangeLogFilter) {
+  memberChangeLogs(organizationId: $organizationId, userId: $userId, first: $first, offset: $offset, filter: $filter) {
+    totalCount
+    edges { node {
+      id
+      actor { publicId name email }
+      action timestamp resourceType resourceId resourceName
+      changes { field oldValue newValue }
+    } }
+  }
+}`
+
+var changeLogsFields = map[string]string{
+	"organizationId": "organization_id", "userId": "user_id", "first": "take", "offset": "skip",
+	"filter.timestamp.from": "start_date", "filter.timestamp.to": "end_date",
+	"filter.action": "action", "filter.resourceType": "resource_type",
+}
+
+type changeLogsData struct {
+	Logs struct {
+		TotalCount int `json:"totalCount"`
+		Edges      []struct {
+			Node struct {
+				ID    string `json:"id"`
+				Actor struct {
+					PublicID string  `json:"publicId"`
+					Name     *string `json:"name"`
+					Email    *string `json:"email"`
+				} `json:"actor"`
+				Action       string  `json:"action"`
+				Timestamp    string  `json:"timestamp"`
+				ResourceType string  `json:"resourceType"`
+				ResourceID   string  `json:"resourceId"`
+				ResourceName *string `json:"resourceName"`
+				Changes      []struct {
+					Field    string  `json:"field"`
+					OldValue *string `json:"oldValue"`
+					NewValue *string `json:"newValue"`
+				} `json:"changes"`
+			} `json:"node"`
+		} `json:"edges"`
+	} `json:"memberChangeLogs"`
+}
+
+type changeLogsResponse struct {
+	Logs       []changeLog `json:"logs"`
+	TotalCount int         `json:"total_count"`
+	Skip       int         `json:"skip"`
+	Take       int         `json:"take"`
+}
+
+type changeLog struct {
+	ID           string       `json:"id"`
+	UserID       string       `json:"user_id"`
+	UserName     *string      `json:"user_name"`
+	UserEmail    *string      `json:"user_email"`
+	Action       string       `json:"action"`
+	Timestamp    string       `json:"timestamp"`
+	ResourceType string       `json:"resource_type"`
+	ResourceID   string       `json:"resource_id"`
+	ResourceName *string      `json:"resource_name"`
+	Changes      []changeItem `json:"changes"`
+}
+
+type changeItem struct {
+	Field    string  `json:"field"`
+	OldValue *string `json:"old_value"`
+	NewValue *string `json:"new_value"`
+}
+
+// changeLogsRequest is the validated body.
+type changeLogsRequest struct {
+	skip, take   int
+	start, end   string
+	resourceType string
+	action       string
+	// inputs keeps each parameter as sent, to show it back in an error.
+	inputs         map[string]any
+	organizationID string
+	userID         string
+}
+
+// MemberChangeLogs answers the change logs related to a member.
+func (a *API) MemberChangeLogs(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		WriteV1Error(w, r, &model.Error{Code: codeMethodNotAllowed, Message: "Method Not Allowed"})
+		return
+	}
+	req, err := readChangeLogsRequest(r)
+	if err != nil {
+		WriteV1Error(w, r, err)
+		return
+	}
+	vars := map[string]any{
+		"organizationId": req.organizationID, "userId": req.userID, "first": req.take, "offset": req.skip,
+	}
+	filter := map[string]any{}
+	if req.start != "" || req.end != "" {
+		ts := map[string]any{}
+		if req.start != "" {
+			ts["from"] = req.start
+		}
+		if req.end != "" {
+			ts["to"] = req.end
+		}
+		filter["timestamp"] = ts
+	}
+	if req.action != "" {
+		filter["action"] = strings.ToUpper(req.action)
+	}
+	if req.resourceType != "" {
+		filter["resourceType"] = strings.ToUpper(req.resourceType)
+	}
+	if len(filter) > 0 {
+		vars["filter"] = filter
+	}
+	var data changeLogsData
+	if err := a.run(r.Context(), changeLogsQuery, vars, "memberChangeLogs", changeLogsFields, &data); err != nil {
+		if err.Value == nil {
+			err.Value = req.inputs[err.Field]
+		}
+		WriteV1Error(w, r, err)
+		return
+	}
+	out := changeLogsResponse{Logs: []changeLog{}, TotalCount: data.Logs.TotalCount, Skip: req.skip, Take: req.take}
+	for _, e := range data.Logs.Edges {
+		n := e.Node
+		l := changeLog{
+			ID: n.ID, UserID: n.Actor.PublicID, UserName: n.Actor.Name, UserEmail: n.Actor.Email,
+			Action: strings.ToLower(n.Action), Timestamp: n.Timestamp,
+			ResourceType: strings.ToLower(n.ResourceType), ResourceID: n.ResourceID, ResourceName: n.ResourceName,
+			Changes: make([]changeItem, len(n.Changes)),
+		}
+		for i, c := range n.Changes {
+			l.Changes[i] = changeItem{Field: c.Field, OldValue: c.OldValue, NewValue: c.NewValue}
+		}
+		out.Logs = append(out.Logs, l)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// readChangeLogsRequest reads the path and the body. An absent or empty body
+// is all defaults; anything but a JSON object is refused. Unknown keys are
+// ignored and null stands for absent, as the service's own validation does.
+func readChangeLogsRequest(r *http.Request) (*changeLogsRequest, *model.Error) {
+	req := &changeLogsRequest{take: v1DefaultTake, inputs: map[string]any{},
+		organizationID: r.PathValue("organization_id"), userID: r.PathValue("user_id")}
+	req.inputs["organization_id"], req.inputs["user_id"] = req.organizationID, req.userID
+	// The contract's ids are the prefixed public ids; GraphQL's numeric and
+	// global forms are not part of it.
+	if !strings.HasPrefix(req.organizationID, "org_") {
+		return nil, model.InvalidField("organization_id", req.organizationID, "organization_id must be an organization id (org_…)")
+	}
+	if !strings.HasPrefix(req.userID, "usr_") {
+		return nil, model.InvalidField("user_id", req.userID, "user_id must be a user id (usr_…)")
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, model.InvalidField("body", nil, "request body must not exceed %d bytes", tooBig.Limit)
+		}
+		return nil, model.InvalidField("body", nil, "request body could not be read")
+	}
+	fields := map[string]json.RawMessage{}
+	if len(bytes.TrimSpace(body)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		if err := dec.Decode(&fields); err != nil || fields == nil || dec.More() {
+			return nil, model.InvalidField("body", nil, "request body must be a JSON object")
+		}
+	}
+	get := func(name string) (any, bool) {
+		raw, ok := fields[name]
+		if !ok {
+			return nil, false
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var v any
+		dec.Decode(&v) // raw is one value the object decode already checked
+		if v == nil {
+			return nil, false
+		}
+		req.inputs[name] = v
+		return v, true
+	}
+	integer := func(name string, def, min, max int) (int, *model.Error) {
+		v, ok := get(name)
+		if !ok {
+			return def, nil
+		}
+		n, isInt := asInt(v)
+		if !isInt {
+			return 0, model.InvalidField(name, v, "%s must be an integer", name)
+		}
+		if n < min || n > max {
+			if max == math.MaxInt32 {
+				return 0, model.InvalidField(name, v, "%s must be %d or more", name, min)
+			}
+			return 0, model.InvalidField(name, v, "%s must be between %d and %d", name, min, max)
+		}
+		return n, nil
+	}
+	date := func(name string) (string, *model.Error) {
+		v, ok := get(name)
+		if !ok {
+			return "", nil
+		}
+		s, isString := v.(string)
+		if !isString {
+			return "", model.InvalidField(name, v, "%s must be an ISO 8601 date-time", name)
+		}
+		t, err := gqlmodel.ParseTime(s)
+		if err != nil {
+			return "", model.InvalidField(name, v, "%s must be an ISO 8601 date-time", name)
+		}
+		return gqlmodel.FormatTime(t), nil
+	}
+	oneOf := func(name string, allowed []string) (string, *model.Error) {
+		v, ok := get(name)
+		if !ok {
+			return "", nil
+		}
+		s, isString := v.(string)
+		if !isString || !slices.Contains(allowed, s) {
+			return "", model.InvalidField(name, v, "%s must be one of: %s", name, strings.Join(allowed, ", "))
+		}
+		return s, nil
+	}
+	var verr *model.Error
+	if req.skip, verr = integer("skip", 0, 0, math.MaxInt32); verr != nil {
+		return nil, verr
+	}
+	if req.take, verr = integer("take", v1DefaultTake, 1, v1MaxTake); verr != nil {
+		return nil, verr
+	}
+	if req.start, verr = date("start_date"); verr != nil {
+		return nil, verr
+	}
+	if req.end, verr = date("end_date"); verr != nil {
+		return nil, verr
+	}
+	if req.resourceType, verr = oneOf("resource_type", model.ChangeLogResourceTypes); verr != nil {
+		return nil, verr
+	}
+	if req.action, verr = oneOf("action", model.ChangeLogActions); verr != nil {
+		return nil, verr
+	}
+	return req, nil
+}
+
+// asInt accepts a JSON number with an integral value (5 and 5.0, not 5.5).
+func asInt(v any) (int, bool) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, false
+	}
+	if i, err := n.Int64(); err == nil && i >= math.MinInt32 && i <= math.MaxInt32 {
+		return int(i), true
+	}
+	f, err := n.Float64()
+	if err != nil || f != math.Trunc(f) || f < math.MinInt32 || f > math.MaxInt32 {
+		return 0, false
+	}
+	return int(f), true
+}

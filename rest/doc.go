@@ -1,0 +1,12 @@
+// Package rest is the REST face of auditgraph: the three endpoints existing
+// clients already call (see the contract under ../shared/contract), answered
+// exactly as those clients expect.
+//
+// It is a translation and nothing more. Each endpoint reads its REST input,
+// runs one GraphQL operation in process (so access, validation and limits are
+// the schema's, written once), reshapes the data into the documented JSON and
+// maps GraphQL error codes to each service's status codes and envelope.
+//
+// It must never import db, resolvers or server, and never hold an access
+// rule: a rule written here would be a second copy that GraphQL does not see.
+package rest

@@ -1,0 +1,105 @@
+package rest
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/auditgraph/auditgraph/model"
+)
+
+// Paging parameters of the /v2 endpoints, with the bounds of their documents.
+const (
+	calDefaultLimit = 25
+	calMaxLimit     = 50
+)
+
+// calPathID reads a numeric path parameter the way NestJS's ParseIntPipe does.
+func calPathID(r *http.Request, name string) (int64, *model.Error) {
+	v := r.PathValue(name)
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 || strings.HasPrefix(v, "+") {
+		return 0, model.InvalidField(name, v, "Validation failed (numeric string is expected)")
+	}
+	return n, nil
+}
+
+// calLimit reads limit: an integer in 1..50, 25 when absent.
+func calLimit(q url.Values) (int, *model.Error) {
+	if !q.Has("limit") {
+		return calDefaultLimit, nil
+	}
+	v := q.Get("limit")
+	n, err := strconv.Atoi(v)
+	switch {
+	case err != nil:
+		return 0, model.InvalidField("limit", v, "limit must be an integer number")
+	case n < 1:
+		return 0, model.InvalidField("limit", v, "limit must not be less than 1")
+	case n > calMaxLimit:
+		return 0, model.InvalidField("limit", v, "limit must not be greater than %d", calMaxLimit)
+	}
+	return n, nil
+}
+
+// calCursor reads cursor and returns the GraphQL after cursor it stands for
+// (nil when absent). We emit the last log's id; the event type document also
+// shows base64 of {"createdAt","id"}, which that endpoint accepts too. The
+// entry's position comes from its id alone: the store refuses an id that is
+// not in this history, so a createdAt that disagrees cannot skip entries.
+func calCursor(q url.Values, kind string, allowEncoded bool) (*string, *model.Error) {
+	if !q.Has("cursor") {
+		return nil, nil
+	}
+	v := q.Get("cursor")
+	bad := func(format string, args ...any) (*string, *model.Error) {
+		return nil, model.InvalidField("cursor", v, format, args...)
+	}
+	if len(v) > model.MaxCursorLength {
+		return bad("cursor must be shorter than or equal to %d characters", model.MaxCursorLength)
+	}
+	id := v
+	if !model.ValidEntryID(kind, id) {
+		if !allowEncoded {
+			return bad("cursor must be a UUID")
+		}
+		var ok bool
+		if id, ok = decodeCalCursor(v); !ok || !model.ValidEntryID(kind, id) {
+			return bad("cursor is not a valid cursor")
+		}
+	}
+	after := model.EncodeCursor(kind, id)
+	return &after, nil
+}
+
+// decodeCalCursor reads base64 (either alphabet, padded or not) of exactly
+// {"createdAt":"<ISO time>","id":"<log id>"}.
+func decodeCalCursor(s string) (string, bool) {
+	var raw []byte
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			raw = b
+			break
+		}
+	}
+	if raw == nil {
+		return "", false
+	}
+	var c struct {
+		CreatedAt *string `json:"createdAt"`
+		ID        *string `json:"id"`
+	}
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil || dec.More() || c.CreatedAt == nil || c.ID == nil {
+		return "", false
+	}
+	if _, err := time.Parse(time.RFC3339Nano, *c.CreatedAt); err != nil {
+		return "", false
+	}
+	return *c.ID, true
+}
