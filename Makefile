@@ -1,10 +1,20 @@
-.PHONY: test bench run generate lint explain
+.PHONY: test bench bench-quick bench-go run generate lint explain soak
 
 test:
 	go test -count=1 ./...
 
+# The load benchmark (bench/cmd/bench): builds or reuses a dataset on
+# PostgreSQL (DATABASE_URL, or a private server from the local binaries),
+# starts the real server, and writes its report to bench/results/.
 bench:
-	go test -count=1 -run '^$$' -bench . ./...
+	go run ./bench/cmd/bench -scale 1000000 -duration 30s -import-entries 500000
+
+bench-quick:
+	go run ./bench/cmd/bench -scale 100000 -duration 10s -warmup 1s -ingest 3s -import-entries 100000
+
+# Go micro-benchmarks (cursor codec, rendering, a page resolver), allocations reported.
+bench-go:
+	go test -count=1 -run '^$$' -bench . -benchmem ./...
 
 run:
 	go run ./cmd/auditgraph
@@ -19,3 +29,10 @@ lint:
 # Runs cmd/explain, which comes with the store (db).
 explain:
 	go run ./cmd/explain
+
+# The soak test (cmd/soak): the real server on PostgreSQL (DATABASE_URL, or a
+# throwaway server from the local binaries) under a mixed read and ingest load
+# at concurrency 32; SOAK_DURATION sets how long (default 5m).
+SOAK_DURATION ?= 5m
+soak:
+	go run ./cmd/soak -duration $(SOAK_DURATION)

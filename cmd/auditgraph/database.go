@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/auditgraph/auditgraph/db"
+)
+
+// embeddedDatabase is the SQLite file used when no database URL is given, so
+// that a first run needs no setup at all.
+const embeddedDatabase = "auditgraph.db"
+
+// databaseFlag adds -database-url; every command has it.
+func databaseFlag(f *flagSet, p *string) {
+	f.stringVar(p, "database-url", "DATABASE_URL", "",
+		"PostgreSQL URL (postgres://…) or SQLite file; empty: the SQLite file "+embeddedDatabase+" in the working directory")
+}
+
+// resolveDatabase returns the URL to open and whether it is the embedded default.
+func resolveDatabase(raw string) (string, bool) {
+	if strings.TrimSpace(raw) == "" {
+		return embeddedDatabase, true
+	}
+	return raw, false
+}
+
+// describeDatabase names a database URL for logs without its password.
+func describeDatabase(raw string) string {
+	if strings.HasPrefix(raw, "postgres://") || strings.HasPrefix(raw, "postgresql://") {
+		if u, err := url.Parse(raw); err == nil {
+			return u.Redacted()
+		}
+		return "PostgreSQL (unparsable URL)"
+	}
+	return "SQLite " + raw
+}
+
+// openMigrated opens the database and applies pending migrations; it returns
+// the names of the migrations applied.
+func openMigrated(ctx context.Context, raw string, opt db.Options) (*db.DB, []string, error) {
+	var applied []string
+	if opt.StatementTimeout > 0 {
+		// Migrations run without the statement deadline: building an index on
+		// a large history legitimately takes longer than any request may.
+		m, err := db.Open(raw, db.Options{MaxOpenConns: 2})
+		if err != nil {
+			return nil, nil, fmt.Errorf("open %s: %w", describeDatabase(raw), err)
+		}
+		applied, err = migrate(ctx, m)
+		m.Close()
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	d, err := db.Open(raw, opt)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s: %w", describeDatabase(raw), err)
+	}
+	if opt.StatementTimeout == 0 {
+		if applied, err = migrate(ctx, d); err != nil {
+			d.Close()
+			return nil, nil, err
+		}
+	}
+	return d, applied, nil
+}
+
+// migrate applies pending migrations and returns their full names
+// (version_comment), as `migrate status` shows them.
+func migrate(ctx context.Context, d *db.DB) ([]string, error) {
+	applied, err := d.Migrate(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate %s: %w", d.Dialect, err)
+	}
+	if len(applied) == 0 {
+		return nil, nil
+	}
+	status, err := d.MigrationsStatus(ctx)
+	if err != nil {
+		return applied, nil
+	}
+	names := make([]string, len(applied))
+	for i, version := range applied {
+		names[i] = version
+		for _, st := range status {
+			if strings.HasPrefix(st.Name, version+"_") {
+				names[i] = st.Name
+			}
+		}
+	}
+	return names, nil
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/auditgraph/auditgraph/db"
+)
+
+var migrateCommand = &command{
+	name:    "migrate",
+	args:    "[up|status] [flags]",
+	summary: "Apply pending migrations (up, the default) or list them (status).",
+	run:     migrateRun,
+}
+
+func migrateRun(ctx context.Context, e *env, cmd *command, args []string) error {
+	f := newFlagSet(e, cmd)
+	var dbURL string
+	databaseFlag(f, &dbURL)
+	rest, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	action := "up"
+	if len(rest) > 0 {
+		action, rest = rest[0], rest[1:]
+	}
+	if err := noArgs(f, rest); err != nil {
+		return err
+	}
+	if action != "up" && action != "status" {
+		return usagef("migrate: unknown action %q (want up or status)", action)
+	}
+	url, _ := resolveDatabase(dbURL)
+	d, err := db.Open(url, db.Options{MaxOpenConns: 2})
+	if err != nil {
+		return fmt.Errorf("open %s: %w", describeDatabase(url), err)
+	}
+	defer d.Close()
+
+	if action == "up" {
+		applied, err := migrate(ctx, d)
+		if err != nil {
+			return err
+		}
+		for _, name := range applied {
+			fmt.Fprintf(e.stdout, "applied %s\n", name)
+		}
+		if len(applied) == 0 {
+			fmt.Fprintf(e.stdout, "%s is up to date: no migration to apply\n", describeDatabase(url))
+		}
+		return nil
+	}
+	status, err := d.MigrationsStatus(ctx)
+	if err != nil {
+		return fmt.Errorf("migration status: %w", err)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "MIGRATION\tSTATUS")
+	pending := 0
+	for _, st := range status {
+		state := "applied"
+		if !st.Applied {
+			state, pending = "pending", pending+1
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", st.Name, state)
+	}
+	tw.Flush()
+	fmt.Fprintf(e.stdout, "%d applied, %d pending\n", len(status)-pending, pending)
+	return nil
+}

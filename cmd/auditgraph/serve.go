@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/auditgraph/auditgraph/db"
+	"github.com/auditgraph/auditgraph/db/seed"
+	"github.com/auditgraph/auditgraph/model"
+	"github.com/auditgraph/auditgraph/server"
+)
+
+var serveCommand = &command{
+	name:    "serve",
+	args:    "[flags]",
+	summary: "Run the HTTP server (the default command).",
+	run:     serve,
+}
+
+type serveConfig struct {
+	addr          string
+	databaseURL   string
+	demo          bool
+	server        server.Config
+	dbMaxConns    int
+	dbStmtTimeout time.Duration
+	logFormat     string
+	shutdownGrace time.Duration
+}
+
+func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error) {
+	c := &serveConfig{}
+	def := server.Defaults()
+	f := newFlagSet(e, cmd)
+	f.stringVar(&c.addr, "addr", "AUDITGRAPH_ADDR", ":8080", "address to listen on")
+	databaseFlag(f, &c.databaseURL)
+	f.boolVar(&c.demo, "demo", "AUDITGRAPH_DEMO", false,
+		"seed the demo data into an empty database and print demo API keys (default: true on the embedded SQLite default only)")
+	f.boolVar(&c.server.Introspection, "introspection", "AUDITGRAPH_INTROSPECTION", def.Introspection,
+		"allow GraphQL schema introspection (the playground needs it)")
+	f.listVar(&c.server.CORSOrigins, "cors-origins", "AUDITGRAPH_CORS_ORIGINS", def.CORSOrigins,
+		"comma-separated origins allowed to call the API from a browser; * allows any")
+	f.int64Var(&c.server.MaxBodyBytes, "max-body-bytes", "AUDITGRAPH_MAX_BODY_BYTES", def.MaxBodyBytes, "largest request body accepted")
+	f.durationVar(&c.server.RequestTimeout, "request-timeout", "AUDITGRAPH_REQUEST_TIMEOUT", def.RequestTimeout, "time allowed to handle one request")
+	f.intVar(&c.server.MaxDepth, "max-depth", "AUDITGRAPH_MAX_DEPTH", def.MaxDepth, "deepest GraphQL operation accepted")
+	f.intVar(&c.server.MaxComplexity, "max-complexity", "AUDITGRAPH_MAX_COMPLEXITY", def.MaxComplexity, "most complex GraphQL operation accepted")
+	f.float64Var(&c.server.RateLimit, "rate-limit", "AUDITGRAPH_RATE_LIMIT", def.RateLimit, "sustained requests per second per API key; 0: no limit")
+	f.intVar(&c.server.RateBurst, "rate-burst", "AUDITGRAPH_RATE_BURST", def.RateBurst, "requests per API key allowed in a burst above the rate limit")
+	f.intVar(&c.dbMaxConns, "db-max-conns", "AUDITGRAPH_DB_MAX_CONNS", 20, "largest number of open database connections (PostgreSQL)")
+	f.durationVar(&c.dbStmtTimeout, "db-statement-timeout", "AUDITGRAPH_DB_STATEMENT_TIMEOUT", 30*time.Second,
+		"longest a database statement may run (PostgreSQL); 0: no limit")
+	f.stringVar(&c.logFormat, "log-format", "AUDITGRAPH_LOG_FORMAT", "text", "log format: text or json")
+	f.durationVar(&c.shutdownGrace, "shutdown-grace", "AUDITGRAPH_SHUTDOWN_GRACE", 15*time.Second,
+		"how long in-flight requests may finish after SIGINT or SIGTERM")
+	// The demo default follows the database actually chosen, which a flag may change.
+	demoSet := e.getenv("AUDITGRAPH_DEMO") != ""
+	rest, err := f.parse(args)
+	if err != nil {
+		return nil, err
+	}
+	if err := noArgs(f, rest); err != nil {
+		return nil, err
+	}
+	f.Visit(func(fl *flag.Flag) { demoSet = demoSet || fl.Name == "demo" })
+	if !demoSet {
+		_, c.demo = resolveDatabase(c.databaseURL)
+	}
+	return c, c.validate()
+}
+
+func (c *serveConfig) validate() error {
+	switch {
+	case c.addr == "":
+		return usagef("-addr (AUDITGRAPH_ADDR) must not be empty")
+	case c.server.MaxBodyBytes <= 0:
+		return usagef("-max-body-bytes (AUDITGRAPH_MAX_BODY_BYTES) must be positive, got %d", c.server.MaxBodyBytes)
+	case c.server.RequestTimeout <= 0:
+		return usagef("-request-timeout (AUDITGRAPH_REQUEST_TIMEOUT) must be positive, got %s", c.server.RequestTimeout)
+	case c.server.MaxDepth <= 0:
+		return usagef("-max-depth (AUDITGRAPH_MAX_DEPTH) must be positive, got %d", c.server.MaxDepth)
+	case c.server.MaxComplexity <= 0:
+		return usagef("-max-complexity (AUDITGRAPH_MAX_COMPLEXITY) must be positive, got %d", c.server.MaxComplexity)
+	case c.server.RateLimit < 0:
+		return usagef("-rate-limit (AUDITGRAPH_RATE_LIMIT) must not be negative, got %g", c.server.RateLimit)
+	case c.server.RateBurst < 0 || (c.server.RateLimit > 0 && c.server.RateBurst < 1):
+		return usagef("-rate-burst (AUDITGRAPH_RATE_BURST) must be at least 1 when a rate limit is set, got %d", c.server.RateBurst)
+	case c.dbMaxConns < 1:
+		return usagef("-db-max-conns (AUDITGRAPH_DB_MAX_CONNS) must be at least 1, got %d", c.dbMaxConns)
+	case c.dbStmtTimeout < 0:
+		return usagef("-db-statement-timeout (AUDITGRAPH_DB_STATEMENT_TIMEOUT) must not be negative, got %s", c.dbStmtTimeout)
+	case c.logFormat != "text" && c.logFormat != "json":
+		return usagef("-log-format (AUDITGRAPH_LOG_FORMAT) must be text or json, got %q", c.logFormat)
+	case c.shutdownGrace < 0:
+		return usagef("-shutdown-grace (AUDITGRAPH_SHUTDOWN_GRACE) must not be negative, got %s", c.shutdownGrace)
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+func serve(ctx context.Context, e *env, cmd *command, args []string) error {
+	c, err := parseServeConfig(e, cmd, args)
+	if err != nil {
+		return err
+	}
+	log := newLogger(e.stderr, c.logFormat)
+	dbURL, embedded := resolveDatabase(c.databaseURL)
+	// Bind first: a taken port must fail before the database is touched, or
+	// demo keys would be printed for a server that never ran.
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+
+	d, applied, err := openMigrated(ctx, dbURL, db.Options{MaxOpenConns: c.dbMaxConns, StatementTimeout: c.dbStmtTimeout})
+	if err != nil {
+		return err
+	}
+	store := db.NewStore(d)
+	defer store.Close()
+	log.Info("database ready", "database", describeDatabase(dbURL), "dialect", d.Dialect, "migrations_applied", len(applied))
+	for _, name := range applied {
+		log.Info("applied migration", "name", name)
+	}
+
+	demo, err := prepareDemo(ctx, c, store)
+	if err != nil {
+		return err
+	}
+	if demo.seeded != nil {
+		log.Info("seeded demo data",
+			"event_type_history", demo.seeded.Entries["eventTypeHistory"],
+			"attribute_assignment_history", demo.seeded.Entries["attributeAssignmentHistory"],
+			"member_change_logs", demo.seeded.Entries["memberChangeLogs"])
+		c.server.PlaygroundAPIKey = demo.seeded.Keys["owner"]
+	}
+	c.server.PlaygroundVariables = demo.variables
+
+	srv, err := server.New(c.server, store, log)
+	if err != nil {
+		return err
+	}
+	base := baseURL(ln.Addr(), c.addr)
+	printBanner(e.stdout, base, dbURL, embedded, demo)
+
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		// A slow body must not hold a connection far beyond the request budget.
+		ReadTimeout: c.server.RequestTimeout + 10*time.Second,
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "url", base+"/graphql")
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", c.shutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownGrace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		log.Warn("requests still running after the shutdown grace period; closing their connections", "err", err)
+		hs.Close()
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("server stopped with an error", "err", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// demoState is what serve knows about the demo data at start.
+type demoState struct {
+	// seeded is the result of seeding at this start, nil if it did not happen.
+	seeded *seed.Result
+	// earlier reports demo data written by an earlier run.
+	earlier   bool
+	variables map[string]map[string]any
+}
+
+// prepareDemo seeds an empty database in demo mode and finds the demo ids the
+// playground's examples are filled with. Outside demo mode it does nothing:
+// the playground is public, and a production directory's ids are not examples.
+func prepareDemo(ctx context.Context, c *serveConfig, store *db.Store) (*demoState, error) {
+	st := &demoState{}
+	if !c.demo {
+		return st, nil
+	}
+	var orgs int
+	if err := store.DB().NewSelect().TableExpr("organizations").ColumnExpr("count(*)").Scan(ctx, &orgs); err != nil {
+		return nil, fmt.Errorf("count organizations: %w", err)
+	}
+	if orgs == 0 {
+		res, err := seed.Run(ctx, store)
+		if err != nil {
+			return nil, fmt.Errorf("seed demo data: %w", err)
+		}
+		st.seeded = res
+	}
+	org, err := store.OrganizationByID(ctx, seed.AcmeID)
+	if err != nil && model.ErrorCode(err) != model.CodeNotFound {
+		return nil, err
+	}
+	user, err := store.UserByID(ctx, seed.MemberUserID)
+	if err != nil && model.ErrorCode(err) != model.CodeNotFound {
+		return nil, err
+	}
+	if org == nil || user == nil {
+		return st, nil
+	}
+	st.earlier = st.seeded == nil
+	st.variables = map[string]map[string]any{
+		"EventTypeHistory": {"eventTypeId": strconv.FormatInt(seed.TeamEventTypeID, 10)},
+		"AttributeHistory": {"orgId": strconv.FormatInt(seed.AcmeID, 10), "userId": strconv.FormatInt(seed.MemberUserID, 10)},
+		"MemberChangeLogs": {"organizationId": org.PublicID, "userId": user.PublicID},
+	}
+	return st, nil
+}
+
+// baseURL is the URL a local client reaches the listener at: a wildcard
+// address becomes localhost, and the port is the one actually bound.
+func baseURL(bound net.Addr, configured string) string {
+	_, port, err := net.SplitHostPort(bound.String())
+	if err != nil {
+		return "http://" + bound.String()
+	}
+	host, _, _ := net.SplitHostPort(configured)
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+func printBanner(w io.Writer, base, dbURL string, embedded bool, demo *demoState) {
+	where := describeDatabase(dbURL)
+	if embedded {
+		where = "embedded SQLite file " + dbURL
+	}
+	fmt.Fprintf(w, "\nauditgraph is running on %s\n\n", where)
+	fmt.Fprintf(w, "  GraphQL     %s/graphql\n", base)
+	fmt.Fprintf(w, "  Playground  %s/\n", base)
+	switch {
+	case demo.seeded != nil:
+		owner := demo.seeded.Keys["owner"]
+		fmt.Fprintf(w, "  API key     %s  (demo owner of Acme Corp; shown once)\n\n", owner)
+		fmt.Fprintf(w, "Try it:\n  %s\n\n", curlLine(base, owner))
+		fmt.Fprintf(w, "Demo API keys of the other roles (shown once):\n")
+		for _, role := range seed.Roles {
+			if role != "owner" {
+				fmt.Fprintf(w, "  %-9s %s\n", role, demo.seeded.Keys[role])
+			}
+		}
+		fmt.Fprintln(w)
+	case demo.earlier:
+		fmt.Fprintf(w, "\nThe demo data was seeded on an earlier start; its API keys were printed then.\n"+
+			"Run `auditgraph seed --demo` to print fresh demo keys.\n\n")
+	default:
+		fmt.Fprintf(w, "\nCreate an API key with `auditgraph apikey create --user ID`.\n\n")
+	}
+}
+
+func curlLine(base, key string) string {
+	query := fmt.Sprintf(`{"query":"{ eventTypeHistory(eventTypeId: \"%d\", first: 3) { edges { node { actionDisplayTitle } } } }"}`, seed.TeamEventTypeID)
+	return fmt.Sprintf("curl -s %s/graphql -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '%s'", base, key, query)
+}
