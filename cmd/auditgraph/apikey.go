@@ -30,7 +30,7 @@ Every action takes -database-url; run ` + "`auditgraph apikey ACTION -h`" + ` fo
 
 // knownScopes are the scopes a key may carry; a typo would otherwise make a
 // key that silently cannot do what it was made for.
-var knownScopes = []string{model.ScopeEventTypeRead, model.ScopeWrite}
+var knownScopes = []string{model.ScopeEventTypeRead, model.ScopeRead, model.ScopeWrite}
 
 func apikeyRun(ctx context.Context, e *env, cmd *command, args []string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
