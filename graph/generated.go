@@ -37,6 +37,7 @@ type ResolverRoot interface {
 	Member() MemberResolver
 	MemberChangeLog() MemberChangeLogResolver
 	Membership() MembershipResolver
+	Mutation() MutationResolver
 	Organization() OrganizationResolver
 	Query() QueryResolver
 	Team() TeamResolver
@@ -122,6 +123,17 @@ type ComplexityRoot struct {
 	Diff struct {
 		Next     func(childComplexity int) int
 		Previous func(childComplexity int) int
+	}
+
+	DirectorySyncResult struct {
+		AttributeOptions func(childComplexity int) int
+		Attributes       func(childComplexity int) int
+		CustomRoles      func(childComplexity int) int
+		EventTypes       func(childComplexity int) int
+		Memberships      func(childComplexity int) int
+		Organizations    func(childComplexity int) int
+		Teams            func(childComplexity int) int
+		Users            func(childComplexity int) int
 	}
 
 	DisplayField struct {
@@ -216,6 +228,13 @@ type ComplexityRoot struct {
 		User         func(childComplexity int) int
 	}
 
+	Mutation struct {
+		RecordAttributeChanges func(childComplexity int, organizationID string, entries []*gqlmodel.AttributeChangeEntryInput) int
+		RecordEventTypeChanges func(childComplexity int, organizationID string, entries []*gqlmodel.EventTypeChangeEntryInput) int
+		RecordMemberChangeLogs func(childComplexity int, organizationID string, entries []*gqlmodel.MemberChangeLogEntryInput) int
+		SyncDirectory          func(childComplexity int, organizationID string, input gqlmodel.DirectoryInput) int
+	}
+
 	Organization struct {
 		Attributes func(childComplexity int) int
 		ID         func(childComplexity int) int
@@ -249,6 +268,13 @@ type ComplexityRoot struct {
 
 	RawValues struct {
 		Values func(childComplexity int) int
+	}
+
+	RecordedEntry struct {
+		Created        func(childComplexity int) int
+		ID             func(childComplexity int) int
+		IdempotencyKey func(childComplexity int) int
+		Timestamp      func(childComplexity int) int
 	}
 
 	Team struct {
@@ -306,6 +332,12 @@ type MembershipResolver interface {
 	User(ctx context.Context, obj *model.Membership) (*model.User, error)
 	Organization(ctx context.Context, obj *model.Membership) (*model.Organization, error)
 	Team(ctx context.Context, obj *model.Membership) (*model.Team, error)
+}
+type MutationResolver interface {
+	SyncDirectory(ctx context.Context, organizationID string, input gqlmodel.DirectoryInput) (*gqlmodel.DirectorySyncResult, error)
+	RecordAttributeChanges(ctx context.Context, organizationID string, entries []*gqlmodel.AttributeChangeEntryInput) ([]*gqlmodel.RecordedEntry, error)
+	RecordEventTypeChanges(ctx context.Context, organizationID string, entries []*gqlmodel.EventTypeChangeEntryInput) ([]*gqlmodel.RecordedEntry, error)
+	RecordMemberChangeLogs(ctx context.Context, organizationID string, entries []*gqlmodel.MemberChangeLogEntryInput) ([]*gqlmodel.RecordedEntry, error)
 }
 type OrganizationResolver interface {
 	ID(ctx context.Context, obj *model.Organization) (string, error)
@@ -608,6 +640,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Diff.Previous(childComplexity), true
+
+	case "DirectorySyncResult.attributeOptions":
+		if e.ComplexityRoot.DirectorySyncResult.AttributeOptions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectorySyncResult.AttributeOptions(childComplexity), true
+	case "DirectorySyncResult.attributes":
+		if e.ComplexityRoot.DirectorySyncResult.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectorySyncResult.Attributes(childComplexity), true
+	case "DirectorySyncResult.customRoles":
+		if e.ComplexityRoot.DirectorySyncResult.CustomRoles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectorySyncResult.CustomRoles(childComplexity), true
+	case "DirectorySyncResult.eventTypes":
+		if e.ComplexityRoot.DirectorySyncResult.EventTypes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectorySyncResult.EventTypes(childComplexity), true
+	case "DirectorySyncResult.memberships":
+		if e.ComplexityRoot.DirectorySyncResult.Memberships == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectorySyncResult.Memberships(childComplexity), true
+	case "DirectorySyncResult.organizations":
+		if e.ComplexityRoot.DirectorySyncResult.Organizations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectorySyncResult.Organizations(childComplexity), true
+	case "DirectorySyncResult.teams":
+		if e.ComplexityRoot.DirectorySyncResult.Teams == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectorySyncResult.Teams(childComplexity), true
+	case "DirectorySyncResult.users":
+		if e.ComplexityRoot.DirectorySyncResult.Users == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectorySyncResult.Users(childComplexity), true
 
 	case "DisplayField.fieldValue":
 		if e.ComplexityRoot.DisplayField.FieldValue == nil {
@@ -972,6 +1053,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Membership.User(childComplexity), true
 
+	case "Mutation.recordAttributeChanges":
+		if e.ComplexityRoot.Mutation.RecordAttributeChanges == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordAttributeChanges_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordAttributeChanges(childComplexity, args["organizationId"].(string), args["entries"].([]*gqlmodel.AttributeChangeEntryInput)), true
+	case "Mutation.recordEventTypeChanges":
+		if e.ComplexityRoot.Mutation.RecordEventTypeChanges == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordEventTypeChanges_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordEventTypeChanges(childComplexity, args["organizationId"].(string), args["entries"].([]*gqlmodel.EventTypeChangeEntryInput)), true
+	case "Mutation.recordMemberChangeLogs":
+		if e.ComplexityRoot.Mutation.RecordMemberChangeLogs == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordMemberChangeLogs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordMemberChangeLogs(childComplexity, args["organizationId"].(string), args["entries"].([]*gqlmodel.MemberChangeLogEntryInput)), true
+	case "Mutation.syncDirectory":
+		if e.ComplexityRoot.Mutation.SyncDirectory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_syncDirectory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SyncDirectory(childComplexity, args["organizationId"].(string), args["input"].(gqlmodel.DirectoryInput)), true
+
 	case "Organization.attributes":
 		if e.ComplexityRoot.Organization.Attributes == nil {
 			break
@@ -1133,6 +1259,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RawValues.Values(childComplexity), true
 
+	case "RecordedEntry.created":
+		if e.ComplexityRoot.RecordedEntry.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordedEntry.Created(childComplexity), true
+	case "RecordedEntry.id":
+		if e.ComplexityRoot.RecordedEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordedEntry.ID(childComplexity), true
+	case "RecordedEntry.idempotencyKey":
+		if e.ComplexityRoot.RecordedEntry.IdempotencyKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordedEntry.IdempotencyKey(childComplexity), true
+	case "RecordedEntry.timestamp":
+		if e.ComplexityRoot.RecordedEntry.Timestamp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordedEntry.Timestamp(childComplexity), true
+
 	case "Team.id", "Team.databaseId":
 		if e.ComplexityRoot.Team.ID == nil {
 			break
@@ -1217,10 +1368,26 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
 		ec.unmarshalInputActorFilter,
+		ec.unmarshalInputActorInput,
+		ec.unmarshalInputAttributeAssignmentChangeInput,
+		ec.unmarshalInputAttributeChangeEntryInput,
 		ec.unmarshalInputAttributeHistoryFilter,
+		ec.unmarshalInputAttributeInput,
+		ec.unmarshalInputAttributeOptionInput,
+		ec.unmarshalInputAttributeValueInput,
+		ec.unmarshalInputCustomRoleInput,
 		ec.unmarshalInputDateRange,
+		ec.unmarshalInputDirectoryInput,
+		ec.unmarshalInputEventTypeChangeEntryInput,
 		ec.unmarshalInputEventTypeHistoryFilter,
+		ec.unmarshalInputEventTypeInput,
+		ec.unmarshalInputMemberChangeLogEntryInput,
 		ec.unmarshalInputMemberChangeLogFilter,
+		ec.unmarshalInputMembershipInput,
+		ec.unmarshalInputOrganizationInput,
+		ec.unmarshalInputPersonInput,
+		ec.unmarshalInputTeamInput,
+		ec.unmarshalInputUserInput,
 	)
 	first := true
 
@@ -1255,6 +1422,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 			return &response
 		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -1280,7 +1462,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/directory.graphqls" "schema/history.graphqls" "schema/schema.graphqls"
+//go:embed "schema/directory.graphqls" "schema/history.graphqls" "schema/schema.graphqls" "schema/write.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1295,6 +1477,7 @@ var sources = []*ast.Source{
 	{Name: "schema/directory.graphqls", Input: sourceData("schema/directory.graphqls"), BuiltIn: false},
 	{Name: "schema/history.graphqls", Input: sourceData("schema/history.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
+	{Name: "schema/write.graphqls", Input: sourceData("schema/write.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -1440,6 +1623,28 @@ func (ec *executionContext) childFields_CustomRole(ctx context.Context, field gr
 		return ec.fieldContext_CustomRole_permissions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomRole", field.Name)
+}
+
+func (ec *executionContext) childFields_DirectorySyncResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organizations":
+		return ec.fieldContext_DirectorySyncResult_organizations(ctx, field)
+	case "teams":
+		return ec.fieldContext_DirectorySyncResult_teams(ctx, field)
+	case "users":
+		return ec.fieldContext_DirectorySyncResult_users(ctx, field)
+	case "customRoles":
+		return ec.fieldContext_DirectorySyncResult_customRoles(ctx, field)
+	case "memberships":
+		return ec.fieldContext_DirectorySyncResult_memberships(ctx, field)
+	case "eventTypes":
+		return ec.fieldContext_DirectorySyncResult_eventTypes(ctx, field)
+	case "attributes":
+		return ec.fieldContext_DirectorySyncResult_attributes(ctx, field)
+	case "attributeOptions":
+		return ec.fieldContext_DirectorySyncResult_attributeOptions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DirectorySyncResult", field.Name)
 }
 
 func (ec *executionContext) childFields_DisplayField(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1664,6 +1869,20 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_RecordedEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RecordedEntry_id(ctx, field)
+	case "idempotencyKey":
+		return ec.fieldContext_RecordedEntry_idempotencyKey(ctx, field)
+	case "created":
+		return ec.fieldContext_RecordedEntry_created(ctx, field)
+	case "timestamp":
+		return ec.fieldContext_RecordedEntry_timestamp(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecordedEntry", field.Name)
 }
 
 func (ec *executionContext) childFields_Team(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2019,6 +2238,94 @@ func (ec *executionContext) field_Member_changeLogs_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["filter"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordAttributeChanges_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organizationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "entries",
+		func(ctx context.Context, v any) ([]*gqlmodel.AttributeChangeEntryInput, error) {
+			return ec.unmarshalNAttributeChangeEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeEntryInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["entries"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordEventTypeChanges_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organizationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "entries",
+		func(ctx context.Context, v any) ([]*gqlmodel.EventTypeChangeEntryInput, error) {
+			return ec.unmarshalNEventTypeChangeEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeChangeEntryInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["entries"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordMemberChangeLogs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organizationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "entries",
+		func(ctx context.Context, v any) ([]*gqlmodel.MemberChangeLogEntryInput, error) {
+			return ec.unmarshalNMemberChangeLogEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEntryInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["entries"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_syncDirectory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organizationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (gqlmodel.DirectoryInput, error) {
+			return ec.unmarshalNDirectoryInput2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐDirectoryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -3383,6 +3690,190 @@ func (ec *executionContext) _Diff_next(ctx context.Context, field graphql.Collec
 }
 func (ec *executionContext) fieldContext_Diff_next(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Diff", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DirectorySyncResult_organizations(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.DirectorySyncResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectorySyncResult_organizations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organizations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectorySyncResult_organizations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectorySyncResult", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DirectorySyncResult_teams(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.DirectorySyncResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectorySyncResult_teams(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Teams, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectorySyncResult_teams(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectorySyncResult", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DirectorySyncResult_users(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.DirectorySyncResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectorySyncResult_users(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Users, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectorySyncResult_users(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectorySyncResult", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DirectorySyncResult_customRoles(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.DirectorySyncResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectorySyncResult_customRoles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomRoles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectorySyncResult_customRoles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectorySyncResult", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DirectorySyncResult_memberships(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.DirectorySyncResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectorySyncResult_memberships(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Memberships, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectorySyncResult_memberships(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectorySyncResult", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DirectorySyncResult_eventTypes(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.DirectorySyncResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectorySyncResult_eventTypes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EventTypes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectorySyncResult_eventTypes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectorySyncResult", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DirectorySyncResult_attributes(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.DirectorySyncResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectorySyncResult_attributes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attributes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectorySyncResult_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectorySyncResult", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DirectorySyncResult_attributeOptions(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.DirectorySyncResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectorySyncResult_attributeOptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttributeOptions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectorySyncResult_attributeOptions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectorySyncResult", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _DisplayField_label(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.DisplayField) (ret graphql.Marshaler) {
@@ -5021,6 +5512,254 @@ func (ec *executionContext) fieldContext_Membership_team(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_syncDirectory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_syncDirectory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SyncDirectory(ctx, fc.Args["organizationId"].(string), fc.Args["input"].(gqlmodel.DirectoryInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "audit:write")
+				if err != nil {
+					var zeroVal *gqlmodel.DirectorySyncResult
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *gqlmodel.DirectorySyncResult
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.DirectorySyncResult) graphql.Marshaler {
+			return ec.marshalNDirectorySyncResult2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐDirectorySyncResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_syncDirectory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DirectorySyncResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_syncDirectory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordAttributeChanges(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordAttributeChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordAttributeChanges(ctx, fc.Args["organizationId"].(string), fc.Args["entries"].([]*gqlmodel.AttributeChangeEntryInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "audit:write")
+				if err != nil {
+					var zeroVal []*gqlmodel.RecordedEntry
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal []*gqlmodel.RecordedEntry
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.RecordedEntry) graphql.Marshaler {
+			return ec.marshalNRecordedEntry2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRecordedEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordAttributeChanges(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RecordedEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordAttributeChanges_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordEventTypeChanges(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordEventTypeChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordEventTypeChanges(ctx, fc.Args["organizationId"].(string), fc.Args["entries"].([]*gqlmodel.EventTypeChangeEntryInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "audit:write")
+				if err != nil {
+					var zeroVal []*gqlmodel.RecordedEntry
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal []*gqlmodel.RecordedEntry
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.RecordedEntry) graphql.Marshaler {
+			return ec.marshalNRecordedEntry2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRecordedEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordEventTypeChanges(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RecordedEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordEventTypeChanges_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordMemberChangeLogs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordMemberChangeLogs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordMemberChangeLogs(ctx, fc.Args["organizationId"].(string), fc.Args["entries"].([]*gqlmodel.MemberChangeLogEntryInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "audit:write")
+				if err != nil {
+					var zeroVal []*gqlmodel.RecordedEntry
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal []*gqlmodel.RecordedEntry
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.RecordedEntry) graphql.Marshaler {
+			return ec.marshalNRecordedEntry2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRecordedEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordMemberChangeLogs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RecordedEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordMemberChangeLogs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5821,6 +6560,98 @@ func (ec *executionContext) _RawValues_values(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_RawValues_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RawValues", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RecordedEntry_id(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.RecordedEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordedEntry_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecordedEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecordedEntry", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _RecordedEntry_idempotencyKey(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.RecordedEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordedEntry_idempotencyKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IdempotencyKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RecordedEntry_idempotencyKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecordedEntry", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RecordedEntry_created(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.RecordedEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordedEntry_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecordedEntry_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecordedEntry", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _RecordedEntry_timestamp(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.RecordedEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordedEntry_timestamp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Timestamp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecordedEntry_timestamp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecordedEntry", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
 func (ec *executionContext) _Team_id(ctx context.Context, field graphql.CollectedField, obj *model.Team) (ret graphql.Marshaler) {
@@ -7259,6 +8090,208 @@ func (ec *executionContext) unmarshalInputActorFilter(ctx context.Context, obj a
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputActorInput(ctx context.Context, obj any) (gqlmodel.ActorInput, error) {
+	var it gqlmodel.ActorInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"type", "ref", "name", "email", "avatar"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNActorType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "ref":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ref"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ref = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "avatar":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("avatar"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Avatar = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputAttributeAssignmentChangeInput(ctx context.Context, obj any) (gqlmodel.AttributeAssignmentChangeInput, error) {
+	var it gqlmodel.AttributeAssignmentChangeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"attributeId", "type", "previous", "current"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "attributeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributeId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttributeID = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOAttributeChangeType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "previous":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previous"))
+			data, err := ec.unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeValueInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Previous = data
+		case "current":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("current"))
+			data, err := ec.unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeValueInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Current = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputAttributeChangeEntryInput(ctx context.Context, obj any) (gqlmodel.AttributeChangeEntryInput, error) {
+	var it gqlmodel.AttributeChangeEntryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"idempotencyKey", "timestamp", "userId", "source", "actor", "sourceContext", "changes", "attributeId", "previous", "current"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		case "timestamp":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timestamp"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Timestamp = data
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNSource2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐSource(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "actor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actor"))
+			data, err := ec.unmarshalNActorInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Actor = data
+		case "sourceContext":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContext"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceContext = data
+		case "changes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changes"))
+			data, err := ec.unmarshalOAttributeAssignmentChangeInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentChangeInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Changes = data
+		case "attributeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributeId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttributeID = data
+		case "previous":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previous"))
+			data, err := ec.unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeValueInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Previous = data
+		case "current":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("current"))
+			data, err := ec.unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeValueInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Current = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputAttributeHistoryFilter(ctx context.Context, obj any) (gqlmodel.AttributeHistoryFilter, error) {
 	var it gqlmodel.AttributeHistoryFilter
 	if obj == nil {
@@ -7303,6 +8336,203 @@ func (ec *executionContext) unmarshalInputAttributeHistoryFilter(ctx context.Con
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputAttributeInput(ctx context.Context, obj any) (gqlmodel.AttributeInput, error) {
+	var it gqlmodel.AttributeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "slug", "name", "type", "options"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNAttributeType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "options":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("options"))
+			data, err := ec.unmarshalOAttributeOptionInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeOptionInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Options = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputAttributeOptionInput(ctx context.Context, obj any) (gqlmodel.AttributeOptionInput, error) {
+	var it gqlmodel.AttributeOptionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "slug", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputAttributeValueInput(ctx context.Context, obj any) (gqlmodel.AttributeValueInput, error) {
+	var it gqlmodel.AttributeValueInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"optionId", "optionSlug", "value", "weight"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "optionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("optionId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OptionID = data
+		case "optionSlug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("optionSlug"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OptionSlug = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "weight":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weight"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Weight = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomRoleInput(ctx context.Context, obj any) (gqlmodel.CustomRoleInput, error) {
+	var it gqlmodel.CustomRoleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "permissions"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "permissions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("permissions"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Permissions = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputDateRange(ctx context.Context, obj any) (gqlmodel.DateRange, error) {
 	var it gqlmodel.DateRange
 	if obj == nil {
@@ -7335,6 +8565,171 @@ func (ec *executionContext) unmarshalInputDateRange(ctx context.Context, obj any
 				return it, err
 			}
 			it.To = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputDirectoryInput(ctx context.Context, obj any) (gqlmodel.DirectoryInput, error) {
+	var it gqlmodel.DirectoryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"organization", "teams", "users", "customRoles", "memberships", "eventTypes", "attributes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "organization":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organization"))
+			data, err := ec.unmarshalOOrganizationInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐOrganizationInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Organization = data
+		case "teams":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teams"))
+			data, err := ec.unmarshalOTeamInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐTeamInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Teams = data
+		case "users":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("users"))
+			data, err := ec.unmarshalOUserInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐUserInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Users = data
+		case "customRoles":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customRoles"))
+			data, err := ec.unmarshalOCustomRoleInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐCustomRoleInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomRoles = data
+		case "memberships":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberships"))
+			data, err := ec.unmarshalOMembershipInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMembershipInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Memberships = data
+		case "eventTypes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventTypes"))
+			data, err := ec.unmarshalOEventTypeInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventTypes = data
+		case "attributes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributes"))
+			data, err := ec.unmarshalOAttributeInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attributes = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputEventTypeChangeEntryInput(ctx context.Context, obj any) (gqlmodel.EventTypeChangeEntryInput, error) {
+	var it gqlmodel.EventTypeChangeEntryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"idempotencyKey", "timestamp", "eventTypeId", "action", "source", "actor", "impersonatedBy", "payload", "before", "after"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		case "timestamp":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timestamp"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Timestamp = data
+		case "eventTypeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventTypeId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventTypeID = data
+		case "action":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
+			data, err := ec.unmarshalNEventTypeAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeAction(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Action = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNSource2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐSource(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "actor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actor"))
+			data, err := ec.unmarshalNActorInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Actor = data
+		case "impersonatedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("impersonatedBy"))
+			data, err := ec.unmarshalOPersonInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐPersonInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ImpersonatedBy = data
+		case "payload":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("payload"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Payload = data
+		case "before":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Before = data
+		case "after":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.After = data
 		}
 	}
 	return it, nil
@@ -7379,6 +8774,150 @@ func (ec *executionContext) unmarshalInputEventTypeHistoryFilter(ctx context.Con
 				return it, err
 			}
 			it.Actor = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputEventTypeInput(ctx context.Context, obj any) (gqlmodel.EventTypeInput, error) {
+	var it gqlmodel.EventTypeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "title", "slug", "ownerUserId", "teamId", "parentId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		case "ownerUserId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerUserId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerUserID = data
+		case "teamId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamID = data
+		case "parentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentID = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputMemberChangeLogEntryInput(ctx context.Context, obj any) (gqlmodel.MemberChangeLogEntryInput, error) {
+	var it gqlmodel.MemberChangeLogEntryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"idempotencyKey", "timestamp", "actorId", "action", "resourceType", "resourceId", "resourceName", "changes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		case "timestamp":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timestamp"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Timestamp = data
+		case "actorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorID = data
+		case "action":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
+			data, err := ec.unmarshalNChangeLogAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐChangeLogAction(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Action = data
+		case "resourceType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceType"))
+			data, err := ec.unmarshalNResourceType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐResourceType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResourceType = data
+		case "resourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResourceID = data
+		case "resourceName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResourceName = data
+		case "changes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changes"))
+			data, err := ec.unmarshalOJSON2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Changes = data
 		}
 	}
 	return it, nil
@@ -7430,6 +8969,247 @@ func (ec *executionContext) unmarshalInputMemberChangeLogFilter(ctx context.Cont
 				return it, err
 			}
 			it.ActorID = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputMembershipInput(ctx context.Context, obj any) (gqlmodel.MembershipInput, error) {
+	var it gqlmodel.MembershipInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "userId", "teamId", "role", "customRoleId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "teamId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamID = data
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalNRole2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRole(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
+		case "customRoleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customRoleId"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomRoleID = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputOrganizationInput(ctx context.Context, obj any) (gqlmodel.OrganizationInput, error) {
+	var it gqlmodel.OrganizationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"slug", "name"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputPersonInput(ctx context.Context, obj any) (gqlmodel.PersonInput, error) {
+	var it gqlmodel.PersonInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "email", "avatar"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "avatar":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("avatar"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Avatar = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputTeamInput(ctx context.Context, obj any) (gqlmodel.TeamInput, error) {
+	var it gqlmodel.TeamInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "slug", "name"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputUserInput(ctx context.Context, obj any) (gqlmodel.UserInput, error) {
+	var it gqlmodel.UserInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "publicId", "email", "name", "avatarUrl"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "publicId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publicId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublicID = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "avatarUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("avatarUrl"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvatarURL = data
 		}
 	}
 	return it, nil
@@ -8220,6 +10000,79 @@ func (ec *executionContext) _Diff(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "next":
 			out.Values[i] = ec._Diff_next(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var directorySyncResultImplementors = []string{"DirectorySyncResult"}
+
+func (ec *executionContext) _DirectorySyncResult(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.DirectorySyncResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, directorySyncResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DirectorySyncResult")
+		case "organizations":
+			out.Values[i] = ec._DirectorySyncResult_organizations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "teams":
+			out.Values[i] = ec._DirectorySyncResult_teams(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "users":
+			out.Values[i] = ec._DirectorySyncResult_users(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customRoles":
+			out.Values[i] = ec._DirectorySyncResult_customRoles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "memberships":
+			out.Values[i] = ec._DirectorySyncResult_memberships(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "eventTypes":
+			out.Values[i] = ec._DirectorySyncResult_eventTypes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attributes":
+			out.Values[i] = ec._DirectorySyncResult_attributes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attributeOptions":
+			out.Values[i] = ec._DirectorySyncResult_attributeOptions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -9458,6 +11311,75 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "syncDirectory":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_syncDirectory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordAttributeChanges":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordAttributeChanges(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordEventTypeChanges":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordEventTypeChanges(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordMemberChangeLogs":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordMemberChangeLogs(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var organizationImplementors = []string{"Organization", "Node"}
 
 func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *model.Organization) graphql.Marshaler {
@@ -9977,6 +11899,59 @@ func (ec *executionContext) _RawValues(ctx context.Context, sel ast.SelectionSet
 			out.Values[i] = graphql.MarshalString("RawValues")
 		case "values":
 			out.Values[i] = ec._RawValues_values(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var recordedEntryImplementors = []string{"RecordedEntry"}
+
+func (ec *executionContext) _RecordedEntry(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.RecordedEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, recordedEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RecordedEntry")
+		case "id":
+			out.Values[i] = ec._RecordedEntry_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "idempotencyKey":
+			out.Values[i] = ec._RecordedEntry_idempotencyKey(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._RecordedEntry_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timestamp":
+			out.Values[i] = ec._RecordedEntry_timestamp(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -10704,6 +12679,11 @@ func (ec *executionContext) marshalNActor2ᚖgithubᚗcomᚋauditgraphᚋauditgr
 	return ec._Actor(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNActorInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorInput(ctx context.Context, v any) (*gqlmodel.ActorInput, error) {
+	res, err := ec.unmarshalInputActorInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNActorType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorType(ctx context.Context, v any) (gqlmodel.ActorType, error) {
 	var res gqlmodel.ActorType
 	err := res.UnmarshalGQL(v)
@@ -10766,6 +12746,11 @@ func (ec *executionContext) marshalNAttributeAssignmentChange2ᚖgithubᚗcomᚋ
 	return ec._AttributeAssignmentChange(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAttributeAssignmentChangeInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentChangeInput(ctx context.Context, v any) (*gqlmodel.AttributeAssignmentChangeInput, error) {
+	res, err := ec.unmarshalInputAttributeAssignmentChangeInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNAttributeAssignmentConnection2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentConnection(ctx context.Context, sel ast.SelectionSet, v gqlmodel.AttributeAssignmentConnection) graphql.Marshaler {
 	return ec._AttributeAssignmentConnection(ctx, sel, &v)
 }
@@ -10816,6 +12801,25 @@ func (ec *executionContext) marshalNAttributeAssignmentEntry2ᚖgithubᚗcomᚋa
 	return ec._AttributeAssignmentEntry(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAttributeChangeEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeEntryInputᚄ(ctx context.Context, v any) ([]*gqlmodel.AttributeChangeEntryInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*gqlmodel.AttributeChangeEntryInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAttributeChangeEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeEntryInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNAttributeChangeEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeEntryInput(ctx context.Context, v any) (*gqlmodel.AttributeChangeEntryInput, error) {
+	res, err := ec.unmarshalInputAttributeChangeEntryInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNAttributeChangeType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeType(ctx context.Context, v any) (gqlmodel.AttributeChangeType, error) {
 	var res gqlmodel.AttributeChangeType
 	err := res.UnmarshalGQL(v)
@@ -10824,6 +12828,11 @@ func (ec *executionContext) unmarshalNAttributeChangeType2githubᚗcomᚋauditgr
 
 func (ec *executionContext) marshalNAttributeChangeType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeType(ctx context.Context, sel ast.SelectionSet, v gqlmodel.AttributeChangeType) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNAttributeInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeInput(ctx context.Context, v any) (*gqlmodel.AttributeInput, error) {
+	res, err := ec.unmarshalInputAttributeInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNAttributeOption2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐAttributeOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AttributeOption) graphql.Marshaler {
@@ -10850,6 +12859,11 @@ func (ec *executionContext) marshalNAttributeOption2ᚖgithubᚗcomᚋauditgraph
 		return graphql.Null
 	}
 	return ec._AttributeOption(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAttributeOptionInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeOptionInput(ctx context.Context, v any) (*gqlmodel.AttributeOptionInput, error) {
+	res, err := ec.unmarshalInputAttributeOptionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNAttributeSnapshot2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeSnapshot(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.AttributeSnapshot) graphql.Marshaler {
@@ -10898,6 +12912,11 @@ func (ec *executionContext) marshalNChangeLogAction2githubᚗcomᚋauditgraphᚋ
 	return v
 }
 
+func (ec *executionContext) unmarshalNCustomRoleInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐCustomRoleInput(ctx context.Context, v any) (*gqlmodel.CustomRoleInput, error) {
+	res, err := ec.unmarshalInputCustomRoleInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := gqlmodel.UnmarshalDateTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -10912,6 +12931,25 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNDirectoryInput2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐDirectoryInput(ctx context.Context, v any) (gqlmodel.DirectoryInput, error) {
+	res, err := ec.unmarshalInputDirectoryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDirectorySyncResult2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐDirectorySyncResult(ctx context.Context, sel ast.SelectionSet, v gqlmodel.DirectorySyncResult) graphql.Marshaler {
+	return ec._DirectorySyncResult(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDirectorySyncResult2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐDirectorySyncResult(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.DirectorySyncResult) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._DirectorySyncResult(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDisplayField2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐDisplayFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*gqlmodel.DisplayField) graphql.Marshaler {
@@ -10948,6 +12986,25 @@ func (ec *executionContext) unmarshalNEventTypeAction2githubᚗcomᚋauditgraph�
 
 func (ec *executionContext) marshalNEventTypeAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeAction(ctx context.Context, sel ast.SelectionSet, v gqlmodel.EventTypeAction) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNEventTypeChangeEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeChangeEntryInputᚄ(ctx context.Context, v any) ([]*gqlmodel.EventTypeChangeEntryInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*gqlmodel.EventTypeChangeEntryInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEventTypeChangeEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeChangeEntryInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNEventTypeChangeEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeChangeEntryInput(ctx context.Context, v any) (*gqlmodel.EventTypeChangeEntryInput, error) {
+	res, err := ec.unmarshalInputEventTypeChangeEntryInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNEventTypeHistoryConnection2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryConnection(ctx context.Context, sel ast.SelectionSet, v gqlmodel.EventTypeHistoryConnection) graphql.Marshaler {
@@ -10998,6 +13055,11 @@ func (ec *executionContext) marshalNEventTypeHistoryEntry2ᚖgithubᚗcomᚋaudi
 		return graphql.Null
 	}
 	return ec._EventTypeHistoryEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEventTypeInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeInput(ctx context.Context, v any) (*gqlmodel.EventTypeInput, error) {
+	res, err := ec.unmarshalInputEventTypeInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNFieldValue2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚋdisplayᚐFieldValue(ctx context.Context, sel ast.SelectionSet, v display.FieldValue) graphql.Marshaler {
@@ -11150,6 +13212,25 @@ func (ec *executionContext) marshalNMemberChangeLogEdge2ᚖgithubᚗcomᚋauditg
 	return ec._MemberChangeLogEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNMemberChangeLogEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEntryInputᚄ(ctx context.Context, v any) ([]*gqlmodel.MemberChangeLogEntryInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*gqlmodel.MemberChangeLogEntryInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMemberChangeLogEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEntryInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNMemberChangeLogEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEntryInput(ctx context.Context, v any) (*gqlmodel.MemberChangeLogEntryInput, error) {
+	res, err := ec.unmarshalInputMemberChangeLogEntryInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNMembership2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐMembershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Membership) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -11174,6 +13255,11 @@ func (ec *executionContext) marshalNMembership2ᚖgithubᚗcomᚋauditgraphᚋau
 		return graphql.Null
 	}
 	return ec._Membership(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMembershipInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMembershipInput(ctx context.Context, v any) (*gqlmodel.MembershipInput, error) {
+	res, err := ec.unmarshalInputMembershipInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNOrganization2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *model.Organization) graphql.Marshaler {
@@ -11204,6 +13290,32 @@ func (ec *executionContext) unmarshalNRecordType2githubᚗcomᚋauditgraphᚋaud
 
 func (ec *executionContext) marshalNRecordType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRecordType(ctx context.Context, sel ast.SelectionSet, v gqlmodel.RecordType) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNRecordedEntry2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRecordedEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*gqlmodel.RecordedEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRecordedEntry2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRecordedEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRecordedEntry2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRecordedEntry(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.RecordedEntry) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._RecordedEntry(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNResourceType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐResourceType(ctx context.Context, v any) (gqlmodel.ResourceType, error) {
@@ -11337,6 +13449,11 @@ func (ec *executionContext) marshalNTeam2ᚖgithubᚗcomᚋauditgraphᚋauditgra
 	return ec._Team(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNTeamInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐTeamInput(ctx context.Context, v any) (*gqlmodel.TeamInput, error) {
+	res, err := ec.unmarshalInputTeamInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNUser2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v model.User) graphql.Marshaler {
 	return ec._User(ctx, sel, &v)
 }
@@ -11349,6 +13466,11 @@ func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋauditgraphᚋauditgra
 		return graphql.Null
 	}
 	return ec._User(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUserInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐUserInput(ctx context.Context, v any) (*gqlmodel.UserInput, error) {
+	res, err := ec.unmarshalInputUserInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -11515,6 +13637,39 @@ func (ec *executionContext) marshalOActorType2ᚖgithubᚗcomᚋauditgraphᚋaud
 	return v
 }
 
+func (ec *executionContext) unmarshalOAttributeAssignmentChangeInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentChangeInputᚄ(ctx context.Context, v any) ([]*gqlmodel.AttributeAssignmentChangeInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*gqlmodel.AttributeAssignmentChangeInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAttributeAssignmentChangeInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentChangeInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOAttributeChangeType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeType(ctx context.Context, v any) (*gqlmodel.AttributeChangeType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(gqlmodel.AttributeChangeType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAttributeChangeType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeType(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.AttributeChangeType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOAttributeHistoryFilter2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeHistoryFilter(ctx context.Context, v any) (*gqlmodel.AttributeHistoryFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -11523,11 +13678,53 @@ func (ec *executionContext) unmarshalOAttributeHistoryFilter2ᚖgithubᚗcomᚋa
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOAttributeInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeInputᚄ(ctx context.Context, v any) ([]*gqlmodel.AttributeInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*gqlmodel.AttributeInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAttributeInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOAttributeOptionInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeOptionInputᚄ(ctx context.Context, v any) ([]*gqlmodel.AttributeOptionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*gqlmodel.AttributeOptionInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAttributeOptionInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeOptionInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOAttributeValue2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeValue(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.AttributeValue) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._AttributeValue(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeValueInput(ctx context.Context, v any) (*gqlmodel.AttributeValueInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAttributeValueInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -11581,6 +13778,23 @@ func (ec *executionContext) marshalOCustomRole2ᚖgithubᚗcomᚋauditgraphᚋau
 		return graphql.Null
 	}
 	return ec._CustomRole(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCustomRoleInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐCustomRoleInputᚄ(ctx context.Context, v any) ([]*gqlmodel.CustomRoleInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*gqlmodel.CustomRoleInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomRoleInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐCustomRoleInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalODateRange2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐDateRange(ctx context.Context, v any) (*gqlmodel.DateRange, error) {
@@ -11658,6 +13872,23 @@ func (ec *executionContext) unmarshalOEventTypeHistoryFilter2ᚖgithubᚗcomᚋa
 	}
 	res, err := ec.unmarshalInputEventTypeHistoryFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEventTypeInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeInputᚄ(ctx context.Context, v any) ([]*gqlmodel.EventTypeInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*gqlmodel.EventTypeInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEventTypeInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
@@ -11751,6 +13982,23 @@ func (ec *executionContext) unmarshalOMemberChangeLogFilter2ᚖgithubᚗcomᚋau
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOMembershipInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMembershipInputᚄ(ctx context.Context, v any) ([]*gqlmodel.MembershipInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*gqlmodel.MembershipInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMembershipInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMembershipInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalONode2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v gqlmodel.Node) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -11763,6 +14011,22 @@ func (ec *executionContext) marshalOOrganization2ᚖgithubᚗcomᚋauditgraphᚋ
 		return graphql.Null
 	}
 	return ec._Organization(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOrganizationInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐOrganizationInput(ctx context.Context, v any) (*gqlmodel.OrganizationInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOrganizationInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPersonInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐPersonInput(ctx context.Context, v any) (*gqlmodel.PersonInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPersonInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOResourceType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐResourceType(ctx context.Context, v any) (*gqlmodel.ResourceType, error) {
@@ -11822,11 +14086,45 @@ func (ec *executionContext) marshalOTeam2ᚖgithubᚗcomᚋauditgraphᚋauditgra
 	return ec._Team(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOTeamInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐTeamInputᚄ(ctx context.Context, v any) ([]*gqlmodel.TeamInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*gqlmodel.TeamInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTeamInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐTeamInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._User(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOUserInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐUserInputᚄ(ctx context.Context, v any) ([]*gqlmodel.UserInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*gqlmodel.UserInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNUserInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐUserInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -30,6 +30,7 @@ var commands = []*command{
 	migrateCommand,
 	seedCommand,
 	apikeyCommand,
+	importCommand,
 }
 
 // defaultCommand runs when the first argument is not a subcommand name, so

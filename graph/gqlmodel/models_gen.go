@@ -26,11 +26,27 @@ type ActorFilter struct {
 	Ref *string `json:"ref,omitempty"`
 }
 
+// Who made a change. `ref` is a user's numeric id or an app's slug.
+type ActorInput struct {
+	Type   ActorType `json:"type"`
+	Ref    *string   `json:"ref,omitempty"`
+	Name   *string   `json:"name,omitempty"`
+	Email  *string   `json:"email,omitempty"`
+	Avatar *string   `json:"avatar,omitempty"`
+}
+
 type AttributeAssignmentChange struct {
 	Type      AttributeChangeType `json:"type"`
 	Attribute *AttributeSnapshot  `json:"attribute"`
 	Previous  *AttributeValue     `json:"previous,omitempty"`
 	Current   *AttributeValue     `json:"current,omitempty"`
+}
+
+type AttributeAssignmentChangeInput struct {
+	AttributeID string               `json:"attributeId"`
+	Type        *AttributeChangeType `json:"type,omitempty"`
+	Previous    *AttributeValueInput `json:"previous,omitempty"`
+	Current     *AttributeValueInput `json:"current,omitempty"`
 }
 
 type AttributeAssignmentEdge struct {
@@ -52,10 +68,46 @@ type AttributeAssignmentEntry struct {
 	HasError bool                         `json:"hasError"`
 }
 
+// One attribute assignment history entry of a member. Give either `changes`, or
+// `attributeId` with `previous` and/or `current` for a single change. A change's
+// type is computed from its previous and current values when omitted, and the
+// attribute is recorded as it is stored now.
+type AttributeChangeEntryInput struct {
+	// Retries with the same key return the stored entry; keys are per organization.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+	// Defaults to now; at most 5 minutes ahead. Stored with millisecond precision.
+	Timestamp *time.Time `json:"timestamp,omitempty"`
+	// The member: numeric, `usr_…` or global id.
+	UserID string      `json:"userId"`
+	Source Source      `json:"source"`
+	Actor  *ActorInput `json:"actor"`
+	// Any JSON object, at most 64 KiB.
+	SourceContext JSON                              `json:"sourceContext,omitempty"`
+	Changes       []*AttributeAssignmentChangeInput `json:"changes,omitempty"`
+	AttributeID   *string                           `json:"attributeId,omitempty"`
+	Previous      *AttributeValueInput              `json:"previous,omitempty"`
+	Current       *AttributeValueInput              `json:"current,omitempty"`
+}
+
 type AttributeHistoryFilter struct {
 	Timestamp *DateRange   `json:"timestamp,omitempty"`
 	Actor     *ActorFilter `json:"actor,omitempty"`
 	Source    *Source      `json:"source,omitempty"`
+}
+
+type AttributeInput struct {
+	// The attribute's own id, `attr_…`.
+	ID      string                  `json:"id"`
+	Slug    string                  `json:"slug"`
+	Name    string                  `json:"name"`
+	Type    AttributeType           `json:"type"`
+	Options []*AttributeOptionInput `json:"options,omitempty"`
+}
+
+type AttributeOptionInput struct {
+	ID    string `json:"id"`
+	Slug  string `json:"slug"`
+	Value string `json:"value"`
 }
 
 // The attribute as it was when the change was recorded.
@@ -73,15 +125,69 @@ type AttributeValue struct {
 	Weight     *float64 `json:"weight,omitempty"`
 }
 
+// An assignment. `optionSlug` and, for select attributes, `value` default to the stored option's.
+type AttributeValueInput struct {
+	OptionID   string   `json:"optionId"`
+	OptionSlug *string  `json:"optionSlug,omitempty"`
+	Value      *string  `json:"value,omitempty"`
+	Weight     *float64 `json:"weight,omitempty"`
+}
+
+type CustomRoleInput struct {
+	ID          int      `json:"id"`
+	Name        string   `json:"name"`
+	Permissions []string `json:"permissions"`
+}
+
 // An inclusive date range; either end may be left open.
 type DateRange struct {
 	From *time.Time `json:"from,omitempty"`
 	To   *time.Time `json:"to,omitempty"`
 }
 
+type DirectoryInput struct {
+	// Renames the organization itself.
+	Organization *OrganizationInput `json:"organization,omitempty"`
+	Teams        []*TeamInput       `json:"teams,omitempty"`
+	Users        []*UserInput       `json:"users,omitempty"`
+	CustomRoles  []*CustomRoleInput `json:"customRoles,omitempty"`
+	Memberships  []*MembershipInput `json:"memberships,omitempty"`
+	EventTypes   []*EventTypeInput  `json:"eventTypes,omitempty"`
+	Attributes   []*AttributeInput  `json:"attributes,omitempty"`
+}
+
+type DirectorySyncResult struct {
+	Organizations    int `json:"organizations"`
+	Teams            int `json:"teams"`
+	Users            int `json:"users"`
+	CustomRoles      int `json:"customRoles"`
+	Memberships      int `json:"memberships"`
+	EventTypes       int `json:"eventTypes"`
+	Attributes       int `json:"attributes"`
+	AttributeOptions int `json:"attributeOptions"`
+}
+
 type DisplayField struct {
 	Label      string             `json:"label"`
 	FieldValue display.FieldValue `json:"fieldValue"`
+}
+
+// One event type history entry. Give either `payload` in the stored format, or
+// `before` and/or `after` snapshots of the event type (a JSON object of its
+// fields) from which the payload is computed: `after` alone for
+// EVENT_TYPE_CREATED, `before` alone for EVENT_TYPE_DELETED, both for
+// EVENT_TYPE_MODIFIED, which must change something. At most 64 KiB each.
+type EventTypeChangeEntryInput struct {
+	IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
+	Timestamp      *time.Time      `json:"timestamp,omitempty"`
+	EventTypeID    string          `json:"eventTypeId"`
+	Action         EventTypeAction `json:"action"`
+	Source         Source          `json:"source"`
+	Actor          *ActorInput     `json:"actor"`
+	ImpersonatedBy *PersonInput    `json:"impersonatedBy,omitempty"`
+	Payload        JSON            `json:"payload,omitempty"`
+	Before         JSON            `json:"before,omitempty"`
+	After          JSON            `json:"after,omitempty"`
 }
 
 type EventTypeHistoryEdge struct {
@@ -112,6 +218,16 @@ type EventTypeHistoryFilter struct {
 	Actor     *ActorFilter      `json:"actor,omitempty"`
 }
 
+// A team event type (teamId), a personal one (ownerUserId), or a managed child (parentId and ownerUserId).
+type EventTypeInput struct {
+	ID          int    `json:"id"`
+	Title       string `json:"title"`
+	Slug        string `json:"slug"`
+	OwnerUserID *int   `json:"ownerUserId,omitempty"`
+	TeamID      *int   `json:"teamId,omitempty"`
+	ParentID    *int   `json:"parentId,omitempty"`
+}
+
 type ImpersonatedBy struct {
 	DisplayName   string  `json:"displayName"`
 	DisplayEmail  *string `json:"displayEmail,omitempty"`
@@ -129,12 +245,44 @@ type MemberChangeLogEdge struct {
 	Node   *MemberChangeLog `json:"node"`
 }
 
+// One member change log entry. `changes` is a list of
+// `{"field": …, "old_value": …, "new_value": …}`, at most 64 KiB.
+type MemberChangeLogEntryInput struct {
+	IdempotencyKey *string    `json:"idempotencyKey,omitempty"`
+	Timestamp      *time.Time `json:"timestamp,omitempty"`
+	// The member who made the change: numeric, `usr_…` or global id.
+	ActorID      string          `json:"actorId"`
+	Action       ChangeLogAction `json:"action"`
+	ResourceType ResourceType    `json:"resourceType"`
+	// For ORGANIZATION_USER, the target member (numeric, `usr_…` or global id; stored as `usr_…`).
+	ResourceID   string  `json:"resourceId"`
+	ResourceName *string `json:"resourceName,omitempty"`
+	Changes      JSON    `json:"changes,omitempty"`
+}
+
 type MemberChangeLogFilter struct {
 	Timestamp    *DateRange       `json:"timestamp,omitempty"`
 	Action       *ChangeLogAction `json:"action,omitempty"`
 	ResourceType *ResourceType    `json:"resourceType,omitempty"`
 	// Keep only entries performed by this user (numeric, public or global id).
 	ActorID *string `json:"actorId,omitempty"`
+}
+
+// A membership of the organization itself (no teamId) or of one of its teams.
+type MembershipInput struct {
+	ID           int  `json:"id"`
+	UserID       int  `json:"userId"`
+	TeamID       *int `json:"teamId,omitempty"`
+	Role         Role `json:"role"`
+	CustomRoleID *int `json:"customRoleId,omitempty"`
+}
+
+type Mutation struct {
+}
+
+type OrganizationInput struct {
+	Slug string `json:"slug"`
+	Name string `json:"name"`
 }
 
 // Relay page information.
@@ -145,7 +293,38 @@ type PageInfo struct {
 	EndCursor       *string `json:"endCursor,omitempty"`
 }
 
+type PersonInput struct {
+	Name   *string `json:"name,omitempty"`
+	Email  *string `json:"email,omitempty"`
+	Avatar *string `json:"avatar,omitempty"`
+}
+
 type Query struct {
+}
+
+type RecordedEntry struct {
+	// The stored entry's id (UUIDv7, or `log_…` for member change logs).
+	ID string `json:"id"`
+	// The idempotency key as sent.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+	// False when the idempotency key was already recorded: the stored entry is returned.
+	Created   bool      `json:"created"`
+	Timestamp time.Time `json:"timestamp"`
+}
+
+type TeamInput struct {
+	ID   int    `json:"id"`
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+type UserInput struct {
+	ID int `json:"id"`
+	// Kept when omitted; a new user without one gets a fresh `usr_…` id.
+	PublicID  *string `json:"publicId,omitempty"`
+	Email     string  `json:"email"`
+	Name      *string `json:"name,omitempty"`
+	AvatarURL *string `json:"avatarUrl,omitempty"`
 }
 
 type ActorType string

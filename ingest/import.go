@@ -1,0 +1,483 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/auditgraph/auditgraph/model"
+)
+
+// BulkWriter loads validated entries in bulk (package db: COPY on
+// PostgreSQL, multi-row INSERTs on SQLite). Every entry carries an
+// idempotency key; entries whose key is stored already, or repeated in the
+// same call, are skipped. Each method returns how many it stored.
+type BulkWriter interface {
+	CopyAttributeHistory(ctx context.Context, entries []model.AttributeAssignmentEntry) (int64, error)
+	CopyEventTypeHistory(ctx context.Context, entries []model.EventTypeEntry) (int64, error)
+	CopyMemberChangeLogs(ctx context.Context, entries []model.MemberChangeLog) (int64, error)
+}
+
+// Record kinds of an import line.
+const (
+	KindOrganization    = "organization"
+	KindTeam            = "team"
+	KindUser            = "user"
+	KindMembership      = "membership"
+	KindCustomRole      = "customRole"
+	KindEventType       = "eventType"
+	KindAttribute       = "attribute"
+	KindAttributeChange = "attributeChange"
+	KindEventTypeChange = "eventTypeChange"
+	KindMemberChangeLog = "memberChangeLog"
+)
+
+// Kinds lists every line kind.
+var Kinds = []string{KindOrganization, KindTeam, KindUser, KindMembership, KindCustomRole, KindEventType,
+	KindAttribute, KindAttributeChange, KindEventTypeChange, KindMemberChangeLog}
+
+const (
+	// DefaultImportBatch is how many entries one bulk load takes: large
+	// enough that the per-statement cost vanishes, small enough that a batch
+	// sits comfortably in memory.
+	DefaultImportBatch = 20000
+	// MaxLineBytes bounds one line: the largest valid entry (three JSON
+	// documents of MaxJSONBytes) with room to spare.
+	MaxLineBytes = 1 << 20
+	// maxListedRejections bounds the rejections kept with their reasons;
+	// the count goes on.
+	maxListedRejections = 1000
+)
+
+// ImportOptions tunes Import.
+type ImportOptions struct {
+	// BatchSize is the number of entries per bulk load (DefaultImportBatch if 0).
+	BatchSize int
+}
+
+// Rejection is a line that was not imported, and why.
+type Rejection struct {
+	Line    int    `json:"line"`
+	Kind    string `json:"kind,omitempty"`
+	Code    string `json:"code"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+func (r Rejection) String() string {
+	s := fmt.Sprintf("line %d", r.Line)
+	if r.Kind != "" {
+		s += " (" + r.Kind + ")"
+	}
+	if r.Field != "" {
+		s += ": " + r.Field
+	}
+	return s + ": " + r.Message
+}
+
+// Summary is the outcome of an import.
+type Summary struct {
+	Lines int `json:"lines"`
+	// Directory counts directory records upserted (upserts are idempotent,
+	// so a re-run counts them again without changing anything).
+	Directory int `json:"directory"`
+	// Imported counts the entries stored, by kind.
+	Imported map[string]int64 `json:"imported"`
+	// Duplicates counts entries skipped because their idempotency key was
+	// stored already (by an earlier import, or earlier in this file).
+	Duplicates int64 `json:"duplicates"`
+	// Rejected counts the lines refused; Rejections lists the first of them.
+	Rejected   int         `json:"rejected"`
+	Rejections []Rejection `json:"rejections,omitempty"`
+}
+
+// TotalImported is the number of entries stored.
+func (s *Summary) TotalImported() int64 {
+	var n int64
+	for _, v := range s.Imported {
+		n += v
+	}
+	return n
+}
+
+func (s *Summary) reject(line int, kind string, err error) {
+	s.Rejected++
+	if len(s.Rejections) >= maxListedRejections {
+		return
+	}
+	r := Rejection{Line: line, Kind: kind, Code: model.ErrorCode(err), Message: model.ErrorMessage(err)}
+	var me *model.Error
+	if errors.As(err, &me) {
+		r.Field = me.Field
+	} else {
+		r.Message = err.Error()
+	}
+	s.Rejections = append(s.Rejections, r)
+}
+
+// importKey is the idempotency key of a line that has none: a hash of the
+// line, so that importing the same file again finds every entry stored.
+// Identical lines are one entry.
+func importKey(line []byte) *string {
+	sum := sha256.Sum256(line)
+	k := "import:" + hex.EncodeToString(sum[:16])
+	return &k
+}
+
+type pending struct {
+	attr []model.AttributeAssignmentEntry
+	et   []model.EventTypeEntry
+	cl   []model.MemberChangeLog
+}
+
+func (p *pending) len() int { return len(p.attr) + len(p.et) + len(p.cl) }
+
+type flushResult struct {
+	imported   map[string]int64
+	duplicates int64
+	err        error
+}
+
+// Import reads NDJSON from r: one record per line, {"kind": …, …fields}.
+// Directory records are upserted as they come, so entries after them may
+// refer to them. Entries are validated exactly as the record mutations
+// validate them (history lines name their organization in organizationId)
+// and bulk-loaded in batches. A line that does not validate is rejected and
+// listed, and the import goes on: valid lines are imported whatever their
+// neighbours hold. Blank lines are ignored. Only failures of the database or
+// of reading r end the import early, with an error.
+func Import(ctx context.Context, s model.Store, w BulkWriter, r io.Reader, opt ImportOptions) (*Summary, error) {
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = DefaultImportBatch
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sum := &Summary{Imported: map[string]int64{}}
+	v := NewValidator(s)
+
+	// Loading runs beside parsing and validation: one batch is written while
+	// the next is read.
+	batches := make(chan *pending, 1)
+	done := make(chan flushResult, 1)
+	go func() {
+		res := flushResult{imported: map[string]int64{}}
+		for b := range batches {
+			if res.err != nil {
+				continue
+			}
+			if res.err = flush(ctx, w, b, &res); res.err != nil {
+				cancel()
+			}
+		}
+		done <- res
+	}()
+	send := func(b *pending) bool {
+		select {
+		case batches <- b:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+
+	br := bufio.NewReaderSize(r, 256<<10)
+	cur := &pending{}
+	var readErr error
+	for lineNo := 1; ; lineNo++ {
+		line, err := readLine(br)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			readErr = fmt.Errorf("line %d: %w", lineNo, err)
+			break
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		sum.Lines++
+		kind, err := importLine(ctx, s, v, line, cur, sum)
+		if err != nil {
+			var me *model.Error
+			if !errors.As(err, &me) && ctx.Err() == nil {
+				readErr = fmt.Errorf("line %d: %w", lineNo, err)
+				break
+			}
+			sum.reject(lineNo, kind, err)
+			continue
+		}
+		if cur.len() >= opt.BatchSize {
+			if !send(cur) {
+				break
+			}
+			cur = &pending{}
+		}
+	}
+	if cur.len() > 0 && readErr == nil {
+		send(cur)
+	}
+	close(batches)
+	res := <-done
+	for k, n := range res.imported {
+		sum.Imported[k] += n
+	}
+	sum.Duplicates += res.duplicates
+	switch {
+	case res.err != nil:
+		return sum, res.err
+	case readErr != nil:
+		return sum, readErr
+	}
+	return sum, ctx.Err()
+}
+
+// readLine returns the next line without its newline; a line longer than
+// MaxLineBytes is an error.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	line, err := br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		buf := append([]byte(nil), line...)
+		for err == bufio.ErrBufferFull {
+			line, err = br.ReadSlice('\n')
+			buf = append(buf, line...)
+			if len(buf) > MaxLineBytes {
+				return nil, fmt.Errorf("line longer than %d bytes", MaxLineBytes)
+			}
+		}
+		line = buf
+	}
+	if err == io.EOF && len(line) > 0 {
+		return line, nil
+	}
+	return line, err
+}
+
+// flush loads the three tables of a batch at once, on separate connections:
+// the database checks each row's foreign keys, and that work spreads over
+// its cores.
+func flush(ctx context.Context, w BulkWriter, b *pending, res *flushResult) error {
+	type load struct {
+		kind string
+		n    int
+		run  func() (int64, error)
+	}
+	loads := []load{
+		{KindAttributeChange, len(b.attr), func() (int64, error) { return w.CopyAttributeHistory(ctx, b.attr) }},
+		{KindEventTypeChange, len(b.et), func() (int64, error) { return w.CopyEventTypeHistory(ctx, b.et) }},
+		{KindMemberChangeLog, len(b.cl), func() (int64, error) { return w.CopyMemberChangeLogs(ctx, b.cl) }},
+	}
+	stored := make([]int64, len(loads))
+	errs := make([]error, len(loads))
+	var wg sync.WaitGroup
+	for i, l := range loads {
+		if l.n == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stored[i], errs[i] = l.run()
+		}()
+	}
+	wg.Wait()
+	for i, l := range loads {
+		if errs[i] != nil {
+			return fmt.Errorf("loading %s entries: %w", l.kind, errs[i])
+		}
+		res.imported[l.kind] += stored[i]
+		res.duplicates += int64(l.n) - stored[i]
+	}
+	return nil
+}
+
+func malformed(format string, args ...any) error {
+	return &model.Error{Code: model.CodeInvalid, Message: fmt.Sprintf(format, args...)}
+}
+
+// decode reads line into dst; a JSON type error names its field.
+func decode(line []byte, dst any) error {
+	if err := json.Unmarshal(line, dst); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return model.InvalidField(te.Field, nil, "%s: want %s, got JSON %s", te.Field, te.Type, te.Value)
+		}
+		return malformed("not a JSON object: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return nil
+}
+
+// importLine handles one line: a directory record is upserted now, an entry
+// is validated and added to cur. It returns the line's kind.
+func importLine(ctx context.Context, s model.Store, v *Validator, line []byte, cur *pending, sum *Summary) (string, error) {
+	var head struct {
+		Kind           string `json:"kind"`
+		OrganizationID Ref    `json:"organizationId"`
+	}
+	if err := decode(line, &head); err != nil {
+		return "", err
+	}
+	switch head.Kind {
+	case KindAttributeChange, KindEventTypeChange, KindMemberChangeLog:
+		if head.OrganizationID == "" {
+			return head.Kind, model.InvalidField("organizationId", nil, "organizationId is required")
+		}
+		org, err := v.Organization(ctx, "organizationId", head.OrganizationID)
+		if err != nil {
+			return head.Kind, err
+		}
+		switch head.Kind {
+		case KindAttributeChange:
+			var in AttributeEntry
+			if err := decode(line, &in); err != nil {
+				return head.Kind, err
+			}
+			if in.IdempotencyKey == nil {
+				in.IdempotencyKey = importKey(line)
+			}
+			e, err := v.AttributeEntry(ctx, org.ID, &in)
+			if err != nil {
+				return head.Kind, err
+			}
+			cur.attr = append(cur.attr, e)
+		case KindEventTypeChange:
+			var in EventTypeEntry
+			if err := decode(line, &in); err != nil {
+				return head.Kind, err
+			}
+			if in.IdempotencyKey == nil {
+				in.IdempotencyKey = importKey(line)
+			}
+			e, err := v.EventTypeEntry(ctx, org.ID, &in)
+			if err != nil {
+				return head.Kind, err
+			}
+			cur.et = append(cur.et, e)
+		default:
+			var in ChangeLogEntry
+			if err := decode(line, &in); err != nil {
+				return head.Kind, err
+			}
+			if in.IdempotencyKey == nil {
+				in.IdempotencyKey = importKey(line)
+			}
+			e, err := v.ChangeLogEntry(ctx, org.ID, &in)
+			if err != nil {
+				return head.Kind, err
+			}
+			cur.cl = append(cur.cl, e)
+		}
+		return head.Kind, nil
+	case "":
+		return "", model.InvalidField("kind", nil, "kind is required: one of %s", strings.Join(Kinds, ", "))
+	}
+	if err := importDirectory(ctx, s, v, head.Kind, line); err != nil {
+		return head.Kind, err
+	}
+	// The directory changed under the validator's cache.
+	v.Forget()
+	sum.Directory++
+	return head.Kind, nil
+}
+
+// importDirectory upserts one directory record. Import is an operator's
+// tool, not a tenant's: records may be of any organization, and only their
+// fields and references are checked.
+func importDirectory(ctx context.Context, s model.Store, v *Validator, kind string, line []byte) error {
+	orgExists := func(id *int64) error {
+		if id == nil {
+			return nil
+		}
+		_, err := v.Organization(ctx, "organizationId", Ref(fmt.Sprint(*id)))
+		return err
+	}
+	switch kind {
+	case KindOrganization:
+		var o model.Organization
+		if err := decode(line, &o); err != nil {
+			return err
+		}
+		if err := checkOrganization(&o); err != nil {
+			return err
+		}
+		return s.UpsertOrganization(ctx, &o)
+	case KindTeam:
+		var t model.Team
+		if err := decode(line, &t); err != nil {
+			return err
+		}
+		if err := checkTeam(&t); err != nil {
+			return err
+		}
+		if err := orgExists(t.OrganizationID); err != nil {
+			return err
+		}
+		return s.UpsertTeam(ctx, &t)
+	case KindUser:
+		var u model.User
+		if err := decode(line, &u); err != nil {
+			return err
+		}
+		if err := checkUser(&u); err != nil {
+			return err
+		}
+		return s.UpsertUser(ctx, &u)
+	case KindMembership:
+		var m model.Membership
+		if err := decode(line, &m); err != nil {
+			return err
+		}
+		if err := checkMembership(&m); err != nil {
+			return err
+		}
+		if err := orgExists(m.OrganizationID); err != nil {
+			return err
+		}
+		return s.UpsertMembership(ctx, &m)
+	case KindCustomRole:
+		var r model.CustomRole
+		if err := decode(line, &r); err != nil {
+			return err
+		}
+		if err := checkCustomRole(&r); err != nil {
+			return err
+		}
+		if err := orgExists(&r.OrganizationID); err != nil {
+			return err
+		}
+		return s.UpsertCustomRole(ctx, &r)
+	case KindEventType:
+		var e model.EventType
+		if err := decode(line, &e); err != nil {
+			return err
+		}
+		if err := checkEventType(&e); err != nil {
+			return err
+		}
+		return s.UpsertEventType(ctx, &e)
+	case KindAttribute:
+		var a Attribute
+		if err := decode(line, &a); err != nil {
+			return err
+		}
+		if err := checkAttribute(&a); err != nil {
+			return err
+		}
+		if err := orgExists(&a.OrganizationID); err != nil {
+			return err
+		}
+		return s.UpsertAttribute(ctx, &a.Attribute, a.Options)
+	}
+	return model.InvalidField("kind", kind, "unknown kind %q: want one of %s", kind, strings.Join(Kinds, ", "))
+}

@@ -1,0 +1,574 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/auditgraph/auditgraph/model"
+	"github.com/auditgraph/auditgraph/model/display"
+)
+
+// Limits of what one call or one entry may carry.
+const (
+	// MaxBatch is the most entries one record mutation takes.
+	MaxBatch = 500
+	// MaxJSONBytes bounds each JSON document of an entry (payload, snapshots,
+	// changes, source context): history rows are read back a page at a time,
+	// and one huge row would make every page that holds it slow.
+	MaxJSONBytes = 64 << 10
+	// MaxFutureSkew is how far ahead of the server's clock a timestamp may be:
+	// producers' clocks drift, but an entry from the future would sort above
+	// everything recorded until then.
+	MaxFutureSkew = 5 * time.Minute
+	// MaxKeyBytes bounds an idempotency key as sent.
+	MaxKeyBytes = 200
+)
+
+// earliest is the earliest timestamp accepted; anything before is a
+// producer's zero value, not a change.
+var earliest = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Validator turns input records into stored entries. It caches what it has
+// looked up in the directory, so a batch (or a whole import) costs one lookup
+// per distinct member, event type and attribute set; call Forget after
+// changing the directory. It is safe for concurrent use.
+type Validator struct {
+	dir model.Directory
+	// Now is the clock; tests set it.
+	Now func() time.Time
+
+	mu         sync.Mutex
+	orgs       map[string]*model.Organization
+	users      map[string]*model.User
+	members    map[[2]int64]int64 // user, organization -> membership id
+	eventTypes map[int64]*model.EventTypeOwnership
+	attributes map[int64]map[string]*storedAttribute
+}
+
+type storedAttribute struct {
+	attr    model.Attribute
+	options map[string]model.AttributeOption
+}
+
+// NewValidator returns a validator reading dir.
+func NewValidator(dir model.Directory) *Validator {
+	v := &Validator{dir: dir, Now: time.Now}
+	v.Forget()
+	return v
+}
+
+// Forget drops everything cached.
+func (v *Validator) Forget() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.orgs = map[string]*model.Organization{}
+	v.users = map[string]*model.User{}
+	v.members = map[[2]int64]int64{}
+	v.eventTypes = map[int64]*model.EventTypeOwnership{}
+	v.attributes = map[int64]map[string]*storedAttribute{}
+}
+
+// fieldError prefixes the field of a domain error with path ("entries[3]"),
+// so the caller learns which entry of a batch is wrong.
+func fieldError(path string, err error) error {
+	var me *model.Error
+	if !errors.As(err, &me) {
+		return err
+	}
+	out := *me
+	switch {
+	case path == "":
+	case out.Field == "":
+		out.Field = path
+	default:
+		out.Field = path + "." + out.Field
+	}
+	return &out
+}
+
+func parseID(s string) (int64, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n > 0
+}
+
+// Organization resolves a numeric or "org_…" id; an unknown one is
+// BAD_USER_INPUT about field.
+func (v *Validator) Organization(ctx context.Context, field string, ref Ref) (*model.Organization, error) {
+	s := string(ref)
+	v.mu.Lock()
+	o, ok := v.orgs[s]
+	v.mu.Unlock()
+	if ok {
+		return o, nil
+	}
+	var err error
+	switch n, numeric := parseID(s); {
+	case numeric:
+		o, err = v.dir.OrganizationByID(ctx, n)
+	case strings.HasPrefix(s, "org_") && len(s) <= 64:
+		o, err = v.dir.OrganizationByPublicID(ctx, s)
+	default:
+		return nil, model.InvalidField(field, s, "%q is not an organization id", s)
+	}
+	if model.ErrorCode(err) == model.CodeNotFound {
+		return nil, model.InvalidField(field, s, "organization %s does not exist", s)
+	}
+	if err != nil {
+		return nil, err
+	}
+	v.mu.Lock()
+	v.orgs[s] = o
+	v.mu.Unlock()
+	return o, nil
+}
+
+// user resolves a numeric or "usr_…" id.
+func (v *Validator) user(ctx context.Context, field string, ref Ref) (*model.User, error) {
+	s := string(ref)
+	v.mu.Lock()
+	u, ok := v.users[s]
+	v.mu.Unlock()
+	if ok {
+		return u, nil
+	}
+	var err error
+	switch n, numeric := parseID(s); {
+	case numeric:
+		u, err = v.dir.UserByID(ctx, n)
+	case strings.HasPrefix(s, "usr_") && len(s) <= 64:
+		u, err = v.dir.UserByPublicID(ctx, s)
+	case s == "":
+		return nil, model.InvalidField(field, s, "%s is required", field)
+	default:
+		return nil, model.InvalidField(field, s, "%q is not a user id", s)
+	}
+	if model.ErrorCode(err) == model.CodeNotFound {
+		return nil, model.InvalidField(field, s, "user %s does not exist", s)
+	}
+	if err != nil {
+		return nil, err
+	}
+	v.mu.Lock()
+	v.users[s] = u
+	v.mu.Unlock()
+	return u, nil
+}
+
+// member resolves a user who must be a member of the organization and
+// returns their organization membership id.
+func (v *Validator) member(ctx context.Context, field string, ref Ref, orgID int64) (*model.User, int64, error) {
+	u, err := v.user(ctx, field, ref)
+	if err != nil {
+		return nil, 0, err
+	}
+	k := [2]int64{u.ID, orgID}
+	v.mu.Lock()
+	id, ok := v.members[k]
+	v.mu.Unlock()
+	if ok {
+		return u, id, nil
+	}
+	a, err := v.dir.OrganizationAccess(ctx, u.ID, orgID)
+	if model.ErrorCode(err) == model.CodeNotFound {
+		return nil, 0, model.InvalidField(field, string(ref), "user %s is not a member of organization %d", ref, orgID)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	v.mu.Lock()
+	v.members[k] = a.MembershipID
+	v.mu.Unlock()
+	return u, a.MembershipID, nil
+}
+
+// eventTypeInOrganization checks that the event type exists and belongs to
+// the organization: through its team (a managed child through its parent's),
+// or, for a personal one, through its owner's membership.
+func (v *Validator) eventTypeInOrganization(ctx context.Context, field string, ref Ref, orgID int64) (int64, error) {
+	id, ok := parseID(string(ref))
+	if !ok {
+		return 0, model.InvalidField(field, string(ref), "%q is not an event type id", ref)
+	}
+	v.mu.Lock()
+	own, cached := v.eventTypes[id]
+	v.mu.Unlock()
+	if !cached {
+		var err error
+		own, err = v.dir.EventTypeOwnership(ctx, id)
+		if model.ErrorCode(err) == model.CodeNotFound {
+			return 0, model.InvalidField(field, string(ref), "event type %d does not exist", id)
+		}
+		if err != nil {
+			return 0, err
+		}
+		v.mu.Lock()
+		v.eventTypes[id] = own
+		v.mu.Unlock()
+	}
+	if own.OrganizationID != nil && *own.OrganizationID == orgID {
+		return id, nil
+	}
+	if own.TeamID == nil && own.OwnerUserID != nil {
+		if _, _, err := v.member(ctx, field, Ref(strconv.FormatInt(*own.OwnerUserID, 10)), orgID); err == nil {
+			return id, nil
+		} else if model.ErrorCode(err) != model.CodeInvalid {
+			return 0, err
+		}
+	}
+	return 0, &model.Error{Code: model.CodeForbidden, Field: field, Value: string(ref),
+		Message: "event type " + strconv.FormatInt(id, 10) + " does not belong to organization " + strconv.FormatInt(orgID, 10)}
+}
+
+func (v *Validator) attribute(ctx context.Context, field string, orgID int64, id string) (*storedAttribute, error) {
+	v.mu.Lock()
+	attrs, ok := v.attributes[orgID]
+	v.mu.Unlock()
+	if !ok {
+		list, err := v.dir.AttributesByOrganization(ctx, orgID)
+		if err != nil {
+			return nil, err
+		}
+		attrs = make(map[string]*storedAttribute, len(list))
+		ids := make([]string, len(list))
+		for i, a := range list {
+			attrs[a.ID] = &storedAttribute{attr: a, options: map[string]model.AttributeOption{}}
+			ids[i] = a.ID
+		}
+		if len(ids) > 0 {
+			opts, err := v.dir.OptionsByAttributeIDs(ctx, ids)
+			if err != nil {
+				return nil, err
+			}
+			for _, o := range opts {
+				attrs[o.AttributeID].options[o.ID] = o
+			}
+		}
+		v.mu.Lock()
+		v.attributes[orgID] = attrs
+		v.mu.Unlock()
+	}
+	a, ok := attrs[id]
+	if !ok {
+		return nil, model.InvalidField(field, id, "attribute %q does not exist in organization %d", id, orgID)
+	}
+	return a, nil
+}
+
+// common checks of every entry.
+
+func (v *Validator) timestamp(raw *string) (time.Time, error) {
+	now := v.Now()
+	if raw == nil {
+		return now.UTC().Truncate(time.Millisecond), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, *raw)
+	if err != nil {
+		return time.Time{}, model.InvalidField("timestamp", *raw, "timestamp %q is not an RFC 3339 date-time", *raw)
+	}
+	t = t.UTC().Truncate(time.Millisecond)
+	if t.Before(earliest) {
+		return time.Time{}, model.InvalidField("timestamp", *raw, "timestamp %s is before 1970", *raw)
+	}
+	if t.After(now.Add(MaxFutureSkew)) {
+		return time.Time{}, model.InvalidField("timestamp", *raw, "timestamp %s is more than %s in the future", *raw, MaxFutureSkew)
+	}
+	return t, nil
+}
+
+// storedKey namespaces a key by organization, so two tenants using the same
+// key cannot collide: the unique index spans all organizations.
+func storedKey(orgID int64, key *string) (*string, error) {
+	if key == nil {
+		return nil, nil
+	}
+	if *key == "" || len(*key) > MaxKeyBytes {
+		return nil, model.InvalidField("idempotencyKey", *key, "idempotencyKey must be 1 to %d bytes", MaxKeyBytes)
+	}
+	k := strconv.FormatInt(orgID, 10) + ":" + *key
+	return &k, nil
+}
+
+func oneOf(field, value string, list []string) error {
+	if !model.OneOf(value, list) {
+		return model.InvalidField(field, value, "%s %q is not one of %s", field, value, strings.Join(list, ", "))
+	}
+	return nil
+}
+
+func actor(a Actor) (model.ActorSnapshot, error) {
+	if err := oneOf("actor.type", a.Type, model.ActorTypes); err != nil {
+		return model.ActorSnapshot{}, err
+	}
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"actor.ref", a.Ref}, {"actor.name", a.Name}, {"actor.email", a.Email}, {"actor.avatar", a.Avatar}} {
+		if f.v != nil && len(*f.v) > 2048 {
+			return model.ActorSnapshot{}, model.InvalidField(f.name, nil, "%s is longer than 2048 bytes", f.name)
+		}
+	}
+	return model.ActorSnapshot{Type: a.Type, Ref: a.Ref, Name: a.Name, Email: a.Email, Avatar: a.Avatar}, nil
+}
+
+// present reports whether raw holds a JSON value other than null.
+func present(raw json.RawMessage) bool {
+	s := strings.TrimSpace(string(raw))
+	return s != "" && s != "null"
+}
+
+func jsonDoc(field string, raw json.RawMessage) error {
+	if len(raw) > MaxJSONBytes {
+		return model.InvalidField(field, nil, "%s is %d bytes, more than %d", field, len(raw), MaxJSONBytes)
+	}
+	if !json.Valid(raw) {
+		return model.InvalidField(field, nil, "%s is not valid JSON", field)
+	}
+	return nil
+}
+
+// AttributeEntry validates one attribute assignment entry of organization
+// orgID. Errors name the field relative to the entry.
+func (v *Validator) AttributeEntry(ctx context.Context, orgID int64, in *AttributeEntry) (model.AttributeAssignmentEntry, error) {
+	var e model.AttributeAssignmentEntry
+	var err error
+	if e.IdempotencyKey, err = storedKey(orgID, in.IdempotencyKey); err != nil {
+		return e, err
+	}
+	if e.Timestamp, err = v.timestamp(in.Timestamp); err != nil {
+		return e, err
+	}
+	if err := oneOf("source", in.Source, model.Sources); err != nil {
+		return e, err
+	}
+	if e.Actor, err = actor(in.Actor); err != nil {
+		return e, err
+	}
+	u, membershipID, err := v.member(ctx, "userId", in.UserID, orgID)
+	if err != nil {
+		return e, err
+	}
+	e.SourceContext = "{}"
+	if present(in.SourceContext) {
+		if err := jsonDoc("sourceContext", in.SourceContext); err != nil {
+			return e, err
+		}
+		if b := strings.TrimSpace(string(in.SourceContext)); b[0] != '{' {
+			return e, model.InvalidField("sourceContext", nil, "sourceContext must be a JSON object")
+		}
+		e.SourceContext = string(in.SourceContext)
+	}
+	changes := in.Changes
+	single := in.AttributeID != nil || in.Previous != nil || in.Current != nil
+	switch {
+	case len(changes) > 0 && single:
+		return e, model.InvalidField("changes", nil, "give either changes or attributeId with previous/current, not both")
+	case single:
+		if in.AttributeID == nil {
+			return e, model.InvalidField("attributeId", nil, "attributeId is required with previous/current")
+		}
+		changes = []AttributeChange{{AttributeID: *in.AttributeID, Previous: in.Previous, Current: in.Current}}
+	case len(changes) == 0:
+		return e, model.InvalidField("changes", nil, "an entry needs at least one change")
+	}
+	out := make([]display.AttributeChange, len(changes))
+	for i := range changes {
+		c, err := v.attributeChange(ctx, orgID, &changes[i])
+		if err != nil {
+			if !single {
+				err = fieldError("changes["+strconv.Itoa(i)+"]", err)
+			}
+			return e, err
+		}
+		out[i] = c
+	}
+	raw, err := json.Marshal(out)
+	if err != nil {
+		return e, err
+	}
+	if len(raw) > MaxJSONBytes {
+		return e, model.InvalidField("changes", nil, "changes are %d bytes, more than %d", len(raw), MaxJSONBytes)
+	}
+	e.ID, e.OrganizationID, e.UserID, e.MembershipID, e.Source, e.Changes =
+		model.NewEntryID(), orgID, u.ID, membershipID, in.Source, string(raw)
+	return e, nil
+}
+
+func (v *Validator) attributeChange(ctx context.Context, orgID int64, in *AttributeChange) (display.AttributeChange, error) {
+	var c display.AttributeChange
+	a, err := v.attribute(ctx, "attributeId", orgID, in.AttributeID)
+	if err != nil {
+		return c, err
+	}
+	c.Attribute = display.Attribute{ID: a.attr.ID, Slug: a.attr.Slug, Name: a.attr.Name, Type: string(a.attr.Type)}
+	if c.Previous, err = attributeValue("previous", a, in.Previous); err != nil {
+		return c, err
+	}
+	if c.Current, err = attributeValue("current", a, in.Current); err != nil {
+		return c, err
+	}
+	typ, changed := display.ClassifyAttributeChange(c.Previous, c.Current)
+	if !changed {
+		return c, model.InvalidField("current", nil, "previous and current are the same assignment: nothing changed")
+	}
+	if in.Type != nil && *in.Type != typ {
+		return c, model.InvalidField("type", *in.Type, "type %s does not match previous and current, which make %s", *in.Type, typ)
+	}
+	c.Type = typ
+	return c, nil
+}
+
+func attributeValue(field string, a *storedAttribute, in *AttributeValue) (*display.AttributeValue, error) {
+	if in == nil {
+		return nil, nil
+	}
+	o, ok := a.options[in.OptionID]
+	if !ok {
+		return nil, model.InvalidField(field+".optionId", in.OptionID, "option %q is not an option of attribute %s", in.OptionID, a.attr.ID)
+	}
+	out := &display.AttributeValue{OptionID: o.ID, OptionSlug: o.Slug, Value: o.Value, Weight: in.Weight}
+	if in.OptionSlug != nil && *in.OptionSlug != o.Slug {
+		return nil, model.InvalidField(field+".optionSlug", *in.OptionSlug, "option %s has slug %q", o.ID, o.Slug)
+	}
+	if in.Value != nil {
+		// Text and number attributes carry the member's own value; a select
+		// attribute's value is its option's.
+		select_ := a.attr.Type == model.AttributeSingleSelect || a.attr.Type == model.AttributeMultiSelect
+		if select_ && *in.Value != o.Value {
+			return nil, model.InvalidField(field+".value", *in.Value, "option %s has value %q", o.ID, o.Value)
+		}
+		if a.attr.Type == model.AttributeNumber {
+			if _, err := strconv.ParseFloat(*in.Value, 64); err != nil {
+				return nil, model.InvalidField(field+".value", *in.Value, "attribute %s takes numbers", a.attr.ID)
+			}
+		}
+		out.Value = *in.Value
+	}
+	return out, nil
+}
+
+// EventTypeEntry validates one event type entry of organization orgID.
+func (v *Validator) EventTypeEntry(ctx context.Context, orgID int64, in *EventTypeEntry) (model.EventTypeEntry, error) {
+	var e model.EventTypeEntry
+	var err error
+	if e.IdempotencyKey, err = storedKey(orgID, in.IdempotencyKey); err != nil {
+		return e, err
+	}
+	if e.Timestamp, err = v.timestamp(in.Timestamp); err != nil {
+		return e, err
+	}
+	if err := oneOf("action", in.Action, model.EventTypeActions); err != nil {
+		return e, err
+	}
+	if err := oneOf("source", in.Source, model.Sources); err != nil {
+		return e, err
+	}
+	if e.Actor, err = actor(in.Actor); err != nil {
+		return e, err
+	}
+	if in.ImpersonatedBy != nil {
+		e.ImpersonatedBy = model.PersonSnapshot{Name: in.ImpersonatedBy.Name, Email: in.ImpersonatedBy.Email, Avatar: in.ImpersonatedBy.Avatar}
+	}
+	if e.EventTypeID, err = v.eventTypeInOrganization(ctx, "eventTypeId", in.EventTypeID, orgID); err != nil {
+		return e, err
+	}
+	hasPayload, hasBefore, hasAfter := present(in.Payload), present(in.Before), present(in.After)
+	switch {
+	case hasPayload && (hasBefore || hasAfter):
+		return e, model.InvalidField("payload", nil, "give either payload or before/after snapshots, not both")
+	case hasPayload:
+		if err := jsonDoc("payload", in.Payload); err != nil {
+			return e, err
+		}
+		if display.RenderEventTypePayload(in.Action, in.Payload).HasError {
+			return e, model.InvalidField("payload", nil, "payload is not a stored event type change (see the payload format)")
+		}
+		e.Payload = string(in.Payload)
+	default:
+		var before, after []byte
+		if hasBefore {
+			if err := jsonDoc("before", in.Before); err != nil {
+				return e, err
+			}
+			before = in.Before
+		}
+		if hasAfter {
+			if err := jsonDoc("after", in.After); err != nil {
+				return e, err
+			}
+			after = in.After
+		}
+		field := "after"
+		if in.Action == model.EventTypeDeleted || (in.Action == model.EventTypeModified && !hasBefore) {
+			field = "before"
+		}
+		p, changed, err := display.EventTypeChangePayload(in.Action, before, after)
+		if err != nil {
+			return e, model.InvalidField(field, nil, "%s", strings.TrimPrefix(err.Error(), "display: "))
+		}
+		if in.Action == model.EventTypeModified && !changed {
+			return e, model.InvalidField("after", nil, "before and after are equal: nothing was modified")
+		}
+		if len(p) > MaxJSONBytes {
+			return e, model.InvalidField(field, nil, "the computed payload is %d bytes, more than %d", len(p), MaxJSONBytes)
+		}
+		e.Payload = string(p)
+	}
+	e.ID, e.Action, e.Type, e.Source = model.NewEntryID(), in.Action, display.RecordType(in.Action), in.Source
+	return e, nil
+}
+
+// ChangeLogEntry validates one member change log of organization orgID.
+func (v *Validator) ChangeLogEntry(ctx context.Context, orgID int64, in *ChangeLogEntry) (model.MemberChangeLog, error) {
+	var e model.MemberChangeLog
+	var err error
+	if e.IdempotencyKey, err = storedKey(orgID, in.IdempotencyKey); err != nil {
+		return e, err
+	}
+	if e.Timestamp, err = v.timestamp(in.Timestamp); err != nil {
+		return e, err
+	}
+	action, rt := strings.ToLower(in.Action), strings.ToLower(in.ResourceType)
+	if err := oneOf("action", action, model.ChangeLogActions); err != nil {
+		return e, err
+	}
+	if err := oneOf("resourceType", rt, model.ChangeLogResourceTypes); err != nil {
+		return e, err
+	}
+	actorUser, _, err := v.member(ctx, "actorId", in.ActorID, orgID)
+	if err != nil {
+		return e, err
+	}
+	e.ResourceID = in.ResourceID
+	switch {
+	case rt == model.ResourceOrganizationUser:
+		target, err := v.user(ctx, "resourceId", Ref(in.ResourceID))
+		if err != nil {
+			return e, err
+		}
+		e.ResourceID = target.PublicID
+	case in.ResourceID == "" || len(in.ResourceID) > 256:
+		return e, model.InvalidField("resourceId", in.ResourceID, "resourceId must be 1 to 256 bytes")
+	}
+	if in.ResourceName != nil && len(*in.ResourceName) > 2048 {
+		return e, model.InvalidField("resourceName", nil, "resourceName is longer than 2048 bytes")
+	}
+	e.Changes = "[]"
+	if present(in.Changes) {
+		if err := jsonDoc("changes", in.Changes); err != nil {
+			return e, err
+		}
+		if _, err := display.ParseMemberChanges(in.Changes); err != nil {
+			return e, model.InvalidField("changes", nil, "changes must be a list of {field, old_value, new_value}: %s",
+				strings.TrimPrefix(err.Error(), "display: "))
+		}
+		e.Changes = string(in.Changes)
+	}
+	e.ID, e.OrganizationID, e.ActorUserID, e.Action, e.ResourceType, e.ResourceName =
+		model.NewChangeLogID(), orgID, actorUser.ID, action, rt, in.ResourceName
+	return e, nil
+}

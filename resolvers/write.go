@@ -1,0 +1,174 @@
+package resolvers
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/auditgraph/auditgraph/graph/gqlmodel"
+	"github.com/auditgraph/auditgraph/ingest"
+	"github.com/auditgraph/auditgraph/model"
+)
+
+// The write mutations only translate GraphQL arguments into package ingest's
+// records; every rule is ingest's, shared with `auditgraph import`.
+
+// writableOrganization resolves the organization a mutation writes into and
+// checks that the caller's key may write there. An organization that does
+// not exist is refused like one the key is not bound to, so a key cannot
+// probe which organizations exist.
+func (r *Resolver) writableOrganization(ctx context.Context, id string) (int64, error) {
+	if _, err := model.PrincipalFrom(ctx); err != nil {
+		return 0, err
+	}
+	org, err := resolveOrganization(ctx, r.Store, "organizationId", id)
+	if model.ErrorCode(err) == model.CodeNotFound {
+		return 0, model.AuthorizeWrite(ctx, 0)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if err := model.AuthorizeWrite(ctx, org.ID); err != nil {
+		return 0, err
+	}
+	return org.ID, nil
+}
+
+// ref turns a global id of type typ into its database id; anything else
+// (numbers, public ids) is passed on for ingest to resolve.
+func ref(typ, id string) ingest.Ref {
+	if t, key, ok := decodeGlobalID(id); ok && t == typ {
+		return ingest.Ref(key)
+	}
+	return ingest.Ref(id)
+}
+
+func timestampArg(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339Nano)
+	return &s
+}
+
+func rawJSON(j gqlmodel.JSON) json.RawMessage { return json.RawMessage(j) }
+
+func actorArg(a *gqlmodel.ActorInput) ingest.Actor {
+	if a == nil {
+		return ingest.Actor{}
+	}
+	return ingest.Actor{Type: string(a.Type), Ref: a.Ref, Name: a.Name, Email: a.Email, Avatar: a.Avatar}
+}
+
+func attributeValueArg(v *gqlmodel.AttributeValueInput) *ingest.AttributeValue {
+	if v == nil {
+		return nil
+	}
+	return &ingest.AttributeValue{OptionID: v.OptionID, OptionSlug: v.OptionSlug, Value: v.Value, Weight: v.Weight}
+}
+
+func attributeEntriesArg(in []*gqlmodel.AttributeChangeEntryInput) []ingest.AttributeEntry {
+	out := make([]ingest.AttributeEntry, len(in))
+	for i, e := range in {
+		o := ingest.AttributeEntry{
+			IdempotencyKey: e.IdempotencyKey, Timestamp: timestampArg(e.Timestamp), UserID: ref("User", e.UserID),
+			Source: string(e.Source), Actor: actorArg(e.Actor), SourceContext: rawJSON(e.SourceContext),
+			AttributeID: e.AttributeID, Previous: attributeValueArg(e.Previous), Current: attributeValueArg(e.Current),
+		}
+		for _, c := range e.Changes {
+			ch := ingest.AttributeChange{AttributeID: c.AttributeID, Previous: attributeValueArg(c.Previous), Current: attributeValueArg(c.Current)}
+			if c.Type != nil {
+				t := string(*c.Type)
+				ch.Type = &t
+			}
+			o.Changes = append(o.Changes, ch)
+		}
+		out[i] = o
+	}
+	return out
+}
+
+func eventTypeEntriesArg(in []*gqlmodel.EventTypeChangeEntryInput) []ingest.EventTypeEntry {
+	out := make([]ingest.EventTypeEntry, len(in))
+	for i, e := range in {
+		o := ingest.EventTypeEntry{
+			IdempotencyKey: e.IdempotencyKey, Timestamp: timestampArg(e.Timestamp), EventTypeID: ref("EventType", e.EventTypeID),
+			Action: string(e.Action), Source: string(e.Source), Actor: actorArg(e.Actor),
+			Payload: rawJSON(e.Payload), Before: rawJSON(e.Before), After: rawJSON(e.After),
+		}
+		if p := e.ImpersonatedBy; p != nil {
+			o.ImpersonatedBy = &ingest.Person{Name: p.Name, Email: p.Email, Avatar: p.Avatar}
+		}
+		out[i] = o
+	}
+	return out
+}
+
+func changeLogEntriesArg(in []*gqlmodel.MemberChangeLogEntryInput) []ingest.ChangeLogEntry {
+	out := make([]ingest.ChangeLogEntry, len(in))
+	for i, e := range in {
+		resourceID := e.ResourceID
+		if e.ResourceType == gqlmodel.ResourceTypeOrganizationUser {
+			resourceID = string(ref("User", e.ResourceID))
+		}
+		out[i] = ingest.ChangeLogEntry{
+			IdempotencyKey: e.IdempotencyKey, Timestamp: timestampArg(e.Timestamp), ActorID: ref("User", e.ActorID),
+			Action: strings.ToLower(string(e.Action)), ResourceType: strings.ToLower(string(e.ResourceType)),
+			ResourceID: resourceID, ResourceName: e.ResourceName, Changes: rawJSON(e.Changes),
+		}
+	}
+	return out
+}
+
+func recordedEntries(in []ingest.Recorded) []*gqlmodel.RecordedEntry {
+	out := make([]*gqlmodel.RecordedEntry, len(in))
+	for i, r := range in {
+		out[i] = &gqlmodel.RecordedEntry{ID: r.ID, IdempotencyKey: r.IdempotencyKey, Created: r.Created, Timestamp: r.Timestamp}
+	}
+	return out
+}
+
+func optionalInt64(p *int) *int64 {
+	if p == nil {
+		return nil
+	}
+	v := int64(*p)
+	return &v
+}
+
+func directoryArg(in *gqlmodel.DirectoryInput) *ingest.Directory {
+	d := &ingest.Directory{}
+	if o := in.Organization; o != nil {
+		d.Organization = &model.Organization{Slug: o.Slug, Name: o.Name}
+	}
+	for _, t := range in.Teams {
+		d.Teams = append(d.Teams, model.Team{ID: int64(t.ID), Slug: t.Slug, Name: t.Name})
+	}
+	for _, u := range in.Users {
+		mu := model.User{ID: int64(u.ID), Email: u.Email, Name: u.Name, AvatarURL: u.AvatarURL}
+		if u.PublicID != nil {
+			mu.PublicID = *u.PublicID
+		}
+		d.Users = append(d.Users, mu)
+	}
+	for _, cr := range in.CustomRoles {
+		d.CustomRoles = append(d.CustomRoles, model.CustomRole{ID: int64(cr.ID), Name: cr.Name, Permissions: cr.Permissions})
+	}
+	for _, m := range in.Memberships {
+		d.Memberships = append(d.Memberships, model.Membership{ID: int64(m.ID), UserID: int64(m.UserID),
+			TeamID: optionalInt64(m.TeamID), Role: model.Role(m.Role), CustomRoleID: optionalInt64(m.CustomRoleID)})
+	}
+	for _, et := range in.EventTypes {
+		d.EventTypes = append(d.EventTypes, model.EventType{ID: int64(et.ID), Title: et.Title, Slug: et.Slug,
+			OwnerUserID: optionalInt64(et.OwnerUserID), TeamID: optionalInt64(et.TeamID), ParentID: optionalInt64(et.ParentID)})
+	}
+	for _, a := range in.Attributes {
+		ia := ingest.Attribute{Attribute: model.Attribute{ID: a.ID, Slug: a.Slug, Name: a.Name, Type: model.AttributeType(a.Type)}}
+		for _, o := range a.Options {
+			ia.Options = append(ia.Options, model.AttributeOption{ID: o.ID, AttributeID: a.ID, Slug: o.Slug, Value: o.Value})
+		}
+		d.Attributes = append(d.Attributes, ia)
+	}
+	return d
+}
