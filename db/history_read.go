@@ -11,28 +11,46 @@ import (
 )
 
 // A history page is a keyset range scan over an index ordered (scope...,
-// created_at DESC, id DESC): the anchor entry named by the cursor is looked up
-// within the scope, then the page is the limit+1 rows strictly past it.
+// created_at DESC, id DESC). The cursor names an entry by id; its timestamp
+// is looked up by a scalar subquery of the page statement itself, so a page
+// deep in a history is one statement, like the first. Only when such a page
+// comes back empty is a second statement needed, to tell "past the end" from
+// "the cursor names no entry of this history" (BAD_USER_INPUT).
 
-// anchor returns the timestamp of entry id within scope, or BAD_USER_INPUT when
-// the cursor names no entry of this history.
-func (s *Store) anchor(ctx context.Context, table string, id string, scope func(*bun.SelectQuery) *bun.SelectQuery) (time.Time, error) {
-	var ts time.Time
-	q := s.idb.NewSelect().TableExpr(table+" AS h").Column("h.created_at").Where("h.id = ?", id)
-	err := scope(q).Limit(1).Scan(ctx, &ts)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ts, model.InvalidField("cursor", nil, "cursor does not name an entry of this history")
+// anchorQuery selects the timestamp of entry id within scope. Its alias
+// shadows the page's, so the scope functions serve both.
+func (s *Store) anchorQuery(table, id string, scope func(*bun.SelectQuery) *bun.SelectQuery) *bun.SelectQuery {
+	return scope(s.idb.NewSelect().TableExpr(table+" AS h").Column("h.created_at").Where("h.id = ?", id)).Limit(1)
+}
+
+// checkAnchor is the second statement of an empty cursor page.
+func (s *Store) checkAnchor(ctx context.Context, table string, p model.PageArgs, n int, scope func(*bun.SelectQuery) *bun.SelectQuery) error {
+	if p.Cursor == "" || n > 0 {
+		return nil
 	}
-	return ts, err
+	var ts time.Time
+	err := s.anchorQuery(table, p.Cursor, scope).Scan(ctx, &ts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.InvalidField("cursor", nil, "cursor does not name an entry of this history")
+	}
+	return err
+}
+
+// pageAnchor is the anchor subquery of a cursor page, nil without a cursor.
+func (s *Store) pageAnchor(table string, p model.PageArgs, scope func(*bun.SelectQuery) *bun.SelectQuery) *bun.SelectQuery {
+	if p.Cursor == "" {
+		return nil
+	}
+	return s.anchorQuery(table, p.Cursor, scope)
 }
 
 // keyset applies the cursor bound, the order and the limit of a page to q.
-func keyset(q *bun.SelectQuery, p model.PageArgs, anchorTS time.Time, hasAnchor bool) *bun.SelectQuery {
-	if hasAnchor {
+func keyset(q *bun.SelectQuery, p model.PageArgs, anchor *bun.SelectQuery) *bun.SelectQuery {
+	if anchor != nil {
 		if p.Backward {
-			q = q.Where("(h.created_at, h.id) > (?, ?)", anchorTS, p.Cursor)
+			q = q.Where("(h.created_at, h.id) > ((?), ?)", anchor, p.Cursor)
 		} else {
-			q = q.Where("(h.created_at, h.id) < (?, ?)", anchorTS, p.Cursor)
+			q = q.Where("(h.created_at, h.id) < ((?), ?)", anchor, p.Cursor)
 		}
 	}
 	if p.Backward {
@@ -70,14 +88,6 @@ func finish[T any](items []T, p model.PageArgs) model.Page[T] {
 	return model.Page[T]{Items: items, More: more}
 }
 
-func (s *Store) resolveAnchor(ctx context.Context, table string, p model.PageArgs, scope func(*bun.SelectQuery) *bun.SelectQuery) (time.Time, bool, error) {
-	if p.Cursor == "" {
-		return time.Time{}, false, nil
-	}
-	ts, err := s.anchor(ctx, table, p.Cursor, scope)
-	return ts, err == nil, err
-}
-
 func attributeScope(f model.AttributeHistoryFilter) func(*bun.SelectQuery) *bun.SelectQuery {
 	return func(q *bun.SelectQuery) *bun.SelectQuery {
 		return q.Where("h.organization_id = ?", f.OrganizationID).Where("h.user_id = ?", f.UserID)
@@ -100,13 +110,13 @@ func attributeFilter(q *bun.SelectQuery, f model.AttributeHistoryFilter) *bun.Se
 
 // AttributeHistory reads one page of a member's attribute assignment history.
 func (s *Store) AttributeHistory(ctx context.Context, f model.AttributeHistoryFilter, p model.PageArgs) (model.Page[model.AttributeAssignmentEntry], error) {
-	ts, ok, err := s.resolveAnchor(ctx, "attribute_assignment_history", p, attributeScope(f))
-	if err != nil {
+	const table = "attribute_assignment_history"
+	var rows []attributeEntryRow
+	q := keyset(attributeFilter(s.idb.NewSelect().Model(&rows), f), p, s.pageAnchor(table, p, attributeScope(f)))
+	if err := q.Scan(ctx); err != nil {
 		return model.Page[model.AttributeAssignmentEntry]{}, err
 	}
-	var rows []attributeEntryRow
-	q := keyset(attributeFilter(s.idb.NewSelect().Model(&rows), f), p, ts, ok)
-	if err := q.Scan(ctx); err != nil {
+	if err := s.checkAnchor(ctx, table, p, len(rows), attributeScope(f)); err != nil {
 		return model.Page[model.AttributeAssignmentEntry]{}, err
 	}
 	return finish(unwrap(rows, func(r *attributeEntryRow) model.AttributeAssignmentEntry { return r.AttributeAssignmentEntry }), p), nil
@@ -138,13 +148,13 @@ func eventTypeFilter(q *bun.SelectQuery, f model.EventTypeHistoryFilter) *bun.Se
 
 // EventTypeHistory reads one page of an event type's history.
 func (s *Store) EventTypeHistory(ctx context.Context, f model.EventTypeHistoryFilter, p model.PageArgs) (model.Page[model.EventTypeEntry], error) {
-	ts, ok, err := s.resolveAnchor(ctx, "event_type_history", p, eventTypeScope(f))
-	if err != nil {
+	const table = "event_type_history"
+	var rows []eventTypeEntryRow
+	q := keyset(eventTypeFilter(s.idb.NewSelect().Model(&rows), f), p, s.pageAnchor(table, p, eventTypeScope(f)))
+	if err := q.Scan(ctx); err != nil {
 		return model.Page[model.EventTypeEntry]{}, err
 	}
-	var rows []eventTypeEntryRow
-	q := keyset(eventTypeFilter(s.idb.NewSelect().Model(&rows), f), p, ts, ok)
-	if err := q.Scan(ctx); err != nil {
+	if err := s.checkAnchor(ctx, table, p, len(rows), eventTypeScope(f)); err != nil {
 		return model.Page[model.EventTypeEntry]{}, err
 	}
 	return finish(unwrap(rows, func(r *eventTypeEntryRow) model.EventTypeEntry { return r.EventTypeEntry }), p), nil
@@ -198,14 +208,12 @@ func changeLogScope(f model.MemberChangeLogFilter) func(*bun.SelectQuery) *bun.S
 
 // MemberChangeLogs reads one page of the change logs related to a member.
 func (s *Store) MemberChangeLogs(ctx context.Context, f model.MemberChangeLogFilter, p model.PageArgs) (model.Page[model.MemberChangeLog], error) {
-	ts, ok, err := s.resolveAnchor(ctx, "member_change_logs", p, changeLogScope(f))
-	if err != nil {
-		return model.Page[model.MemberChangeLog]{}, err
-	}
+	const table = "member_change_logs"
+	anchor := s.pageAnchor(table, p, changeLogScope(f))
 	limb := func(where func(*bun.SelectQuery, model.MemberChangeLogFilter) *bun.SelectQuery) *bun.SelectQuery {
 		lp := p
 		lp.Limit, lp.Offset = p.Limit+p.Offset, 0
-		return keyset(changeLogFilters(where(s.idb.NewSelect().Model((*changeLogRow)(nil)), f), f), lp, ts, ok)
+		return keyset(changeLogFilters(where(s.idb.NewSelect().Model((*changeLogRow)(nil)), f), f), lp, anchor)
 	}
 	order := "created_at DESC, id DESC"
 	if p.Backward {
@@ -216,9 +224,12 @@ func (s *Store) MemberChangeLogs(ctx context.Context, f model.MemberChangeLogFil
 		offset = p.Offset
 	}
 	var rows []changeLogRow
-	err = s.idb.NewRaw("SELECT * FROM (SELECT * FROM (?) AS a UNION ALL SELECT * FROM (?) AS b) AS h ORDER BY "+order+" LIMIT ? OFFSET ?",
+	err := s.idb.NewRaw("SELECT * FROM (SELECT * FROM (?) AS a UNION ALL SELECT * FROM (?) AS b) AS h ORDER BY "+order+" LIMIT ? OFFSET ?",
 		limb(byActor), limb(byResource), p.Limit+1, offset).Scan(ctx, &rows)
 	if err != nil {
+		return model.Page[model.MemberChangeLog]{}, err
+	}
+	if err := s.checkAnchor(ctx, table, p, len(rows), changeLogScope(f)); err != nil {
 		return model.Page[model.MemberChangeLog]{}, err
 	}
 	return finish(unwrap(rows, func(r *changeLogRow) model.MemberChangeLog { return r.MemberChangeLog }), p), nil
