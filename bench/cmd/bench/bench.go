@@ -1,0 +1,397 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/auditgraph/auditgraph/db"
+	"github.com/auditgraph/auditgraph/model"
+	"github.com/google/uuid"
+)
+
+// report is everything the markdown report shows.
+type report struct {
+	cfg          config
+	pg           *postgres
+	dataset      *datasetInfo
+	started      time.Time
+	loadBefore   string
+	loadAfter    string
+	http         []*httpCase
+	floors       []*floorCase
+	results      map[string][]measurement // by case name, in concurrency order
+	stmtsByLimit map[int]float64
+	ingest       []ingestResult
+	notes        []string
+}
+
+func run(ctx context.Context, c config) error {
+	rep := &report{cfg: c, started: time.Now(), loadBefore: loadavg(), results: map[string][]measurement{}}
+	pg, err := openPostgres(ctx, c.scale)
+	if err != nil {
+		return err
+	}
+	defer pg.close()
+	rep.pg = pg
+
+	d, err := db.Open(pg.url, db.Options{MaxOpenConns: 4})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if _, err := d.Migrate(ctx); err != nil {
+		return err
+	}
+	store := db.NewStore(d)
+	hot := hotEntries(c.scale, c.depth)
+	if rep.dataset, err = ensureDataset(ctx, d, store, c.scale, hot, logf); err != nil {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	logf("dataset: %v", rep.dataset.Counts)
+	fx, err := prepareFixture(ctx, d, store, c.depth)
+	if err != nil {
+		return err
+	}
+	if rep.floors, err = floorCases(ctx, d, store, fx); err != nil {
+		return err
+	}
+
+	tmp, err := os.MkdirTemp("", "auditgraph-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	bin, err := buildServer(ctx, tmp)
+	if err != nil {
+		return err
+	}
+	srv, err := startServer(ctx, bin, tmp, pg.url, nil)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	logf("server pid %d at %s", srv.pid(), srv.base)
+
+	rep.http = httpCases(srv.base, fx)
+	for _, hc := range rep.http {
+		if err := probe(hc); err != nil {
+			return err
+		}
+		if hc.skipped != "" {
+			logf("skipping %s: %s", hc.name, hc.skipped)
+			rep.notes = append(rep.notes, fmt.Sprintf("%s: skipped, %s.", hc.name, hc.skipped))
+		}
+	}
+	if rep.stmtsByLimit, err = statementsByPageSize(srv, fx); err != nil {
+		return err
+	}
+
+	pool, err := newFloorPool(ctx, pg.url)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+
+	for _, fc := range rep.floors {
+		if c.warmup > 0 {
+			if _, err := runFloor(ctx, pool, fc, 4, c.warmup); err != nil {
+				return err
+			}
+		}
+		for _, n := range c.concurrency {
+			m, err := runFloor(ctx, pool, fc, n, c.duration)
+			if err != nil {
+				return err
+			}
+			logf("%-58s c=%-3d %8.1f req/s  p50 %-9s p99 %-9s errors %d", fc.name, n, m.Rate, m.P50.Round(time.Microsecond), m.P99.Round(time.Microsecond), m.Errors)
+			rep.results[fc.name] = append(rep.results[fc.name], m)
+		}
+	}
+	for _, hc := range rep.http {
+		if hc.skipped != "" {
+			continue
+		}
+		if c.warmup > 0 {
+			if _, err := runHTTP(ctx, srv, hc, 4, c.warmup); err != nil {
+				return err
+			}
+		}
+		for _, n := range c.concurrency {
+			m, err := runHTTP(ctx, srv, hc, n, c.duration)
+			if err != nil {
+				return err
+			}
+			logf("%-58s c=%-3d %8.1f req/s  p50 %-9s p99 %-9s errors %d  %.1f stmts/req  %.0f MB",
+				hc.name, n, m.Rate, m.P50.Round(time.Microsecond), m.P99.Round(time.Microsecond), m.Errors, m.StmtsPerReq, m.RSSMaxBytes/1e6)
+			if m.FirstError != "" {
+				logf("  first error: %.300s", m.FirstError)
+			}
+			rep.results[hc.name] = append(rep.results[hc.name], m)
+		}
+	}
+
+	if c.ingest > 0 {
+		rep.ingest = measureIngest(ctx, bin, srv, store, pg.url, tmp, c.importEntries, c.ingest)
+	}
+	rep.loadAfter = loadavg()
+	md := rep.markdown()
+	fmt.Println(md)
+	if c.out != "" {
+		if err := os.MkdirAll(c.out, 0o755); err != nil {
+			return err
+		}
+		label := c.label
+		if label == "" {
+			label = strconv.Itoa(c.scale)
+		}
+		path := fmt.Sprintf("%s/%s-%s.md", strings.TrimRight(c.out, "/"), rep.started.Format("2006-01-02"), label)
+		if err := os.WriteFile(path, []byte(md), 0o644); err != nil {
+			return err
+		}
+		logf("wrote %s", path)
+	}
+	return nil
+}
+
+// statementsByPageSize sends the event type history first page at several
+// page sizes and returns the server's SQL statements per request for each.
+func statementsByPageSize(srv *serverProc, fx *fixture) (map[int]float64, error) {
+	out := map[int]float64{}
+	for _, limit := range []int{1, 10, 25, 50} {
+		hc := &httpCase{name: fmt.Sprintf("page size %d", limit), graphql: true,
+			target: gqlTarget(srv.base, fx.apiKey, eventTypeHistoryQuery, map[string]any{"id": strconv.FormatInt(hotEventTypeID, 10), "first": limit})}
+		const n = 5
+		before, err := srv.metrics()
+		if err != nil {
+			return nil, err
+		}
+		for i := 0; i < n; i++ {
+			if err := probe(hc); err != nil {
+				return nil, err
+			}
+		}
+		after, err := srv.metrics()
+		if err != nil {
+			return nil, err
+		}
+		out[limit] = (after.Statements - before.Statements) / (after.Requests - before.Requests)
+	}
+	return out, nil
+}
+
+// ingestResult is the write rate of one path.
+type ingestResult struct {
+	Path    string
+	Entries int
+	Seconds float64
+	Note    string
+}
+
+func (r ingestResult) rate() float64 {
+	if r.Seconds == 0 {
+		return 0
+	}
+	return float64(r.Entries) / r.Seconds
+}
+
+// measureIngest measures the write paths that exist in this build: the
+// import command, the record mutation (batches of 100) and the store's
+// append in batches of 100, the path the mutation goes through. Entries go
+// to a cold event type of the hot organization (seed.SalesEventTypeID).
+func measureIngest(ctx context.Context, bin string, srv *serverProc, store *db.Store, databaseURL, dir string, importEntries int, d time.Duration) []ingestResult {
+	var out []ingestResult
+	payload := ingestPayload(ctx, store)
+	if exec.CommandContext(ctx, bin, "import", "-h").Run() != nil {
+		out = append(out, ingestResult{Path: "auditgraph import", Note: "not measured: this build has no import command"})
+	} else {
+		out = append(out, importRun(ctx, bin, databaseURL, dir, payload, importEntries))
+	}
+	if !strings.Contains(fetch(srv.base+"/schema.graphql"), "recordEventTypeChanges") {
+		out = append(out, ingestResult{Path: "GraphQL recordEventTypeChanges (batches of 100)", Note: "not measured: this build has no record mutation"})
+	} else {
+		out = append(out, mutationRun(ctx, srv, store, payload, d))
+	}
+	out = append(out, storeAppend(ctx, store, payload, d))
+	return out
+}
+
+const ingestEventTypeID = 5 // seed.SalesEventTypeID: an Acme team's event type, not the hot one
+
+// ingestPayload is a stored "modified" payload of the hot event type: the
+// demo's, so it renders.
+func ingestPayload(ctx context.Context, store *db.Store) json.RawMessage {
+	var p string
+	if err := store.DB().NewSelect().TableExpr("event_type_history").ColumnExpr("payload").
+		Where("event_type_id = ?", hotEventTypeID).Where("action = ?", model.EventTypeModified).
+		Limit(1).Scan(ctx, &p); err == nil && json.Valid([]byte(p)) {
+		return json.RawMessage(p)
+	}
+	return json.RawMessage(`{"version":1,"changedFields":["length"],"changes":[{"field":"length","label":"Duration","type":"value","previousValue":30,"newValue":45}]}`)
+}
+
+// importRun writes n event type changes as NDJSON and times `auditgraph
+// import` on them (process start and validation included).
+func importRun(ctx context.Context, bin, databaseURL, dir string, payload json.RawMessage, n int) ingestResult {
+	r := ingestResult{Path: "auditgraph import (NDJSON, event type changes)"}
+	path := dir + "/import.ndjson"
+	f, err := os.Create(path)
+	if err != nil {
+		r.Note = err.Error()
+		return r
+	}
+	run := time.Now().UnixNano()
+	w := bufio.NewWriterSize(f, 1<<20)
+	ts := time.Now().UTC().Add(-time.Hour)
+	enc := json.NewEncoder(w)
+	for i := 0; i < n; i++ {
+		enc.Encode(map[string]any{
+			"kind": "eventTypeChange", "organizationId": strconv.FormatInt(hotOrgID, 10),
+			"idempotencyKey": fmt.Sprintf("bench-import-%d-%d", run, i),
+			"timestamp":      ts.Add(time.Duration(i) * time.Millisecond).Format("2006-01-02T15:04:05.000Z"),
+			"eventTypeId":    strconv.Itoa(ingestEventTypeID), "action": model.EventTypeModified, "source": "API_V2",
+			"actor":   map[string]any{"type": model.ActorUser, "ref": "1", "name": "Alice Owner", "email": "alice@acme.example"},
+			"payload": payload,
+		})
+	}
+	if err := w.Flush(); err != nil {
+		r.Note = err.Error()
+		return r
+	}
+	f.Close()
+	cmd := exec.CommandContext(ctx, bin, "import", path)
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+databaseURL)
+	var outBuf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &outBuf, &outBuf
+	begin := time.Now()
+	err = cmd.Run()
+	r.Seconds = time.Since(begin).Seconds()
+	if err != nil {
+		r.Note = fmt.Sprintf("failed: %v: %.300s", err, outBuf.String())
+		return r
+	}
+	text := outBuf.String()
+	m := importedRE.FindStringSubmatch(text)
+	if m == nil {
+		r.Note = fmt.Sprintf("no summary in the output: %.300s", text)
+		return r
+	}
+	r.Entries, _ = strconv.Atoi(m[1])
+	r.Note = "wall time of the command, process start included"
+	if l := linesReadRE.FindStringSubmatch(text); l != nil {
+		r.Note += "; it reports " + strings.TrimSpace(l[0])
+	}
+	if r.Entries != n {
+		r.Note += fmt.Sprintf("; %d of %d lines imported: %.300s", r.Entries, n, text)
+	}
+	return r
+}
+
+// mutationRun sends recordEventTypeChanges with 100 entries per call (no
+// idempotency keys: every call stores 100 new entries) from 4 workers for d.
+func mutationRun(ctx context.Context, srv *serverProc, store *db.Store, payload json.RawMessage, d time.Duration) ingestResult {
+	r := ingestResult{Path: "GraphQL recordEventTypeChanges (batches of 100, 4 concurrent callers)"}
+	secret := model.NewKeySecret()
+	org := hotOrgID
+	now := time.Now().UTC()
+	if err := store.CreateAPIKey(ctx, &model.APIKey{Hash: model.HashKey(secret), Hint: model.KeyHint(secret), Name: "bench writer",
+		UserID: readerUserID, OrganizationID: &org, Scopes: []string{model.ScopeWrite}, CreatedAt: now, LastUsedAt: &now}); err != nil {
+		r.Note = err.Error()
+		return r
+	}
+	entries := make([]map[string]any, 100)
+	for i := range entries {
+		entries[i] = map[string]any{"eventTypeId": strconv.Itoa(ingestEventTypeID), "action": model.EventTypeModified, "source": "API_V2",
+			"actor":   map[string]any{"type": model.ActorUser, "ref": "1", "name": "Alice Owner", "email": "alice@acme.example"},
+			"payload": payload}
+	}
+	const mutation = `mutation Record($org: ID!, $entries: [EventTypeChangeEntryInput!]!) {
+  recordEventTypeChanges(organizationId: $org, entries: $entries) { id created }
+}`
+	hc := &httpCase{name: "recordEventTypeChanges", graphql: true,
+		target: gqlTarget(srv.base, secret, mutation, map[string]any{"org": strconv.FormatInt(hotOrgID, 10), "entries": entries})}
+	if err := probe(hc); err != nil {
+		r.Note = "failed: " + err.Error()
+		return r
+	}
+	m, err := runHTTP(ctx, srv, hc, 4, d)
+	if err != nil {
+		r.Note = "failed: " + err.Error()
+		return r
+	}
+	ok := m.Requests - m.Errors
+	r.Entries = int(ok) * 100
+	r.Seconds = float64(ok) / m.Rate
+	r.Note = fmt.Sprintf("p50 %s, p99 %s per call; %.1f SQL statements per call; server CPU %.2f s per 1,000 calls; errors %d",
+		ms(m.P50), ms(m.P99), m.StmtsPerReq, m.CPUPer1000, m.Errors)
+	if m.FirstError != "" {
+		r.Note += "; first error: " + m.FirstError
+	}
+	return r
+}
+
+var (
+	importedRE  = regexp.MustCompile(`imported: (\d+) entries`)
+	linesReadRE = regexp.MustCompile(`\d+ lines read in [^\n]*`)
+)
+
+func fetch(u string) string {
+	resp, err := http.Get(u)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	return b.String()
+}
+
+// storeAppend appends event type entries in batches of 100 for d through
+// db.Store.AppendEventTypeHistory, one connection, no HTTP.
+func storeAppend(ctx context.Context, store *db.Store, payload json.RawMessage, d time.Duration) ingestResult {
+	r := ingestResult{Path: "db.Store.AppendEventTypeHistory (batches of 100, one caller)"}
+	name, email := "Alice Owner", "alice@acme.example"
+	begin := time.Now()
+	for time.Since(begin) < d && ctx.Err() == nil {
+		batch := make([]model.EventTypeEntry, 100)
+		now := time.Now().UTC()
+		for i := range batch {
+			id, _ := uuid.NewV7()
+			key := "bench:" + id.String()
+			batch[i] = model.EventTypeEntry{ID: id.String(), EventTypeID: ingestEventTypeID, Action: model.EventTypeModified,
+				Type: "RECORD_MODIFIED", Timestamp: now, Source: "API_V2",
+				Actor:   model.ActorSnapshot{Type: model.ActorUser, Ref: ptr("1"), Name: &name, Email: &email},
+				Payload: string(payload), IdempotencyKey: &key}
+		}
+		if _, err := store.AppendEventTypeHistory(ctx, batch); err != nil {
+			r.Note = "failed: " + err.Error()
+			break
+		}
+		r.Entries += len(batch)
+	}
+	r.Seconds = time.Since(begin).Seconds()
+	return r
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}

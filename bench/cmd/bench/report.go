@@ -1,0 +1,355 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func (r *report) markdown() string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	c := r.cfg
+	w("# auditgraph benchmark, scale %d\n\n", c.scale)
+	w("| | |\n|---|---|\n")
+	w("| date | %s |\n", r.started.Format(time.RFC3339))
+	w("| commit | %s |\n", gitCommit())
+	w("| machine | %d cores (nproc), %s, %s |\n", runtime.NumCPU(), cpuModel(), memTotal())
+	w("| load average (1, 5, 15 min) | %s before, %s after |\n", r.loadBefore, r.loadAfter)
+	w("| Go | %s |\n", goVersion())
+	w("| PostgreSQL | %s (%s) |\n", r.pg.version, map[bool]string{true: "private server started by the bench", false: "DATABASE_URL"}[r.pg.private])
+	ds := r.dataset
+	w("| dataset | %d entries per history (event_type_history %d rows, attribute_assignment_history %d, member_change_logs %d); hot event type and hot member: %d entries each; 1,000 event types, 20 organizations, 2,000 members |\n",
+		ds.Scale, ds.Counts["event_type_history"], ds.Counts["attribute_assignment_history"], ds.Counts["member_change_logs"], ds.Hot)
+	w("| stored payload size (average) | event type %d B, attribute changes %d B, change log changes %d B |\n",
+		ds.PayloadBytes["event_type_history"], ds.PayloadBytes["attribute_assignment_history"], ds.PayloadBytes["member_change_logs"])
+	reused := "built in this run"
+	if ds.Reused {
+		reused = "reused (built by an earlier run)"
+	}
+	w("| dataset build | %.1f s, %s; SQL generation (INSERT … SELECT generate_series), not the import path |\n", ds.BuildSeconds, reused)
+	if loaded(r.loadBefore) || loaded(r.loadAfter) {
+		w("| note | the machine was loaded by other work during the run (1-minute load average above the %d cores): figures are pessimistic and noisy |\n", runtime.NumCPU())
+	}
+	w("| run | %s per case and concurrency after a %s warm-up at concurrency 4; closed loop (vegeta, no pacing); deep pages %d entries deep |\n\n",
+		c.duration, c.warmup, c.depth)
+
+	w("Columns: req/s counts successful requests; latencies are vegeta's; server CPU is `process_cpu_seconds_total` of the server per 1,000 requests; " +
+		"RSS is the largest resident set size of the server process seen during the run; SQL statements per request is the delta of " +
+		"`auditgraph_sql_statements_total` over the delta of `auditgraph_http_requests_total`; server ÷ floor is the case's req/s over its floor's at the " +
+		"same concurrency; deep ÷ first is the cost of the deep page relative to the first (first page req/s over deep page req/s; at concurrency 1 that is the ratio of mean latencies).\n\n")
+
+	byName := map[string]*httpCase{}
+	for _, hc := range r.http {
+		byName[hc.name] = hc
+	}
+	firstOf := func(group string, floor bool) string {
+		if floor {
+			for _, fc := range r.floors {
+				if fc.group == group && !fc.deep {
+					return fc.name
+				}
+			}
+			return ""
+		}
+		for _, hc := range r.http {
+			if hc.group == group && !hc.deep {
+				return hc.name
+			}
+		}
+		return ""
+	}
+	header := "| concurrency | req/s | p50 | p90 | p99 | errors | server CPU s / 1k req | server RSS | SQL stmts / req | server ÷ floor | deep ÷ first |\n" +
+		"|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+	for _, hc := range r.http {
+		w("## %s\n\n", hc.name)
+		if hc.skipped != "" {
+			w("Skipped: %s.\n\n", hc.skipped)
+			continue
+		}
+		size := 0.0
+		if ms := r.results[hc.name]; len(ms) > 0 {
+			size = ms[0].BytesIn
+		}
+		w("`%s %s` (request body %d bytes, response body %.0f bytes)\n\n", hc.target.Method, pathOf(hc.target.URL), len(hc.target.Body), size)
+		w("%s", header)
+		first := ""
+		if hc.deep {
+			first = firstOf(hc.group, false)
+		}
+		for i, m := range r.results[hc.name] {
+			w("| %d | %.0f | %s | %s | %s | %s | %.3f | %.0f MB | %.2f | %s | %s |\n", m.Concurrency, m.Rate,
+				ms(m.P50), ms(m.P90), ms(m.P99), errs(m), m.CPUPer1000, m.RSSMaxBytes/1e6, m.StmtsPerReq,
+				ratioPct(m.Rate, r.rateAt(hc.floor, i)), deepRatio(r.rateAt(first, i), m.Rate, hc.deep))
+		}
+		if e := firstError(r.results[hc.name]); e != "" {
+			w("\nFirst error: `%.300s`\n", e)
+		}
+		w("\n")
+	}
+	for _, fc := range r.floors {
+		w("## %s\n\n", fc.name)
+		w("The SQL the store sends for this page, through pgx (pgxpool, at most 20 connections like the server's pool), no HTTP, no GraphQL:\n\n")
+		for _, q := range fc.statements {
+			w("```sql\n%s\n```\n", q)
+		}
+		w("\n| concurrency | req/s | p50 | p90 | p99 | errors | deep ÷ first |\n|---:|---:|---:|---:|---:|---:|---:|\n")
+		first := ""
+		if fc.deep {
+			first = firstOf(fc.group, true)
+		}
+		for i, m := range r.results[fc.name] {
+			w("| %d | %.0f | %s | %s | %s | %s | %s |\n", m.Concurrency, m.Rate, ms(m.P50), ms(m.P90), ms(m.P99), errs(m),
+				deepRatio(r.rateAt(first, i), m.Rate, fc.deep))
+		}
+		w("\n")
+	}
+
+	w("## SQL statements per request by page size\n\nGraphQL eventTypeHistory first page, 5 requests each:\n\n| page size | statements / request |\n|---:|---:|\n")
+	var limits []int
+	for l := range r.stmtsByLimit {
+		limits = append(limits, l)
+	}
+	sort.Ints(limits)
+	for _, l := range limits {
+		w("| %d | %.2f |\n", l, r.stmtsByLimit[l])
+	}
+	w("\n## Ingest\n\nAfter the read cases; the entries go to a cold event type of the hot organization (id %d).\n\n| path | entries | seconds | entries/s | note |\n|---|---:|---:|---:|---|\n", ingestEventTypeID)
+	w("| dataset build (SQL generation, all three histories) | %d | %.1f | %.0f | INSERT … SELECT generate_series in PostgreSQL; index builds and VACUUM ANALYZE included |\n",
+		3*ds.Scale, ds.BuildSeconds, float64(3*ds.Scale)/max(ds.BuildSeconds, 1e-9))
+	for _, ir := range r.ingest {
+		if ir.Entries == 0 {
+			w("| %s | | | | %s |\n", ir.Path, ir.Note)
+			continue
+		}
+		w("| %s | %d | %.1f | %.0f | %s |\n", ir.Path, ir.Entries, ir.Seconds, ir.rate(), ir.Note)
+	}
+	w("\n## Targets\n\n%s\n", r.targets())
+	if len(r.notes) > 0 {
+		w("## Notes\n\n")
+		for _, n := range r.notes {
+			w("- %s\n", n)
+		}
+		w("\n")
+	}
+	return b.String()
+}
+
+func (r *report) rateAt(name string, i int) float64 {
+	ms := r.results[name]
+	if name == "" || i >= len(ms) {
+		return 0
+	}
+	return ms[i].Rate
+}
+
+func (r *report) concIndex(n int) int {
+	for i, c := range r.cfg.concurrency {
+		if c == n {
+			return i
+		}
+	}
+	return -1
+}
+
+// targets checks the issue's targets against the results.
+func (r *report) targets() string {
+	var b strings.Builder
+	line := func(ok *bool, format string, args ...any) {
+		mark := "n/a"
+		if ok != nil {
+			mark = map[bool]string{true: "met", false: "MISSED"}[*ok]
+		}
+		fmt.Fprintf(&b, "- **%s**: %s\n", mark, fmt.Sprintf(format, args...))
+	}
+	pair := func(first, deep string) {
+		fm, dm := r.results[first], r.results[deep]
+		if len(fm) == 0 || len(dm) == 0 {
+			line(nil, "deep ÷ first for %s: not measured", strings.TrimSuffix(deep, ", deep page"))
+			return
+		}
+		worst := 0.0
+		var parts []string
+		for i := range fm {
+			if i < len(dm) && dm[i].Rate > 0 {
+				x := fm[i].Rate / dm[i].Rate
+				worst = max(worst, x)
+				parts = append(parts, fmt.Sprintf("c=%d %.2f×", fm[i].Concurrency, x))
+			}
+		}
+		var cpu []string
+		for i := range fm {
+			if i < len(dm) && fm[i].CPUPer1000 > 0 {
+				cpu = append(cpu, fmt.Sprintf("c=%d %.2f×", fm[i].Concurrency, dm[i].CPUPer1000/fm[i].CPUPer1000))
+			}
+		}
+		extra := ""
+		if len(cpu) > 0 {
+			extra = "; server CPU per request, deep ÷ first: " + strings.Join(cpu, ", ")
+		}
+		ok := worst <= 1.2
+		line(&ok, "deep page within 1.2× of the first: %s → %s (throughput cost %s%s)", first, deep, strings.Join(parts, ", "), extra)
+	}
+	for _, g := range []struct{ first, deep string }{
+		{"GraphQL eventTypeHistory, first page", "GraphQL eventTypeHistory, deep page"},
+		{"REST /v2 event type history, first page", "REST /v2 event type history, deep page"},
+		{"floor: event type history, first page", "floor: event type history, deep page"},
+		{"REST /v1 change-logs, skip 0", fmt.Sprintf("REST /v1 change-logs, skip %d", r.cfg.depth)},
+		{"floor: member change logs, offset 0 + count", "floor: member change logs, offset deep + count"},
+	} {
+		pair(g.first, g.deep)
+	}
+	if i := r.concIndex(16); i >= 0 {
+		g := r.results["GraphQL eventTypeHistory, first page"]
+		f := r.results["floor: event type history, first page"]
+		if len(g) > i && len(f) > i && f[i].Rate > 0 {
+			share := g[i].Rate / f[i].Rate
+			ok := share >= 0.25
+			line(&ok, "GraphQL first page at concurrency 16 sustains ≥ 25%% of the floor's req/s: %.0f of %.0f req/s = %.0f%%", g[i].Rate, f[i].Rate, share*100)
+			ok = g[i].P99 < 10*time.Millisecond
+			line(&ok, "GraphQL first page at concurrency 16 p99 under 10 ms: %s", ms(g[i].P99))
+		}
+		rest := r.results["REST /v2 event type history, first page"]
+		if len(g) > i && len(rest) > i && g[i].Rate > 0 {
+			d := rest[i].Rate/g[i].Rate - 1
+			ok := d >= -0.10
+			line(&ok, "REST within 10%% of GraphQL (first page, concurrency 16): %.0f vs %.0f req/s (%+.0f%%)", rest[i].Rate, g[i].Rate, d*100)
+		} else {
+			line(nil, "REST within 10%% of GraphQL: REST not measured")
+		}
+	}
+	maxRSS := 0.0
+	for _, hc := range r.http {
+		for _, m := range r.results[hc.name] {
+			maxRSS = max(maxRSS, m.RSSMaxBytes)
+		}
+	}
+	ok := maxRSS < 150e6
+	line(&ok, "server RSS under 150 MB under load: largest seen %.0f MB", maxRSS/1e6)
+	var counts []float64
+	for _, l := range []int{1, 10, 25, 50} {
+		counts = append(counts, r.stmtsByLimit[l])
+	}
+	ok = len(counts) > 0
+	for _, c := range counts {
+		ok = ok && c == counts[0]
+	}
+	line(&ok, "SQL statements per request constant in page size: %v for page sizes 1, 10, 25, 50", counts)
+	measured := false
+	for _, ir := range r.ingest {
+		if strings.HasPrefix(ir.Path, "auditgraph import") && ir.Entries > 0 {
+			ok := ir.rate() >= 50000
+			line(&ok, "import at least 50,000 entries/s: %.0f", ir.rate())
+			measured = true
+		}
+	}
+	if !measured {
+		line(nil, "import at least 50,000 entries/s: the import command was not measured (see Ingest)")
+	}
+	return b.String()
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
+
+func errs(m measurement) string {
+	if m.Errors == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%d (%.1f%%)", m.Errors, float64(m.Errors)/float64(m.Requests)*100)
+}
+
+func ratioPct(v, floor float64) string {
+	if floor == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.0f%%", v/floor*100)
+}
+
+func deepRatio(firstRate, rate float64, deep bool) string {
+	if !deep || firstRate == 0 || rate == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f×", firstRate/rate)
+}
+
+func firstError(ms []measurement) string {
+	for _, m := range ms {
+		if m.FirstError != "" {
+			return m.FirstError
+		}
+	}
+	return ""
+}
+
+func gitCommit() string {
+	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	c := strings.TrimSpace(string(out))
+	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(bytesTrim(st)) > 0 {
+		c += " (with uncommitted changes)"
+	}
+	return c
+}
+
+func bytesTrim(b []byte) string { return strings.TrimSpace(string(b)) }
+
+func goVersion() string {
+	out, err := exec.Command("go", "version").Output()
+	if err != nil {
+		return runtime.Version()
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+func memTotal() string {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	return fmt.Sprintf("%.0f GiB RAM", statusKB(f, "MemTotal:")/1024/1024)
+}
+
+// pathOf is a URL without its scheme and host.
+func pathOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.RequestURI()
+}
+
+// loaded reports whether a load average line shows more runnable work
+// than cores over the last minute.
+func loaded(avg string) bool {
+	f := strings.Fields(avg)
+	if len(f) == 0 {
+		return false
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	return err == nil && v > float64(runtime.NumCPU())
+}

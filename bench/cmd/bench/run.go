@@ -1,0 +1,325 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/auditgraph/auditgraph/db"
+	"github.com/auditgraph/auditgraph/internal/pgtest"
+	"github.com/auditgraph/auditgraph/model"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"github.com/uptrace/bun"
+)
+
+// postgres is the server the bench database lives on.
+type postgres struct {
+	adminURL    string
+	url         string // of the bench database
+	private     bool
+	privateRoot string
+	version     string
+}
+
+func openPostgres(ctx context.Context, scale int) (*postgres, error) {
+	pg := &postgres{adminURL: os.Getenv("DATABASE_URL")}
+	if pg.adminURL == "" {
+		logf("DATABASE_URL is unset: starting a private PostgreSQL server (the dataset will not outlive this run)")
+		pg.adminURL = pgtest.ServerDSN()
+		if pg.adminURL == "" {
+			return nil, errors.New("no PostgreSQL: install the server binaries (Debian: apt-get install postgresql) or set DATABASE_URL")
+		}
+		pg.private = true
+	} else if !strings.HasPrefix(pg.adminURL, "postgres://") && !strings.HasPrefix(pg.adminURL, "postgresql://") {
+		return nil, errors.New("DATABASE_URL must be a postgres:// URL")
+	}
+	conn, err := pgx.Connect(ctx, pg.adminURL)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.Background())
+	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&pg.version); err != nil {
+		return nil, err
+	}
+	if pg.private {
+		var dataDir string
+		if err := conn.QueryRow(ctx, "SHOW data_directory").Scan(&dataDir); err == nil {
+			root := filepath.Dir(dataDir)
+			owner, err := os.ReadFile(filepath.Join(root, "owner.pid"))
+			if err == nil && strings.TrimSpace(string(owner)) == strconv.Itoa(os.Getpid()) && strings.HasPrefix(filepath.Base(root), "pgtest-") {
+				pg.privateRoot = root
+			}
+		}
+	}
+	name := fmt.Sprintf("auditgraph_bench_%d", scale)
+	u, err := url.Parse(pg.adminURL)
+	if err != nil {
+		return nil, err
+	}
+	u.Path, u.RawPath = "/"+name, ""
+	pg.url = u.String()
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return nil, err
+	}
+	if exists && !datasetComplete(ctx, pg.url, scale) {
+		logf("dropping the incomplete bench database %s", name)
+		if _, err := conn.Exec(ctx, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			return nil, err
+		}
+		exists = false
+	}
+	if !exists {
+		if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+			return nil, err
+		}
+	}
+	return pg, nil
+}
+
+// datasetComplete reports whether the database holds a dataset built to the
+// end at this scale.
+func datasetComplete(ctx context.Context, dsn string, scale int) bool {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return false
+	}
+	defer conn.Close(context.Background())
+	var n int
+	err = conn.QueryRow(ctx, "SELECT count(*) FROM bench_dataset WHERE scale = $1", scale).Scan(&n)
+	return err == nil && n == 1
+}
+
+// close stops a private server and removes its files.
+func (pg *postgres) close() {
+	if !pg.private || pg.privateRoot == "" || !pgtest.Restartable() {
+		return
+	}
+	pgtest.StopServer()
+	os.RemoveAll(pg.privateRoot)
+}
+
+// GraphQL operations of the cases: every field of the entries, the
+// FieldValue union included.
+const (
+	eventTypeHistoryQuery = `query EventTypeHistory($id: ID!, $first: Int, $after: String) {
+  eventTypeHistory(eventTypeId: $id, first: $first, after: $after) {
+    edges { cursor node {
+      id action type timestamp source
+      actor { type displayName displayEmail displayAvatar }
+      impersonatedBy { displayName displayEmail displayAvatar }
+      actionDisplayTitle
+      displayFields { label fieldValue { __typename
+        ... on RawValue { value }
+        ... on RawValues { values }
+        ... on ValueChange { previous next }
+        ... on Diff { previous next } } }
+      displayJson hasError } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}`
+	attributeHistoryQuery = `query AttributeHistory($org: ID!, $user: ID!) {
+  attributeAssignmentHistory(orgId: $org, userId: $user, first: 25) {
+    edges { cursor node {
+      id timestamp source membershipId sourceContext hasError
+      actor { type displayName displayEmail displayAvatar }
+      changes { type attribute { id slug name type }
+        previous { optionId optionSlug value weight }
+        current { optionId optionSlug value weight } } } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}`
+	memberChangeLogsQuery = `query MemberChangeLogs($org: ID!, $user: ID!, $from: DateTime, $to: DateTime) {
+  memberChangeLogs(organizationId: $org, userId: $user, first: 25,
+      filter: { timestamp: { from: $from, to: $to }, action: UPDATED }) {
+    totalCount
+    edges { cursor node {
+      id action timestamp resourceType resourceId resourceName
+      actor { id publicId name email avatarUrl }
+      changes { field oldValue newValue } } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}`
+)
+
+// fixture is what the cases are made of.
+type fixture struct {
+	apiKey       string
+	orgPublicID  string
+	userPublicID string
+	etDeepID     string
+	clDeepOffset int
+	from, to     time.Time
+}
+
+func prepareFixture(ctx context.Context, d *db.DB, store *db.Store, depth int) (*fixture, error) {
+	f := &fixture{clDeepOffset: depth}
+	org, err := store.OrganizationByID(ctx, hotOrgID)
+	if err != nil {
+		return nil, err
+	}
+	user, err := store.UserByID(ctx, hotUserID)
+	if err != nil {
+		return nil, err
+	}
+	f.orgPublicID, f.userPublicID = org.PublicID, user.PublicID
+	if err := d.NewRaw(`SELECT id::text FROM event_type_history WHERE event_type_id = ?
+		ORDER BY created_at DESC, id DESC OFFSET ? LIMIT 1`, hotEventTypeID, depth).Scan(ctx, &f.etDeepID); err != nil {
+		return nil, fmt.Errorf("the event type entry %d deep: %w", depth, err)
+	}
+	// A key of the Acme owner, marked used so the server does not write its
+	// last-used time during the run.
+	now := time.Now().UTC()
+	secret := model.NewKeySecret()
+	k := &model.APIKey{Hash: model.HashKey(secret), Hint: model.KeyHint(secret), Name: "bench", UserID: readerUserID,
+		CreatedAt: now, LastUsedAt: &now}
+	if err := store.CreateAPIKey(ctx, k); err != nil {
+		return nil, err
+	}
+	f.apiKey = secret
+	// The filtered change log read: a quarter year, three quarters of a year ago.
+	f.from = now.Add(-span * 3 / 4).Truncate(time.Second)
+	f.to = f.from.Add(90 * 24 * time.Hour)
+	return f, nil
+}
+
+// recorder keeps the SQL of the statements run while it is on.
+type recorder struct {
+	mu      sync.Mutex
+	on      bool
+	queries []string
+}
+
+func (r *recorder) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+func (r *recorder) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.on {
+		r.queries = append(r.queries, ev.Query)
+	}
+}
+
+func (r *recorder) record(fn func() error) ([]string, error) {
+	r.mu.Lock()
+	r.on, r.queries = true, nil
+	r.mu.Unlock()
+	err := fn()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.on = false
+	return r.queries, err
+}
+
+// floorCases records the SQL the store sends for each page read.
+func floorCases(ctx context.Context, d *db.DB, store *db.Store, fx *fixture) ([]*floorCase, error) {
+	rec := &recorder{}
+	d.AddQueryHook(rec)
+	et := model.EventTypeHistoryFilter{EventTypeID: hotEventTypeID}
+	aa := model.AttributeHistoryFilter{OrganizationID: hotOrgID, UserID: hotUserID}
+	cl := model.MemberChangeLogFilter{OrganizationID: hotOrgID, UserID: hotUserID, UserPublicID: fx.userPublicID}
+	clf := cl
+	clf.TimeRange = model.TimeRange{From: &fx.from, To: &fx.to}
+	clf.Action = "updated"
+	page := model.PageArgs{Limit: model.DefaultPageSize}
+	deep := page
+	deep.Cursor = fx.etDeepID
+	skip := page
+	skip.Offset = fx.clDeepOffset
+	specs := []struct {
+		name, group string
+		deep        bool
+		call        func() error
+	}{
+		{"floor: event type history, first page", "floor-et", false, func() error { _, err := store.EventTypeHistory(ctx, et, page); return err }},
+		{"floor: event type history, deep page", "floor-et", true, func() error { _, err := store.EventTypeHistory(ctx, et, deep); return err }},
+		{"floor: attribute history, first page", "", false, func() error { _, err := store.AttributeHistory(ctx, aa, page); return err }},
+		{"floor: member change logs, filtered + count", "", false, func() error { return pageAndCount(ctx, store, clf, page) }},
+		// The /v1 contract answers the total count with every page.
+		{"floor: member change logs, offset 0 + count", "floor-skip", false, func() error { return pageAndCount(ctx, store, cl, page) }},
+		{"floor: member change logs, offset deep + count", "floor-skip", true, func() error { return pageAndCount(ctx, store, cl, skip) }},
+	}
+	var out []*floorCase
+	for _, s := range specs {
+		qs, err := rec.record(s.call)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.name, err)
+		}
+		out = append(out, &floorCase{name: s.name, group: s.group, deep: s.deep, statements: qs})
+	}
+	return out, nil
+}
+
+func pageAndCount(ctx context.Context, store *db.Store, f model.MemberChangeLogFilter, p model.PageArgs) error {
+	if _, err := store.MemberChangeLogs(ctx, f, p); err != nil {
+		return err
+	}
+	_, err := store.CountMemberChangeLogs(ctx, f)
+	return err
+}
+
+func gqlTarget(base, key, query string, vars map[string]any) vegeta.Target {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	return vegeta.Target{Method: http.MethodPost, URL: base + "/graphql", Body: body, Header: http.Header{
+		"Authorization": {"Bearer " + key}, "Content-Type": {"application/json"},
+	}}
+}
+
+func httpCases(base string, fx *fixture) []*httpCase {
+	etID := strconv.FormatInt(hotEventTypeID, 10)
+	deepCursor := model.EncodeCursor(model.CursorEventTypeHistory, fx.etDeepID)
+	auth := http.Header{"Authorization": {"Bearer " + fx.apiKey}}
+	rest := func(method, path string, body []byte, extra http.Header) vegeta.Target {
+		h := auth.Clone()
+		for k, v := range extra {
+			h[k] = v
+		}
+		return vegeta.Target{Method: method, URL: base + path, Body: body, Header: h}
+	}
+	v2 := http.Header{"Cal-Api-Version": {"2024-06-14"}}
+	v1 := http.Header{"Content-Type": {"application/json"}}
+	v1Path := "/v1/organizations/" + fx.orgPublicID + "/users/" + fx.userPublicID + "/change-logs"
+	return []*httpCase{
+		{name: "GraphQL eventTypeHistory, first page", group: "gql-et", graphql: true, floor: "floor: event type history, first page",
+			target: gqlTarget(base, fx.apiKey, eventTypeHistoryQuery, map[string]any{"id": etID, "first": 25})},
+		{name: "GraphQL eventTypeHistory, deep page", group: "gql-et", deep: true, graphql: true, floor: "floor: event type history, deep page",
+			target: gqlTarget(base, fx.apiKey, eventTypeHistoryQuery, map[string]any{"id": etID, "first": 25, "after": deepCursor})},
+		{name: "REST /v2 event type history, first page", group: "rest-et", floor: "floor: event type history, first page",
+			target: rest(http.MethodGet, "/v2/event-types/"+etID+"/history?limit=25", nil, v2)},
+		{name: "REST /v2 event type history, deep page", group: "rest-et", deep: true, floor: "floor: event type history, deep page",
+			target: rest(http.MethodGet, "/v2/event-types/"+etID+"/history?limit=25&cursor="+fx.etDeepID, nil, v2)},
+		{name: "GraphQL attributeAssignmentHistory, first page", graphql: true, floor: "floor: attribute history, first page",
+			target: gqlTarget(base, fx.apiKey, attributeHistoryQuery, map[string]any{
+				"org": strconv.FormatInt(hotOrgID, 10), "user": strconv.FormatInt(hotUserID, 10)})},
+		{name: "GraphQL memberChangeLogs, date range + action + totalCount", graphql: true, floor: "floor: member change logs, filtered + count",
+			target: gqlTarget(base, fx.apiKey, memberChangeLogsQuery, map[string]any{
+				"org": fx.orgPublicID, "user": fx.userPublicID,
+				"from": fx.from.Format("2006-01-02T15:04:05.000Z"), "to": fx.to.Format("2006-01-02T15:04:05.000Z")})},
+		{name: "REST /v1 change-logs, skip 0", group: "rest-v1", floor: "floor: member change logs, offset 0 + count",
+			target: rest(http.MethodPost, v1Path, []byte(`{"skip":0,"take":25}`), v1)},
+		{name: fmt.Sprintf("REST /v1 change-logs, skip %d", fx.clDeepOffset), group: "rest-v1", deep: true, floor: "floor: member change logs, offset deep + count",
+			target: rest(http.MethodPost, v1Path, []byte(fmt.Sprintf(`{"skip":%d,"take":25}`, fx.clDeepOffset)), v1)},
+	}
+}
+
+// newFloorPool opens the pgx pool of the floor: as many connections as
+// the server's pool allows (its default, 20), no more.
+func newFloorPool(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxConns = 20
+	return pgxpool.NewWithConfig(ctx, cfg)
+}
