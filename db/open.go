@@ -53,6 +53,12 @@ func Open(url string, opt Options) (*DB, error) {
 		if cfg.ConnectTimeout == 0 {
 			cfg.ConnectTimeout = 5 * time.Second
 		}
+		// bun interpolates its arguments into the SQL text, so nearly every
+		// statement is new text (cursors, ids, ingested values): pgx's default
+		// prepare-and-cache mode would prepare each one (an extra round trip)
+		// and keep up to 512 of them per connection, client and server side.
+		// The simple protocol sends the text as is.
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 		if opt.StatementTimeout > 0 {
 			cfg.RuntimeParams["statement_timeout"] = fmt.Sprint(opt.StatementTimeout.Milliseconds())
 		}

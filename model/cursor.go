@@ -33,8 +33,11 @@ func DecodeCursor(kind, field, cursor string) (string, error) {
 	if cursor == "" || len(cursor) > MaxCursorLength {
 		return "", bad()
 	}
+	// Only the canonical spelling is a cursor: the decoder would also accept
+	// non-zero padding bits and skip line breaks, second spellings of the
+	// same entry's cursor.
 	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil {
+	if err != nil || base64.RawURLEncoding.EncodeToString(raw) != cursor {
 		return "", bad()
 	}
 	k, id, ok := strings.Cut(string(raw), ":")

@@ -15,9 +15,18 @@ import (
 // ErrorPresenter maps every error to GraphQL in one place: a domain error
 // keeps its code (and names its field); an error from parsing, validation or
 // argument coercion is BAD_USER_INPUT unless it already carries a code;
-// anything else is logged with the request id and shown only as
-// INTERNAL_SERVER_ERROR.
-func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
+// an error unavailable reports (the database cannot be reached, see
+// db.IsUnavailable) or a deadline is SERVICE_UNAVAILABLE; anything else is
+// logged with the request id and shown only as INTERNAL_SERVER_ERROR.
+func ErrorPresenter(logger *slog.Logger, unavailable ...func(error) bool) graphql.ErrorPresenterFunc {
+	isUnavailable := func(err error) bool {
+		for _, f := range unavailable {
+			if f(err) {
+				return true
+			}
+		}
+		return false
+	}
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		if gqlErr.Extensions == nil {
@@ -37,6 +46,10 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			gqlErr.Extensions["code"] = model.CodeInvalid
 		case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
 			gqlErr.Message = "the request took too long"
+			gqlErr.Extensions["code"] = model.CodeUnavailable
+		case isUnavailable(err):
+			logger.WarnContext(ctx, "database unavailable", "request_id", reqctx.RequestID(ctx), "path", gqlErr.Path.String(), "err", err)
+			gqlErr.Message = "the service is temporarily unavailable; retry later"
 			gqlErr.Extensions["code"] = model.CodeUnavailable
 		default:
 			id := reqctx.RequestID(ctx)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/graph"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/resolvers"
@@ -66,8 +68,44 @@ func (s *Server) Execute(ctx context.Context, query string, variables map[string
 		return s.exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs)
 	}
 	responses, ctx := s.exec.DispatchOperation(ctx, oc)
-	return responses(ctx)
+	if resp := responses(ctx); resp != nil {
+		return resp
+	}
+	// gqlgen answers nothing when the context ended before execution began.
+	return &graphql.Response{Errors: gqlerror.List{timedOut()}}
 }
+
+// timedOut is the error of a request whose deadline ran out before its
+// operation could run.
+func timedOut() *gqlerror.Error {
+	return &gqlerror.Error{Message: "the request took too long", Extensions: map[string]any{"code": model.CodeUnavailable}}
+}
+
+// deadlineGuard stands between gqlgen's HTTP transports and the client:
+// when the request's context has ended before execution began, gqlgen writes
+// the bare JSON literal null (its end-of-stream signal); the guard answers a
+// coded SERVICE_UNAVAILABLE error instead.
+type deadlineGuard struct {
+	http.ResponseWriter
+	ctx   context.Context
+	wrote bool
+}
+
+func (g *deadlineGuard) Write(b []byte) (int, error) {
+	if !g.wrote {
+		g.wrote = true
+		if g.ctx.Err() != nil && string(bytes.TrimSpace(b)) == "null" {
+			body, _ := json.Marshal(graphql.Response{Errors: gqlerror.List{timedOut()}})
+			if _, err := g.ResponseWriter.Write(body); err != nil {
+				return 0, err
+			}
+			return len(b), nil
+		}
+	}
+	return g.ResponseWriter.Write(b)
+}
+
+func (g *deadlineGuard) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 
 // configure applies the parsed-query cache, persisted queries, complexity
 // and depth limits, error mapping and metrics.
@@ -83,7 +121,7 @@ func (s *Server) configure(srv graphqlEngine) {
 	if s.cfg.MaxDepth > 0 {
 		srv.Use(depthLimit{max: s.cfg.MaxDepth})
 	}
-	srv.SetErrorPresenter(resolvers.ErrorPresenter(s.logger))
+	srv.SetErrorPresenter(resolvers.ErrorPresenter(s.logger, db.IsUnavailable))
 	srv.SetRecoverFunc(resolvers.Recover(s.logger))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		start := time.Now()
@@ -111,7 +149,8 @@ func (s *Server) configure(srv graphqlEngine) {
 func (s *Server) graphqlHandler() http.Handler {
 	srv := s.newGraphQL(s.schema)
 	return s.rateLimit(writeGraphQLError, s.credentials(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		srv.ServeHTTP(w, r.WithContext(resolvers.WithLoaders(r.Context())))
+		ctx := resolvers.WithLoaders(r.Context())
+		srv.ServeHTTP(&deadlineGuard{ResponseWriter: w, ctx: ctx}, r.WithContext(ctx))
 	})))
 }
 

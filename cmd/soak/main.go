@@ -1,0 +1,607 @@
+// Command soak runs auditgraph on PostgreSQL under a mixed load and reports
+// how it held up: reads of the three histories through GraphQL and REST, plus
+// ingest through the GraphQL record mutations, at a fixed concurrency for a
+// set duration, with the vegeta load generator.
+//
+// It starts a throwaway PostgreSQL server (as the tests do) unless
+// DATABASE_URL names one, creates a fresh database there, migrates and seeds
+// it with the demo data, builds and starts the real server binary, and at the
+// end prints requests, errors by status, latency percentiles, goroutines and
+// RSS of the server at start, after warm-up and at the end, and the entries
+// written against the entries read back through the API.
+//
+//	go run ./cmd/soak -duration 5m
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/auditgraph/auditgraph/db"
+	"github.com/auditgraph/auditgraph/db/seed"
+	"github.com/auditgraph/auditgraph/internal/pgtest"
+	"github.com/jackc/pgx/v5"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+func main() {
+	duration := flag.Duration("duration", 5*time.Minute, "how long the load runs")
+	concurrency := flag.Int("concurrency", 32, "requests in flight at once")
+	warmup := flag.Duration("warmup", 0, "time after which the warm figures are taken (default: a tenth of the duration, at most 30s)")
+	ingestShare := flag.Int("ingest-every", 10, "one request in this many is an ingest mutation")
+	bin := flag.String("bin", "", "server binary to run (default: build ./cmd/auditgraph)")
+	flag.Parse()
+	if *warmup == 0 {
+		*warmup = min(*duration/10, 30*time.Second)
+	}
+	if err := run(*duration, *warmup, *concurrency, *ingestShare, *bin); err != nil {
+		fmt.Fprintln(os.Stderr, "soak:", err)
+		os.Exit(1)
+	}
+}
+
+func run(duration, warmup time.Duration, concurrency, ingestEvery int, bin string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	tmp, err := os.MkdirTemp("", "auditgraph-soak-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	// The database.
+	adminURL := os.Getenv("DATABASE_URL")
+	startedPG := false
+	if adminURL == "" {
+		fmt.Println("starting a throwaway PostgreSQL server...")
+		if adminURL = pgtest.ServerDSN(); adminURL == "" {
+			return errors.New("no PostgreSQL: install it (initdb, postgres) or set DATABASE_URL")
+		}
+		startedPG = true
+		defer pgtest.StopServer()
+	}
+	dbURL, dropDB, err := createDatabase(ctx, adminURL, fmt.Sprintf("soak_%d_%d", os.Getpid(), time.Now().Unix()))
+	if err != nil {
+		return err
+	}
+	defer dropDB()
+	dm, err := migrateAndSeed(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	keys := dm.keys
+
+	// The server.
+	if bin == "" {
+		bin = filepath.Join(tmp, "auditgraph")
+		fmt.Println("building ./cmd/auditgraph...")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/auditgraph")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("go build: %w", err)
+		}
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	logPath := filepath.Join(tmp, "server.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	srv := exec.Command(bin, "serve", "-addr", addr, "-database-url", dbURL, "-demo=false",
+		"-rate-limit", "0", "-log-format", "json", "-db-max-conns", "20")
+	srv.Stdout, srv.Stderr = io.Discard, logFile
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- srv.Wait() }()
+	defer func() {
+		select {
+		case <-exited:
+		default:
+			srv.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-exited:
+			case <-time.After(20 * time.Second):
+				srv.Process.Kill()
+				<-exited
+			}
+		}
+	}()
+	base := "http://" + addr
+	if err := waitUp(base, exited); err != nil {
+		return err
+	}
+
+	ingestTarget := strconv.FormatInt(seed.TeamEventTypeID, 10)
+	before, err := eventTypeTotal(base, keys["owner"], ingestTarget)
+	if err != nil {
+		return fmt.Errorf("reading the history before the load: %w", err)
+	}
+	start := sample(base, srv.Process.Pid)
+
+	// The load.
+	tg := newTargeter(base, dm, ingestEvery)
+	attacker := vegeta.NewAttacker(vegeta.Workers(uint64(concurrency)), vegeta.MaxWorkers(uint64(concurrency)),
+		vegeta.Connections(concurrency), vegeta.Timeout(30*time.Second), vegeta.KeepAlive(true))
+	fmt.Printf("load: %d concurrent requests for %s against %s (PostgreSQL %s)\n", concurrency, duration, base, redact(dbURL))
+	var (
+		total   vegeta.Metrics
+		byKind  = map[string]*vegeta.Metrics{}
+		gqlErrs = map[string]int{}
+		written atomic.Int64
+		failedW int
+		warm    *figures
+		mu      sync.Mutex
+	)
+	warmTimer := time.AfterFunc(warmup, func() {
+		f := sample(base, srv.Process.Pid)
+		mu.Lock()
+		warm = &f
+		mu.Unlock()
+	})
+	defer warmTimer.Stop()
+	results := attacker.Attack(tg.next, vegeta.Rate{Freq: 0}, duration, "soak")
+	go func() {
+		<-ctx.Done()
+		attacker.Stop()
+	}()
+	progress := time.NewTicker(30 * time.Second)
+	defer progress.Stop()
+	for done := false; !done; {
+		select {
+		case r, ok := <-results:
+			if !ok {
+				done = true
+				break
+			}
+			kind := kindOf(r.URL)
+			m := byKind[kind]
+			if m == nil {
+				m = &vegeta.Metrics{}
+				byKind[kind] = m
+			}
+			m.Add(r)
+			total.Add(r)
+			if r.Code == http.StatusOK && (strings.HasPrefix(kind, "graphql:") || kind == "ingest") {
+				for _, code := range errorCodes(r.Body) {
+					gqlErrs[kind+" "+code]++
+				}
+			}
+			if kind == "ingest" {
+				n, ok := created(r)
+				if ok {
+					written.Add(int64(n))
+				} else {
+					failedW++
+				}
+			}
+		case <-progress.C:
+			fmt.Printf("  ... %d requests so far\n", total.Requests)
+		}
+	}
+	total.Close()
+	for _, m := range byKind {
+		m.Close()
+	}
+	end := sample(base, srv.Process.Pid)
+	after, err := eventTypeTotal(base, keys["owner"], ingestTarget)
+	if err != nil {
+		return fmt.Errorf("reading the history back: %w", err)
+	}
+
+	// The report.
+	fmt.Printf("\n== soak report ==\n")
+	fmt.Printf("duration            %s (warm-up %s), concurrency %d\n", total.Duration.Round(time.Millisecond), warmup, concurrency)
+	fmt.Printf("requests            %d (%.1f/s), success ratio %.4f\n", total.Requests, total.Rate, total.Success)
+	fmt.Printf("status codes       ")
+	for _, code := range sortedKeys(total.StatusCodes) {
+		fmt.Printf(" %s:%d", code, total.StatusCodes[code])
+	}
+	fmt.Println()
+	fives := 0
+	for code, n := range total.StatusCodes {
+		if strings.HasPrefix(code, "5") || code == "0" {
+			fives += n
+		}
+	}
+	fmt.Printf("5xx or no answer    %d\n", fives)
+	if len(gqlErrs) > 0 {
+		fmt.Printf("GraphQL errors in 200 answers:\n")
+		for _, k := range sortedKeys(gqlErrs) {
+			fmt.Printf("  %-50s %d\n", k, gqlErrs[k])
+		}
+	} else {
+		fmt.Printf("GraphQL errors      none\n")
+	}
+	if len(total.Errors) > 0 {
+		fmt.Printf("transport errors    %v\n", firstN(total.Errors, 5))
+	}
+	fmt.Printf("latency             %s\n", latencies(&total))
+	fmt.Printf("by request kind:\n")
+	for _, k := range sortedKeys(byKind) {
+		m := byKind[k]
+		fmt.Printf("  %-30s %7d req  %s\n", k, m.Requests, latencies(m))
+	}
+	fmt.Printf("server goroutines   start %d, after warm-up %s, end %d\n", start.goroutines, warm.goroutinesText(), end.goroutines)
+	fmt.Printf("server RSS          start %s, after warm-up %s, end %s\n", mib(start.rss), warm.rssText(), mib(end.rss))
+	fmt.Printf("server Go heap      start %s, after warm-up %s, end %s (in use)\n", mib(start.heap), warm.heapText(), mib(end.heap))
+	fmt.Printf("entries written     %d (ingest calls failed: %d)\n", written.Load(), failedW)
+	readBack := after - before
+	fmt.Printf("entries read back   %d (eventTypeHistory totalCount %d -> %d)\n", readBack, before, after)
+	lost := written.Load() - int64(readBack)
+	fmt.Printf("lost entries        %d\n", lost)
+	if startedPG {
+		fmt.Printf("database            throwaway PostgreSQL (pgtest)\n")
+	}
+	if fives > 0 || lost != 0 || failedW > 0 {
+		return fmt.Errorf("the soak failed: %d 5xx, %d lost entries, %d failed ingest calls (server log: kept below)\n%s", fives, lost, failedW, tail(logPath))
+	}
+	return nil
+}
+
+// targeter hands out the mixed load, round robin.
+type targeter struct {
+	base        string
+	keys        map[string]string
+	ingestEvery int
+	n           atomic.Uint64
+	reads       []vegeta.Target
+}
+
+func newTargeter(base string, dm *demo, ingestEvery int) *targeter {
+	keys := dm.keys
+	owner := http.Header{"Authorization": {"Bearer " + keys["owner"]}, "Content-Type": {"application/json"}}
+	gql := func(name, query string, vars map[string]any) vegeta.Target {
+		body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+		return vegeta.Target{Method: http.MethodPost, URL: base + "/graphql?op=" + name, Body: body, Header: owner}
+	}
+	et := strconv.FormatInt(seed.TeamEventTypeID, 10)
+	org, user := strconv.FormatInt(seed.AcmeID, 10), strconv.FormatInt(seed.MemberUserID, 10)
+	cal := owner.Clone()
+	cal.Set("cal-api-version", "2024-06-14")
+	return &targeter{base: base, keys: keys, ingestEvery: max(ingestEvery, 2), reads: []vegeta.Target{
+		gql("eventTypeHistory", `query($id: ID!) { eventTypeHistory(eventTypeId: $id, first: 25) {
+			totalCount edges { cursor node { id action timestamp actor { displayName } actionDisplayTitle displayFields { label fieldValue { __typename } } } }
+			pageInfo { hasNextPage endCursor } } }`, map[string]any{"id": et}),
+		gql("attributeAssignmentHistory", `query($o: ID!, $u: ID!) { attributeAssignmentHistory(orgId: $o, userId: $u, first: 25) {
+			totalCount edges { node { id timestamp actor { displayName } changes { __typename } } } pageInfo { endCursor } } }`,
+			map[string]any{"o": org, "u": user}),
+		gql("memberChangeLogs", `query($o: ID!, $u: ID!) { memberChangeLogs(organizationId: $o, userId: $u, first: 50) {
+			totalCount edges { node { id action timestamp resourceType resourceId } } pageInfo { endCursor } } }`,
+			map[string]any{"o": org, "u": user}),
+		{Method: http.MethodGet, URL: base + "/v2/event-types/" + et + "/history?limit=25", Header: cal},
+		{Method: http.MethodGet, URL: base + "/v2/organizations/" + org + "/attributes/assignments/" + user + "/history?limit=25", Header: cal},
+		{Method: http.MethodPost, URL: base + "/v1/organizations/" + dm.orgPublicID + "/users/" + dm.userPublicID + "/change-logs", Header: owner, Body: []byte(`{"take":50}`)},
+	}}
+}
+
+const recordMutation = `mutation($org: ID!, $entries: [EventTypeChangeEntryInput!]!) {
+  recordEventTypeChanges(organizationId: $org, entries: $entries) { id created }
+}`
+
+// entriesPerIngest is the batch size of one ingest call.
+const entriesPerIngest = 5
+
+func (tg *targeter) next(t *vegeta.Target) error {
+	i := tg.n.Add(1)
+	if i%uint64(tg.ingestEvery) == 0 {
+		entries := make([]map[string]any, entriesPerIngest)
+		for j := range entries {
+			entries[j] = map[string]any{
+				"idempotencyKey": fmt.Sprintf("soak-%d-%d-%d", os.Getpid(), i, j),
+				"eventTypeId":    strconv.FormatInt(seed.TeamEventTypeID, 10),
+				"action":         "EVENT_TYPE_MODIFIED",
+				"source":         "API_V2",
+				"actor":          map[string]any{"type": "SYSTEM"},
+				"before":         map[string]any{"title": "Soak " + strconv.FormatUint(i, 10)},
+				"after":          map[string]any{"title": "Soak " + strconv.FormatUint(i+1, 10)},
+			}
+		}
+		body, _ := json.Marshal(map[string]any{"query": recordMutation, "variables": map[string]any{
+			"org": strconv.FormatInt(seed.AcmeID, 10), "entries": entries}})
+		*t = vegeta.Target{Method: http.MethodPost, URL: tg.base + "/graphql?op=ingest", Body: body,
+			Header: http.Header{"Authorization": {"Bearer " + tg.keys["writer"]}, "Content-Type": {"application/json"}}}
+		return nil
+	}
+	*t = tg.reads[int(i)%len(tg.reads)]
+	return nil
+}
+
+func kindOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "?"
+	}
+	if op := u.Query().Get("op"); op == "ingest" {
+		return "ingest"
+	} else if op != "" {
+		return "graphql:" + op
+	}
+	switch {
+	case strings.HasPrefix(u.Path, "/v2/event-types/"):
+		return "rest:v2 event type history"
+	case strings.HasPrefix(u.Path, "/v2/organizations/"):
+		return "rest:v2 attribute history"
+	case strings.HasPrefix(u.Path, "/v1/"):
+		return "rest:v1 change logs"
+	}
+	return u.Path
+}
+
+// errorCodes lists the extensions.code of a GraphQL answer's errors.
+func errorCodes(body []byte) []string {
+	var r struct {
+		Errors []struct {
+			Extensions map[string]any `json:"extensions"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(body, &r) != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range r.Errors {
+		c, _ := e.Extensions["code"].(string)
+		if c == "" {
+			c = "(no code)"
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// created counts the entries an ingest call stored; ok is false when the
+// call failed.
+func created(r *vegeta.Result) (int, bool) {
+	if r.Code != http.StatusOK {
+		return 0, false
+	}
+	var resp struct {
+		Data struct {
+			Record []struct {
+				Created bool `json:"created"`
+			} `json:"recordEventTypeChanges"`
+		} `json:"data"`
+		Errors []json.RawMessage `json:"errors"`
+	}
+	if json.Unmarshal(r.Body, &resp) != nil || len(resp.Errors) > 0 || len(resp.Data.Record) != entriesPerIngest {
+		return 0, false
+	}
+	n := 0
+	for _, e := range resp.Data.Record {
+		if e.Created {
+			n++
+		}
+	}
+	return n, true
+}
+
+func eventTypeTotal(base, key, id string) (int, error) {
+	body, _ := json.Marshal(map[string]any{"query": `query($id: ID!) { eventTypeHistory(eventTypeId: $id, first: 1) { totalCount } }`,
+		"variables": map[string]any{"id": id}})
+	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Data *struct {
+			H struct {
+				TotalCount int `json:"totalCount"`
+			} `json:"eventTypeHistory"`
+		} `json:"data"`
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(raw, &out); err != nil || out.Data == nil {
+		return 0, fmt.Errorf("unexpected answer %d: %s", resp.StatusCode, raw)
+	}
+	return out.Data.H.TotalCount, nil
+}
+
+// figures are the server's goroutines and resident memory at one moment.
+type figures struct {
+	goroutines int
+	rss        int64
+	heap       int64 // Go heap in use
+}
+
+func (f *figures) goroutinesText() string {
+	if f == nil {
+		return "-"
+	}
+	return strconv.Itoa(f.goroutines)
+}
+
+func (f *figures) rssText() string {
+	if f == nil {
+		return "-"
+	}
+	return mib(f.rss)
+}
+
+func (f *figures) heapText() string {
+	if f == nil {
+		return "-"
+	}
+	return mib(f.heap)
+}
+
+func sample(base string, pid int) figures {
+	var f figures
+	if resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(base + "/metrics"); err == nil {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if v, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
+				n, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				f.goroutines = int(n)
+			}
+			if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_heap_inuse_bytes "); ok {
+				n, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				f.heap = int64(n)
+			}
+		}
+		resp.Body.Close()
+	}
+	if data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+				f.rss = kb << 10
+			}
+		}
+	}
+	return f
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+func latencies(m *vegeta.Metrics) string {
+	l := m.Latencies
+	r := func(d time.Duration) time.Duration { return d.Round(10 * time.Microsecond) }
+	return fmt.Sprintf("p50 %s  p90 %s  p95 %s  p99 %s  max %s", r(l.P50), r(l.P90), r(l.P95), r(l.P99), r(l.Max))
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func firstN(s []string, n int) []string { return s[:min(n, len(s))] }
+
+// createDatabase makes a fresh database on the server of adminURL and returns
+// its URL and a function dropping it.
+func createDatabase(ctx context.Context, adminURL, name string) (string, func(), error) {
+	exec := func(sql string) error {
+		c, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		conn, err := pgx.Connect(c, adminURL)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(context.Background())
+		_, err = conn.Exec(c, sql)
+		return err
+	}
+	ident := pgx.Identifier{name}.Sanitize()
+	if err := exec("CREATE DATABASE " + ident); err != nil {
+		return "", nil, fmt.Errorf("create database: %w", err)
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return "", nil, err
+	}
+	u.Path, u.RawPath = "/"+name, ""
+	drop := func() {
+		if err := exec("DROP DATABASE IF EXISTS " + ident + " WITH (FORCE)"); err != nil {
+			fmt.Fprintln(os.Stderr, "soak: dropping the database:", err)
+		}
+	}
+	return u.String(), drop, nil
+}
+
+// demo is what the load needs of the seeded data.
+type demo struct {
+	keys                      map[string]string
+	orgPublicID, userPublicID string // Acme and its member with the long histories
+}
+
+func migrateAndSeed(ctx context.Context, dbURL string) (*demo, error) {
+	d, err := db.Open(dbURL, db.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	if _, err := d.Migrate(ctx); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	store := db.NewStore(d)
+	res, err := seed.Run(ctx, store)
+	if err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+	org, err := store.OrganizationByID(ctx, seed.AcmeID)
+	if err != nil {
+		return nil, err
+	}
+	user, err := store.UserByID(ctx, seed.MemberUserID)
+	if err != nil {
+		return nil, err
+	}
+	return &demo{keys: res.Keys, orgPublicID: org.PublicID, userPublicID: user.PublicID}, nil
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+func waitUp(base string, exited <-chan error) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("the server exited at start: %v", err)
+		default:
+		}
+		if resp, err := http.Get(base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return errors.New("the server was not ready within a minute")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func redact(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return "(database)"
+}
+
+func tail(path string) string {
+	data, _ := os.ReadFile(path)
+	if len(data) > 4000 {
+		data = data[len(data)-4000:]
+	}
+	return string(data)
+}

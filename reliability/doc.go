@@ -1,0 +1,9 @@
+// Package reliability holds the tests that prove auditgraph holds up outside
+// the happy path: database faults with traffic running, graceful shutdown of
+// the real binary, the configured limits, secret handling in storage and
+// logs, and fuzzing of whole GraphQL documents against the real handler.
+//
+// It has no code of its own: everything is in its _test.go files. The fault
+// test stops and starts the package's private PostgreSQL server, so tests of
+// this package do not run in parallel with each other.
+package reliability
