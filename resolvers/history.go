@@ -82,9 +82,11 @@ func (r *Resolver) eventTypeHistory(ctx context.Context, eventTypeID int64, in p
 		Count: func(ctx context.Context) (int, error) { return r.Store.CountEventTypeHistory(ctx, f) },
 	}
 	cursors := make([]string, len(page.Items))
+	edges := make([]gqlmodel.EventTypeHistoryEdge, len(page.Items))
 	for i := range page.Items {
 		cursors[i] = model.EncodeCursor(model.CursorEventTypeHistory, page.Items[i].ID)
-		conn.Edges[i] = &gqlmodel.EventTypeHistoryEdge{Cursor: cursors[i], Node: presentEventTypeEntry(&page.Items[i])}
+		edges[i] = gqlmodel.EventTypeHistoryEdge{Cursor: cursors[i], Node: r.entries.eventTypeEntry(&page.Items[i])}
+		conn.Edges[i] = &edges[i]
 	}
 	conn.PageInfo = pageInfo(p, page.More, cursors)
 	return conn, nil

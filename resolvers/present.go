@@ -32,8 +32,10 @@ func presentEventTypeEntry(e *model.EventTypeEntry) *gqlmodel.EventTypeHistoryEn
 		DisplayJSON:        gqlmodel.JSON(r.DisplayJSON),
 		HasError:           r.HasError,
 	}
+	fields := make([]gqlmodel.DisplayField, len(r.DisplayFields))
 	for i, f := range r.DisplayFields {
-		out.DisplayFields[i] = &gqlmodel.DisplayField{Label: f.Label, FieldValue: f.FieldValue}
+		fields[i] = gqlmodel.DisplayField{Label: f.Label, FieldValue: fieldValueRef(f.FieldValue)}
+		out.DisplayFields[i] = &fields[i]
 	}
 	if e.ImpersonatedBy.Present() {
 		ib := e.ImpersonatedBy
@@ -44,6 +46,22 @@ func presentEventTypeEntry(e *model.EventTypeEntry) *gqlmodel.EventTypeHistoryEn
 		}
 	}
 	return out
+}
+
+// fieldValueRef gives the union member as a pointer: the executor marshals a
+// pointer in place, where a value is first copied to the heap on every read.
+func fieldValueRef(v display.FieldValue) display.FieldValue {
+	switch t := v.(type) {
+	case display.RawValue:
+		return &t
+	case display.RawValues:
+		return &t
+	case display.ValueChange:
+		return &t
+	case display.Diff:
+		return &t
+	}
+	return v
 }
 
 func presentAttributeValue(v *display.AttributeValue) *gqlmodel.AttributeValue {

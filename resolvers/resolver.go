@@ -16,4 +16,6 @@ import (
 type Resolver struct {
 	Store  model.Store
 	Logger *slog.Logger
+
+	entries entryCache
 }
