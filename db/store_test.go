@@ -468,13 +468,14 @@ func TestAppendIsIdempotentAndAtomic(t *testing.T) {
 		if again[0].ID != stored[0].ID || again[0].Payload != "{}" {
 			t.Errorf("retry returned %+v, want the stored entry %s", again[0], stored[0].ID)
 		}
-		// One bad entry (unknown event type) rejects the whole batch.
+		// One bad entry (an id already taken by another entry of the batch)
+		// rejects the whole batch.
 		good := model.EventTypeEntry{ID: model.NewEntryID(), EventTypeID: 1, Action: model.EventTypeModified, Type: "RECORD_MODIFIED",
 			Timestamp: base, Source: "WEBAPP", Actor: model.ActorSnapshot{Type: model.ActorSystem}, Payload: "{}"}
 		bad := good
-		bad.ID, bad.EventTypeID = model.NewEntryID(), 999
+		bad.Action, bad.Type = model.EventTypeDeleted, "RECORD_DELETED"
 		if _, err := s.AppendEventTypeHistory(ctx, []model.EventTypeEntry{good, bad}); err == nil {
-			t.Fatal("batch with an unknown event type was accepted")
+			t.Fatal("batch with a duplicate entry id was accepted")
 		}
 		n, err := s.CountEventTypeHistory(ctx, model.EventTypeHistoryFilter{EventTypeID: 1})
 		must(t, err)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -188,8 +189,79 @@ func Import(ctx context.Context, s model.Store, w BulkWriter, r io.Reader, opt I
 		}
 	}
 
-	br := bufio.NewReaderSize(r, 256<<10)
+	// Entry lines are validated by a pool of workers, a chunk of lines at a
+	// time; the collector takes the chunks back in file order, so batches
+	// and rejections come out as a serial import would give them. A
+	// directory line (or one whose head needs a full decode) waits until
+	// every line before it is collected, and is handled in place: entries
+	// after it see the directory it changed.
 	cur := &pending{}
+	collected := func(c *chunk) bool {
+		for _, rj := range c.rejected {
+			sum.reject(rj.line, rj.kind, rj.err)
+		}
+		cur.attr = append(cur.attr, c.out.attr...)
+		cur.et = append(cur.et, c.out.et...)
+		cur.cl = append(cur.cl, c.out.cl...)
+		if cur.len() >= opt.BatchSize {
+			if !send(cur) {
+				return false
+			}
+			cur = &pending{}
+		}
+		return true
+	}
+	workers := max(1, runtime.GOMAXPROCS(0))
+	jobs := make(chan *chunk, workers)
+	order := make(chan *chunk, 2*workers)
+	collectorDone := make(chan error, 1)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range jobs {
+				c.validate(ctx, v)
+				close(c.done)
+			}
+		}()
+	}
+	go func() {
+		var err error
+		for c := range order {
+			if c.barrier {
+				close(c.done)
+				continue
+			}
+			<-c.done
+			if err != nil {
+				continue
+			}
+			if c.err != nil {
+				err = c.err
+				cancel()
+				continue
+			}
+			if !collected(c) {
+				err = ctx.Err()
+			}
+		}
+		collectorDone <- err
+	}()
+	// dispatch hands c to the workers and the collector.
+	dispatch := func(c *chunk) {
+		order <- c
+		jobs <- c
+	}
+	// drain waits until the collector has taken every chunk dispatched.
+	drain := func() {
+		b := &chunk{barrier: true, done: make(chan struct{})}
+		order <- b
+		<-b.done
+	}
+
+	br := bufio.NewReaderSize(r, 256<<10)
+	c := newChunk()
 	var readErr error
 	for lineNo := 1; ; lineNo++ {
 		line, err := readLine(br)
@@ -208,6 +280,23 @@ func Import(ctx context.Context, s model.Store, w BulkWriter, r io.Reader, opt I
 			continue
 		}
 		sum.Lines++
+		if kind, org, ok := scanHead(line); ok && isEntryKind(kind) {
+			c.add(lineNo, kind, org, line)
+			if len(c.lines) >= chunkLines || len(c.buf) >= chunkBytes {
+				dispatch(c)
+				c = newChunk()
+			}
+			continue
+		}
+		// Serial path: everything before this line goes first.
+		if len(c.lines) > 0 {
+			dispatch(c)
+			c = newChunk()
+		}
+		drain()
+		if ctx.Err() != nil {
+			break
+		}
 		kind, err := importLine(ctx, s, v, line, cur, sum)
 		if err != nil {
 			var me *model.Error
@@ -225,6 +314,15 @@ func Import(ctx context.Context, s model.Store, w BulkWriter, r io.Reader, opt I
 			cur = &pending{}
 		}
 	}
+	if len(c.lines) > 0 && readErr == nil && ctx.Err() == nil {
+		dispatch(c)
+	}
+	close(jobs)
+	close(order)
+	wg.Wait()
+	if err := <-collectorDone; err != nil && readErr == nil && !errors.Is(err, context.Canceled) {
+		readErr = err
+	}
 	if cur.len() > 0 && readErr == nil {
 		send(cur)
 	}
@@ -241,6 +339,76 @@ func Import(ctx context.Context, s model.Store, w BulkWriter, r io.Reader, opt I
 		return sum, readErr
 	}
 	return sum, ctx.Err()
+}
+
+const (
+	// chunkLines and chunkBytes bound the lines a worker validates at once:
+	// enough to make handing them over cheap, few enough to keep every
+	// worker busy.
+	chunkLines = 256
+	chunkBytes = 256 << 10
+)
+
+func isEntryKind(kind string) bool {
+	return kind == KindAttributeChange || kind == KindEventTypeChange || kind == KindMemberChangeLog
+}
+
+// chunk is a run of entry lines validated by one worker.
+type chunk struct {
+	buf   []byte
+	lines []chunkLine
+	// Set by the worker.
+	out      pending
+	rejected []chunkRejection
+	err      error
+	done     chan struct{}
+	// barrier marks the collector's acknowledgement of everything before it.
+	barrier bool
+}
+
+type chunkLine struct {
+	no         int
+	kind       string
+	org        Ref
+	start, end int
+}
+
+type chunkRejection struct {
+	line int
+	kind string
+	err  error
+}
+
+func newChunk() *chunk {
+	return &chunk{buf: make([]byte, 0, chunkBytes+MaxLineBytes/16), done: make(chan struct{})}
+}
+
+// add copies line: the reader's buffer is reused.
+func (c *chunk) add(no int, kind string, org Ref, line []byte) {
+	start := len(c.buf)
+	c.buf = append(c.buf, line...)
+	c.lines = append(c.lines, chunkLine{no: no, kind: kind, org: org, start: start, end: len(c.buf)})
+}
+
+// validate turns the lines into entries. A line that does not validate is
+// rejected; any other failure (of the database) ends the chunk with err.
+func (c *chunk) validate(ctx context.Context, v *Validator) {
+	for _, l := range c.lines {
+		if ctx.Err() != nil {
+			c.err = ctx.Err()
+			return
+		}
+		err := entryLine(ctx, v, l.kind, l.org, c.buf[l.start:l.end], &c.out)
+		if err == nil {
+			continue
+		}
+		var me *model.Error
+		if !errors.As(err, &me) && ctx.Err() == nil {
+			c.err = fmt.Errorf("line %d: %w", l.no, err)
+			return
+		}
+		c.rejected = append(c.rejected, chunkRejection{line: l.no, kind: l.kind, err: err})
+	}
 }
 
 // readLine returns the next line without its newline; a line longer than
@@ -264,9 +432,9 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 	return line, err
 }
 
-// flush loads the three tables of a batch at once, on separate connections:
-// the database checks each row's foreign keys, and that work spreads over
-// its cores.
+// flush loads the three tables of a batch at once, on separate connections,
+// so that the database's work (index updates, the idempotency check) spreads
+// over its cores.
 func flush(ctx context.Context, w BulkWriter, b *pending, res *flushResult) error {
 	type load struct {
 		kind string
@@ -330,55 +498,7 @@ func importLine(ctx context.Context, s model.Store, v *Validator, line []byte, c
 	}
 	switch head.Kind {
 	case KindAttributeChange, KindEventTypeChange, KindMemberChangeLog:
-		if head.OrganizationID == "" {
-			return head.Kind, model.InvalidField("organizationId", nil, "organizationId is required")
-		}
-		org, err := v.Organization(ctx, "organizationId", head.OrganizationID)
-		if err != nil {
-			return head.Kind, err
-		}
-		switch head.Kind {
-		case KindAttributeChange:
-			var in AttributeEntry
-			if err := decode(line, &in); err != nil {
-				return head.Kind, err
-			}
-			if in.IdempotencyKey == nil {
-				in.IdempotencyKey = importKey(line)
-			}
-			e, err := v.AttributeEntry(ctx, org.ID, &in)
-			if err != nil {
-				return head.Kind, err
-			}
-			cur.attr = append(cur.attr, e)
-		case KindEventTypeChange:
-			var in EventTypeEntry
-			if err := decode(line, &in); err != nil {
-				return head.Kind, err
-			}
-			if in.IdempotencyKey == nil {
-				in.IdempotencyKey = importKey(line)
-			}
-			e, err := v.EventTypeEntry(ctx, org.ID, &in)
-			if err != nil {
-				return head.Kind, err
-			}
-			cur.et = append(cur.et, e)
-		default:
-			var in ChangeLogEntry
-			if err := decode(line, &in); err != nil {
-				return head.Kind, err
-			}
-			if in.IdempotencyKey == nil {
-				in.IdempotencyKey = importKey(line)
-			}
-			e, err := v.ChangeLogEntry(ctx, org.ID, &in)
-			if err != nil {
-				return head.Kind, err
-			}
-			cur.cl = append(cur.cl, e)
-		}
-		return head.Kind, nil
+		return head.Kind, entryLine(ctx, v, head.Kind, head.OrganizationID, line, cur)
 	case "":
 		return "", model.InvalidField("kind", nil, "kind is required: one of %s", strings.Join(Kinds, ", "))
 	}
@@ -389,6 +509,60 @@ func importLine(ctx context.Context, s model.Store, v *Validator, line []byte, c
 	v.Forget()
 	sum.Directory++
 	return head.Kind, nil
+}
+
+// entryLine validates the history entry of line, of the given kind and
+// organization, and adds it to cur.
+func entryLine(ctx context.Context, v *Validator, kind string, orgRef Ref, line []byte, cur *pending) error {
+	if orgRef == "" {
+		return model.InvalidField("organizationId", nil, "organizationId is required")
+	}
+	org, err := v.Organization(ctx, "organizationId", orgRef)
+	if err != nil {
+		return err
+	}
+	switch kind {
+	case KindAttributeChange:
+		var in AttributeEntry
+		if err := decode(line, &in); err != nil {
+			return err
+		}
+		if in.IdempotencyKey == nil {
+			in.IdempotencyKey = importKey(line)
+		}
+		e, err := v.AttributeEntry(ctx, org.ID, &in)
+		if err != nil {
+			return err
+		}
+		cur.attr = append(cur.attr, e)
+	case KindEventTypeChange:
+		var in EventTypeEntry
+		if err := decode(line, &in); err != nil {
+			return err
+		}
+		if in.IdempotencyKey == nil {
+			in.IdempotencyKey = importKey(line)
+		}
+		e, err := v.EventTypeEntry(ctx, org.ID, &in)
+		if err != nil {
+			return err
+		}
+		cur.et = append(cur.et, e)
+	default:
+		var in ChangeLogEntry
+		if err := decode(line, &in); err != nil {
+			return err
+		}
+		if in.IdempotencyKey == nil {
+			in.IdempotencyKey = importKey(line)
+		}
+		e, err := v.ChangeLogEntry(ctx, org.ID, &in)
+		if err != nil {
+			return err
+		}
+		cur.cl = append(cur.cl, e)
+	}
+	return nil
 }
 
 // importDirectory upserts one directory record. Import is an operator's
