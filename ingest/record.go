@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/auditgraph/auditgraph/model"
 )
@@ -39,57 +40,48 @@ func validateAll[I, E any](ctx context.Context, orgID int64, in []I, conv func(c
 	return out, nil
 }
 
-// RecordAttributeChanges validates and appends attribute entries of orgID.
-// The caller has authorized writing into orgID.
-func RecordAttributeChanges(ctx context.Context, s model.Store, orgID int64, in []AttributeEntry) ([]Recorded, error) {
-	v := NewValidator(s)
-	entries, err := validateAll(ctx, orgID, in, v.AttributeEntry)
+// record validates a batch with conv, appends it with store and reports each
+// entry: the stored one, which is an earlier entry when the idempotency key
+// was already used.
+func record[I, E any](ctx context.Context, orgID int64, in []I,
+	conv func(context.Context, int64, *I) (E, error),
+	store func(context.Context, []E) ([]E, error),
+	key func(*I) *string, meta func(*E) (id string, ts time.Time)) ([]Recorded, error) {
+	entries, err := validateAll(ctx, orgID, in, conv)
 	if err != nil {
 		return nil, err
 	}
-	stored, err := s.AppendAttributeHistory(ctx, entries)
+	stored, err := store(ctx, entries)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Recorded, len(stored))
-	for i, e := range stored {
-		out[i] = Recorded{ID: e.ID, IdempotencyKey: in[i].IdempotencyKey, Created: e.ID == entries[i].ID, Timestamp: e.Timestamp}
+	for i := range stored {
+		id, ts := meta(&stored[i])
+		sent, _ := meta(&entries[i])
+		out[i] = Recorded{ID: id, IdempotencyKey: key(&in[i]), Created: id == sent, Timestamp: ts}
 	}
 	return out, nil
+}
+
+// RecordAttributeChanges validates and appends attribute entries of orgID.
+// The caller has authorized writing into orgID.
+func RecordAttributeChanges(ctx context.Context, s model.Store, orgID int64, in []AttributeEntry) ([]Recorded, error) {
+	return record(ctx, orgID, in, NewValidator(s).AttributeEntry, s.AppendAttributeHistory,
+		func(e *AttributeEntry) *string { return e.IdempotencyKey },
+		func(e *model.AttributeAssignmentEntry) (string, time.Time) { return e.ID, e.Timestamp })
 }
 
 // RecordEventTypeChanges validates and appends event type entries of orgID.
 func RecordEventTypeChanges(ctx context.Context, s model.Store, orgID int64, in []EventTypeEntry) ([]Recorded, error) {
-	v := NewValidator(s)
-	entries, err := validateAll(ctx, orgID, in, v.EventTypeEntry)
-	if err != nil {
-		return nil, err
-	}
-	stored, err := s.AppendEventTypeHistory(ctx, entries)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Recorded, len(stored))
-	for i, e := range stored {
-		out[i] = Recorded{ID: e.ID, IdempotencyKey: in[i].IdempotencyKey, Created: e.ID == entries[i].ID, Timestamp: e.Timestamp}
-	}
-	return out, nil
+	return record(ctx, orgID, in, NewValidator(s).EventTypeEntry, s.AppendEventTypeHistory,
+		func(e *EventTypeEntry) *string { return e.IdempotencyKey },
+		func(e *model.EventTypeEntry) (string, time.Time) { return e.ID, e.Timestamp })
 }
 
 // RecordMemberChangeLogs validates and appends member change logs of orgID.
 func RecordMemberChangeLogs(ctx context.Context, s model.Store, orgID int64, in []ChangeLogEntry) ([]Recorded, error) {
-	v := NewValidator(s)
-	entries, err := validateAll(ctx, orgID, in, v.ChangeLogEntry)
-	if err != nil {
-		return nil, err
-	}
-	stored, err := s.AppendMemberChangeLogs(ctx, entries)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Recorded, len(stored))
-	for i, e := range stored {
-		out[i] = Recorded{ID: e.ID, IdempotencyKey: in[i].IdempotencyKey, Created: e.ID == entries[i].ID, Timestamp: e.Timestamp}
-	}
-	return out, nil
+	return record(ctx, orgID, in, NewValidator(s).ChangeLogEntry, s.AppendMemberChangeLogs,
+		func(e *ChangeLogEntry) *string { return e.IdempotencyKey },
+		func(e *model.MemberChangeLog) (string, time.Time) { return e.ID, e.Timestamp })
 }
