@@ -12,7 +12,7 @@ import (
 // concurrent retries cannot both insert), and the stored entry is returned in
 // their place.
 
-func appendRows[R any, T any](ctx context.Context, s *Store, rows []R, table string,
+func appendRows[R any, T any](ctx context.Context, s *Store, rows []R,
 	key func(*T) *string, get func(*R) T) ([]T, error) {
 	out := unwrap(rows, get)
 	if len(rows) == 0 {
@@ -62,7 +62,7 @@ func (s *Store) AppendAttributeHistory(ctx context.Context, entries []model.Attr
 		e.Timestamp = e.Timestamp.UTC()
 		rows[i].AttributeAssignmentEntry = e
 	}
-	return appendRows(ctx, s, rows, "attribute_assignment_history",
+	return appendRows(ctx, s, rows,
 		func(e *model.AttributeAssignmentEntry) *string { return e.IdempotencyKey },
 		func(r *attributeEntryRow) model.AttributeAssignmentEntry { return r.AttributeAssignmentEntry })
 }
@@ -74,7 +74,7 @@ func (s *Store) AppendEventTypeHistory(ctx context.Context, entries []model.Even
 		e.Timestamp = e.Timestamp.UTC()
 		rows[i].EventTypeEntry = e
 	}
-	return appendRows(ctx, s, rows, "event_type_history",
+	return appendRows(ctx, s, rows,
 		func(e *model.EventTypeEntry) *string { return e.IdempotencyKey },
 		func(r *eventTypeEntryRow) model.EventTypeEntry { return r.EventTypeEntry })
 }
@@ -86,7 +86,7 @@ func (s *Store) AppendMemberChangeLogs(ctx context.Context, entries []model.Memb
 		e.Timestamp = e.Timestamp.UTC()
 		rows[i].MemberChangeLog = e
 	}
-	return appendRows(ctx, s, rows, "member_change_logs",
+	return appendRows(ctx, s, rows,
 		func(e *model.MemberChangeLog) *string { return e.IdempotencyKey },
 		func(r *changeLogRow) model.MemberChangeLog { return r.MemberChangeLog })
 }

@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"strings"
 
 	"github.com/auditgraph/auditgraph/graph/gqlmodel"
 	"github.com/auditgraph/auditgraph/model"
@@ -107,10 +108,10 @@ func (r *Resolver) memberChangeLogs(ctx context.Context, org *model.Organization
 	if filter != nil {
 		f.TimeRange = timeRange(filter.Timestamp)
 		if filter.Action != nil {
-			f.Action = lower(string(*filter.Action))
+			f.Action = strings.ToLower(string(*filter.Action))
 		}
 		if filter.ResourceType != nil {
-			f.ResourceType = lower(string(*filter.ResourceType))
+			f.ResourceType = strings.ToLower(string(*filter.ResourceType))
 		}
 		if filter.ActorID != nil {
 			actor, err := resolveUser(ctx, r.Store, "filter.actorId", *filter.ActorID)
@@ -145,14 +146,4 @@ func (r *Resolver) memberChangeLogs(ctx context.Context, org *model.Organization
 	}
 	conn.PageInfo = pageInfo(p, page.More, cursors)
 	return conn, nil
-}
-
-func lower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }
