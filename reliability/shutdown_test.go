@@ -30,16 +30,6 @@ func buildBinary(t *testing.T, dir string) string {
 	return bin
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // TestGracefulShutdown runs the real binary, starts a request whose body is
 // still arriving, and sends SIGTERM: the listener closes at once, the request
 // in flight still gets its 200, and the process exits 0 within the grace
@@ -50,10 +40,9 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := buildBinary(t, dir)
-	addr := freeAddr(t)
 	const grace = 10 * time.Second
 	var stdout, stderr syncBuffer
-	cmd := exec.Command(bin, "serve", "-addr", addr, "-database-url", filepath.Join(dir, "auditgraph.db"),
+	cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:0", "-database-url", filepath.Join(dir, "auditgraph.db"),
 		"-demo", "-log-format", "json", "-shutdown-grace", grace.String(), "-rate-limit", "0")
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.Env = append(os.Environ(), "DATABASE_URL=")
@@ -69,15 +58,23 @@ func TestGracefulShutdown(t *testing.T) {
 		}
 	})
 
-	base := "http://" + addr
-	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
+	// The binary binds a port the kernel picks and names it in its
+	// "listening" log line, written once the banner is out: no other
+	// process can take the port between a probe and the bind.
+	listening := regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
+	var addr string
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		if m := listening.FindStringSubmatch(stderr.String()); m != nil {
+			addr = m[1]
 			break
 		}
+		select {
+		case err := <-exited:
+			t.Fatalf("serve exited early (%v)\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+		default:
+		}
 		if time.Since(start) > 60*time.Second {
-			t.Fatalf("server not up after 60s: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+			t.Fatalf("server not listening after 60s\nstdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 		}
 	}
 	m := regexp.MustCompile(`API key\s+(cal_[0-9a-f]+)`).FindStringSubmatch(stdout.String())
