@@ -155,26 +155,58 @@ func (s *Store) TeamAccess(ctx context.Context, userID, teamID int64) (*model.Ac
 // EventTypeOwnership resolves the owner chain of an event type in one query:
 // the event type, its parent (managed children) and the team's organization.
 func (s *Store) EventTypeOwnership(ctx context.Context, eventTypeID int64) (*model.EventTypeOwnership, error) {
-	var row struct {
-		OwnerUserID    *int64 `bun:"owner_user_id"`
-		TeamID         *int64 `bun:"team_id"`
-		OrganizationID *int64 `bun:"organization_id"`
+	a, err := s.eventTypeAccess(ctx, eventTypeID, 0)
+	if err != nil {
+		return nil, err
 	}
-	err := s.idb.NewSelect().TableExpr("event_types AS et").
+	return &a.EventTypeOwnership, nil
+}
+
+// EventTypeAccess resolves the owner chain of an event type and userID's
+// memberships in the owning team and its organization, in one query.
+func (s *Store) EventTypeAccess(ctx context.Context, eventTypeID, userID int64) (*model.EventTypeAccess, error) {
+	return s.eventTypeAccess(ctx, eventTypeID, userID)
+}
+
+// eventTypeAccess is EventTypeAccess; userID 0 (no user has it) looks up the
+// ownership alone.
+func (s *Store) eventTypeAccess(ctx context.Context, eventTypeID, userID int64) (*model.EventTypeAccess, error) {
+	var row struct {
+		OwnerUserID      *int64      `bun:"owner_user_id"`
+		TeamID           *int64      `bun:"team_id"`
+		OrganizationID   *int64      `bun:"organization_id"`
+		TeamRole         *model.Role `bun:"team_role"`
+		OrganizationRole *model.Role `bun:"organization_role"`
+	}
+	q := s.idb.NewSelect().TableExpr("event_types AS et").
 		ColumnExpr("et.owner_user_id, COALESCE(et.team_id, p.team_id) AS team_id, t.organization_id").
 		Join("LEFT JOIN event_types AS p ON p.id = et.parent_id").
-		Join("LEFT JOIN teams AS t ON t.id = COALESCE(et.team_id, p.team_id)").
-		Where("et.id = ?", eventTypeID).Scan(ctx, &row)
-	if err != nil {
+		Join("LEFT JOIN teams AS t ON t.id = COALESCE(et.team_id, p.team_id)")
+	if userID != 0 {
+		// The memberships indexes are unique per (user, team) and (user,
+		// organization): each join adds at most one row.
+		q = q.ColumnExpr("tm.role AS team_role, om.role AS organization_role").
+			Join("LEFT JOIN memberships AS tm ON tm.user_id = ? AND tm.team_id = COALESCE(et.team_id, p.team_id)", userID).
+			Join("LEFT JOIN memberships AS om ON om.user_id = ? AND om.organization_id = t.organization_id", userID)
+	}
+	if err := q.Where("et.id = ?", eventTypeID).Scan(ctx, &row); err != nil {
 		return nil, notFound(err, "Event type with id %d not found", eventTypeID)
 	}
-	o := &model.EventTypeOwnership{EventTypeID: eventTypeID, TeamID: row.TeamID, OrganizationID: row.OrganizationID}
+	a := &model.EventTypeAccess{EventTypeOwnership: model.EventTypeOwnership{
+		EventTypeID: eventTypeID, TeamID: row.TeamID, OrganizationID: row.OrganizationID,
+	}}
 	// Only a personal event type has an owner who may read its history; the
 	// member assigned a managed child does not.
 	if row.TeamID == nil {
-		o.OwnerUserID = row.OwnerUserID
+		a.OwnerUserID = row.OwnerUserID
 	}
-	return o, nil
+	if row.TeamRole != nil {
+		a.TeamRole = *row.TeamRole
+	}
+	if row.OrganizationRole != nil {
+		a.OrganizationRole = *row.OrganizationRole
+	}
+	return a, nil
 }
 
 // MembershipsOfUser lists all of a user's memberships.

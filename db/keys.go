@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/auditgraph/auditgraph/model"
@@ -14,6 +15,19 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash string) (*model.APIKey, e
 		return nil, notFound(err, "no such API key")
 	}
 	return &r.APIKey, nil
+}
+
+// APIKeyWithUser returns the key stored under hash and its owner in one
+// query, or NOT_FOUND.
+func (s *Store) APIKeyWithUser(ctx context.Context, hash string) (*model.APIKey, *model.User, error) {
+	var r apiKeyUserRow
+	if err := s.idb.NewSelect().Model(&r).Relation("User").Where("k.key_hash = ?", hash).Scan(ctx); err != nil {
+		return nil, nil, notFound(err, "no such API key")
+	}
+	if r.User == nil || r.User.ID == 0 {
+		return nil, nil, notFound(sql.ErrNoRows, "no such API key")
+	}
+	return &r.APIKey, &r.User.User, nil
 }
 
 // CreateAPIKey stores k (its Hash, never the secret) and sets its id.

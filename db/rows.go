@@ -53,6 +53,13 @@ type apiKeyRow struct {
 	model.APIKey
 }
 
+// apiKeyUserRow is a key with its owner, read in one query.
+type apiKeyUserRow struct {
+	bun.BaseModel `bun:"table:api_keys,alias:k"`
+	model.APIKey
+	User *userRow `bun:"rel:belongs-to,join:user_id=id"`
+}
+
 type attributeEntryRow struct {
 	bun.BaseModel `bun:"table:attribute_assignment_history,alias:h"`
 	model.AttributeAssignmentEntry

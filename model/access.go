@@ -96,33 +96,21 @@ func AuthorizeEventType(ctx context.Context, dir Directory, eventTypeID int64, s
 	if err != nil {
 		return err
 	}
-	own, err := dir.EventTypeOwnership(ctx, eventTypeID)
+	a, err := dir.EventTypeAccess(ctx, eventTypeID, p.User.ID)
 	if err != nil {
 		return err
 	}
 	if p.lacksScope(scope) {
 		return errForbidden
 	}
-	if own.OwnerUserID != nil && *own.OwnerUserID == p.User.ID && (p.Key == nil || p.Key.OrganizationID == nil) {
+	if a.OwnerUserID != nil && *a.OwnerUserID == p.User.ID && (p.Key == nil || p.Key.OrganizationID == nil) {
 		return nil
 	}
-	if own.TeamID != nil && !p.outsideKeyOrg(own.OrganizationID) {
-		a, err := dir.TeamAccess(ctx, p.User.ID, *own.TeamID)
-		if err == nil && a.Role.IsAdmin() {
-			return nil
-		}
-		if err != nil && ErrorCode(err) != CodeNotFound {
-			return err
-		}
+	if a.TeamID != nil && a.TeamRole.IsAdmin() && !p.outsideKeyOrg(a.OrganizationID) {
+		return nil
 	}
-	if own.OrganizationID != nil && !p.outsideKeyOrg(own.OrganizationID) {
-		a, err := dir.OrganizationAccess(ctx, p.User.ID, *own.OrganizationID)
-		if err == nil && a.Role.IsAdmin() {
-			return nil
-		}
-		if err != nil && ErrorCode(err) != CodeNotFound {
-			return err
-		}
+	if a.OrganizationID != nil && a.OrganizationRole.IsAdmin() && !p.outsideKeyOrg(a.OrganizationID) {
+		return nil
 	}
 	return errForbidden
 }

@@ -111,6 +111,17 @@ type EventTypeOwnership struct {
 	OrganizationID *int64
 }
 
+// EventTypeAccess is an event type's ownership together with one user's
+// roles where it is owned: what deciding that user's access takes.
+type EventTypeAccess struct {
+	EventTypeOwnership
+	// TeamRole is the user's role in TeamID; empty when not a member.
+	TeamRole Role
+	// OrganizationRole is the user's role in OrganizationID; empty when not
+	// a member.
+	OrganizationRole Role
+}
+
 // AttributeType is the input type of an attribute.
 type AttributeType string
 

@@ -50,6 +50,10 @@ type Directory interface {
 	// EventTypeOwnership resolves who owns an event type (through its parent
 	// for managed children). NOT_FOUND when the event type does not exist.
 	EventTypeOwnership(ctx context.Context, eventTypeID int64) (*EventTypeOwnership, error)
+	// EventTypeAccess is EventTypeOwnership with userID's roles in the owning
+	// team and organization, in one lookup. NOT_FOUND when the event type
+	// does not exist.
+	EventTypeAccess(ctx context.Context, eventTypeID, userID int64) (*EventTypeAccess, error)
 	// MembershipsOfUser lists all of a user's memberships.
 	MembershipsOfUser(ctx context.Context, userID int64) ([]Membership, error)
 }
@@ -70,6 +74,9 @@ type DirectoryWriter interface {
 type KeyStore interface {
 	// APIKeyByHash returns the key with that hash, usable or not; NOT_FOUND if none.
 	APIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
+	// APIKeyWithUser returns the key with that hash and its owner, in one
+	// lookup; NOT_FOUND if there is no such key (or its owner is gone).
+	APIKeyWithUser(ctx context.Context, hash string) (*APIKey, *User, error)
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	ListAPIKeys(ctx context.Context, userID int64) ([]APIKey, error)
 	RevokeAPIKey(ctx context.Context, id int64, at time.Time) error

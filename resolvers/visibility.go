@@ -23,19 +23,11 @@ func (r *Resolver) canSeeEventType(ctx context.Context, id int64) bool {
 	if err != nil {
 		return false
 	}
-	own, err := r.Store.EventTypeOwnership(ctx, id)
+	a, err := r.Store.EventTypeAccess(ctx, id, p.User.ID)
 	if err != nil {
 		return false
 	}
-	if own.OwnerUserID != nil && *own.OwnerUserID == p.User.ID {
-		return true
-	}
-	if own.TeamID != nil {
-		if _, err := r.Store.TeamAccess(ctx, p.User.ID, *own.TeamID); err == nil {
-			return true
-		}
-	}
-	return own.OrganizationID != nil && r.isMember(ctx, *own.OrganizationID)
+	return (a.OwnerUserID != nil && *a.OwnerUserID == p.User.ID) || a.TeamRole != "" || a.OrganizationRole != ""
 }
 
 func pointers[T any](items []T) []*T {

@@ -52,7 +52,7 @@ func (s *Server) authenticate(ctx context.Context, secret string) (*model.Princi
 	if secret == "" || len(secret) > 256 {
 		return nil, model.ErrUnauthenticated
 	}
-	k, err := s.store.APIKeyByHash(ctx, model.HashKey(secret))
+	k, u, err := s.store.APIKeyWithUser(ctx, model.HashKey(secret))
 	if model.ErrorCode(err) == model.CodeNotFound {
 		return nil, model.ErrUnauthenticated
 	}
@@ -62,13 +62,6 @@ func (s *Server) authenticate(ctx context.Context, secret string) (*model.Princi
 	now := time.Now()
 	if !k.Usable(now) {
 		return nil, model.ErrUnauthenticated
-	}
-	u, err := s.store.UserByID(ctx, k.UserID)
-	if err != nil {
-		if model.ErrorCode(err) == model.CodeNotFound {
-			return nil, model.ErrUnauthenticated
-		}
-		return nil, err
 	}
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) > touchEvery {
 		if err := s.store.TouchAPIKey(ctx, k.ID, now); err != nil {
