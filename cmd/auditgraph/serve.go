@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -34,6 +35,7 @@ type serveConfig struct {
 	dbStmtTimeout time.Duration
 	logFormat     string
 	shutdownGrace time.Duration
+	gcPercent     int
 }
 
 func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error) {
@@ -60,6 +62,8 @@ func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error)
 	f.stringVar(&c.logFormat, "log-format", "AUDITGRAPH_LOG_FORMAT", "text", "log format: text or json")
 	f.durationVar(&c.shutdownGrace, "shutdown-grace", "AUDITGRAPH_SHUTDOWN_GRACE", 15*time.Second,
 		"how long in-flight requests may finish after SIGINT or SIGTERM")
+	f.intVar(&c.gcPercent, "gc-percent", "AUDITGRAPH_GC_PERCENT", 400,
+		"garbage collection target while serving, as Go's GOGC (which wins when set): requests leave short-lived garbage, so a larger target costs less CPU for a little more memory")
 	// The demo default follows the database actually chosen, which a flag may change.
 	demoSet := e.getenv("AUDITGRAPH_DEMO") != ""
 	rest, err := f.parse(args)
@@ -96,6 +100,8 @@ func (c *serveConfig) validate() error {
 		return usagef("-db-max-conns (AUDITGRAPH_DB_MAX_CONNS) must be at least 1, got %d", c.dbMaxConns)
 	case c.dbStmtTimeout < 0:
 		return usagef("-db-statement-timeout (AUDITGRAPH_DB_STATEMENT_TIMEOUT) must not be negative, got %s", c.dbStmtTimeout)
+	case c.gcPercent < 1:
+		return usagef("-gc-percent (AUDITGRAPH_GC_PERCENT) must be at least 1, got %d", c.gcPercent)
 	case c.logFormat != "text" && c.logFormat != "json":
 		return usagef("-log-format (AUDITGRAPH_LOG_FORMAT) must be text or json, got %q", c.logFormat)
 	case c.shutdownGrace < 0:
@@ -117,6 +123,9 @@ func serve(ctx context.Context, e *env, cmd *command, args []string) error {
 		return err
 	}
 	log := newLogger(e.stderr, c.logFormat)
+	if e.getenv("GOGC") == "" {
+		debug.SetGCPercent(c.gcPercent)
+	}
 	dbURL, embedded := resolveDatabase(c.databaseURL)
 	// Bind first: a taken port must fail before the database is touched, or
 	// demo keys would be printed for a server that never ran.
