@@ -129,7 +129,10 @@ func BenchmarkEventTypeHistoryPageHTTP(b *testing.B) {
 	h := e.srv.Handler()
 	b.ReportAllocs()
 	size := 0
+	cpu := processCPU()
+	n := 0
 	for b.Loop() {
+		n++
 		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(string(body)))
 		req.Header.Set("Authorization", "Bearer "+e.key)
 		req.Header.Set("Content-Type", "application/json")
@@ -140,5 +143,6 @@ func BenchmarkEventTypeHistoryPageHTTP(b *testing.B) {
 		}
 		size = rec.Body.Len()
 	}
+	b.ReportMetric(float64(processCPU()-cpu)/float64(n), "cpu-ns/op")
 	b.ReportMetric(float64(size), "response-bytes")
 }

@@ -45,7 +45,7 @@ func (s *Server) newGraphQL(schema graphql.ExecutableSchema) *handler.Server {
 	srv := handler.New(schema)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postJSON{})
 	s.configure(srv)
 	return srv
 }
