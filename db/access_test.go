@@ -77,3 +77,44 @@ func deref(p *int64) any {
 	}
 	return *p
 }
+
+// TestWithAccess checks the one-statement lookups of an organization or a
+// user along with a membership, by numeric and by public id.
+func TestWithAccess(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *db.Store) {
+		fixture(t, s)
+		for _, ref := range []model.Ref{{ID: 1}, {PublicID: "org_one"}} {
+			org, a, err := s.OrganizationWithAccess(ctx, ref, 2)
+			must(t, err)
+			if org.ID != 1 || org.PublicID != "org_one" || org.Name != "One" {
+				t.Errorf("%v: organization %+v", ref, org)
+			}
+			if a == nil || a.MembershipID != 2 || a.Role != model.RoleMember || !a.Has(model.PermissionReadAttributeAuditLogs) {
+				t.Errorf("%v: access of user 2 %+v", ref, a)
+			}
+			org, a, err = s.OrganizationWithAccess(ctx, ref, 3)
+			must(t, err)
+			if org.ID != 1 || a != nil {
+				t.Errorf("%v: user 3 is no member of org 1: %+v %+v", ref, org, a)
+			}
+		}
+		if _, _, err := s.OrganizationWithAccess(ctx, model.Ref{PublicID: "org_nope"}, 1); model.ErrorCode(err) != model.CodeNotFound {
+			t.Errorf("unknown organization: %v, want NOT_FOUND", err)
+		}
+		for _, ref := range []model.Ref{{ID: 1}, {PublicID: "usr_one"}} {
+			u, a, err := s.UserWithAccess(ctx, ref, 1)
+			must(t, err)
+			if u.ID != 1 || u.Email != "one@example.com" || a == nil || a.Role != model.RoleAdmin || a.MembershipID != 1 || len(a.Permissions) != 0 {
+				t.Errorf("%v: user %+v access %+v", ref, u, a)
+			}
+			u, a, err = s.UserWithAccess(ctx, ref, 2)
+			must(t, err)
+			if u.ID != 1 || a != nil {
+				t.Errorf("%v: user 1 is no member of org 2: %+v", ref, a)
+			}
+		}
+		if _, _, err := s.UserWithAccess(ctx, model.Ref{ID: 42}, 1); model.ErrorCode(err) != model.CodeNotFound {
+			t.Errorf("unknown user: %v, want NOT_FOUND", err)
+		}
+	})
+}

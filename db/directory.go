@@ -142,6 +142,65 @@ func (s *Store) access(ctx context.Context, column string, userID, scopeID int64
 	return a, nil
 }
 
+// accessColumns are the membership columns read along a directory record:
+// m is the membership, cr its custom role.
+type accessColumns struct {
+	MembershipID *int64         `bun:"membership_id,scanonly"`
+	Role         *model.Role    `bun:"membership_role,scanonly"`
+	Permissions  sql.NullString `bun:"membership_permissions,scanonly"`
+}
+
+func (c *accessColumns) access() (*model.Access, error) {
+	if c.MembershipID == nil || c.Role == nil {
+		return nil, nil
+	}
+	a := &model.Access{MembershipID: *c.MembershipID, Role: *c.Role}
+	if c.Permissions.Valid && c.Permissions.String != "" {
+		if err := json.Unmarshal([]byte(c.Permissions.String), &a.Permissions); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// withAccess adds the membership of the join condition on to q.
+func withAccess(q *bun.SelectQuery, on string, args ...any) *bun.SelectQuery {
+	return q.ColumnExpr("m.id AS membership_id, m.role AS membership_role, cr.permissions AS membership_permissions").
+		Join("LEFT JOIN memberships AS m ON "+on, args...).
+		Join("LEFT JOIN custom_roles AS cr ON cr.id = m.custom_role_id")
+}
+
+func whereRef(q *bun.SelectQuery, alias string, r model.Ref) *bun.SelectQuery {
+	if r.ID != 0 {
+		return q.Where(alias+".id = ?", r.ID)
+	}
+	return q.Where(alias+".public_id = ?", r.PublicID)
+}
+
+// OrganizationWithAccess returns the organization and userID's membership
+// in it (nil when none) in one query, or NOT_FOUND.
+func (s *Store) OrganizationWithAccess(ctx context.Context, org model.Ref, userID int64) (*model.Organization, *model.Access, error) {
+	var r organizationAccessRow
+	q := withAccess(s.idb.NewSelect().Model(&r).ColumnExpr("o.*"), "m.organization_id = o.id AND m.user_id = ?", userID)
+	if err := whereRef(q, "o", org).Scan(ctx); err != nil {
+		return nil, nil, notFound(err, "organization %s not found", org)
+	}
+	a, err := r.access()
+	return &r.Organization, a, err
+}
+
+// UserWithAccess returns the user and their membership in orgID (nil when
+// none) in one query, or NOT_FOUND.
+func (s *Store) UserWithAccess(ctx context.Context, user model.Ref, orgID int64) (*model.User, *model.Access, error) {
+	var r userAccessRow
+	q := withAccess(s.idb.NewSelect().Model(&r).ColumnExpr("u.*"), "m.user_id = u.id AND m.organization_id = ?", orgID)
+	if err := whereRef(q, "u", user).Scan(ctx); err != nil {
+		return nil, nil, notFound(err, "user %s not found", user)
+	}
+	a, err := r.access()
+	return &r.User, a, err
+}
+
 // OrganizationAccess returns the user's organization membership, or NOT_FOUND.
 func (s *Store) OrganizationAccess(ctx context.Context, userID, orgID int64) (*model.Access, error) {
 	return s.access(ctx, "organization_id", userID, orgID)

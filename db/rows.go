@@ -28,6 +28,20 @@ type customRoleRow struct {
 	model.CustomRole
 }
 
+// organizationAccessRow is an organization with one user's membership.
+type organizationAccessRow struct {
+	bun.BaseModel `bun:"table:organizations,alias:o"`
+	model.Organization
+	accessColumns
+}
+
+// userAccessRow is a user with their membership in one organization.
+type userAccessRow struct {
+	bun.BaseModel `bun:"table:users,alias:u"`
+	model.User
+	accessColumns
+}
+
 type membershipRow struct {
 	bun.BaseModel `bun:"table:memberships,alias:m"`
 	model.Membership

@@ -76,6 +76,19 @@ func AuthorizeOrganization(ctx context.Context, dir Directory, orgID int64, role
 	if err != nil {
 		return err
 	}
+	return AuthorizeOrganizationAccess(ctx, orgID, a, roles, permission)
+}
+
+// AuthorizeOrganizationAccess is AuthorizeOrganization when the caller's
+// membership in the organization is known already: a, nil when none.
+func AuthorizeOrganizationAccess(ctx context.Context, orgID int64, a *Access, roles []Role, permission string) error {
+	p, err := PrincipalFrom(ctx)
+	if err != nil {
+		return err
+	}
+	if p.lacksScope(ScopeRead) || p.outsideKeyOrg(&orgID) || a == nil {
+		return errForbidden
+	}
 	for _, r := range roles {
 		if a.Role == r {
 			return nil

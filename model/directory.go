@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Role is a membership role in an organization or a team.
 type Role string
@@ -69,6 +72,22 @@ type Membership struct {
 
 // Access is what a user may do in one organization or team: the role of their
 // membership and the permissions of its custom role.
+// Ref names a directory record by its numeric ID or, when ID is 0, by its
+// public id ("org_…", "usr_…").
+type Ref struct {
+	ID       int64
+	PublicID string
+}
+
+// String is the id the caller gave, for messages.
+func (r Ref) String() string {
+	if r.ID != 0 {
+		return strconv.FormatInt(r.ID, 10)
+	}
+	return r.PublicID
+}
+
+// Access is a user's membership in an organization or team.
 type Access struct {
 	MembershipID int64
 	Role         Role

@@ -45,6 +45,14 @@ type Directory interface {
 	// OrganizationAccess is the user's organization membership: role and custom
 	// role permissions. NOT_FOUND when the user is not a member.
 	OrganizationAccess(ctx context.Context, userID, orgID int64) (*Access, error)
+	// OrganizationWithAccess returns the organization org names and userID's
+	// membership in it (nil when not a member), in one lookup. NOT_FOUND
+	// when there is no such organization.
+	OrganizationWithAccess(ctx context.Context, org Ref, userID int64) (*Organization, *Access, error)
+	// UserWithAccess returns the user user names and their membership in
+	// orgID (nil when not a member), in one lookup. NOT_FOUND when there is
+	// no such user.
+	UserWithAccess(ctx context.Context, user Ref, orgID int64) (*User, *Access, error)
 	// TeamAccess is the user's team membership. NOT_FOUND when not a member.
 	TeamAccess(ctx context.Context, userID, teamID int64) (*Access, error)
 	// EventTypeOwnership resolves who owns an event type (through its parent

@@ -22,25 +22,9 @@ func (r *Resolver) Directives() graph.DirectiveRoot {
 }
 
 func (r *Resolver) hasRole(ctx context.Context, obj any, next graphql.Resolver, roles []gqlmodel.Role, permission *string, organization *string) (any, error) {
-	if _, err := model.PrincipalFrom(ctx); err != nil {
+	p, err := model.PrincipalFrom(ctx)
+	if err != nil {
 		return nil, err
-	}
-	var orgID int64
-	switch {
-	case organization != nil:
-		fc := graphql.GetFieldContext(ctx)
-		arg, _ := fc.Args[*organization].(string)
-		org, err := resolveOrganization(ctx, r.Store, *organization, arg)
-		if err != nil {
-			return nil, err
-		}
-		orgID = org.ID
-	case obj != nil:
-		m, ok := obj.(*gqlmodel.Member)
-		if !ok {
-			return nil, fmt.Errorf("@hasRole on %T without an organization argument", obj)
-		}
-		orgID = m.Organization.ID
 	}
 	rs := make([]model.Role, len(roles))
 	for i, role := range roles {
@@ -50,8 +34,32 @@ func (r *Resolver) hasRole(ctx context.Context, obj any, next graphql.Resolver, 
 	if permission != nil {
 		perm = *permission
 	}
-	if err := model.AuthorizeOrganization(ctx, r.Store, orgID, rs, perm); err != nil {
-		return nil, err
+	switch {
+	case organization != nil:
+		// The organization and the caller's membership in one statement.
+		arg, _ := graphql.GetFieldContext(ctx).Args[*organization].(string)
+		ref, err := organizationRef(*organization, arg)
+		if err != nil {
+			return nil, err
+		}
+		org, a, err := loadersFrom(ctx).organizationWithAccess(ctx, r.Store, ref, p.User.ID)
+		if err != nil {
+			return nil, err
+		}
+		err = model.AuthorizeOrganizationAccess(ctx, org.ID, a, rs, perm)
+		if err != nil {
+			return nil, err
+		}
+	case obj != nil:
+		m, ok := obj.(*gqlmodel.Member)
+		if !ok {
+			return nil, fmt.Errorf("@hasRole on %T without an organization argument", obj)
+		}
+		if err := model.AuthorizeOrganization(ctx, r.Store, m.Organization.ID, rs, perm); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("@hasRole without an organization")
 	}
 	return next(ctx)
 }

@@ -68,12 +68,12 @@ func (r *eventTypeResolver) History(ctx context.Context, obj *model.EventType, f
 
 // AttributeHistory is the resolver for the attributeHistory field.
 func (r *memberResolver) AttributeHistory(ctx context.Context, obj *gqlmodel.Member, first *int, after *string, last *int, before *string, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.AttributeAssignmentConnection, error) {
-	return r.attributeHistory(ctx, obj.Organization, obj.User, pageInput{First: first, After: after, Last: last, Before: before}, filter)
+	return r.attributeHistory(ctx, obj.Organization, obj.User, obj.Access(), pageInput{First: first, After: after, Last: last, Before: before}, filter)
 }
 
 // ChangeLogs is the resolver for the changeLogs field.
 func (r *memberResolver) ChangeLogs(ctx context.Context, obj *gqlmodel.Member, first *int, after *string, last *int, before *string, offset *int, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.MemberChangeLogConnection, error) {
-	return r.memberChangeLogs(ctx, obj.Organization, obj.User, pageInput{First: first, After: after, Last: last, Before: before, Offset: offset}, filter)
+	return r.memberChangeLogs(ctx, obj.Organization, obj.User, obj.Access(), pageInput{First: first, After: after, Last: last, Before: before, Offset: offset}, filter)
 }
 
 // ID is the resolver for the id field.
@@ -140,15 +140,8 @@ func (r *organizationResolver) Attributes(ctx context.Context, obj *model.Organi
 
 // Member is the resolver for the member field.
 func (r *organizationResolver) Member(ctx context.Context, obj *model.Organization, userID string) (*gqlmodel.Member, error) {
-	user, err := resolveUser(ctx, r.Store, "userId", userID)
-	if model.ErrorCode(err) == model.CodeNotFound {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	a, err := r.Store.OrganizationAccess(ctx, user.ID, obj.ID)
-	if model.ErrorCode(err) == model.CodeNotFound {
+	user, a, err := resolveMember(ctx, r.Store, obj, "userId", userID)
+	if model.ErrorCode(err) == model.CodeNotFound || (err == nil && a == nil) {
 		return nil, nil
 	}
 	if err != nil {

@@ -11,16 +11,16 @@ import (
 // The three connections, shared by the root fields and the entity fields
 // (Member.attributeHistory, EventType.history, Member.changeLogs).
 
-func (r *Resolver) attributeHistory(ctx context.Context, org *model.Organization, user *model.User, in pageInput, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.AttributeAssignmentConnection, error) {
+// attributeHistory and memberChangeLogs read the history of user in org;
+// membership is theirs in org, nil when they are not a member.
+
+func (r *Resolver) attributeHistory(ctx context.Context, org *model.Organization, user *model.User, membership *model.Access, in pageInput, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.AttributeAssignmentConnection, error) {
 	p, err := pageArgs(model.CursorAttributeHistory, model.MaxCalPageSize, in)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := r.Store.OrganizationAccess(ctx, user.ID, org.ID); err != nil {
-		if model.ErrorCode(err) == model.CodeNotFound {
-			return nil, model.Errorf(model.CodeNotFound, "User with id %d is not a member of organization %d", user.ID, org.ID)
-		}
-		return nil, err
+	if membership == nil {
+		return nil, model.Errorf(model.CodeNotFound, "User with id %d is not a member of organization %d", user.ID, org.ID)
 	}
 	f := model.AttributeHistoryFilter{OrganizationID: org.ID, UserID: user.ID}
 	if filter != nil {
@@ -93,16 +93,13 @@ func (r *Resolver) eventTypeHistory(ctx context.Context, eventTypeID int64, in p
 	return conn, nil
 }
 
-func (r *Resolver) memberChangeLogs(ctx context.Context, org *model.Organization, user *model.User, in pageInput, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.MemberChangeLogConnection, error) {
+func (r *Resolver) memberChangeLogs(ctx context.Context, org *model.Organization, user *model.User, membership *model.Access, in pageInput, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.MemberChangeLogConnection, error) {
 	p, err := pageArgs(model.CursorMemberChangeLogs, model.MaxChangeLogPageSize, in)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := r.Store.OrganizationAccess(ctx, user.ID, org.ID); err != nil {
-		if model.ErrorCode(err) == model.CodeNotFound {
-			return nil, model.Errorf(model.CodeNotFound, "User %s is not a member of organization %s", user.PublicID, org.PublicID)
-		}
-		return nil, err
+	if membership == nil {
+		return nil, model.Errorf(model.CodeNotFound, "User %s is not a member of organization %s", user.PublicID, org.PublicID)
 	}
 	f := model.MemberChangeLogFilter{OrganizationID: org.ID, UserID: user.ID, UserPublicID: user.PublicID}
 	if filter != nil {

@@ -38,38 +38,69 @@ func parseNumericID(s string) (int64, bool) {
 	return n, err == nil && n > 0
 }
 
-// resolveOrganization accepts a numeric id, an "org_…" public id or a global id.
-func resolveOrganization(ctx context.Context, s model.Directory, field, id string) (*model.Organization, error) {
-	l := loadersFrom(ctx)
+// organizationRef reads a numeric id, an "org_…" public id or a global id.
+func organizationRef(field, id string) (model.Ref, error) {
+	return directoryRef(field, id, "org_", "Organization", "an organization")
+}
+
+// userRef reads a numeric id, a "usr_…" public id or a global id.
+func userRef(field, id string) (model.Ref, error) {
+	return directoryRef(field, id, "usr_", "User", "a user")
+}
+
+func directoryRef(field, id, prefix, typ, what string) (model.Ref, error) {
 	if n, ok := parseNumericID(id); ok {
-		return l.organization(ctx, s, n)
+		return model.Ref{ID: n}, nil
 	}
-	if strings.HasPrefix(id, "org_") && len(id) <= 64 {
-		return l.organizationByPublicID(ctx, s, id)
+	if strings.HasPrefix(id, prefix) && len(id) <= 64 {
+		return model.Ref{PublicID: id}, nil
 	}
-	if typ, key, ok := decodeGlobalID(id); ok && typ == "Organization" {
+	if t, key, ok := decodeGlobalID(id); ok && t == typ {
 		if n, ok := parseNumericID(key); ok {
-			return l.organization(ctx, s, n)
+			return model.Ref{ID: n}, nil
 		}
 	}
-	return nil, model.InvalidField(field, id, "%s %q is not an organization id", field, id)
+	return model.Ref{}, model.InvalidField(field, id, "%s %q is not %s id", field, id, what)
+}
+
+// resolveOrganization accepts a numeric id, an "org_…" public id or a global id.
+func resolveOrganization(ctx context.Context, s model.Directory, field, id string) (*model.Organization, error) {
+	ref, err := organizationRef(field, id)
+	if err != nil {
+		return nil, err
+	}
+	l := loadersFrom(ctx)
+	if ref.ID != 0 {
+		return l.organization(ctx, s, ref.ID)
+	}
+	return l.organizationByPublicID(ctx, s, ref.PublicID)
 }
 
 // resolveUser accepts a numeric id, a "usr_…" public id or a global id.
 func resolveUser(ctx context.Context, s model.Directory, field, id string) (*model.User, error) {
-	l := loadersFrom(ctx)
-	if n, ok := parseNumericID(id); ok {
-		return l.user(ctx, s, n)
+	ref, err := userRef(field, id)
+	if err != nil {
+		return nil, err
 	}
-	if strings.HasPrefix(id, "usr_") && len(id) <= 64 {
-		return s.UserByPublicID(ctx, id)
+	if ref.ID != 0 {
+		return loadersFrom(ctx).user(ctx, s, ref.ID)
 	}
-	if typ, key, ok := decodeGlobalID(id); ok && typ == "User" {
-		if n, ok := parseNumericID(key); ok {
-			return l.user(ctx, s, n)
-		}
+	return s.UserByPublicID(ctx, ref.PublicID)
+}
+
+// resolveMember resolves the user id names and their membership in org
+// (nil when they are not a member) in one statement.
+func resolveMember(ctx context.Context, s model.Directory, org *model.Organization, field, id string) (*model.User, *model.Access, error) {
+	ref, err := userRef(field, id)
+	if err != nil {
+		return nil, nil, err
 	}
-	return nil, model.InvalidField(field, id, "%s %q is not a user id", field, id)
+	u, a, err := s.UserWithAccess(ctx, ref, org.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	loadersFrom(ctx).primeUser(s, u)
+	return u, a, nil
 }
 
 // resolveEventTypeID accepts a numeric id or a global id.

@@ -83,6 +83,27 @@ func (l *loaders) user(ctx context.Context, s model.Directory, id int64) (*model
 	return notFoundAs(u, err, "user %d not found", id)
 }
 
+// primeUser caches a user read by other means.
+func (l *loaders) primeUser(s model.Directory, u *model.User) {
+	l.init(s)
+	l.users.Prime(u.ID, u)
+}
+
+// organizationWithAccess reads the organization ref names with userID's
+// membership in one statement, and caches the organization.
+func (l *loaders) organizationWithAccess(ctx context.Context, s model.Directory, ref model.Ref, userID int64) (*model.Organization, *model.Access, error) {
+	o, a, err := s.OrganizationWithAccess(ctx, ref, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	l.init(s)
+	l.orgs.Prime(o.ID, o)
+	l.mu.Lock()
+	l.byPublic[o.PublicID] = o
+	l.mu.Unlock()
+	return o, a, nil
+}
+
 // primeUsers loads the users in one statement and caches them.
 func (l *loaders) primeUsers(ctx context.Context, s model.Directory, ids []int64) error {
 	l.init(s)

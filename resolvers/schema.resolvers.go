@@ -87,11 +87,11 @@ func (r *queryResolver) AttributeAssignmentHistory(ctx context.Context, orgID st
 	if err != nil {
 		return nil, err
 	}
-	user, err := resolveUser(ctx, r.Store, "userId", userID)
+	user, membership, err := resolveMember(ctx, r.Store, org, "userId", userID)
 	if err != nil {
 		return nil, err
 	}
-	return r.attributeHistory(ctx, org, user, pageInput{First: first, After: after, Last: last, Before: before}, filter)
+	return r.attributeHistory(ctx, org, user, membership, pageInput{First: first, After: after, Last: last, Before: before}, filter)
 }
 
 // EventTypeHistory is the resolver for the eventTypeHistory field.
@@ -109,11 +109,11 @@ func (r *queryResolver) MemberChangeLogs(ctx context.Context, organizationID str
 	if err != nil {
 		return nil, err
 	}
-	user, err := resolveUser(ctx, r.Store, "userId", userID)
+	user, membership, err := resolveMember(ctx, r.Store, org, "userId", userID)
 	if err != nil {
 		return nil, err
 	}
-	return r.memberChangeLogs(ctx, org, user, pageInput{First: first, After: after, Last: last, Before: before, Offset: offset}, filter)
+	return r.memberChangeLogs(ctx, org, user, membership, pageInput{First: first, After: after, Last: last, Before: before, Offset: offset}, filter)
 }
 
 // Query returns graph.QueryResolver implementation.

@@ -67,3 +67,8 @@ type Member struct {
 	MembershipID int64
 	Role         Role
 }
+
+// Access is the member's membership.
+func (m *Member) Access() *model.Access {
+	return &model.Access{MembershipID: m.MembershipID, Role: model.Role(m.Role)}
+}
