@@ -412,7 +412,8 @@ func TestMigrate(t *testing.T) {
 		t.Errorf("second up: exit %d\n%s", code, out)
 	}
 	code, out, _ = cli(t, nil, "migrate", "status", "-database-url", dbURL)
-	if code != exitOK || strings.Contains(out, "  pending") || !strings.Contains(out, "2 applied, 0 pending") {
+	if code != exitOK || strings.Contains(out, "  pending") || !regexp.MustCompile(`(?m)^[1-9][0-9]* applied, 0 pending$`).MatchString(out) ||
+		strings.Count(out, "  applied") < 2 {
 		t.Errorf("status after: exit %d\n%s", code, out)
 	}
 	if code, _, _ := cli(t, nil, "migrate", "sideways", "-database-url", dbURL); code != exitUsage {
