@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -10,13 +12,16 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/auditgraph/auditgraph/model"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // postJSON is gqlgen's POST transport with a cheaper way out: a response is
 // written around the data gqlgen has just produced, where gqlgen's own
 // writer passes the whole document through encoding/json again, which
 // re-validates and compacts it byte by byte (about a tenth of the CPU of a
-// page request). Requests that do not reach execution (unreadable or
+// page request). A body over the size limit is answered 413 with a coded
+// error. Other requests that do not reach execution (unreadable or
 // undecodable bodies, operations that fail to parse or validate) are
 // handed to transport.POST as they are, so their answers stay gqlgen's.
 type postJSON struct{ transport.POST }
@@ -25,6 +30,16 @@ func (t postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 	ctx := r.Context()
 	start := graphql.Now()
 	body, err := io.ReadAll(r.Body)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		w.Header().Set("Content-Type", responseContentType(r))
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		writeResponse(w, &graphql.Response{Errors: gqlerror.List{{
+			Message:    fmt.Sprintf("the request body is too large: the limit is %d bytes", tooLarge.Limit),
+			Extensions: map[string]any{"code": model.CodeInvalid},
+		}}})
+		return
+	}
 	if err != nil {
 		r.Body = io.NopCloser(errReader{err})
 		t.POST.Do(w, r, exec)
