@@ -169,7 +169,18 @@ func (s *Store) CountEventTypeHistory(ctx context.Context, f model.EventTypeHist
 // Member change logs related to a member are two index ranges: entries the
 // member performed (by actor) and entries done to the member (by resource).
 // Each limb is scanned in order and the two are merged; an entry that is both
-// is taken from the first limb only.
+// is taken from the first limb only (the resource limb leaves out the
+// member's own entries), so the limbs never overlap and their counts add up.
+//
+// Both indexes also hold every column the limbs filter on (INCLUDE on
+// PostgreSQL, trailing key columns on SQLite). A count is therefore an
+// index-only scan of each limb, and so is the first phase of a skip/take
+// page: the merge finds the page's (created_at, id), skipping the offset, in
+// the indexes alone, and only the page's own rows are then read, by primary
+// key, in the same statement. A skip of 50,000 entries so reads 50,000 narrow
+// index tuples instead of 50,000 rows with their changes. Index-only scans
+// rely on the visibility map, which VACUUM (autovacuum: on inserts too) sets;
+// on pages it has not set yet they read the rows as well.
 
 func changeLogFilters(q *bun.SelectQuery, f model.MemberChangeLogFilter) *bun.SelectQuery {
 	q = timeRange(q, f.TimeRange)
@@ -206,26 +217,63 @@ func changeLogScope(f model.MemberChangeLogFilter) func(*bun.SelectQuery) *bun.S
 	}
 }
 
+// changeLogLimb adds the scope of one limb to a query.
+type changeLogLimb func(*bun.SelectQuery, model.MemberChangeLogFilter) *bun.SelectQuery
+
+// skipped is the number of entries a page skips: forward pages only.
+func skipped(p model.PageArgs) int {
+	if p.Backward {
+		return 0
+	}
+	return p.Offset
+}
+
+// changeLogMerge merges the limbs in page order and applies the offset and
+// the limit of the page. Each limb is read in order up to offset+limit+1
+// entries, the most a merge can take from one limb. The limbs select whole
+// rows, or with keysOnly only (created_at, id), which the indexes hold.
+func (s *Store) changeLogMerge(f model.MemberChangeLogFilter, p model.PageArgs, anchor *bun.SelectQuery, keysOnly bool) *bun.RawQuery {
+	limb := func(where changeLogLimb) *bun.SelectQuery {
+		q := s.idb.NewSelect().Model((*changeLogRow)(nil))
+		if keysOnly {
+			q = q.Column("created_at", "id")
+		}
+		lp := p
+		lp.Limit, lp.Offset = p.Limit+skipped(p), 0
+		return keyset(changeLogFilters(where(q, f), f), lp, anchor)
+	}
+	return s.idb.NewRaw("SELECT * FROM (SELECT * FROM (?) AS a UNION ALL SELECT * FROM (?) AS b) AS h ORDER BY "+changeLogOrder("h", p)+" LIMIT ? OFFSET ?",
+		limb(byActor), limb(byResource), p.Limit+1, skipped(p))
+}
+
+// changeLogOrder is the page order over the columns of the relation alias.
+func changeLogOrder(alias string, p model.PageArgs) string {
+	if p.Backward {
+		return alias + ".created_at ASC, " + alias + ".id ASC"
+	}
+	return alias + ".created_at DESC, " + alias + ".id DESC"
+}
+
 // MemberChangeLogs reads one page of the change logs related to a member.
+//
+// A page without an offset reads only its own rows (and one more) from each
+// limb, in one phase. A skip/take page is read in two: the keys of its
+// entries from the indexes alone, then their rows by primary key. The keys
+// come in page order, which the join (a nested loop over the keys) keeps, so
+// it needs no sort.
 func (s *Store) MemberChangeLogs(ctx context.Context, f model.MemberChangeLogFilter, p model.PageArgs) (model.Page[model.MemberChangeLog], error) {
 	const table = "member_change_logs"
 	anchor := s.pageAnchor(table, p, changeLogScope(f))
-	limb := func(where func(*bun.SelectQuery, model.MemberChangeLogFilter) *bun.SelectQuery) *bun.SelectQuery {
-		lp := p
-		lp.Limit, lp.Offset = p.Limit+p.Offset, 0
-		return keyset(changeLogFilters(where(s.idb.NewSelect().Model((*changeLogRow)(nil)), f), f), lp, anchor)
-	}
-	order := "created_at DESC, id DESC"
-	if p.Backward {
-		order = "created_at ASC, id ASC"
-	}
-	offset := 0
-	if !p.Backward {
-		offset = p.Offset
-	}
 	var rows []changeLogRow
-	err := s.idb.NewRaw("SELECT * FROM (SELECT * FROM (?) AS a UNION ALL SELECT * FROM (?) AS b) AS h ORDER BY "+order+" LIMIT ? OFFSET ?",
-		limb(byActor), limb(byResource), p.Limit+1, offset).Scan(ctx, &rows)
+	var err error
+	if skipped(p) > 0 {
+		err = s.idb.NewSelect().Model(&rows).
+			Join("JOIN (?) AS page ON page.id = h.id", s.changeLogMerge(f, p, anchor, true)).
+			OrderExpr(changeLogOrder("page", p)).
+			Scan(ctx)
+	} else {
+		err = s.changeLogMerge(f, p, anchor, false).Scan(ctx, &rows)
+	}
 	if err != nil {
 		return model.Page[model.MemberChangeLog]{}, err
 	}
@@ -235,9 +283,10 @@ func (s *Store) MemberChangeLogs(ctx context.Context, f model.MemberChangeLogFil
 	return finish(unwrap(rows, func(r *changeLogRow) model.MemberChangeLog { return r.MemberChangeLog }), p), nil
 }
 
-// CountMemberChangeLogs counts all change logs related to the member matching f.
+// CountMemberChangeLogs counts all change logs related to the member matching
+// f: the sum of the two limbs' counts, each an index-only scan.
 func (s *Store) CountMemberChangeLogs(ctx context.Context, f model.MemberChangeLogFilter) (int, error) {
-	count := func(where func(*bun.SelectQuery, model.MemberChangeLogFilter) *bun.SelectQuery) *bun.SelectQuery {
+	count := func(where changeLogLimb) *bun.SelectQuery {
 		return changeLogFilters(where(s.idb.NewSelect().Model((*changeLogRow)(nil)), f), f).ColumnExpr("count(*)")
 	}
 	var n int

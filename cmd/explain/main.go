@@ -2,8 +2,10 @@
 // the store on a large history: it fills a scratch database with the demo
 // directory and at least 100,000 entries per history, runs the store's own
 // reads, and prints EXPLAIN (ANALYZE, BUFFERS) of each SQL statement they
-// sent. It exits 1 when a page read sorts or scans a history table
-// sequentially, since a page must cost the same however deep it is.
+// sent, and a table of what each statement cost (median time, buffers). It
+// exits 1 when a page read sorts or scans a history table sequentially, since
+// a page must cost the same however deep it is, and when a count scans a
+// history table sequentially.
 //
 // It uses the PostgreSQL server of DATABASE_URL when set (creating and
 // dropping a scratch database there, so no real data is touched), otherwise a

@@ -46,3 +46,35 @@ func TestCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestPasses(t *testing.T) {
+	seq := `[{"Plan": {"Node Type": "Aggregate", "Plans": [{"Node Type": "Seq Scan", "Relation Name": "member_change_logs"}]}}]`
+	indexOnly := `[{"Plan": {"Node Type": "Result", "Plans": [
+		{"Node Type": "Aggregate", "Plans": [{"Node Type": "Index Only Scan", "Relation Name": "member_change_logs", "Index Name": "member_change_logs_by_actor"}]},
+		{"Node Type": "Aggregate", "Plans": [{"Node Type": "Index Only Scan", "Relation Name": "member_change_logs", "Index Name": "member_change_logs_by_resource"}]}]}}]`
+	bitmap := `[{"Plan": {"Node Type": "Aggregate", "Plans": [{"Node Type": "Bitmap Heap Scan", "Relation Name": "member_change_logs", "Plans": [
+		{"Node Type": "Bitmap Index Scan", "Index Name": "member_change_logs_by_actor"}]}]}}]`
+	sorted := `[{"Plan": {"Node Type": "Sort", "Plans": [{"Node Type": "Index Scan", "Relation Name": "member_change_logs"}]}}]`
+	twoPhase := `[{"Plan": {"Node Type": "Nested Loop", "Plans": [
+		{"Node Type": "Limit", "Plans": [{"Node Type": "Merge Append", "Plans": [
+			{"Node Type": "Limit", "Plans": [{"Node Type": "Index Only Scan", "Relation Name": "member_change_logs"}]},
+			{"Node Type": "Limit", "Plans": [{"Node Type": "Index Only Scan", "Relation Name": "member_change_logs"}]}]}]},
+		{"Node Type": "Index Scan", "Relation Name": "member_change_logs", "Index Name": "member_change_logs_pkey"}]}}]`
+	for _, tc := range []struct {
+		name  string
+		count bool
+		raw   string
+		want  bool
+	}{
+		{"count by sequential scan", true, seq, false},
+		{"count by index-only scans", true, indexOnly, true},
+		{"count by bitmap scan", true, bitmap, true},
+		{"page by sequential scan", false, seq, false},
+		{"page with a sort", false, sorted, false},
+		{"page in two phases", false, twoPhase, true},
+	} {
+		if got := passes(tc.count, check(plan(t, tc.raw))); got != tc.want {
+			t.Errorf("%s: passes %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
