@@ -21,7 +21,9 @@ func (d *DB) migrator() (*migrate.Migrator, error) {
 	if err := ms.Discover(sub); err != nil {
 		return nil, err
 	}
-	return migrate.NewMigrator(d.DB, ms), nil
+	// A migration that fails stays pending, so fixing its cause and running
+	// migrate again applies it.
+	return migrate.NewMigrator(d.DB, ms, migrate.WithMarkAppliedOnSuccess(true)), nil
 }
 
 // Migrate applies every pending migration and returns the names applied.
