@@ -3,9 +3,11 @@
 test:
 	go test -count=1 ./...
 
-# The load benchmark (bench/cmd/bench): builds or reuses a dataset on
-# PostgreSQL (DATABASE_URL, or a private server from the local binaries),
-# starts the real server, and writes its report to bench/results/.
+# The load benchmark (bench/cmd/bench): builds (through auditgraph import)
+# or reuses a dataset on PostgreSQL (DATABASE_URL, or a private server from
+# the local binaries), starts the real server, measures each case against
+# its floor (the server's SQL through pgx), and writes its report to
+# bench/results/.
 bench:
 	go run ./bench/cmd/bench -scale 1000000 -duration 30s -import-entries 500000
 

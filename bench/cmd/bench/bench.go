@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -37,7 +36,7 @@ type report struct {
 
 func run(ctx context.Context, c config) error {
 	rep := &report{cfg: c, started: time.Now(), loadBefore: loadavg(), results: map[string][]measurement{}}
-	pg, err := openPostgres(ctx, c.scale)
+	pg, err := openPostgres(ctx, c.scale, hotEntries(c.scale, c.depth))
 	if err != nil {
 		return err
 	}
@@ -53,18 +52,6 @@ func run(ctx context.Context, c config) error {
 		return err
 	}
 	store := db.NewStore(d)
-	hot := hotEntries(c.scale, c.depth)
-	if rep.dataset, err = ensureDataset(ctx, d, store, c.scale, hot, logf); err != nil {
-		return fmt.Errorf("dataset: %w", err)
-	}
-	logf("dataset: %v", rep.dataset.Counts)
-	fx, err := prepareFixture(ctx, d, store, c.depth)
-	if err != nil {
-		return err
-	}
-	if rep.floors, err = floorCases(ctx, d, store, fx); err != nil {
-		return err
-	}
 
 	tmp, err := os.MkdirTemp("", "auditgraph-bench-")
 	if err != nil {
@@ -75,6 +62,16 @@ func run(ctx context.Context, c config) error {
 	if err != nil {
 		return err
 	}
+	hot := hotEntries(c.scale, c.depth)
+	if rep.dataset, err = ensureDataset(ctx, d, bin, pg.url, tmp, c.scale, hot); err != nil {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	logf("dataset: %v", rep.dataset.Counts)
+	fx, err := prepareFixture(ctx, d, store, c.depth)
+	if err != nil {
+		return err
+	}
+
 	srv, err := startServer(ctx, bin, tmp, pg.url, nil)
 	if err != nil {
 		return err
@@ -92,6 +89,14 @@ func run(ctx context.Context, c config) error {
 			rep.notes = append(rep.notes, fmt.Sprintf("%s: skipped, %s.", hc.name, hc.skipped))
 		}
 	}
+	var notes []string
+	if rep.floors, notes, err = recordFloors(ctx, pg.url, rep.http); err != nil {
+		return fmt.Errorf("record the floors: %w", err)
+	}
+	rep.notes = append(rep.notes, notes...)
+	for _, fc := range rep.floors {
+		logf("%-58s %d statements in %d stages", fc.name, len(fc.seq.statements), len(fc.seq.stages()))
+	}
 	if rep.stmtsByLimit, err = statementsByPageSize(srv, fx); err != nil {
 		return err
 	}
@@ -102,31 +107,51 @@ func run(ctx context.Context, c config) error {
 	}
 	defer pool.Close()
 
+	// Each case runs right after its floor at the same concurrency, so that
+	// the two figures a ratio compares are taken close together: the load
+	// other work puts on the machine drifts over a run.
+	floorByName := map[string]*floorCase{}
 	for _, fc := range rep.floors {
-		if c.warmup > 0 {
+		floorByName[fc.name] = fc
+	}
+	floorDone := map[string]int{} // concurrencies run, by floor
+	runFloorAt := func(fc *floorCase, i int) error {
+		if fc == nil || floorDone[fc.name] > i {
+			return nil
+		}
+		if i == 0 && c.warmup > 0 {
 			if _, err := runFloor(ctx, pool, fc, 4, c.warmup); err != nil {
 				return err
 			}
 		}
-		for _, n := range c.concurrency {
-			m, err := runFloor(ctx, pool, fc, n, c.duration)
-			if err != nil {
-				return err
-			}
-			logf("%-58s c=%-3d %8.1f req/s  p50 %-9s p99 %-9s errors %d", fc.name, n, m.Rate, m.P50.Round(time.Microsecond), m.P99.Round(time.Microsecond), m.Errors)
-			rep.results[fc.name] = append(rep.results[fc.name], m)
+		n := c.concurrency[i]
+		m, err := runFloor(ctx, pool, fc, n, c.duration)
+		if err != nil {
+			return err
 		}
+		logf("%-58s c=%-3d %8.1f req/s  p50 %-9s p99 %-9s errors %d", fc.name, n, m.Rate, m.P50.Round(time.Microsecond), m.P99.Round(time.Microsecond), m.Errors)
+		rep.results[fc.name] = append(rep.results[fc.name], m)
+		floorDone[fc.name] = i + 1
+		return nil
 	}
 	for _, hc := range rep.http {
 		if hc.skipped != "" {
 			continue
 		}
-		if c.warmup > 0 {
-			if _, err := runHTTP(ctx, srv, hc, 4, c.warmup); err != nil {
+		for i, n := range c.concurrency {
+			if err := runFloorAt(floorByName[hc.floor], i); err != nil {
 				return err
 			}
-		}
-		for _, n := range c.concurrency {
+			if hc.name == gqlETFirst {
+				if err := runFloorAt(floorByName[pageAloneName], i); err != nil {
+					return err
+				}
+			}
+			if i == 0 && c.warmup > 0 {
+				if _, err := runHTTP(ctx, srv, hc, 4, c.warmup); err != nil {
+					return err
+				}
+			}
 			m, err := runHTTP(ctx, srv, hc, n, c.duration)
 			if err != nil {
 				return err
@@ -137,6 +162,14 @@ func run(ctx context.Context, c config) error {
 				logf("  first error: %.300s", m.FirstError)
 			}
 			rep.results[hc.name] = append(rep.results[hc.name], m)
+		}
+	}
+	// Floors no case ran beside (none, unless a case was skipped).
+	for _, fc := range rep.floors {
+		for i := range c.concurrency {
+			if err := runFloorAt(fc, i); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -194,7 +227,9 @@ type ingestResult struct {
 	Path    string
 	Entries int
 	Seconds float64
-	Note    string
+	// Reported is the rate the command reports itself, if it does.
+	Reported float64
+	Note     string
 }
 
 func (r ingestResult) rate() float64 {
@@ -268,30 +303,16 @@ func importRun(ctx context.Context, bin, databaseURL, dir string, payload json.R
 		return r
 	}
 	f.Close()
-	cmd := exec.CommandContext(ctx, bin, "import", path)
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+databaseURL)
-	var outBuf bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &outBuf, &outBuf
-	begin := time.Now()
-	err = cmd.Run()
-	r.Seconds = time.Since(begin).Seconds()
+	out, err := runImport(ctx, bin, databaseURL, path, nil)
+	r.Seconds = out.Seconds
 	if err != nil {
-		r.Note = fmt.Sprintf("failed: %v: %.300s", err, outBuf.String())
+		r.Note = fmt.Sprintf("failed: %.300s", err)
 		return r
 	}
-	text := outBuf.String()
-	m := importedRE.FindStringSubmatch(text)
-	if m == nil {
-		r.Note = fmt.Sprintf("no summary in the output: %.300s", text)
-		return r
-	}
-	r.Entries, _ = strconv.Atoi(m[1])
-	r.Note = "wall time of the command, process start included"
-	if l := linesReadRE.FindStringSubmatch(text); l != nil {
-		r.Note += "; it reports " + strings.TrimSpace(l[0])
-	}
+	r.Entries, r.Reported = int(out.Imported), out.Rate
+	r.Note = fmt.Sprintf("wall time of the command, process start included; it reports %s", out.Summary)
 	if r.Entries != n {
-		r.Note += fmt.Sprintf("; %d of %d lines imported: %.300s", r.Entries, n, text)
+		r.Note += fmt.Sprintf("; %d of %d lines imported: %.300s", r.Entries, n, out.Output)
 	}
 	return r
 }
@@ -338,11 +359,6 @@ func mutationRun(ctx context.Context, srv *serverProc, store *db.Store, payload 
 	}
 	return r
 }
-
-var (
-	importedRE  = regexp.MustCompile(`imported: (\d+) entries`)
-	linesReadRE = regexp.MustCompile(`\d+ lines read in [^\n]*`)
-)
 
 func fetch(u string) string {
 	resp, err := http.Get(u)

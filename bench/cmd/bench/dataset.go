@@ -1,22 +1,32 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
-	"github.com/auditgraph/auditgraph/model"
+	"github.com/uptrace/bun"
 )
 
-// The dataset: the demo directory (seed.Run) grown to 20 organizations,
+// The dataset: the demo directory (seed.Run's) grown to 20 organizations,
 // 2,000 organization members and 1,000 event types, and `scale` entries in
-// each history. One event type (seed.TeamEventTypeID) and one member
-// (seed.MemberUserID in seed.AcmeID) are hot: they own hotEntries(scale)
-// entries each, the rest is spread over the other event types and members.
-// Entries copy the demo entries (payloads that render, a few hundred bytes),
-// with timestamps spread over the last year.
+// each history, all loaded by the real `auditgraph import`. One event type
+// (seed.TeamEventTypeID) and one member (seed.MemberUserID in seed.AcmeID)
+// are hot: they own hotEntries(scale) entries each, the rest is spread over
+// the other event types and members. Entries copy the demo entries (payloads
+// that render, a few hundred bytes), with timestamps spread over the last
+// year.
 const (
 	hotEventTypeID = seed.TeamEventTypeID
 	hotOrgID       = seed.AcmeID
@@ -28,6 +38,10 @@ const (
 	benchETFirst, benchETLast     = 1001, 1993 // 993 more event types (1,000 with the demo's)
 	membershipBase                = 10000      // membership id of bench user u: membershipBase + u
 )
+
+// datasetVersion names how the dataset is made; a database holding a
+// dataset made another way is rebuilt.
+const datasetVersion = "import-v1"
 
 // span is how far back the entries reach.
 const span = 365 * 24 * time.Hour
@@ -49,40 +63,74 @@ func hotEntries(scale, depth int) int {
 type datasetInfo struct {
 	Scale, Hot   int
 	Reused       bool
-	BuildSeconds float64
+	Build        buildStats
 	Counts       map[string]int
 	PayloadBytes map[string]int // average size of the stored payload / changes
 }
 
+// buildStats is how the dataset was built; it is kept with the dataset so
+// that a run reusing it reports it too.
+type buildStats struct {
+	BuiltAt time.Time `json:"builtAt"`
+	// Seconds is the whole build: generation, both imports, VACUUM ANALYZE.
+	Seconds float64 `json:"seconds"`
+	// GenerateSeconds writes the two NDJSON files of FileBytes.
+	GenerateSeconds float64 `json:"generateSeconds"`
+	FileBytes       int64   `json:"fileBytes"`
+	// Directory is `auditgraph import` of the directory file.
+	Directory importOutcome `json:"directory"`
+	// Entries is `auditgraph import` of the entries file.
+	Entries importOutcome `json:"entries"`
+	// FirstQuarter and LastQuarter are the load rates (entries/s) over the
+	// first and the last quarter of the entries import, from the history
+	// tables' insert counters sampled during it (0: the import was too short
+	// for the counters, which PostgreSQL publishes about once a second): how
+	// much the growing tables and indexes slow the load down.
+	FirstQuarter float64 `json:"firstQuarter"`
+	LastQuarter  float64 `json:"lastQuarter"`
+	// LoadBefore and LoadAfter are the load average around the entries import.
+	LoadBefore string `json:"loadBefore"`
+	LoadAfter  string `json:"loadAfter"`
+	// Concurrent is what else ran on the machine during the entries import
+	// (the busiest processes other than the import and PostgreSQL).
+	Concurrent    string  `json:"concurrent"`
+	VacuumSeconds float64 `json:"vacuumSeconds"`
+}
+
 const markerDDL = `CREATE TABLE IF NOT EXISTS bench_dataset (
-  scale bigint PRIMARY KEY, hot bigint NOT NULL, build_seconds double precision NOT NULL,
+  scale bigint PRIMARY KEY, hot bigint NOT NULL, version text NOT NULL, stats jsonb NOT NULL,
   built_at timestamptz NOT NULL DEFAULT now())`
 
 // ensureDataset reuses the dataset when its marker row says it was built
-// completely at this scale; otherwise it builds it into the (empty) database.
-func ensureDataset(ctx context.Context, d *db.DB, store *db.Store, scale, hot int, logf func(string, ...any)) (*datasetInfo, error) {
+// completely at this scale, the current way; otherwise it builds it into the
+// (empty) database with bin, the auditgraph binary.
+func ensureDataset(ctx context.Context, d *db.DB, bin, databaseURL, dir string, scale, hot int) (*datasetInfo, error) {
 	info := &datasetInfo{Scale: scale, Hot: hot}
 	if _, err := d.ExecContext(ctx, markerDDL); err != nil {
 		return nil, err
 	}
 	var rows []struct {
-		Hot          int     `bun:"hot"`
-		BuildSeconds float64 `bun:"build_seconds"`
+		Hot   int    `bun:"hot"`
+		Stats []byte `bun:"stats"`
 	}
-	if err := d.NewRaw("SELECT hot, build_seconds FROM bench_dataset WHERE scale = ?", scale).Scan(ctx, &rows); err != nil {
+	if err := d.NewRaw("SELECT hot, stats::text AS stats FROM bench_dataset WHERE scale = ? AND version = ?", scale, datasetVersion).
+		Scan(ctx, &rows); err != nil {
 		return nil, err
 	}
-	if len(rows) == 1 && rows[0].Hot == hot {
-		info.Reused, info.BuildSeconds = true, rows[0].BuildSeconds
-		logf("reusing the dataset at scale %d (built in %.1f s)", scale, info.BuildSeconds)
+	if len(rows) == 1 && rows[0].Hot == hot && json.Unmarshal(rows[0].Stats, &info.Build) == nil {
+		info.Reused = true
+		logf("reusing the dataset at scale %d (built %s through auditgraph import in %.1f s)", scale,
+			info.Build.BuiltAt.Format(time.RFC3339), info.Build.Seconds)
 	} else {
-		begin := time.Now()
-		if err := buildDataset(ctx, d, store, scale, hot, logf); err != nil {
+		if err := buildDataset(ctx, d, bin, databaseURL, dir, scale, hot, &info.Build); err != nil {
 			return nil, err
 		}
-		info.BuildSeconds = time.Since(begin).Seconds()
-		if _, err := d.ExecContext(ctx, "INSERT INTO bench_dataset (scale, hot, build_seconds) VALUES (?, ?, ?)",
-			scale, hot, info.BuildSeconds); err != nil {
+		stats, err := json.Marshal(info.Build)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := d.ExecContext(ctx, "INSERT INTO bench_dataset (scale, hot, version, stats) VALUES (?, ?, ?, ?::jsonb)",
+			scale, hot, datasetVersion, string(stats)); err != nil {
 			return nil, err
 		}
 	}
@@ -106,64 +154,74 @@ func ensureDataset(ctx context.Context, d *db.DB, store *db.Store, scale, hot in
 	return info, nil
 }
 
-func buildDataset(ctx context.Context, d *db.DB, store *db.Store, scale, hot int, logf func(string, ...any)) error {
-	logf("building the dataset: %d entries per history, %d for the hot event type and the hot member", scale, hot)
-	if _, err := seed.Run(ctx, store); err != nil {
-		return fmt.Errorf("seed the demo directory: %w", err)
-	}
-	member, err := store.UserByID(ctx, hotUserID)
-	if err != nil {
-		return err
-	}
-	access, err := store.OrganizationAccess(ctx, hotUserID, hotOrgID)
-	if err != nil {
-		return err
-	}
-	start := time.Now().UTC().Add(-span).Truncate(time.Second)
-	spanMs := span.Milliseconds()
-	rest := scale - hot
-	steps := []struct {
-		what string
-		sql  string
-		args []any
-	}{
-		{"organizations", `INSERT INTO organizations (id, public_id, slug, name)
-			SELECT g, 'org_bench' || lpad(g::text, 12, '0'), 'bench-org-' || g, 'Bench Org ' || g
-			FROM generate_series(?, ?) g`, []any{benchOrgFirst, benchOrgLast}},
-		{"teams", `INSERT INTO teams (id, organization_id, slug, name)
-			SELECT g, g, 'team-' || g, 'Team ' || g FROM generate_series(?, ?) g`, []any{benchOrgFirst, benchOrgLast}},
-		{"users", `INSERT INTO users (id, public_id, email, name)
-			SELECT g, 'usr_bench' || lpad(g::text, 12, '0'), 'user' || g || '@bench.example', 'Bench User ' || g
-			FROM generate_series(?, ?) g`, []any{benchUserFirst, benchUserLast}},
-		{"memberships", `INSERT INTO memberships (id, user_id, organization_id, role)
-			SELECT ? + g, g, ? + g % 18, CASE WHEN g % 50 = 0 THEN 'ADMIN' ELSE 'MEMBER' END
-			FROM generate_series(?, ?) g`, []any{membershipBase, benchOrgFirst, benchUserFirst, benchUserLast}},
-		{"event types", `INSERT INTO event_types (id, title, slug, team_id)
-			SELECT g, 'Event type ' || g, 'et-' || g, ? + g % 18 FROM generate_series(?, ?) g`,
-			[]any{benchOrgFirst, benchETFirst, benchETLast}},
+var historyTables = []string{"event_type_history", "attribute_assignment_history", "member_change_logs"}
 
-		{"event type history (hot)", entriesSQL(etInsert, "?0", etCols), []any{hotEventTypeID, start, spanMs, hot}},
-		{"event type history (rest)", entriesSQL(etInsert, fmt.Sprintf("%d + g %% %d", benchETFirst, benchETLast-benchETFirst+1), etCols),
-			[]any{0, start, spanMs, rest}},
-		{"attribute history (hot)", entriesSQL(aaInsert, "?0", aaCols(fmt.Sprint(hotUserID), fmt.Sprint(access.MembershipID))),
-			[]any{hotOrgID, start, spanMs, hot}},
-		{"attribute history (rest)", entriesSQL(aaInsert, restOrg, aaCols(restUser, fmt.Sprintf("%d + %s", membershipBase, restUser))),
-			[]any{0, start, spanMs, rest}},
-		{"change logs by the hot member", fmt.Sprintf(clInsert, clCols("'by'", "?0", fmt.Sprint(hotUserID), "t.resource_type", "t.resource_id", "t.resource_name")),
-			[]any{hotOrgID, start, spanMs, hot - hot/2}},
-		{"change logs on the hot member", fmt.Sprintf(clInsert, clCols("'on'", "?0", "(ARRAY[1, 2, 7])[1 + g % 3]", "'"+model.ResourceOrganizationUser+"'", "'"+member.PublicID+"'", "NULL")),
-			[]any{hotOrgID, start, spanMs, hot / 2}},
-		{"change logs (rest)", fmt.Sprintf(clInsert, clCols("'rest'", restOrg, restUser, "t.resource_type", "t.resource_id", "t.resource_name")),
-			[]any{0, start, spanMs, rest}},
+// buildDataset writes the dataset as NDJSON and loads it with `auditgraph
+// import`: the directory file, then the entries file (two runs, so that the
+// entries' rate is not diluted by the directory records, which are upserted
+// one at a time). Then VACUUM ANALYZE, as autovacuum keeps a live database.
+func buildDataset(ctx context.Context, d *db.DB, bin, databaseURL, dir string, scale, hot int, st *buildStats) error {
+	begin := time.Now()
+	logf("building the dataset through auditgraph import: %d entries per history, %d for the hot event type and the hot member", scale, hot)
+	dm, err := captureDemo(ctx)
+	if err != nil {
+		return err
 	}
-	for _, s := range steps {
-		begin := time.Now()
-		if _, err := d.ExecContext(ctx, s.sql, s.args...); err != nil {
-			return fmt.Errorf("%s: %w", s.what, err)
+	tpl, err := templates(dm)
+	if err != nil {
+		return err
+	}
+	dirPath, entriesPath := filepath.Join(dir, "directory.ndjson"), filepath.Join(dir, "entries.ndjson")
+	defer os.Remove(dirPath)
+	defer os.Remove(entriesPath)
+	records, err := writeDirectory(dirPath, dm)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", dirPath, err)
+	}
+	plan := &entryPlan{scale: scale, hot: hot, start: time.Now().UTC().Add(-span).Truncate(time.Second)}
+	entries, err := writeEntries(entriesPath, plan, tpl)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", entriesPath, err)
+	}
+	st.GenerateSeconds = time.Since(begin).Seconds()
+	for _, p := range []string{dirPath, entriesPath} {
+		if fi, err := os.Stat(p); err == nil {
+			st.FileBytes += fi.Size()
 		}
-		logf("  %-32s %s", s.what, time.Since(begin).Round(time.Millisecond))
 	}
-	for _, table := range []string{"event_type_history", "attribute_assignment_history", "member_change_logs"} {
+	logf("  %-32s %.1f s: %d directory records, %d entries, %.0f MB of NDJSON", "generate", st.GenerateSeconds, records, entries, float64(st.FileBytes)/1e6)
+
+	out, err := runImport(ctx, bin, databaseURL, dirPath, nil)
+	if err != nil {
+		return fmt.Errorf("import the directory: %w", err)
+	}
+	st.Directory = *out
+	logf("  %-32s %.1f s: %s", "auditgraph import (directory)", out.Seconds, out.Summary)
+	if out.Directory != records {
+		return fmt.Errorf("import the directory: %d of %d records upserted:\n%s", out.Directory, records, out.Output)
+	}
+
+	st.LoadBefore = loadavg()
+	sampler := newInsertSampler(ctx, d)
+	watch := watchProcesses(postmasterPID(ctx, d))
+	out, err = runImport(ctx, bin, databaseURL, entriesPath, sampler.started)
+	ended := sampler.elapsed()
+	samples := sampler.stop()
+	st.Concurrent = watch()
+	st.LoadAfter = loadavg()
+	if err != nil {
+		return fmt.Errorf("import the entries: %w", err)
+	}
+	st.Entries = *out
+	st.FirstQuarter, st.LastQuarter = quarterRates(samples, out.Imported, ended)
+	logf("  %-32s %.1f s: %s; first quarter %.0f entries/s, last quarter %.0f entries/s; %s", "auditgraph import (entries)",
+		out.Seconds, out.Summary, st.FirstQuarter, st.LastQuarter, st.Concurrent)
+	if out.Imported != entries {
+		return fmt.Errorf("import the entries: %d of %d imported:\n%s", out.Imported, entries, out.Output)
+	}
+
+	vacuum := time.Now()
+	for _, table := range historyTables {
 		begin := time.Now()
 		// Fresh statistics and visibility map, as autovacuum keeps them on a live database.
 		if _, err := d.ExecContext(ctx, "VACUUM (ANALYZE) "+table); err != nil {
@@ -171,74 +229,192 @@ func buildDataset(ctx context.Context, d *db.DB, store *db.Store, scale, hot int
 		}
 		logf("  %-32s %s", "vacuum "+table, time.Since(begin).Round(time.Millisecond))
 	}
+	st.VacuumSeconds = time.Since(vacuum).Seconds()
+	st.Seconds = time.Since(begin).Seconds()
+	st.BuiltAt = time.Now().UTC()
 	return nil
 }
 
-// A rest entry g belongs to bench user restUser, a member of restOrg.
-const (
-	restUser = "(1001 + g % 1981)"
-	restOrg  = "(101 + (1001 + g % 1981) % 18)"
+// importOutcome is one run of `auditgraph import`.
+type importOutcome struct {
+	// Seconds is the wall time of the command, process start included.
+	Seconds float64 `json:"seconds"`
+	// Summary is the binary's "N lines read in D (R entries/s)" line;
+	// Reported and Rate are its duration and rate (the import itself:
+	// reading, validating and loading, after the database is open).
+	Summary   string  `json:"summary"`
+	Reported  float64 `json:"reported"`
+	Rate      float64 `json:"rate"`
+	Lines     int     `json:"lines"`
+	Imported  int64   `json:"imported"`
+	Directory int     `json:"directory"`
+	Rejected  int     `json:"rejected"`
+	// CPUSeconds is the user and system time of the import process.
+	CPUSeconds float64 `json:"cpuSeconds"`
+	Output     string  `json:"-"`
+}
+
+var (
+	importedRE  = regexp.MustCompile(`imported: (\d+) entries[^\n]*?(?:, (\d+) directory records)?\n`)
+	linesReadRE = regexp.MustCompile(`(\d+) lines read in (\S+)(?: \((\d+) entries/s\))?`)
+	rejectedRE  = regexp.MustCompile(`rejected: (\d+)`)
 )
 
-// entriesSQL inserts ?3 entries copying the demo entries of the table in
-// turn (the templates: numbered before the insert adds any), with scope
-// column value scope and timestamps evenly over the year from ?1 (?2 ms
-// long), two entries per instant so the id tie-break is exercised.
-func entriesSQL(insert, scope, cols string) string {
-	return fmt.Sprintf(insert, scope, cols)
+// runImport runs `auditgraph import path` on the database and parses its
+// summary; started, if set, is called just before the process starts.
+func runImport(ctx context.Context, bin, databaseURL, path string, started func()) (*importOutcome, error) {
+	cmd := exec.CommandContext(ctx, bin, "import", path)
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+databaseURL)
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	if started != nil {
+		started()
+	}
+	begin := time.Now()
+	err := cmd.Run()
+	out := &importOutcome{Seconds: time.Since(begin).Seconds(), Output: buf.String()}
+	if ps := cmd.ProcessState; ps != nil {
+		out.CPUSeconds = (ps.UserTime() + ps.SystemTime()).Seconds()
+	}
+	m := linesReadRE.FindStringSubmatch(out.Output)
+	if m == nil {
+		if err == nil {
+			err = fmt.Errorf("no summary in the output")
+		}
+		return out, fmt.Errorf("%v: %.1000s", err, out.Output)
+	}
+	out.Summary = strings.TrimSpace(m[0])
+	out.Lines, _ = strconv.Atoi(m[1])
+	if dur, perr := time.ParseDuration(m[2]); perr == nil {
+		out.Reported = dur.Seconds()
+	}
+	out.Rate, _ = strconv.ParseFloat(m[3], 64)
+	if m := importedRE.FindStringSubmatch(out.Output); m != nil {
+		out.Imported, _ = strconv.ParseInt(m[1], 10, 64)
+		out.Directory, _ = strconv.Atoi(m[2])
+	}
+	if m := rejectedRE.FindStringSubmatch(out.Output); m != nil {
+		out.Rejected, _ = strconv.Atoi(m[1])
+	}
+	if err != nil {
+		return out, fmt.Errorf("%v: %.1000s", err, out.Output)
+	}
+	return out, nil
 }
 
-const tsExpr = "?1::timestamptz + ((g / 2) * 2 * (?2::bigint / greatest(?3::bigint, 1))) * interval '1 millisecond'"
-
-const etInsert = `
-WITH tpl AS (SELECT row_number() OVER (ORDER BY id) - 1 AS n, * FROM event_type_history WHERE idempotency_key LIKE 'demo:%%'),
-total AS (SELECT count(*) AS c FROM tpl)
-INSERT INTO event_type_history (id, event_type_id, action, type, created_at, source,
-  actor_type, actor_ref, actor_name, actor_email, actor_avatar,
-  impersonated_by_name, impersonated_by_email, impersonated_by_avatar, payload)
-SELECT gen_random_uuid(), %s, %s
-FROM generate_series(0, ?3 - 1) AS g
-JOIN tpl AS t ON t.n = g %% (SELECT c FROM total)`
-
-const etCols = `t.action, t.type, ` + tsExpr + `, t.source,
-  t.actor_type, t.actor_ref, t.actor_name, t.actor_email, t.actor_avatar,
-  t.impersonated_by_name, t.impersonated_by_email, t.impersonated_by_avatar, t.payload`
-
-const aaInsert = `
-WITH tpl AS (SELECT row_number() OVER (ORDER BY id) - 1 AS n, * FROM attribute_assignment_history WHERE idempotency_key LIKE 'demo:%%'),
-total AS (SELECT count(*) AS c FROM tpl)
-INSERT INTO attribute_assignment_history (id, organization_id, user_id, membership_id, created_at, source,
-  actor_type, actor_ref, actor_name, actor_email, actor_avatar, source_context, changes)
-SELECT gen_random_uuid(), %s, %s
-FROM generate_series(0, ?3 - 1) AS g
-JOIN tpl AS t ON t.n = g %% (SELECT c FROM total)`
-
-func aaCols(user, membership string) string {
-	return user + ", " + membership + ", " + tsExpr + `, t.source,
-  t.actor_type, t.actor_ref, t.actor_name, t.actor_email, t.actor_avatar, t.source_context, t.changes`
+// insertSampler samples the history tables' insert counters
+// (pg_stat_user_tables) every 250 ms while an import runs.
+type insertSampler struct {
+	mu      sync.Mutex
+	samples []insertSample
+	base    int64
+	done    chan struct{}
+	wg      sync.WaitGroup
+	startFn func()
+	t0      time.Time
 }
 
-const clInsert = `
-WITH tpl AS (SELECT row_number() OVER (ORDER BY id) - 1 AS n, * FROM member_change_logs WHERE idempotency_key LIKE 'demo:%%'),
-total AS (SELECT count(*) AS c FROM tpl)
-INSERT INTO member_change_logs (id, organization_id, actor_user_id, action, created_at,
-  resource_type, resource_id, resource_name, changes)
-SELECT %s
-FROM generate_series(0, ?3 - 1) AS g
-JOIN tpl AS t ON t.n = g %% (SELECT c FROM total)`
-
-// clCols makes the change log columns; the id is derived from a prefix
-// unique to the insert and g, so it has the log_ + 32 hex digits form.
-func clCols(prefix, org, actor, resourceType, resourceID, resourceName string) string {
-	return "'log_' || md5(" + prefix + " || ':' || g), " + org + ", " + actor + ", t.action, " + tsExpr + ", " +
-		resourceType + ", " + resourceID + ", " + resourceName + ", " + clChanges
+type insertSample struct {
+	at time.Duration // since the import started
+	n  int64         // entries inserted since it started
 }
 
-// clChanges is a few hundred bytes of member changes: the demo entries'
-// are a few dozen bytes, smaller than a real profile update.
-const clChanges = `json_build_array(
-  json_build_object('field', 'role', 'old_value', 'MEMBER', 'new_value', 'ADMIN'),
-  json_build_object('field', 'email', 'old_value', 'user' || g || '@old.example', 'new_value', 'user' || g || '@bench.example'),
-  json_build_object('field', 'name', 'old_value', 'Bench User ' || g, 'new_value', 'Bench User ' || g || ' (renamed)'),
-  json_build_object('field', 'timeZone', 'old_value', 'Europe/Berlin', 'new_value', 'America/New_York'),
-  json_build_object('field', 'weekStart', 'old_value', 'Monday', 'new_value', 'Sunday'))::text`
+func newInsertSampler(ctx context.Context, d *db.DB) *insertSampler {
+	s := &insertSampler{done: make(chan struct{})}
+	count := func() (int64, bool) {
+		var n int64
+		err := d.NewRaw("SELECT coalesce(sum(n_tup_ins), 0)::bigint FROM pg_stat_user_tables WHERE relname IN (?)",
+			bun.In(historyTables)).Scan(ctx, &n)
+		return n, err == nil
+	}
+	s.base, _ = count()
+	start := make(chan time.Time, 1)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		var t0 time.Time
+		select {
+		case t0 = <-start:
+		case <-s.done:
+			return
+		}
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-s.done:
+				return
+			case <-tick.C:
+			}
+			if n, ok := count(); ok {
+				s.mu.Lock()
+				s.samples = append(s.samples, insertSample{at: time.Since(t0), n: n - s.base})
+				s.mu.Unlock()
+			}
+		}
+	}()
+	s.startFn = func() { start <- time.Now() }
+	return s
+}
+
+func (s *insertSampler) started() {
+	s.mu.Lock()
+	s.t0 = time.Now()
+	s.mu.Unlock()
+	s.startFn()
+}
+
+// elapsed is the time since the import started.
+func (s *insertSampler) elapsed() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return time.Since(s.t0)
+}
+
+func (s *insertSampler) stop() []insertSample {
+	close(s.done)
+	s.wg.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.samples
+}
+
+// quarterRates are the load rates over the first and the last quarter of
+// total entries, from the samples: up to the first sample at or past 25 %
+// (from the start), and from the last sample below 75 % to the end of the
+// import. Imports shorter than 20 s give zeros: the counters move about
+// once a second, too coarse for them.
+func quarterRates(samples []insertSample, total int64, end time.Duration) (first, last float64) {
+	if total <= 0 || end < 20*time.Second {
+		return 0, 0
+	}
+	for _, s := range samples {
+		if s.n*4 >= total && s.at > 0 {
+			first = float64(s.n) / s.at.Seconds()
+			break
+		}
+	}
+	for i := len(samples) - 1; i >= 0; i-- {
+		if s := samples[i]; s.n*4 < total*3 && end > s.at {
+			last = float64(total-s.n) / (end - s.at).Seconds()
+			break
+		}
+	}
+	return first, last
+}
+
+// postmasterPID is the process id of the bench database's PostgreSQL
+// server when it runs on this machine (the parent of this session's
+// backend, both named postgres), 0 otherwise.
+func postmasterPID(ctx context.Context, d *db.DB) int {
+	var backend int
+	if err := d.NewRaw("SELECT pg_backend_pid()").Scan(ctx, &backend); err != nil {
+		return 0
+	}
+	procs := procTicks()
+	p, ok := procs[backend]
+	if !ok || p.name != "postgres" || procs[p.ppid].name != "postgres" {
+		return 0
+	}
+	return p.ppid
+}

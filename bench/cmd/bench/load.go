@@ -23,12 +23,15 @@ type httpCase struct {
 	skipped string // why the case was not run, if it was not
 }
 
-// floorCase is the SQL a case's page needs, run through pgx without HTTP.
+// floorCase is the SQL the server issues for one request of a case (see
+// recordFloors), run through pgx without HTTP.
 type floorCase struct {
-	name       string
-	group      string
-	deep       bool
-	statements []string
+	name     string
+	of       []string // the cases whose request issues these statements
+	deep     bool
+	first    string // for a deep page: the floor of its group's first page
+	pageOnly bool   // the page statement alone, not a request's statements
+	seq      *sequence
 }
 
 // measurement is one case at one concurrency.
@@ -156,7 +159,7 @@ func runFloor(ctx context.Context, pool *pgxpool.Pool, fc *floorCase, c int, d t
 			defer wg.Done()
 			for ctx.Err() == nil && time.Now().Before(deadline) {
 				start := time.Now()
-				err := floorRequest(ctx, pool, fc.statements)
+				err := floorRequest(ctx, pool, fc.seq)
 				res := vegeta.Result{Attack: fc.name, Timestamp: start, Latency: time.Since(start), Code: http.StatusOK}
 				if err != nil {
 					res.Code, res.Error = 0, err.Error()
@@ -174,26 +177,6 @@ func runFloor(ctx context.Context, pool *pgxpool.Pool, fc *floorCase, c int, d t
 	metrics.Close()
 	fillFromMetrics(&m, &metrics)
 	return m, ctx.Err()
-}
-
-func floorRequest(ctx context.Context, pool *pgxpool.Pool, statements []string) error {
-	for _, q := range statements {
-		rows, err := pool.Query(ctx, q)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			if _, err := rows.Values(); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // probe sends the case's request once: a REST route that answers 404 is

@@ -1,9 +1,11 @@
 // Command bench measures how fast auditgraph serves history pages at a
 // realistic scale, against the floor of the same SQL run through pgx.
 //
-// It builds (or reuses) a dataset on PostgreSQL, starts the real server
-// binary on it, then drives every case with vegeta at each concurrency for
-// a fixed duration, and writes a markdown report to bench/results/.
+// It builds (or reuses) a dataset on PostgreSQL through the real
+// `auditgraph import`, starts the real server binary on it, records the SQL
+// the server issues for each case's request (its floor), then drives every
+// case and every floor at each concurrency for a fixed duration, and writes
+// a markdown report to bench/results/.
 //
 // PostgreSQL: the server of DATABASE_URL (a database auditgraph_bench_<scale>
 // is created there and kept, so later runs reuse the dataset), otherwise a

@@ -11,16 +11,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/internal/pgtest"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
-	"github.com/uptrace/bun"
 )
 
 // postgres is the server the bench database lives on.
@@ -32,7 +29,10 @@ type postgres struct {
 	version     string
 }
 
-func openPostgres(ctx context.Context, scale int) (*postgres, error) {
+// openPostgres opens the server and the bench database of this scale; a
+// database without a complete dataset of this scale and hot size, built
+// the current way, is dropped and made afresh.
+func openPostgres(ctx context.Context, scale, hot int) (*postgres, error) {
 	pg := &postgres{adminURL: os.Getenv("DATABASE_URL")}
 	if pg.adminURL == "" {
 		logf("DATABASE_URL is unset: starting a private PostgreSQL server (the dataset will not outlive this run)")
@@ -73,7 +73,7 @@ func openPostgres(ctx context.Context, scale int) (*postgres, error) {
 	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
 		return nil, err
 	}
-	if exists && !datasetComplete(ctx, pg.url, scale) {
+	if exists && !datasetComplete(ctx, pg.url, scale, hot) {
 		logf("dropping the incomplete bench database %s", name)
 		if _, err := conn.Exec(ctx, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
 			return nil, err
@@ -89,15 +89,16 @@ func openPostgres(ctx context.Context, scale int) (*postgres, error) {
 }
 
 // datasetComplete reports whether the database holds a dataset built to the
-// end at this scale.
-func datasetComplete(ctx context.Context, dsn string, scale int) bool {
+// end at this scale and hot size, the current way (datasetVersion).
+func datasetComplete(ctx context.Context, dsn string, scale, hot int) bool {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		return false
 	}
 	defer conn.Close(context.Background())
 	var n int
-	err = conn.QueryRow(ctx, "SELECT count(*) FROM bench_dataset WHERE scale = $1", scale).Scan(&n)
+	err = conn.QueryRow(ctx, "SELECT count(*) FROM bench_dataset WHERE scale = $1 AND hot = $2 AND version = $3",
+		scale, hot, datasetVersion).Scan(&n)
 	return err == nil && n == 1
 }
 
@@ -194,87 +195,18 @@ func prepareFixture(ctx context.Context, d *db.DB, store *db.Store, depth int) (
 	return f, nil
 }
 
-// recorder keeps the SQL of the statements run while it is on.
-type recorder struct {
-	mu      sync.Mutex
-	on      bool
-	queries []string
-}
-
-func (r *recorder) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
-
-func (r *recorder) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.on {
-		r.queries = append(r.queries, ev.Query)
-	}
-}
-
-func (r *recorder) record(fn func() error) ([]string, error) {
-	r.mu.Lock()
-	r.on, r.queries = true, nil
-	r.mu.Unlock()
-	err := fn()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.on = false
-	return r.queries, err
-}
-
-// floorCases records the SQL the store sends for each page read.
-func floorCases(ctx context.Context, d *db.DB, store *db.Store, fx *fixture) ([]*floorCase, error) {
-	rec := &recorder{}
-	d.AddQueryHook(rec)
-	et := model.EventTypeHistoryFilter{EventTypeID: hotEventTypeID}
-	aa := model.AttributeHistoryFilter{OrganizationID: hotOrgID, UserID: hotUserID}
-	cl := model.MemberChangeLogFilter{OrganizationID: hotOrgID, UserID: hotUserID, UserPublicID: fx.userPublicID}
-	clf := cl
-	clf.TimeRange = model.TimeRange{From: &fx.from, To: &fx.to}
-	clf.Action = "updated"
-	page := model.PageArgs{Limit: model.DefaultPageSize}
-	deep := page
-	deep.Cursor = fx.etDeepID
-	skip := page
-	skip.Offset = fx.clDeepOffset
-	specs := []struct {
-		name, group string
-		deep        bool
-		call        func() error
-	}{
-		{"floor: event type history, first page", "floor-et", false, func() error { _, err := store.EventTypeHistory(ctx, et, page); return err }},
-		{"floor: event type history, deep page", "floor-et", true, func() error { _, err := store.EventTypeHistory(ctx, et, deep); return err }},
-		{"floor: attribute history, first page", "", false, func() error { _, err := store.AttributeHistory(ctx, aa, page); return err }},
-		{"floor: member change logs, filtered + count", "", false, func() error { return pageAndCount(ctx, store, clf, page) }},
-		// The /v1 contract answers the total count with every page.
-		{"floor: member change logs, offset 0 + count", "floor-skip", false, func() error { return pageAndCount(ctx, store, cl, page) }},
-		{"floor: member change logs, offset deep + count", "floor-skip", true, func() error { return pageAndCount(ctx, store, cl, skip) }},
-	}
-	var out []*floorCase
-	for _, s := range specs {
-		qs, err := rec.record(s.call)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", s.name, err)
-		}
-		out = append(out, &floorCase{name: s.name, group: s.group, deep: s.deep, statements: qs})
-	}
-	return out, nil
-}
-
-func pageAndCount(ctx context.Context, store *db.Store, f model.MemberChangeLogFilter, p model.PageArgs) error {
-	if _, err := store.MemberChangeLogs(ctx, f, p); err != nil {
-		return err
-	}
-	_, err := store.CountMemberChangeLogs(ctx, f)
-	return err
-}
-
 func gqlTarget(base, key, query string, vars map[string]any) vegeta.Target {
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	return vegeta.Target{Method: http.MethodPost, URL: base + "/graphql", Body: body, Header: http.Header{
 		"Authorization": {"Bearer " + key}, "Content-Type": {"application/json"},
 	}}
 }
+
+// Names of the cases the targets refer to.
+const (
+	gqlETFirst  = "GraphQL eventTypeHistory, first page"
+	restETFirst = "REST /v2 event type history, first page"
+)
 
 func httpCases(base string, fx *fixture) []*httpCase {
 	etID := strconv.FormatInt(hotEventTypeID, 10)
@@ -291,35 +223,24 @@ func httpCases(base string, fx *fixture) []*httpCase {
 	v1 := http.Header{"Content-Type": {"application/json"}}
 	v1Path := "/v1/organizations/" + fx.orgPublicID + "/users/" + fx.userPublicID + "/change-logs"
 	return []*httpCase{
-		{name: "GraphQL eventTypeHistory, first page", group: "gql-et", graphql: true, floor: "floor: event type history, first page",
+		{name: gqlETFirst, group: "gql-et", graphql: true,
 			target: gqlTarget(base, fx.apiKey, eventTypeHistoryQuery, map[string]any{"id": etID, "first": 25})},
-		{name: "GraphQL eventTypeHistory, deep page", group: "gql-et", deep: true, graphql: true, floor: "floor: event type history, deep page",
+		{name: "GraphQL eventTypeHistory, deep page", group: "gql-et", deep: true, graphql: true,
 			target: gqlTarget(base, fx.apiKey, eventTypeHistoryQuery, map[string]any{"id": etID, "first": 25, "after": deepCursor})},
-		{name: "REST /v2 event type history, first page", group: "rest-et", floor: "floor: event type history, first page",
+		{name: restETFirst, group: "rest-et",
 			target: rest(http.MethodGet, "/v2/event-types/"+etID+"/history?limit=25", nil, v2)},
-		{name: "REST /v2 event type history, deep page", group: "rest-et", deep: true, floor: "floor: event type history, deep page",
+		{name: "REST /v2 event type history, deep page", group: "rest-et", deep: true,
 			target: rest(http.MethodGet, "/v2/event-types/"+etID+"/history?limit=25&cursor="+fx.etDeepID, nil, v2)},
-		{name: "GraphQL attributeAssignmentHistory, first page", graphql: true, floor: "floor: attribute history, first page",
+		{name: "GraphQL attributeAssignmentHistory, first page", graphql: true,
 			target: gqlTarget(base, fx.apiKey, attributeHistoryQuery, map[string]any{
 				"org": strconv.FormatInt(hotOrgID, 10), "user": strconv.FormatInt(hotUserID, 10)})},
-		{name: "GraphQL memberChangeLogs, date range + action + totalCount", graphql: true, floor: "floor: member change logs, filtered + count",
+		{name: "GraphQL memberChangeLogs, date range + action + totalCount", graphql: true,
 			target: gqlTarget(base, fx.apiKey, memberChangeLogsQuery, map[string]any{
 				"org": fx.orgPublicID, "user": fx.userPublicID,
 				"from": fx.from.Format("2006-01-02T15:04:05.000Z"), "to": fx.to.Format("2006-01-02T15:04:05.000Z")})},
-		{name: "REST /v1 change-logs, skip 0", group: "rest-v1", floor: "floor: member change logs, offset 0 + count",
+		{name: "REST /v1 change-logs, skip 0", group: "rest-v1",
 			target: rest(http.MethodPost, v1Path, []byte(`{"skip":0,"take":25}`), v1)},
-		{name: fmt.Sprintf("REST /v1 change-logs, skip %d", fx.clDeepOffset), group: "rest-v1", deep: true, floor: "floor: member change logs, offset deep + count",
+		{name: fmt.Sprintf("REST /v1 change-logs, skip %d", fx.clDeepOffset), group: "rest-v1", deep: true,
 			target: rest(http.MethodPost, v1Path, []byte(fmt.Sprintf(`{"skip":%d,"take":25}`, fx.clDeepOffset)), v1)},
 	}
-}
-
-// newFloorPool opens the pgx pool of the floor: as many connections as
-// the server's pool allows (its default, 20), no more.
-func newFloorPool(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
-	cfg, err := pgxpool.ParseConfig(dsn)
-	if err != nil {
-		return nil, err
-	}
-	cfg.MaxConns = 20
-	return pgxpool.NewWithConfig(ctx, cfg)
 }
