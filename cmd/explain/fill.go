@@ -75,67 +75,27 @@ func fill(ctx context.Context, d *db.DB, store *db.Store, rows int) (map[string]
 		}
 	}
 	// Fresh statistics and a fresh visibility map, as autovacuum keeps them
-	// on a live database. Every table is vacuumed before any is analyzed: see
-	// waitWALFlush.
-	if err := waitWALFlush(ctx, d); err != nil {
+	// on a live database.
+	vis, err := d.VacuumAnalyze(ctx, historyTables...)
+	if err != nil {
 		return nil, err
 	}
-	for _, table := range historyTables {
-		if _, err := d.ExecContext(ctx, "VACUUM "+table); err != nil {
-			return nil, fmt.Errorf("vacuum %s: %w", table, err)
-		}
+	for _, v := range vis {
+		// Index-only scans skip the heap only on all-visible pages.
+		fmt.Printf("%s: %d pages, %d all-visible after VACUUM.\n", v.Table, v.Pages, v.AllVisible)
 	}
 	counts := map[string]int{}
 	for _, table := range historyTables {
-		if _, err := d.ExecContext(ctx, "ANALYZE "+table); err != nil {
-			return nil, fmt.Errorf("analyze %s: %w", table, err)
-		}
 		var n int
 		if err := d.NewRaw("SELECT count(*) FROM "+table).Scan(ctx, &n); err != nil {
 			return nil, err
 		}
 		counts[table] = n
-		// Index-only scans skip the heap only on all-visible pages.
-		var pages, visible int
-		if err := d.NewRaw("SELECT relpages, relallvisible FROM pg_class WHERE oid = ?::regclass", table).Scan(ctx, &pages, &visible); err != nil {
-			return nil, err
-		}
-		fmt.Printf("%s: %d pages, %d all-visible after VACUUM.\n", table, pages, visible)
 	}
 	return counts, nil
 }
 
-// waitWALFlush waits until the WAL written so far is flushed. On a server
-// running with synchronous_commit off (the private one does), VACUUM does not
-// set the commit hint bit of a row while the commit record of the row's
-// transaction, or of a later transaction near it in the commit log (an
-// ANALYZE, say: the commit log keeps one LSN per group of 32 transactions),
-// is not flushed; and a page with a row without that hint is left out of the
-// visibility map, so index-only scans of it would fetch every row from the
-// heap. Hence: wait for the flush, VACUUM (which commits nothing), then
-// ANALYZE.
-func waitWALFlush(ctx context.Context, d *db.DB) error {
-	var target string
-	if err := d.QueryRowContext(ctx, "SELECT pg_current_wal_insert_lsn()::text").Scan(&target); err != nil {
-		return fmt.Errorf("WAL position: %w", err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var flushed bool
-		if err := d.QueryRowContext(ctx, "SELECT pg_current_wal_flush_lsn() >= ?::pg_lsn", target).Scan(&flushed); err != nil {
-			return fmt.Errorf("WAL flush position: %w", err)
-		}
-		if flushed {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the WAL up to %s was not flushed within 30s", target)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-var historyTables = []string{"event_type_history", "attribute_assignment_history", "member_change_logs"}
+var historyTables = db.HistoryTables
 
 // Each statement numbers the demo entries of its table (the seed's, which
 // carry idempotency keys "demo:…") as templates and cycles through them.

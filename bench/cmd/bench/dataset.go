@@ -154,7 +154,7 @@ func ensureDataset(ctx context.Context, d *db.DB, bin, databaseURL, dir string, 
 	return info, nil
 }
 
-var historyTables = []string{"event_type_history", "attribute_assignment_history", "member_change_logs"}
+var historyTables = db.HistoryTables
 
 // buildDataset writes the dataset as NDJSON and loads it with `auditgraph
 // import`: the directory file, then the entries file (two runs, so that the
@@ -221,13 +221,13 @@ func buildDataset(ctx context.Context, d *db.DB, bin, databaseURL, dir string, s
 	}
 
 	vacuum := time.Now()
-	for _, table := range historyTables {
-		begin := time.Now()
-		// Fresh statistics and visibility map, as autovacuum keeps them on a live database.
-		if _, err := d.ExecContext(ctx, "VACUUM (ANALYZE) "+table); err != nil {
-			return fmt.Errorf("vacuum %s: %w", table, err)
-		}
-		logf("  %-32s %s", "vacuum "+table, time.Since(begin).Round(time.Millisecond))
+	// Fresh statistics and visibility map, as autovacuum keeps them on a live database.
+	vis, err := d.VacuumAnalyze(ctx, historyTables...)
+	if err != nil {
+		return err
+	}
+	for _, v := range vis {
+		logf("  %-32s %d of %d pages all-visible", "vacuum "+v.Table, v.AllVisible, v.Pages)
 	}
 	st.VacuumSeconds = time.Since(vacuum).Seconds()
 	st.Seconds = time.Since(begin).Seconds()
