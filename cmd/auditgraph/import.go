@@ -34,7 +34,9 @@ func importRun(ctx context.Context, e *env, cmd *command, args []string) error {
 	var dbURL string
 	var batch int
 	var progress bool
+	var gcPercent int
 	databaseFlag(f, &dbURL)
+	gcPercentFlag(f, &gcPercent)
 	f.IntVar(&batch, "batch", ingest.DefaultImportBatch, "entries per bulk load")
 	f.BoolVar(&progress, "progress", true, "show a progress bar when stderr is a terminal")
 	rest, err := f.parse(args)
@@ -44,6 +46,9 @@ func importRun(ctx context.Context, e *env, cmd *command, args []string) error {
 	if len(rest) != 1 {
 		f.Usage()
 		return usagef("import: want exactly one FILE (or - for stdin)")
+	}
+	if err := setGCPercent(e, gcPercent); err != nil {
+		return err
 	}
 	var in io.Reader
 	var size int64 = -1

@@ -62,8 +62,7 @@ func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error)
 	f.stringVar(&c.logFormat, "log-format", "AUDITGRAPH_LOG_FORMAT", "text", "log format: text or json")
 	f.durationVar(&c.shutdownGrace, "shutdown-grace", "AUDITGRAPH_SHUTDOWN_GRACE", 15*time.Second,
 		"how long in-flight requests may finish after SIGINT or SIGTERM")
-	f.intVar(&c.gcPercent, "gc-percent", "AUDITGRAPH_GC_PERCENT", 400,
-		"garbage collection target while serving, as Go's GOGC (which wins when set): requests leave short-lived garbage, so a larger target costs less CPU for a little more memory")
+	gcPercentFlag(f, &c.gcPercent)
 	// The demo default follows the database actually chosen, which a flag may change.
 	demoSet := e.getenv("AUDITGRAPH_DEMO") != ""
 	rest, err := f.parse(args)
@@ -100,8 +99,6 @@ func (c *serveConfig) validate() error {
 		return usagef("-db-max-conns (AUDITGRAPH_DB_MAX_CONNS) must be at least 1, got %d", c.dbMaxConns)
 	case c.dbStmtTimeout < 0:
 		return usagef("-db-statement-timeout (AUDITGRAPH_DB_STATEMENT_TIMEOUT) must not be negative, got %s", c.dbStmtTimeout)
-	case c.gcPercent < 1:
-		return usagef("-gc-percent (AUDITGRAPH_GC_PERCENT) must be at least 1, got %d", c.gcPercent)
 	case c.logFormat != "text" && c.logFormat != "json":
 		return usagef("-log-format (AUDITGRAPH_LOG_FORMAT) must be text or json, got %q", c.logFormat)
 	case c.shutdownGrace < 0:
@@ -123,8 +120,8 @@ func serve(ctx context.Context, e *env, cmd *command, args []string) error {
 		return err
 	}
 	log := newLogger(e.stderr, c.logFormat)
-	if e.getenv("GOGC") == "" {
-		debug.SetGCPercent(c.gcPercent)
+	if err := setGCPercent(e, c.gcPercent); err != nil {
+		return err
 	}
 	dbURL, embedded := resolveDatabase(c.databaseURL)
 	// Bind first: a taken port must fail before the database is touched, or
@@ -290,4 +287,21 @@ func printBanner(w io.Writer, base, dbURL string, embedded bool, demo *demoState
 func curlLine(base, key string) string {
 	query := fmt.Sprintf(`{"query":"{ eventTypeHistory(eventTypeId: \"%d\", first: 3) { edges { node { actionDisplayTitle } } } }"}`, seed.TeamEventTypeID)
 	return fmt.Sprintf("curl -s %s/graphql -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '%s'", base, key, query)
+}
+
+// gcPercentFlag is the garbage collection target of serve and import.
+func gcPercentFlag(f *flagSet, p *int) {
+	f.intVar(p, "gc-percent", "AUDITGRAPH_GC_PERCENT", 400,
+		"garbage collection target, as Go's GOGC (which wins when set): requests and imported lines leave short-lived garbage, so a larger target costs less CPU for a little more memory")
+}
+
+// setGCPercent applies the -gc-percent target unless GOGC is set.
+func setGCPercent(e *env, pct int) error {
+	if pct < 1 {
+		return usagef("-gc-percent (AUDITGRAPH_GC_PERCENT) must be at least 1, got %d", pct)
+	}
+	if e.getenv("GOGC") == "" {
+		debug.SetGCPercent(pct)
+	}
+	return nil
 }
