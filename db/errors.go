@@ -16,3 +16,9 @@ func isConstraintViolation(err error) bool {
 	}
 	return strings.Contains(err.Error(), "constraint failed")
 }
+
+// isUniqueViolation reports a PostgreSQL unique violation.
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
