@@ -484,7 +484,7 @@ func (v *Validator) EventTypeEntry(ctx context.Context, orgID int64, in *EventTy
 		if err := jsonDoc("payload", in.Payload); err != nil {
 			return e, err
 		}
-		if display.RenderEventTypePayload(in.Action, in.Payload).HasError {
+		if display.CheckEventTypePayload(in.Action, in.Payload) != nil {
 			return e, model.InvalidField("payload", nil, "payload is not a stored event type change (see the payload format)")
 		}
 		e.Payload = string(in.Payload)

@@ -72,23 +72,38 @@ type EventTypeRendering struct {
 // action, and any payload that does not have the stored format, gives
 // HasError. See the package documentation for the rules.
 func RenderEventTypePayload(action string, payload []byte) EventTypeRendering {
-	failed := EventTypeRendering{DisplayFields: []DisplayField{}, HasError: true}
-	if RecordType(action) == "" {
-		return failed
-	}
-	root, err := decodeJSON(payload)
+	root, changes, err := parseEventTypePayload(action, payload)
 	if err != nil {
-		return failed
-	}
-	changes, err := parsePayload(root)
-	if err != nil {
-		return failed
+		return EventTypeRendering{DisplayFields: []DisplayField{}, HasError: true}
 	}
 	fields := make([]DisplayField, 0, len(changes))
 	for _, c := range changes {
 		fields = append(fields, DisplayField{Label: Label(c.field, c.label), FieldValue: c.render(action)})
 	}
 	return EventTypeRendering{DisplayFields: fields, DisplayJSON: appendCompact(nil, root)}
+}
+
+// CheckEventTypePayload reports why RenderEventTypePayload would give
+// HasError for action and payload, or nil: the check of what is written,
+// without the rendering.
+func CheckEventTypePayload(action string, payload []byte) error {
+	_, _, err := parseEventTypePayload(action, payload)
+	return err
+}
+
+func parseEventTypePayload(action string, payload []byte) (any, []payloadChange, error) {
+	if RecordType(action) == "" {
+		return nil, nil, payloadErr("unknown action %q", action)
+	}
+	root, err := decodeJSON(payload)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", errPayload, err)
+	}
+	changes, err := parsePayload(root)
+	if err != nil {
+		return nil, nil, err
+	}
+	return root, changes, nil
 }
 
 type payloadChange struct {

@@ -33,6 +33,9 @@ func FuzzRenderEventTypePayload(f *testing.F) {
 		if r.DisplayFields == nil {
 			t.Fatal("nil DisplayFields")
 		}
+		if err := CheckEventTypePayload(action, payload); (err != nil) != r.HasError {
+			t.Fatalf("CheckEventTypePayload says %v, the rendering HasError %v", err, r.HasError)
+		}
 		if r.HasError {
 			if len(r.DisplayFields) != 0 || r.DisplayJSON != nil {
 				t.Fatalf("HasError with output: %#v", r)
