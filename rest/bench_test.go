@@ -1,0 +1,74 @@
+package rest_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"syscall"
+	"testing"
+
+	"github.com/auditgraph/auditgraph/db"
+	"github.com/auditgraph/auditgraph/db/seed"
+	"github.com/auditgraph/auditgraph/internal/pgtest"
+	"github.com/auditgraph/auditgraph/model"
+	"github.com/auditgraph/auditgraph/server"
+)
+
+// BenchmarkEventTypeHistoryPage runs GET /v2/event-types/{id}/history through
+// the handler: the first page, and a page after the 100th entry (the id
+// form of the cursor). cpu-ns/op is the process's CPU per request, which
+// leaves out the time spent waiting for the database.
+func BenchmarkEventTypeHistoryPage(b *testing.B) {
+	ctx := context.Background()
+	d, err := db.Open(pgtest.NewDatabase(b), db.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { d.Close() })
+	store := db.NewStore(d)
+	secret := model.NewKeySecret()
+	if err := store.CreateAPIKey(ctx, &model.APIKey{Hash: model.HashKey(secret), Hint: model.KeyHint(secret), UserID: seed.OwnerUserID}); err != nil {
+		b.Fatal(err)
+	}
+	cfg := server.Defaults()
+	cfg.RateLimit = 0
+	srv, err := server.New(cfg, store, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := srv.Handler()
+	page, err := store.EventTypeHistory(ctx, model.EventTypeHistoryFilter{EventTypeID: seed.TeamEventTypeID}, model.PageArgs{Limit: 100})
+	if err != nil || len(page.Items) < 100 {
+		b.Fatalf("the demo event type has %d entries (%v), want 100", len(page.Items), err)
+	}
+	for _, c := range []struct{ name, query string }{
+		{"first", "limit=25"},
+		{"deep", "limit=25&cursor=" + page.Items[99].ID},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			cpu, n := processCPU(), 0
+			for b.Loop() {
+				n++
+				req := httptest.NewRequest(http.MethodGet, "/v2/event-types/"+strconv.FormatInt(seed.TeamEventTypeID, 10)+"/history?"+c.query, nil)
+				req.Header.Set("Authorization", "Bearer "+secret)
+				req.Header.Set("cal-api-version", "2024-06-14")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("%d %.300s", rec.Code, rec.Body.String())
+				}
+			}
+			b.ReportMetric(float64(processCPU()-cpu)/float64(n), "cpu-ns/op")
+		})
+	}
+}
+
+func processCPU() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
