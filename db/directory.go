@@ -120,26 +120,16 @@ func (s *Store) OptionsByAttributeIDs(ctx context.Context, ids []string) ([]mode
 }
 
 func (s *Store) access(ctx context.Context, column string, userID, scopeID int64) (*model.Access, error) {
-	var row struct {
-		ID          int64          `bun:"id"`
-		Role        model.Role     `bun:"role"`
-		Permissions sql.NullString `bun:"permissions"`
-	}
+	var row accessColumns
 	err := s.idb.NewSelect().TableExpr("memberships AS m").
-		ColumnExpr("m.id, m.role, cr.permissions").
+		ColumnExpr(accessColumnList).
 		Join("LEFT JOIN custom_roles AS cr ON cr.id = m.custom_role_id").
 		Where("m.user_id = ?", userID).Where("m."+column+" = ?", scopeID).
 		Limit(1).Scan(ctx, &row)
 	if err != nil {
 		return nil, notFound(err, "user %d is not a member", userID)
 	}
-	a := &model.Access{MembershipID: row.ID, Role: row.Role}
-	if row.Permissions.Valid && row.Permissions.String != "" {
-		if err := json.Unmarshal([]byte(row.Permissions.String), &a.Permissions); err != nil {
-			return nil, err
-		}
-	}
-	return a, nil
+	return row.access()
 }
 
 // accessColumns are the membership columns read along a directory record:
@@ -163,9 +153,11 @@ func (c *accessColumns) access() (*model.Access, error) {
 	return a, nil
 }
 
+const accessColumnList = "m.id AS membership_id, m.role AS membership_role, cr.permissions AS membership_permissions"
+
 // withAccess adds the membership of the join condition on to q.
 func withAccess(q *bun.SelectQuery, on string, args ...any) *bun.SelectQuery {
-	return q.ColumnExpr("m.id AS membership_id, m.role AS membership_role, cr.permissions AS membership_permissions").
+	return q.ColumnExpr(accessColumnList).
 		Join("LEFT JOIN memberships AS m ON "+on, args...).
 		Join("LEFT JOIN custom_roles AS cr ON cr.id = m.custom_role_id")
 }
