@@ -116,8 +116,16 @@ func run(ctx context.Context, c config) error {
 	}
 	floorDone := map[string]int{} // concurrencies run, by floor
 	runFloorAt := func(fc *floorCase, i int) error {
-		if fc == nil || floorDone[fc.name] > i {
+		if fc == nil {
 			return nil
+		}
+		if floorDone[fc.name] > i {
+			// A floor shared with a case already run: run it again, not
+			// recorded, so that this case too starts after its floor and
+			// not straight after the previous case's heaviest load (which
+			// was seen to leave the next window of the server dearer).
+			_, err := runFloor(ctx, pool, fc, c.concurrency[i], c.duration)
+			return err
 		}
 		if i == 0 && c.warmup > 0 {
 			if _, err := runFloor(ctx, pool, fc, 4, c.warmup); err != nil {
@@ -166,7 +174,7 @@ func run(ctx context.Context, c config) error {
 	}
 	// Floors no case ran beside (none, unless a case was skipped).
 	for _, fc := range rep.floors {
-		for i := range c.concurrency {
+		for i := floorDone[fc.name]; i < len(c.concurrency); i++ {
 			if err := runFloorAt(fc, i); err != nil {
 				return err
 			}
