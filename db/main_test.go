@@ -11,15 +11,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	pgtest.SetTemplate(func(ctx context.Context, dsn string) error {
-		d, err := db.Open(dsn, db.Options{})
-		if err != nil {
-			return err
-		}
-		defer d.Close()
-		_, err = d.Migrate(ctx)
-		return err
-	})
+	pgtest.SetTemplate(db.MigrateURL)
 	os.Exit(pgtest.Main(m))
 }
 

@@ -75,3 +75,15 @@ func (d *DB) MigrationsStatus(ctx context.Context) ([]MigrationStatus, error) {
 	}
 	return out, nil
 }
+
+// MigrateURL opens the database at url, applies every pending migration and
+// closes it again: the setup of a scratch or template database.
+func MigrateURL(ctx context.Context, url string) error {
+	d, err := Open(url, Options{})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	_, err = d.Migrate(ctx)
+	return err
+}

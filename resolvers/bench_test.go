@@ -19,18 +19,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	pgtest.SetTemplate(func(ctx context.Context, dsn string) error {
-		d, err := db.Open(dsn, db.Options{})
-		if err != nil {
-			return err
-		}
-		defer d.Close()
-		if _, err := d.Migrate(ctx); err != nil {
-			return err
-		}
-		_, err = seed.Run(ctx, db.NewStore(d))
-		return err
-	})
+	pgtest.SetTemplate(seed.Template)
 	os.Exit(pgtest.Main(m))
 }
 

@@ -31,15 +31,7 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	pgtest.SetTemplate(func(ctx context.Context, dsn string) error {
-		d, err := db.Open(dsn, db.Options{})
-		if err != nil {
-			return err
-		}
-		defer d.Close()
-		_, err = d.Migrate(ctx)
-		return err
-	})
+	pgtest.SetTemplate(db.MigrateURL)
 	os.Exit(pgtest.Main(m))
 }
 

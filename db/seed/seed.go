@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/google/uuid"
 )
@@ -126,3 +127,18 @@ func (g *ids) logID(ts time.Time) string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Template migrates the database at url and writes the demo into it: the
+// template database of tests that start from the demo.
+func Template(ctx context.Context, url string) error {
+	d, err := db.Open(url, db.Options{})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if _, err := d.Migrate(ctx); err != nil {
+		return err
+	}
+	_, err = Run(ctx, db.NewStore(d))
+	return err
+}
