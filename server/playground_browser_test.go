@@ -23,6 +23,31 @@ func chromiumPath() string {
 	return ""
 }
 
+// browserProfileDir makes a profile directory for chromium. Chromium's
+// helper processes may still be writing to it for a moment after the
+// browser is gone, so it is removed with a few retries and a leftover is
+// logged, not failed on (t.TempDir would fail the test for it).
+func browserProfileDir(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "auditgraph-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for i := 0; ; i++ {
+			err := os.RemoveAll(dir)
+			if err == nil {
+				return
+			}
+			if i == 20 {
+				t.Logf("leaving chromium profile %s: %v", dir, err)
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	return dir
+}
+
 // The playground served by the server works with the outside network
 // blocked: its assets come from the binary. It runs the EventTypeHistory
 // example and shows entries.
@@ -48,7 +73,7 @@ func TestPlaygroundInChromium(t *testing.T) {
 		chromedp.Headless,
 		chromedp.DisableGPU,
 		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(browserProfileDir(t)),
 		chromedp.WindowSize(1280, 800),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-background-networking", true),
