@@ -60,12 +60,17 @@ func TestGracefulShutdown(t *testing.T) {
 
 	// The binary binds a port the kernel picks and names it in its
 	// "listening" log line, written once the banner is out: no other
-	// process can take the port between a probe and the bind.
+	// process can take the port between a probe and the bind. The banner
+	// (one write) and the log line come through separate pipes, so both
+	// are waited for.
 	listening := regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
-	var addr string
+	apiKey := regexp.MustCompile(`API key\s+(cal_[0-9a-f]+)`)
+	var addr, key string
 	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
-		if m := listening.FindStringSubmatch(stderr.String()); m != nil {
-			addr = m[1]
+		m := listening.FindStringSubmatch(stderr.String())
+		k := apiKey.FindStringSubmatch(stdout.String())
+		if m != nil && k != nil {
+			addr, key = m[1], k[1]
 			break
 		}
 		select {
@@ -74,14 +79,9 @@ func TestGracefulShutdown(t *testing.T) {
 		default:
 		}
 		if time.Since(start) > 60*time.Second {
-			t.Fatalf("server not listening after 60s\nstdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+			t.Fatalf("no listening line and demo key after 60s\nstdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 		}
 	}
-	m := regexp.MustCompile(`API key\s+(cal_[0-9a-f]+)`).FindStringSubmatch(stdout.String())
-	if m == nil {
-		t.Fatalf("no demo key in the banner:\n%s", stdout.String())
-	}
-	key := m[1]
 
 	// A request whose body arrives in two parts: the server has read its
 	// headers and is reading the body when the signal comes.

@@ -104,12 +104,19 @@ func startServe(t *testing.T, dir string, vars map[string]string, args ...string
 	return p
 }
 
-// waitListening waits for the log line written once the banner is out and
-// the server accepts connections.
+// waitListening waits until the server accepts connections (its
+// "listening" log line) and its banner has reached us. The banner is
+// written before that line, in one write, but stdout and stderr are copied
+// by separate goroutines, so either may arrive first.
 func (p *process) waitListening(t *testing.T) {
 	t.Helper()
 	deadline := time.After(60 * time.Second)
-	for !strings.Contains(p.stderr.String(), "msg=listening") && !strings.Contains(p.stderr.String(), `"msg":"listening"`) {
+	ready := func() bool {
+		errs := p.stderr.String()
+		return (strings.Contains(errs, "msg=listening") || strings.Contains(errs, `"msg":"listening"`)) &&
+			strings.Contains(p.stdout.String(), "auditgraph is running on")
+	}
+	for !ready() {
 		select {
 		case <-p.exited:
 			t.Fatalf("serve exited early (%v)\nstdout:\n%s\nstderr:\n%s", p.err, p.stdout, p.stderr)

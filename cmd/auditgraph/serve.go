@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -256,7 +257,10 @@ func baseURL(bound net.Addr, configured string) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-func printBanner(w io.Writer, base, dbURL string, embedded bool, demo *demoState) {
+// printBanner writes the banner in one write, so that a reader of the
+// stream sees all of it or none.
+func printBanner(out io.Writer, base, dbURL string, embedded bool, demo *demoState) {
+	w := &bytes.Buffer{}
 	where := describeDatabase(dbURL)
 	if embedded {
 		where = "embedded SQLite file " + dbURL
@@ -282,6 +286,7 @@ func printBanner(w io.Writer, base, dbURL string, embedded bool, demo *demoState
 	default:
 		fmt.Fprintf(w, "\nCreate an API key with `auditgraph apikey create --user ID`.\n\n")
 	}
+	out.Write(w.Bytes())
 }
 
 func curlLine(base, key string) string {
