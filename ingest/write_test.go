@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -686,4 +688,48 @@ func TestWriteAuthorization(t *testing.T) {
 			t.Errorf("Globex's team after refused syncs: %+v", ts)
 		}
 	})
+}
+
+// A document that is not JSON is refused as such, whichever parse meets it
+// first. Neither GraphQL nor import can send one (both decode the JSON
+// around it), so the Validator is called directly.
+func TestValidatorRefusesInvalidJSON(t *testing.T) {
+	e := newWriteEnv(t, filepath.Join(t.TempDir(), "v.db"), true)
+	ctx := context.Background()
+	v := ingest.NewValidator(e.store)
+	actor := ingest.Actor{Type: model.ActorUser}
+	broken := json.RawMessage(`{"title": "Sync",`)
+	etID := ingest.Ref(strconv.FormatInt(seed.TeamEventTypeID, 10))
+	cases := []struct {
+		name, field string
+		run         func() error
+	}{
+		{"payload", "payload", func() error {
+			_, err := v.EventTypeEntry(ctx, seed.AcmeID, &ingest.EventTypeEntry{EventTypeID: etID,
+				Action: model.EventTypeModified, Source: "API_V2", Actor: actor, Payload: broken})
+			return err
+		}},
+		{"before", "before", func() error {
+			_, err := v.EventTypeEntry(ctx, seed.AcmeID, &ingest.EventTypeEntry{EventTypeID: etID,
+				Action: model.EventTypeModified, Source: "API_V2", Actor: actor, Before: broken, After: json.RawMessage(`{"title":"b"}`)})
+			return err
+		}},
+		{"after", "after", func() error {
+			_, err := v.EventTypeEntry(ctx, seed.AcmeID, &ingest.EventTypeEntry{EventTypeID: etID,
+				Action: model.EventTypeCreated, Source: "API_V2", Actor: actor, After: broken})
+			return err
+		}},
+		{"member changes", "changes", func() error {
+			_, err := v.ChangeLogEntry(ctx, seed.AcmeID, &ingest.ChangeLogEntry{ActorID: ingest.Ref(strconv.FormatInt(seed.OwnerUserID, 10)),
+				Action: "updated", ResourceType: "rule", ResourceID: "rule_7", Changes: broken})
+			return err
+		}},
+	}
+	for _, c := range cases {
+		err := c.run()
+		var me *model.Error
+		if !errors.As(err, &me) || me.Code != model.CodeInvalid || me.Field != c.field || !strings.Contains(me.Message, "not valid JSON") {
+			t.Errorf("%s: got %v, want %s refused as not valid JSON", c.name, err, c.field)
+		}
+	}
 }

@@ -1,13 +1,60 @@
 package model
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
-// Page sizes of the connections.
+// Page sizes of the connections when the server is not configured otherwise.
 const (
 	DefaultPageSize      = 25
 	MaxCalPageSize       = 50  // attribute assignment and event type history
 	MaxChangeLogPageSize = 100 // member change logs
 )
+
+// PageSizeCeiling bounds what a configuration may allow: a page is built in
+// memory and rendered whole.
+const PageSizeCeiling = 1000
+
+// PageSizes are the page sizes a server allows: the size of a page when the
+// caller asks for none, and the largest a caller may ask for.
+type PageSizes struct {
+	// Default applies to every history.
+	Default int
+	// Max bounds the attribute assignment and event type histories.
+	Max int
+	// MaxChangeLogs bounds the member change logs.
+	MaxChangeLogs int
+}
+
+// DefaultPageSizes are 25, at most 50, and at most 100 for change logs.
+func DefaultPageSizes() PageSizes {
+	return PageSizes{Default: DefaultPageSize, Max: MaxCalPageSize, MaxChangeLogs: MaxChangeLogPageSize}
+}
+
+// OrDefault returns p, or the default sizes when p is the zero value.
+func (p PageSizes) OrDefault() PageSizes {
+	if p == (PageSizes{}) {
+		return DefaultPageSizes()
+	}
+	return p
+}
+
+// Validate reports a configuration no request could page through sensibly.
+func (p PageSizes) Validate() error {
+	for _, v := range []struct {
+		name string
+		n    int
+	}{{"default page size", p.Default}, {"maximum page size", p.Max}, {"maximum change-log page size", p.MaxChangeLogs}} {
+		if v.n < 1 || v.n > PageSizeCeiling {
+			return fmt.Errorf("%s must be between 1 and %d, got %d", v.name, PageSizeCeiling, v.n)
+		}
+	}
+	if p.Default > p.Max || p.Default > p.MaxChangeLogs {
+		return fmt.Errorf("default page size %d is larger than a maximum (%d, change logs %d)", p.Default, p.Max, p.MaxChangeLogs)
+	}
+	return nil
+}
 
 // PageArgs asks a store for one keyset page. Entries are always ordered newest
 // first (timestamp, then id, both descending), whichever way the page is read.

@@ -117,6 +117,85 @@ func TestPageSizeCaps(t *testing.T) {
 	}
 }
 
+// The page sizes are settings: the default and both maxima apply to the
+// GraphQL connections and, through them, to the REST endpoints.
+func TestConfiguredPageSizes(t *testing.T) {
+	cfg := testConfig()
+	cfg.PageSizes = model.PageSizes{Default: 4, Max: 10, MaxChangeLogs: 12}
+	e := sqliteEnv(t, cfg, nil)
+	key := e.keys["owner"]
+	edges := func(r *gqlResponse, field string) int {
+		t.Helper()
+		if len(r.Errors) > 0 {
+			t.Fatalf("%s: %s", field, r.Raw)
+		}
+		var got map[string]struct {
+			Edges []json.RawMessage `json:"edges"`
+		}
+		if err := json.Unmarshal(r.Data, &got); err != nil {
+			t.Fatal(err)
+		}
+		return len(got[field].Edges)
+	}
+	const etQuery = `query($id: ID!, $n: Int) { eventTypeHistory(eventTypeId: $id, first: $n) { edges { node { id } } } }`
+	if n := edges(mustPost(t, e, key, etQuery, map[string]any{"id": teamEventType}), "eventTypeHistory"); n != 4 {
+		t.Errorf("no first: %d entries, want the configured default 4", n)
+	}
+	if n := edges(mustPost(t, e, key, etQuery, map[string]any{"id": teamEventType, "n": 10}), "eventTypeHistory"); n != 10 {
+		t.Errorf("first: 10 (the configured maximum): %d entries", n)
+	}
+	over := mustPost(t, e, key, etQuery, map[string]any{"id": teamEventType, "n": 11})
+	wantCode(t, over, model.CodeInvalid)
+	if !strings.Contains(string(over.Raw), "at most 10") {
+		t.Errorf("first: 11 refused without naming the maximum: %s", over.Raw)
+	}
+
+	const clQuery = `query($org: ID!, $user: ID!, $n: Int) { memberChangeLogs(organizationId: $org, userId: $user, first: $n) { edges { node { id } } } }`
+	orgUser := func(n int) map[string]any {
+		return map[string]any{"org": strconv.FormatInt(seed.AcmeID, 10), "user": strconv.FormatInt(seed.MemberUserID, 10), "n": n}
+	}
+	if n := edges(mustPost(t, e, key, clQuery, orgUser(12)), "memberChangeLogs"); n != 12 {
+		t.Errorf("change logs first: 12 (the configured maximum): %d entries", n)
+	}
+	wantCode(t, mustPost(t, e, key, clQuery, orgUser(13)), model.CodeInvalid)
+
+	// REST pages run through the same limits: within them as usual, above
+	// them 400 in the endpoint's envelope, naming the REST parameter.
+	get := func(path string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, e.url+path, nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("cal-api-version", "2024-06-14")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, readAll(t, resp)
+	}
+	var answer struct {
+		Status string `json:"status"`
+		Data   struct {
+			AuditLogs []json.RawMessage `json:"auditLogs"`
+		} `json:"data"`
+		Error struct {
+			Message string `json:"message"`
+			Details struct {
+				Field string `json:"field"`
+			} `json:"details"`
+		} `json:"error"`
+	}
+	status, body := get("/v2/event-types/" + teamEventType + "/history?limit=10")
+	if err := json.Unmarshal([]byte(body), &answer); status != http.StatusOK || err != nil || answer.Status != "success" || len(answer.Data.AuditLogs) != 10 {
+		t.Errorf("REST limit=10: %d %.300s", status, body)
+	}
+	answer.Status = ""
+	status, body = get("/v2/event-types/" + teamEventType + "/history?limit=11")
+	if err := json.Unmarshal([]byte(body), &answer); status != http.StatusBadRequest || err != nil || answer.Status != "error" ||
+		answer.Error.Message != "limit must be at most 10" || answer.Error.Details.Field != "limit" {
+		t.Errorf("REST limit=11, over the configured maximum: %d %.400s", status, body)
+	}
+}
+
 func TestRateLimitPerKey(t *testing.T) {
 	cfg := testConfig()
 	cfg.RateLimit = 0.5 // one token every 2s

@@ -7,10 +7,10 @@ import (
 )
 
 // A connection costs its children's complexity times the page size asked
-// for, so a query asking for 50 entries with deep selections costs what it
-// will really cost.
-func pageCost(child int, first, last *int) int {
-	n := model.DefaultPageSize
+// for (def when none is), so a query asking for 50 entries with deep
+// selections costs what it will really cost.
+func pageCost(child, def int, first, last *int) int {
+	n := def
 	if first != nil {
 		n = *first
 	} else if last != nil {
@@ -22,24 +22,26 @@ func pageCost(child int, first, last *int) int {
 	return 1 + child*n
 }
 
-// SetComplexity fills the complexity functions of the connection fields.
-func SetComplexity(c *graph.ComplexityRoot) {
+// SetComplexity fills the complexity functions of the connection fields,
+// for a server whose default page size is that of sizes.
+func SetComplexity(c *graph.ComplexityRoot, sizes model.PageSizes) {
+	def := sizes.OrDefault().Default
 	c.Query.AttributeAssignmentHistory = func(child int, _, _ string, first *int, _ *string, last *int, _ *string, _ *gqlmodel.AttributeHistoryFilter) int {
-		return pageCost(child, first, last)
+		return pageCost(child, def, first, last)
 	}
 	c.Query.EventTypeHistory = func(child int, _ string, first *int, _ *string, last *int, _ *string, _ *gqlmodel.EventTypeHistoryFilter) int {
-		return pageCost(child, first, last)
+		return pageCost(child, def, first, last)
 	}
 	c.Query.MemberChangeLogs = func(child int, _, _ string, first *int, _ *string, last *int, _ *string, _ *int, _ *gqlmodel.MemberChangeLogFilter) int {
-		return pageCost(child, first, last)
+		return pageCost(child, def, first, last)
 	}
 	c.Member.AttributeHistory = func(child int, first *int, _ *string, last *int, _ *string, _ *gqlmodel.AttributeHistoryFilter) int {
-		return pageCost(child, first, last)
+		return pageCost(child, def, first, last)
 	}
 	c.Member.ChangeLogs = func(child int, first *int, _ *string, last *int, _ *string, _ *int, _ *gqlmodel.MemberChangeLogFilter) int {
-		return pageCost(child, first, last)
+		return pageCost(child, def, first, last)
 	}
 	c.EventType.History = func(child int, first *int, _ *string, last *int, _ *string, _ *gqlmodel.EventTypeHistoryFilter) int {
-		return pageCost(child, first, last)
+		return pageCost(child, def, first, last)
 	}
 }

@@ -15,7 +15,8 @@ import (
 // membership is theirs in org, nil when they are not a member.
 
 func (r *Resolver) attributeHistory(ctx context.Context, org *model.Organization, user *model.User, membership *model.Access, in pageInput, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.AttributeAssignmentConnection, error) {
-	p, err := pageArgs(model.CursorAttributeHistory, model.MaxCalPageSize, in)
+	sizes := r.PageSizes.OrDefault()
+	p, err := pageArgs(model.CursorAttributeHistory, sizes.Default, sizes.Max, in)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +56,8 @@ func (r *Resolver) attributeHistory(ctx context.Context, org *model.Organization
 }
 
 func (r *Resolver) eventTypeHistory(ctx context.Context, eventTypeID int64, in pageInput, filter *gqlmodel.EventTypeHistoryFilter) (*gqlmodel.EventTypeHistoryConnection, error) {
-	p, err := pageArgs(model.CursorEventTypeHistory, model.MaxCalPageSize, in)
+	sizes := r.PageSizes.OrDefault()
+	p, err := pageArgs(model.CursorEventTypeHistory, sizes.Default, sizes.Max, in)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +96,8 @@ func (r *Resolver) eventTypeHistory(ctx context.Context, eventTypeID int64, in p
 }
 
 func (r *Resolver) memberChangeLogs(ctx context.Context, org *model.Organization, user *model.User, membership *model.Access, in pageInput, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.MemberChangeLogConnection, error) {
-	p, err := pageArgs(model.CursorMemberChangeLogs, model.MaxChangeLogPageSize, in)
+	sizes := r.PageSizes.OrDefault()
+	p, err := pageArgs(model.CursorMemberChangeLogs, sizes.Default, sizes.MaxChangeLogs, in)
 	if err != nil {
 		return nil, err
 	}

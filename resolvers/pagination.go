@@ -17,8 +17,9 @@ type pageInput struct {
 	Offset        *int
 }
 
-// pageArgs validates paging arguments and turns them into a store page read.
-func pageArgs(kind string, max int, in pageInput) (model.PageArgs, error) {
+// pageArgs validates paging arguments and turns them into a store page read:
+// a page holds def entries unless first or last, at most max, ask otherwise.
+func pageArgs(kind string, def, max int, in pageInput) (model.PageArgs, error) {
 	if in.First != nil && in.Last != nil {
 		return model.PageArgs{}, model.InvalidField("last", *in.Last, "first and last cannot be used together")
 	}
@@ -39,7 +40,7 @@ func pageArgs(kind string, max int, in pageInput) (model.PageArgs, error) {
 			return model.PageArgs{}, model.InvalidField(name, *v, "%s must be at most %d", name, max)
 		}
 	}
-	p := model.PageArgs{Limit: model.DefaultPageSize}
+	p := model.PageArgs{Limit: def}
 	switch {
 	case in.First != nil:
 		p.Limit = *in.First

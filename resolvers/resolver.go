@@ -16,6 +16,9 @@ import (
 type Resolver struct {
 	Store  model.Store
 	Logger *slog.Logger
+	// PageSizes bounds the connections' pages; the zero value means
+	// model.DefaultPageSizes.
+	PageSizes model.PageSizes
 
 	entries entryCache
 }

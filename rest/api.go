@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/auditgraph/auditgraph/model"
@@ -63,10 +64,16 @@ func fromGraphQL(e *gqlerror.Error, fields map[string]string) *model.Error {
 		code = model.CodeInternal
 	}
 	field, _ := e.Extensions["field"].(string)
+	msg := e.Message
 	if f, ok := fields[field]; ok {
+		// GraphQL's messages start with the argument they are about
+		// ("first must be at most 50"); the caller knows it by its REST name.
+		if rest, ok := strings.CutPrefix(msg, field+" "); ok && field != f {
+			msg = f + " " + rest
+		}
 		field = f
 	}
-	return &model.Error{Code: code, Message: e.Message, Field: field}
+	return &model.Error{Code: code, Message: msg, Field: field}
 }
 
 // marshal encodes v as the services do (JSON.stringify): no HTML escaping

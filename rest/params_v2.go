@@ -18,6 +18,11 @@ const (
 	calMaxLimit     = 50
 )
 
+// MaxDocumentedPages returns the largest pages the REST documents allow: limit
+// on the /v2 endpoints and take on /v1. The endpoints run through the GraphQL
+// page sizes, so a server configured below these refuses larger pages.
+func MaxDocumentedPages() (v2Limit, v1Take int) { return calMaxLimit, v1MaxTake }
+
 // calPathID reads a numeric path parameter the way NestJS's ParseIntPipe does.
 func calPathID(r *http.Request, name string) (int64, *model.Error) {
 	v := r.PathValue(name)

@@ -1,6 +1,10 @@
 package server
 
-import "time"
+import (
+	"time"
+
+	"github.com/auditgraph/auditgraph/model"
+)
 
 // Config is everything the HTTP server can be tuned with. The zero value of a
 // field means its default (see Defaults).
@@ -20,6 +24,9 @@ type Config struct {
 	// RateBurst the burst above it.
 	RateLimit float64
 	RateBurst int
+	// PageSizes are the connections' default and largest page sizes (the
+	// REST endpoints run through them too).
+	PageSizes model.PageSizes
 	// Playground fills the playground's example variables and key.
 	PlaygroundVariables map[string]map[string]any
 	PlaygroundAPIKey    string
@@ -35,5 +42,6 @@ func Defaults() Config {
 		MaxComplexity:  5000,
 		RateLimit:      50,
 		RateBurst:      100,
+		PageSizes:      model.DefaultPageSizes(),
 	}
 }

@@ -33,9 +33,9 @@ type graphqlEngine interface {
 }
 
 func (s *Server) executableSchema() graphql.ExecutableSchema {
-	res := &resolvers.Resolver{Store: s.store, Logger: s.logger}
+	res := &resolvers.Resolver{Store: s.store, Logger: s.logger, PageSizes: s.cfg.PageSizes}
 	cfg := graph.Config{Resolvers: res, Directives: res.Directives()}
-	resolvers.SetComplexity(&cfg.Complexity)
+	resolvers.SetComplexity(&cfg.Complexity, s.cfg.PageSizes)
 	return graph.NewExecutableSchema(cfg)
 }
 

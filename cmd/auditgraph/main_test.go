@@ -327,20 +327,21 @@ func TestServeConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.addr != ":8080" || c.databaseURL != "" || !c.demo || c.shutdownGrace != 15*time.Second || c.logFormat != "text" ||
-		c.server.MaxDepth != 12 || !c.server.Introspection {
+		c.server.MaxDepth != 12 || !c.server.Introspection || c.server.PageSizes != model.DefaultPageSizes() {
 		t.Errorf("defaults: %+v", c)
 	}
 	vars := map[string]string{
 		"AUDITGRAPH_ADDR": ":9000", "AUDITGRAPH_MAX_DEPTH": "7", "AUDITGRAPH_CORS_ORIGINS": "https://a.example, https://b.example",
 		"AUDITGRAPH_INTROSPECTION": "false", "AUDITGRAPH_RATE_LIMIT": "2.5", "AUDITGRAPH_REQUEST_TIMEOUT": "3s",
-		"DATABASE_URL": "postgres://x@localhost/db", "AUDITGRAPH_DB_MAX_CONNS": "5",
+		"DATABASE_URL": "postgres://x@localhost/db", "AUDITGRAPH_DB_MAX_CONNS": "5", "AUDITGRAPH_MAX_PAGE_SIZE": "30",
 	}
-	c, err = parse(vars, "-max-depth", "9", "-cors-origins", "*")
+	c, err = parse(vars, "-max-depth", "9", "-cors-origins", "*", "-page-size", "10")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.addr != ":9000" || c.server.MaxDepth != 9 || strings.Join(c.server.CORSOrigins, "|") != "*" || c.server.Introspection ||
-		c.server.RateLimit != 2.5 || c.server.RequestTimeout != 3*time.Second || c.dbMaxConns != 5 || c.demo {
+		c.server.RateLimit != 2.5 || c.server.RequestTimeout != 3*time.Second || c.dbMaxConns != 5 || c.demo ||
+		c.server.PageSizes != (model.PageSizes{Default: 10, Max: 30, MaxChangeLogs: 100}) {
 		t.Errorf("env and flags: %+v", c)
 	}
 	if c, _ = parse(map[string]string{"AUDITGRAPH_CORS_ORIGINS": "https://a.example, https://b.example"}); strings.Join(c.server.CORSOrigins, "|") != "https://a.example|https://b.example" {
@@ -363,6 +364,10 @@ func TestServeConfig(t *testing.T) {
 		{nil, []string{"-max-body-bytes", "0"}, "max-body-bytes"},
 		{nil, []string{"-rate-limit", "-1"}, "rate-limit"},
 		{nil, []string{"-db-max-conns", "0"}, "db-max-conns"},
+		{nil, []string{"-page-size", "60"}, "default page size 60 is larger than a maximum"},
+		{map[string]string{"AUDITGRAPH_MAX_CHANGE_LOG_PAGE_SIZE": "20"}, []string{"-page-size", "30", "-max-page-size", "40"}, "max-change-log-page-size"},
+		{nil, []string{"-max-page-size", "5000"}, "between 1 and 1000"},
+		{nil, []string{"-page-size", "0"}, "between 1 and 1000"},
 		{nil, []string{"-max-depth", "many"}, "max-depth"},
 		{nil, []string{"-no-such-flag"}, "no-such-flag"},
 		{nil, []string{"extra"}, "unexpected argument"},

@@ -17,6 +17,7 @@ import (
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
 	"github.com/auditgraph/auditgraph/model"
+	"github.com/auditgraph/auditgraph/rest"
 	"github.com/auditgraph/auditgraph/server"
 )
 
@@ -57,6 +58,12 @@ func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error)
 	f.intVar(&c.server.MaxComplexity, "max-complexity", "AUDITGRAPH_MAX_COMPLEXITY", def.MaxComplexity, "most complex GraphQL operation accepted")
 	f.float64Var(&c.server.RateLimit, "rate-limit", "AUDITGRAPH_RATE_LIMIT", def.RateLimit, "sustained requests per second per API key; 0: no limit")
 	f.intVar(&c.server.RateBurst, "rate-burst", "AUDITGRAPH_RATE_BURST", def.RateBurst, "requests per API key allowed in a burst above the rate limit")
+	f.intVar(&c.server.PageSizes.Default, "page-size", "AUDITGRAPH_PAGE_SIZE", def.PageSizes.Default,
+		"entries in a history page when the caller asks for no size")
+	f.intVar(&c.server.PageSizes.Max, "max-page-size", "AUDITGRAPH_MAX_PAGE_SIZE", def.PageSizes.Max,
+		"largest page of the attribute assignment and event type histories (first, last; REST limit)")
+	f.intVar(&c.server.PageSizes.MaxChangeLogs, "max-change-log-page-size", "AUDITGRAPH_MAX_CHANGE_LOG_PAGE_SIZE", def.PageSizes.MaxChangeLogs,
+		"largest page of member change logs (first, last; REST take)")
 	f.intVar(&c.dbMaxConns, "db-max-conns", "AUDITGRAPH_DB_MAX_CONNS", 20, "largest number of open database connections (PostgreSQL)")
 	f.durationVar(&c.dbStmtTimeout, "db-statement-timeout", "AUDITGRAPH_DB_STATEMENT_TIMEOUT", 30*time.Second,
 		"longest a database statement may run (PostgreSQL); 0: no limit")
@@ -96,6 +103,8 @@ func (c *serveConfig) validate() error {
 		return usagef("-rate-limit (AUDITGRAPH_RATE_LIMIT) must not be negative, got %g", c.server.RateLimit)
 	case c.server.RateBurst < 0 || (c.server.RateLimit > 0 && c.server.RateBurst < 1):
 		return usagef("-rate-burst (AUDITGRAPH_RATE_BURST) must be at least 1 when a rate limit is set, got %d", c.server.RateBurst)
+	case c.server.PageSizes.Validate() != nil:
+		return usagef("-page-size, -max-page-size, -max-change-log-page-size: %v", c.server.PageSizes.Validate())
 	case c.dbMaxConns < 1:
 		return usagef("-db-max-conns (AUDITGRAPH_DB_MAX_CONNS) must be at least 1, got %d", c.dbMaxConns)
 	case c.dbStmtTimeout < 0:
@@ -157,6 +166,11 @@ func serve(ctx context.Context, e *env, cmd *command, args []string) error {
 	}
 	c.server.PlaygroundVariables = demo.variables
 
+	if v2, v1 := rest.MaxDocumentedPages(); c.server.PageSizes.Max < v2 || c.server.PageSizes.MaxChangeLogs < v1 {
+		log.Warn("page sizes are below what the REST documents allow: larger REST pages will be refused with 400",
+			"max_page_size", c.server.PageSizes.Max, "rest_v2_limit", v2,
+			"max_change_log_page_size", c.server.PageSizes.MaxChangeLogs, "rest_v1_take", v1)
+	}
 	srv, err := server.New(c.server, store, log)
 	if err != nil {
 		return err
