@@ -75,6 +75,7 @@ type ComplexityRoot struct {
 
 	AttributeAssignmentConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -121,6 +122,7 @@ type ComplexityRoot struct {
 	}
 
 	Diff struct {
+		Kind     func(childComplexity int) int
 		Next     func(childComplexity int) int
 		Previous func(childComplexity int) int
 	}
@@ -153,6 +155,7 @@ type ComplexityRoot struct {
 
 	EventTypeHistoryConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -210,6 +213,7 @@ type ComplexityRoot struct {
 
 	MemberChangeLogConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -263,10 +267,12 @@ type ComplexityRoot struct {
 	}
 
 	RawValue struct {
+		Kind  func(childComplexity int) int
 		Value func(childComplexity int) int
 	}
 
 	RawValues struct {
+		Kind   func(childComplexity int) int
 		Values func(childComplexity int) int
 	}
 
@@ -294,6 +300,7 @@ type ComplexityRoot struct {
 	}
 
 	ValueChange struct {
+		Kind     func(childComplexity int) int
 		Next     func(childComplexity int) int
 		Previous func(childComplexity int) int
 	}
@@ -471,6 +478,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AttributeAssignmentConnection.Edges(childComplexity), true
+	case "AttributeAssignmentConnection.nodes":
+		if e.ComplexityRoot.AttributeAssignmentConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeAssignmentConnection.Nodes(childComplexity), true
 	case "AttributeAssignmentConnection.pageInfo":
 		if e.ComplexityRoot.AttributeAssignmentConnection.PageInfo == nil {
 			break
@@ -628,6 +641,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomRole.Permissions(childComplexity), true
 
+	case "Diff.kind":
+		if e.ComplexityRoot.Diff.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Diff.Kind(childComplexity), true
 	case "Diff.next":
 		if e.ComplexityRoot.Diff.Next == nil {
 			break
@@ -757,6 +776,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EventTypeHistoryConnection.Edges(childComplexity), true
+	case "EventTypeHistoryConnection.nodes":
+		if e.ComplexityRoot.EventTypeHistoryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventTypeHistoryConnection.Nodes(childComplexity), true
 	case "EventTypeHistoryConnection.pageInfo":
 		if e.ComplexityRoot.EventTypeHistoryConnection.PageInfo == nil {
 			break
@@ -990,6 +1015,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MemberChangeLogConnection.Edges(childComplexity), true
+	case "MemberChangeLogConnection.nodes":
+		if e.ComplexityRoot.MemberChangeLogConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberChangeLogConnection.Nodes(childComplexity), true
 	case "MemberChangeLogConnection.pageInfo":
 		if e.ComplexityRoot.MemberChangeLogConnection.PageInfo == nil {
 			break
@@ -1245,6 +1276,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
+	case "RawValue.kind":
+		if e.ComplexityRoot.RawValue.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RawValue.Kind(childComplexity), true
 	case "RawValue.value":
 		if e.ComplexityRoot.RawValue.Value == nil {
 			break
@@ -1252,6 +1289,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RawValue.Value(childComplexity), true
 
+	case "RawValues.kind":
+		if e.ComplexityRoot.RawValues.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RawValues.Kind(childComplexity), true
 	case "RawValues.values":
 		if e.ComplexityRoot.RawValues.Values == nil {
 			break
@@ -1346,6 +1389,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.User.PublicID(childComplexity), true
 
+	case "ValueChange.kind":
+		if e.ComplexityRoot.ValueChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValueChange.Kind(childComplexity), true
 	case "ValueChange.next":
 		if e.ComplexityRoot.ValueChange.Next == nil {
 			break
@@ -1533,6 +1582,8 @@ func (ec *executionContext) childFields_AttributeAssignmentChange(ctx context.Co
 
 func (ec *executionContext) childFields_AttributeAssignmentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_AttributeAssignmentConnection_nodes(ctx, field)
 	case "edges":
 		return ec.fieldContext_AttributeAssignmentConnection_edges(ctx, field)
 	case "pageInfo":
@@ -1681,6 +1732,8 @@ func (ec *executionContext) childFields_EventType(ctx context.Context, field gra
 
 func (ec *executionContext) childFields_EventTypeHistoryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_EventTypeHistoryConnection_nodes(ctx, field)
 	case "edges":
 		return ec.fieldContext_EventTypeHistoryConnection_edges(ctx, field)
 	case "pageInfo":
@@ -1795,6 +1848,8 @@ func (ec *executionContext) childFields_MemberChangeLog(ctx context.Context, fie
 
 func (ec *executionContext) childFields_MemberChangeLogConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_MemberChangeLogConnection_nodes(ctx, field)
 	case "edges":
 		return ec.fieldContext_MemberChangeLogConnection_edges(ctx, field)
 	case "pageInfo":
@@ -3003,6 +3058,38 @@ func (ec *executionContext) fieldContext_AttributeAssignmentChange_current(_ con
 	return fc, nil
 }
 
+func (ec *executionContext) _AttributeAssignmentConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.AttributeAssignmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeAssignmentConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.AttributeAssignmentEntry) graphql.Marshaler {
+			return ec.marshalNAttributeAssignmentEntry2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeAssignmentConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttributeAssignmentConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttributeAssignmentEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _AttributeAssignmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.AttributeAssignmentConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3646,6 +3733,29 @@ func (ec *executionContext) fieldContext_CustomRole_permissions(_ context.Contex
 	return graphql.NewScalarFieldContext("CustomRole", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Diff_kind(ctx context.Context, field graphql.CollectedField, obj *display.Diff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Diff_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Diff_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Diff", field, true, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Diff_previous(ctx context.Context, field graphql.CollectedField, obj *display.Diff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4168,6 +4278,38 @@ func (ec *executionContext) fieldContext_EventType_history(ctx context.Context, 
 	if fc.Args, err = ec.field_EventType_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EventTypeHistoryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.EventTypeHistoryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventTypeHistoryConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.EventTypeHistoryEntry) graphql.Marshaler {
+			return ec.marshalNEventTypeHistoryEntry2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventTypeHistoryConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventTypeHistoryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventTypeHistoryEntry(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -5168,6 +5310,38 @@ func (ec *executionContext) fieldContext_MemberChangeLog_changes(_ context.Conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_MemberChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemberChangeLogConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.MemberChangeLogConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberChangeLogConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.MemberChangeLog) graphql.Marshaler {
+			return ec.marshalNMemberChangeLog2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberChangeLogConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberChangeLogConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MemberChangeLog(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6516,6 +6690,29 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _RawValue_kind(ctx context.Context, field graphql.CollectedField, obj *display.RawValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RawValue_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RawValue_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RawValue", field, true, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _RawValue_value(ctx context.Context, field graphql.CollectedField, obj *display.RawValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6537,6 +6734,29 @@ func (ec *executionContext) _RawValue_value(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_RawValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RawValue", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RawValues_kind(ctx context.Context, field graphql.CollectedField, obj *display.RawValues) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RawValues_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RawValues_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RawValues", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _RawValues_values(ctx context.Context, field graphql.CollectedField, obj *display.RawValues) (ret graphql.Marshaler) {
@@ -6946,6 +7166,29 @@ func (ec *executionContext) fieldContext_User_memberships(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ValueChange_kind(ctx context.Context, field graphql.CollectedField, obj *display.ValueChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValueChange_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ValueChange_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValueChange", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _ValueChange_previous(ctx context.Context, field graphql.CollectedField, obj *display.ValueChange) (ret graphql.Marshaler) {
@@ -9599,6 +9842,11 @@ func (ec *executionContext) _AttributeAssignmentConnection(ctx context.Context, 
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("AttributeAssignmentConnection")
+		case "nodes":
+			out.Values[i] = ec._AttributeAssignmentConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "edges":
 			out.Values[i] = ec._AttributeAssignmentConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -9993,6 +10241,11 @@ func (ec *executionContext) _Diff(ctx context.Context, sel ast.SelectionSet, obj
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Diff")
+		case "kind":
+			out.Values[i] = ec._Diff_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "previous":
 			out.Values[i] = ec._Diff_previous(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -10390,6 +10643,11 @@ func (ec *executionContext) _EventTypeHistoryConnection(ctx context.Context, sel
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("EventTypeHistoryConnection")
+		case "nodes":
+			out.Values[i] = ec._EventTypeHistoryConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "edges":
 			out.Values[i] = ec._EventTypeHistoryConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -10933,6 +11191,11 @@ func (ec *executionContext) _MemberChangeLogConnection(ctx context.Context, sel 
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("MemberChangeLogConnection")
+		case "nodes":
+			out.Values[i] = ec._MemberChangeLogConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "edges":
 			out.Values[i] = ec._MemberChangeLogConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -11859,6 +12122,11 @@ func (ec *executionContext) _RawValue(ctx context.Context, sel ast.SelectionSet,
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("RawValue")
+		case "kind":
+			out.Values[i] = ec._RawValue_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "value":
 			out.Values[i] = ec._RawValue_value(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -11897,6 +12165,11 @@ func (ec *executionContext) _RawValues(ctx context.Context, sel ast.SelectionSet
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("RawValues")
+		case "kind":
+			out.Values[i] = ec._RawValues_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "values":
 			out.Values[i] = ec._RawValues_values(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -12246,6 +12519,11 @@ func (ec *executionContext) _ValueChange(ctx context.Context, sel ast.SelectionS
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ValueChange")
+		case "kind":
+			out.Values[i] = ec._ValueChange_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "previous":
 			out.Values[i] = ec._ValueChange_previous(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -12791,6 +13069,22 @@ func (ec *executionContext) marshalNAttributeAssignmentEdge2ᚖgithubᚗcomᚋau
 	return ec._AttributeAssignmentEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNAttributeAssignmentEntry2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*gqlmodel.AttributeAssignmentEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAttributeAssignmentEntry2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNAttributeAssignmentEntry2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentEntry(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.AttributeAssignmentEntry) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -13047,6 +13341,22 @@ func (ec *executionContext) marshalNEventTypeHistoryEdge2ᚖgithubᚗcomᚋaudit
 	return ec._EventTypeHistoryEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNEventTypeHistoryEntry2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*gqlmodel.EventTypeHistoryEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEventTypeHistoryEntry2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNEventTypeHistoryEntry2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryEntry(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.EventTypeHistoryEntry) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -13160,6 +13470,22 @@ func (ec *executionContext) marshalNMemberChange2ᚖgithubᚗcomᚋauditgraphᚋ
 		return graphql.Null
 	}
 	return ec._MemberChange(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMemberChangeLog2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogᚄ(ctx context.Context, sel ast.SelectionSet, v []*gqlmodel.MemberChangeLog) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMemberChangeLog2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLog(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNMemberChangeLog2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLog(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.MemberChangeLog) graphql.Marshaler {

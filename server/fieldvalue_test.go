@@ -9,6 +9,7 @@ import (
 
 type fieldValue struct {
 	Typename string   `json:"__typename"`
+	Kind     string   `json:"kind"`
 	Value    string   `json:"value"`
 	Values   []string `json:"values"`
 	Previous string   `json:"previous"`
@@ -35,10 +36,10 @@ const entriesQuery = `query($after: String) {
       id action type actionDisplayTitle hasError displayJson
       displayFields { label fieldValue {
         __typename
-        ... on RawValue { value }
-        ... on RawValues { values }
-        ... on ValueChange { previous next }
-        ... on Diff { previous next }
+        ... on RawValue { kind value }
+        ... on RawValues { kind values }
+        ... on ValueChange { kind previous next }
+        ... on Diff { kind previous next }
       } }
     } }
   }
@@ -130,6 +131,9 @@ func TestFieldValueKinds(t *testing.T) {
 		for _, f := range en.DisplayFields {
 			fv := f.FieldValue
 			kinds[fv.Typename]++
+			if want := map[string]string{"RawValue": "rawValue", "RawValues": "rawValues", "ValueChange": "valueChange", "Diff": "diff"}[fv.Typename]; fv.Kind != want {
+				t.Errorf("%s: a %s has kind %q, want %q", en.ID, fv.Typename, fv.Kind, want)
+			}
 			if f.Label == "" {
 				t.Errorf("%s: field without a label", en.ID)
 			}

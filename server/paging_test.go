@@ -57,12 +57,15 @@ type pageResp struct {
 		StartCursor     *string `json:"startCursor"`
 		EndCursor       *string `json:"endCursor"`
 	} `json:"pageInfo"`
+	Nodes []struct {
+		ID string `json:"id"`
+	} `json:"nodes"`
 	TotalCount int `json:"totalCount"`
 }
 
 func (h pagedHistory) page(t *testing.T, c *client.Client, args string) pageResp {
 	t.Helper()
-	q := fmt.Sprintf(`{ h: %s%s) { totalCount edges { cursor node { id timestamp } }
+	q := fmt.Sprintf(`{ h: %s%s) { totalCount nodes { id } edges { cursor node { id timestamp } }
 		pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`, h.field, args)
 	var resp struct {
 		H pageResp `json:"h"`
@@ -71,6 +74,14 @@ func (h pagedHistory) page(t *testing.T, c *client.Client, args string) pageResp
 		t.Fatalf("%s: %v", q, err)
 	}
 	p := resp.H
+	if len(p.Nodes) != len(p.Edges) {
+		t.Errorf("%s: %d nodes for %d edges", args, len(p.Nodes), len(p.Edges))
+	}
+	for i := range min(len(p.Nodes), len(p.Edges)) {
+		if p.Nodes[i].ID != p.Edges[i].Node.ID {
+			t.Errorf("%s: nodes[%d] is %s, edges[%d].node %s", args, i, p.Nodes[i].ID, i, p.Edges[i].Node.ID)
+		}
+	}
 	if len(p.Edges) > 0 {
 		if p.PageInfo.StartCursor == nil || *p.PageInfo.StartCursor != p.Edges[0].Cursor ||
 			p.PageInfo.EndCursor == nil || *p.PageInfo.EndCursor != p.Edges[len(p.Edges)-1].Cursor {

@@ -12,11 +12,25 @@ import (
 // selected, so a page read without it costs no COUNT.
 type Counter func(ctx context.Context) (int, error)
 
+// nodes are the nodes of edges, in order.
+func nodes[E, N any](edges []*E, node func(*E) N) []N {
+	out := make([]N, len(edges))
+	for i, e := range edges {
+		out[i] = node(e)
+	}
+	return out
+}
+
 // AttributeAssignmentConnection is a page of attribute assignment history.
 type AttributeAssignmentConnection struct {
 	Edges    []*AttributeAssignmentEdge
 	PageInfo *PageInfo
 	Count    Counter
+}
+
+// Nodes are the page's entries, in order.
+func (c *AttributeAssignmentConnection) Nodes() []*AttributeAssignmentEntry {
+	return nodes(c.Edges, func(e *AttributeAssignmentEdge) *AttributeAssignmentEntry { return e.Node })
 }
 
 // TotalCount counts all entries matching the filter.
@@ -31,6 +45,11 @@ type EventTypeHistoryConnection struct {
 	Count    Counter
 }
 
+// Nodes are the page's entries, in order.
+func (c *EventTypeHistoryConnection) Nodes() []*EventTypeHistoryEntry {
+	return nodes(c.Edges, func(e *EventTypeHistoryEdge) *EventTypeHistoryEntry { return e.Node })
+}
+
 // TotalCount counts all entries matching the filter.
 func (c *EventTypeHistoryConnection) TotalCount(ctx context.Context) (int, error) {
 	return c.Count(ctx)
@@ -41,6 +60,11 @@ type MemberChangeLogConnection struct {
 	Edges    []*MemberChangeLogEdge
 	PageInfo *PageInfo
 	Count    Counter
+}
+
+// Nodes are the page's entries, in order.
+func (c *MemberChangeLogConnection) Nodes() []*MemberChangeLog {
+	return nodes(c.Edges, func(e *MemberChangeLogEdge) *MemberChangeLog { return e.Node })
 }
 
 // TotalCount counts all logs matching the filter.

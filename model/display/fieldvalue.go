@@ -15,6 +15,18 @@ type ValueChange struct{ Previous, Next string }
 // Diff is a collection before and after the change, each side as indented JSON.
 type Diff struct{ Previous, Next string }
 
+// Kind names the kind of value as the REST documents' discriminator does.
+func (RawValue) Kind() string { return "rawValue" }
+
+// Kind names the kind of value as the REST documents' discriminator does.
+func (RawValues) Kind() string { return "rawValues" }
+
+// Kind names the kind of value as the REST documents' discriminator does.
+func (ValueChange) Kind() string { return "valueChange" }
+
+// Kind names the kind of value as the REST documents' discriminator does.
+func (Diff) Kind() string { return "diff" }
+
 func (RawValue) isFieldValue()    {}
 func (RawValues) isFieldValue()   {}
 func (ValueChange) isFieldValue() {}
