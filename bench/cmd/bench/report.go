@@ -22,7 +22,7 @@ func (r *report) markdown() string {
 	w("| date | %s |\n", r.started.Format(time.RFC3339))
 	w("| commit | %s |\n", gitCommit())
 	w("| machine | %d cores (nproc), %s, %s |\n", runtime.NumCPU(), cpuModel(), memTotal())
-	w("| load average (1, 5, 15 min) | %s before, %s after |\n", r.loadBefore, r.loadAfter)
+	w("| load average (1, 5, 15 min) | %s before, %s after (after includes the run's own load) |\n", r.loadBefore, r.loadAfter)
 	w("| Go | %s |\n", goVersion())
 	w("| PostgreSQL | %s (%s) |\n", r.pg.version, map[bool]string{true: "private server started by the bench", false: "DATABASE_URL"}[r.pg.private])
 	ds := r.dataset
@@ -31,8 +31,10 @@ func (r *report) markdown() string {
 	w("| stored payload size (average) | event type %d B, attribute changes %d B, change log changes %d B |\n",
 		ds.PayloadBytes["event_type_history"], ds.PayloadBytes["attribute_assignment_history"], ds.PayloadBytes["member_change_logs"])
 	b.WriteString(r.buildLine())
-	if loaded(r.loadBefore) || loaded(r.loadAfter) {
-		w("| note | the machine was loaded by other work during the run (1-minute load average above the %d cores): figures are pessimistic and noisy |\n", runtime.NumCPU())
+	// The load average after the run is mostly the run's own c=64 load, so
+	// only the one before tells of other work.
+	if loaded(r.loadBefore) {
+		w("| note | the machine was busy when the run started (1-minute load average above the %d cores): figures may be pessimistic and noisy |\n", runtime.NumCPU())
 	}
 	w("| run | %s per case and concurrency after a %s warm-up at concurrency 4; closed loop (vegeta, no pacing); each case runs right after its floor at the same concurrency; deep pages %d entries deep |\n\n",
 		c.duration, c.warmup, c.depth)
