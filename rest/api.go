@@ -101,6 +101,12 @@ func (a *API) runNodes(ctx context.Context, query string, vars map[string]any, r
 	return p, nil
 }
 
+// calPagination is the pagination object of the /v2 event type document.
+type calPagination struct {
+	NextCursor *string `json:"nextCursor"`
+	HasMore    bool    `json:"hasMore"`
+}
+
 // writeCalPage answers a /v2 page: head, the nodes, then the document's
 // pagination, whose nextCursor is the last entry's id.
 func writeCalPage(w http.ResponseWriter, r *http.Request, head string, page *pageOfNodes, cursorKind string) {

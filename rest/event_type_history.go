@@ -44,11 +44,6 @@ var eventTypeHistoryFields = map[string]string{
 	"eventTypeId": "eventTypeId", "first": "limit", "after": "cursor", "cursor": "cursor",
 }
 
-type calPagination struct {
-	NextCursor *string `json:"nextCursor"`
-	HasMore    bool    `json:"hasMore"`
-}
-
 // EventTypeHistory answers an event type's change history.
 func (a *API) EventTypeHistory(w http.ResponseWriter, r *http.Request) {
 	// Without the version header the request belongs to the older API,
