@@ -8,11 +8,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
+	"github.com/auditgraph/auditgraph/internal/cputime"
 	"github.com/auditgraph/auditgraph/internal/pgtest"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/server"
@@ -86,7 +86,7 @@ func BenchmarkEventTypeHistoryPage(b *testing.B) {
 	ctx := model.WithPrincipal(context.Background(), &model.Principal{User: e.owner, Key: k})
 	vars := map[string]any{"id": strconv.FormatInt(seed.TeamEventTypeID, 10), "first": model.DefaultPageSize}
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	n := 0
 	for b.Loop() {
 		resp := e.srv.Execute(ctx, pageQuery, vars)
@@ -95,18 +95,7 @@ func BenchmarkEventTypeHistoryPage(b *testing.B) {
 		}
 		n++
 	}
-	b.ReportMetric(float64(processCPU()-cpu)/float64(n), "cpu-ns/op")
-}
-
-// processCPU is the CPU time the process has used (user and system), in
-// nanoseconds: unlike ns/op it leaves out the time spent waiting for the
-// database, and counts the garbage collector and every goroutine.
-func processCPU() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
+	b.ReportMetric(float64(cputime.Process()-cpu)/float64(n), "cpu-ns/op")
 }
 
 // BenchmarkEventTypeHistoryPageHTTP adds the HTTP handler: middleware,
@@ -118,7 +107,7 @@ func BenchmarkEventTypeHistoryPageHTTP(b *testing.B) {
 	h := e.srv.Handler()
 	b.ReportAllocs()
 	size := 0
-	cpu := processCPU()
+	cpu := cputime.Process()
 	n := 0
 	for b.Loop() {
 		n++
@@ -132,6 +121,6 @@ func BenchmarkEventTypeHistoryPageHTTP(b *testing.B) {
 		}
 		size = rec.Body.Len()
 	}
-	b.ReportMetric(float64(processCPU()-cpu)/float64(n), "cpu-ns/op")
+	b.ReportMetric(float64(cputime.Process()-cpu)/float64(n), "cpu-ns/op")
 	b.ReportMetric(float64(size), "response-bytes")
 }

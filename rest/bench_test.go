@@ -5,11 +5,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
-	"syscall"
 	"testing"
 
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
+	"github.com/auditgraph/auditgraph/internal/cputime"
 	"github.com/auditgraph/auditgraph/internal/pgtest"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/server"
@@ -48,7 +48,7 @@ func BenchmarkEventTypeHistoryPage(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
-			cpu, n := processCPU(), 0
+			cpu, n := cputime.Process(), 0
 			for b.Loop() {
 				n++
 				req := httptest.NewRequest(http.MethodGet, "/v2/event-types/"+strconv.FormatInt(seed.TeamEventTypeID, 10)+"/history?"+c.query, nil)
@@ -60,15 +60,7 @@ func BenchmarkEventTypeHistoryPage(b *testing.B) {
 					b.Fatalf("%d %.300s", rec.Code, rec.Body.String())
 				}
 			}
-			b.ReportMetric(float64(processCPU()-cpu)/float64(n), "cpu-ns/op")
+			b.ReportMetric(float64(cputime.Process()-cpu)/float64(n), "cpu-ns/op")
 		})
 	}
-}
-
-func processCPU() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }
