@@ -402,6 +402,8 @@ type server struct {
 	sockDir          string
 	logPath          string
 	port             int
+	// extra are more -c settings, given after the defaults so they win.
+	extra []string
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd     // nil while stopped
@@ -515,6 +517,9 @@ func (s *server) start(port int) error {
 		"-c", "full_page_writes=off",
 		"-c", "max_connections=200",
 	)
+	for _, kv := range s.extra {
+		cmd.Args = append(cmd.Args, "-c", kv)
+	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Immediate shutdown if this process dies without stopping the server.
 	setPdeathsig(cmd.SysProcAttr, syscall.SIGQUIT)
