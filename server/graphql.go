@@ -33,7 +33,7 @@ type graphqlEngine interface {
 }
 
 func (s *Server) executableSchema() graphql.ExecutableSchema {
-	res := &resolvers.Resolver{Store: s.store, Logger: s.logger, PageSizes: s.cfg.PageSizes}
+	res := &resolvers.Resolver{Store: db.NewRouted(s.store, s.cfg.Replicas), Logger: s.logger, PageSizes: s.cfg.PageSizes}
 	cfg := graph.Config{Resolvers: res, Directives: res.Directives()}
 	resolvers.SetComplexity(&cfg.Complexity, s.cfg.PageSizes)
 	return graph.NewExecutableSchema(cfg)
@@ -123,6 +123,7 @@ func (s *Server) configure(srv graphqlEngine) {
 	}
 	srv.SetErrorPresenter(resolvers.ErrorPresenter(s.logger, db.IsUnavailable))
 	srv.SetRecoverFunc(resolvers.Recover(s.logger))
+	srv.AroundOperations(s.aroundMutation)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		start := time.Now()
 		name := graphql.GetOperationContext(ctx).OperationName
@@ -148,10 +149,10 @@ func (s *Server) configure(srv graphqlEngine) {
 // then the executable schema.
 func (s *Server) graphqlHandler() http.Handler {
 	srv := s.newGraphQL(s.schema)
-	return s.rateLimit(writeGraphQLError, s.credentials(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.rateLimit(writeGraphQLError, s.consistency(writeGraphQLError, s.credentials(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := resolvers.WithLoaders(r.Context())
 		srv.ServeHTTP(&deadlineGuard{ResponseWriter: w, ctx: ctx}, r.WithContext(ctx))
-	})))
+	}))))
 }
 
 // writeGraphQLError answers a request refused before execution (rate limit)

@@ -94,9 +94,9 @@ func (s *Server) cors(next http.Handler) http.Handler {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Add("Vary", "Origin")
-			h.Set("Access-Control-Allow-Headers", "Authorization, X-API-Key, Content-Type, cal-api-version, X-Request-Id")
+			h.Set("Access-Control-Allow-Headers", "Authorization, X-API-Key, Content-Type, cal-api-version, X-Request-Id, "+ConsistencyHeader)
 			h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-			h.Set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After")
+			h.Set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After, "+ConsistencyHeader)
 			h.Set("Access-Control-Max-Age", "600")
 			if r.Method == http.MethodOptions {
 				w.WriteHeader(http.StatusNoContent)

@@ -41,6 +41,10 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, store: store, logger: logger, mux: http.NewServeMux(),
 		metrics: newMetrics(store.DB().DB.DB), limiter: newRateLimiter(cfg.RateLimit, cfg.RateBurst)}
 	store.DB().AddQueryHook(&db.StatementCounter{OnStatement: s.metrics.statements.Inc})
+	if cfg.Replicas != nil {
+		cfg.Replicas.AddQueryHook(&db.StatementCounter{OnStatement: s.metrics.statements.Inc})
+		s.metrics.registerReplicaMetrics(cfg.Replicas)
+	}
 	s.schema = s.executableSchema()
 	s.exec = s.newExecutor(s.schema)
 	s.routes()
@@ -93,12 +97,12 @@ func (s *Server) routes() {
 	// The REST shim: each endpoint runs its GraphQL operation through Execute.
 	api := rest.New(s)
 	calRoute := func(pattern, route string, h http.HandlerFunc) {
-		s.handle(pattern, route, s.rateLimit(rest.WriteCalError, s.credentials(h)))
+		s.handle(pattern, route, s.rateLimit(rest.WriteCalError, s.consistency(rest.WriteCalError, s.credentials(h))))
 	}
 	calRoute("/v2/organizations/{orgId}/attributes/assignments/{userId}/history", "rest_attribute_history", api.AttributeAssignmentHistory)
 	calRoute("/v2/event-types/{eventTypeId}/history", "rest_event_type_history", api.EventTypeHistory)
 	calRoute("/v2/", "rest_v2_not_found", api.CalNotFound)
 	s.handle("/v1/organizations/{organization_id}/users/{user_id}/change-logs", "rest_change_logs",
-		s.advertisedRateLimit(rest.WriteV1Error, s.credentials(http.HandlerFunc(api.MemberChangeLogs))))
+		s.advertisedRateLimit(rest.WriteV1Error, s.consistency(rest.WriteV1Error, s.credentials(http.HandlerFunc(api.MemberChangeLogs)))))
 	s.handle("/v1/", "rest_v1_not_found", s.advertisedRateLimit(rest.WriteV1Error, http.HandlerFunc(api.V1NotFound)))
 }

@@ -27,6 +27,19 @@ func resolveDatabase(raw string) (string, bool) {
 	return raw, false
 }
 
+func isPostgresURL(raw string) bool {
+	return strings.HasPrefix(raw, "postgres://") || strings.HasPrefix(raw, "postgresql://")
+}
+
+func allPostgresURLs(urls []string) bool {
+	for _, u := range urls {
+		if !isPostgresURL(u) {
+			return false
+		}
+	}
+	return true
+}
+
 // describeDatabase names a database URL for logs without its password.
 func describeDatabase(raw string) string {
 	if strings.HasPrefix(raw, "postgres://") || strings.HasPrefix(raw, "postgresql://") {
