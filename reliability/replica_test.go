@@ -133,7 +133,9 @@ type answer struct {
 	statusLine string
 }
 
-func (a *answer) ok() bool { return a.transport == nil && a.status == http.StatusOK && len(a.codes) == 0 }
+func (a *answer) ok() bool {
+	return a.transport == nil && a.status == http.StatusOK && len(a.codes) == 0
+}
 
 func (a *answer) String() string {
 	if a.transport != nil {
