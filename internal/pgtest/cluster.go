@@ -258,12 +258,48 @@ func (n *Node) Stop() error {
 	return n.s.stop(syscall.SIGINT)
 }
 
-// Kill ends the node's postmaster with SIGKILL, as a machine that dies: no
-// shutdown, no checkpoint; its sessions end as soon as they notice.
+// Kill ends the node's postmaster and every process it started with
+// SIGKILL, as a machine that dies: no shutdown, no checkpoint, and no
+// backend left to finish a commit or answer a client (a postmaster killed
+// alone leaves its backends serving their sessions for a while).
 func (n *Node) Kill() error {
 	n.s.mu.Lock()
 	defer n.s.mu.Unlock()
+	if n.s.cmd == nil {
+		return nil
+	}
+	pid := n.s.cmd.Process.Pid
+	_ = syscall.Kill(pid, syscall.SIGSTOP) // no new children from here on
+	for _, child := range children(pid) {
+		_ = syscall.Kill(child, syscall.SIGKILL)
+	}
 	return n.s.stop(syscall.SIGKILL)
+}
+
+// children lists the processes whose parent is pid (Linux /proc).
+func children(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so read after ")".
+		i := strings.LastIndexByte(string(stat), ')')
+		if i < 0 {
+			continue
+		}
+		fields := strings.Fields(string(stat[i+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Start starts a stopped node again on its port and waits until it accepts
