@@ -54,7 +54,7 @@ func TestFailoverUnderWriteLoad(t *testing.T) {
 				idem := fmt.Sprintf("fo-%d-%d", w, i)
 				for attempt := 0; ; attempt++ {
 					begun := time.Now()
-					a, id := recordOne(ctx, client, inst.url, key, idem)
+					a, id := recordOne(ctx, client, inst.url, key, acmeEventTypes[w%len(acmeEventTypes)], idem)
 					mu.Lock()
 					if a.ok() {
 						acked[idem] = id
@@ -84,13 +84,15 @@ func TestFailoverUnderWriteLoad(t *testing.T) {
 	}
 
 	time.Sleep(800 * time.Millisecond)
+	if err := rc.cluster.Primary.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	// From here on no write can reach the old primary: the first one
+	// acknowledged after this moment went to the new one.
 	mu.Lock()
 	killedAt = time.Now()
 	before := len(acked)
 	mu.Unlock()
-	if err := rc.cluster.Primary.Kill(); err != nil {
-		t.Fatal(err)
-	}
 	sb := rc.cluster.Standbys[0]
 	if err := sb.Promote(ctx); err != nil {
 		t.Fatal(err)

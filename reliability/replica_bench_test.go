@@ -34,7 +34,7 @@ func BenchmarkReplicaReads(b *testing.B) {
 			key := rc.keys["owner"]
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 			ctx := context.Background()
-			if a, _ := newest(ctx, client, inst.url, key, ""); !a.ok() {
+			if a, _ := newest(ctx, client, inst.url, key, teamEventType, ""); !a.ok() {
 				b.Fatalf("read: %s", a)
 			}
 			const workers = 8
@@ -48,7 +48,7 @@ func BenchmarkReplicaReads(b *testing.B) {
 			for range workers {
 				wg.Go(func() {
 					for left.Add(-1) >= 0 {
-						if a, _ := newest(ctx, client, inst.url, key, ""); !a.ok() {
+						if a, _ := newest(ctx, client, inst.url, key, teamEventType, ""); !a.ok() {
 							failed.Add(1)
 						}
 					}

@@ -19,6 +19,16 @@ func TestClusterStreamsAndPromotes(t *testing.T) {
 	if err := execOn(ctx, c.Primary.URL(Database), "INSERT INTO marks VALUES (1)"); err != nil {
 		t.Fatal(err)
 	}
+	// A commit is acknowledged once its WAL is flushed (and, synchronous,
+	// on the standby): the settings of the cluster win over the private
+	// server's durability shortcuts.
+	primary := open(t, c.Primary.URL(Database))
+	for setting, want := range map[string]string{"synchronous_commit": "on", "synchronous_standby_names": "*"} {
+		var got string
+		if err := primary.QueryRow(ctx, "SHOW "+setting).Scan(&got); err != nil || got != want {
+			t.Errorf("%s = %q (%v), want %q", setting, got, err, want)
+		}
+	}
 	sb := c.Standbys[0]
 	// Synchronous replication: the commit waited for the standby's flush,
 	// not its replay, so the row may take a moment to show.
