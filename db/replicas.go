@@ -205,11 +205,33 @@ func OpenReplicas(primary *Store, urls []string, opt Options, ro ReplicaOptions,
 
 // redact names a replica by host and database, without credentials.
 func redact(raw string) string {
-	u, err := url.Parse(raw)
+	u, err := url.Parse(RedactURL(raw))
 	if err != nil {
 		return "(unparsable URL)"
 	}
 	return u.Host + u.Path
+}
+
+// RedactURL is a postgres:// URL without its password, for logs. Unlike
+// url.URL.Redacted it also reads multi-host URLs ("h1:5432,h2:5432"),
+// which net/url refuses.
+func RedactURL(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return raw
+	}
+	authority, path, _ := strings.Cut(rest, "/")
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		user, _, hasPassword := strings.Cut(authority[:at], ":")
+		if hasPassword {
+			user += ":xxxxx"
+		}
+		authority = user + "@" + authority[at+1:]
+	}
+	if path != "" || strings.Contains(rest, "/") {
+		return scheme + "://" + authority + "/" + path
+	}
+	return scheme + "://" + authority
 }
 
 // Close stops the checks and closes the replicas' pools.

@@ -46,7 +46,8 @@ func describeDatabase(raw string) string {
 		if u, err := url.Parse(raw); err == nil {
 			return u.Redacted()
 		}
-		return "PostgreSQL (unparsable URL)"
+		// A multi-host URL (h1:5432,h2:5432), which net/url cannot parse.
+		return db.RedactURL(raw)
 	}
 	return "SQLite " + raw
 }
