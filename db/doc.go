@@ -4,5 +4,10 @@
 // serve both; where the dialects differ (migrations, bulk copy) the
 // difference is kept in one place.
 //
+// On PostgreSQL, Routed sends reads to streaming replicas (ReplicaSet: health,
+// lag, rotation) and honours consistency tokens, the primary's WAL position
+// after a write (LSN), so that a client reads its own writes; migrations of
+// processes started together take turns on an advisory lock.
+//
 // It must never import the GraphQL or HTTP packages.
 package db

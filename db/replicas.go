@@ -106,6 +106,7 @@ const (
 	FallbackNoReplica     = "no_replica"     // none in the rotation
 	FallbackWaitTimeout   = "wait_timeout"   // none replayed up to the token within MaxWait
 	FallbackReplicaFailed = "replica_failed" // the replica failed the statement; it was run again
+	FallbackTokenAhead    = "token_ahead"    // the token is past the primary's own position: not one it issued
 )
 
 // ReplicaSet is a set of PostgreSQL streaming replicas that take reads off
@@ -287,7 +288,7 @@ func (rs *ReplicaSet) Status() []ReplicaStatus {
 // sent to the primary instead.
 func (rs *ReplicaSet) Reads() (replicas int64, fallbacks map[string]int64) {
 	fallbacks = map[string]int64{}
-	for _, reason := range []string{FallbackNoReplica, FallbackWaitTimeout, FallbackReplicaFailed} {
+	for _, reason := range []string{FallbackNoReplica, FallbackWaitTimeout, FallbackReplicaFailed, FallbackTokenAhead} {
 		fallbacks[reason] = rs.counter(reason).Load()
 	}
 	return rs.replicaReads.Load(), fallbacks
@@ -463,6 +464,15 @@ func (rs *ReplicaSet) pick(ctx context.Context) (*Store, *replica) {
 		rs.counter(FallbackNoReplica).Add(1)
 		return rs.primary, nil
 	}
+	// A token past everything the primary has written was not issued by it
+	// (made up, or from another database): no replica will ever reach it,
+	// and waiting for one would let any client hold every read for
+	// MaxWait. The primary is asked once for its position when the token
+	// is newer than the last check's.
+	if need > rs.primaryPosition(ctx, need) {
+		rs.counter(FallbackTokenAhead).Add(1)
+		return rs.primary, nil
+	}
 	// A token newer than any replica was last seen at: ask them again,
 	// backing off from 1ms to 10ms, until one has replayed far enough.
 	began := time.Now()
@@ -501,6 +511,26 @@ func (rs *ReplicaSet) pick(ctx context.Context) (*Store, *replica) {
 		}
 		pause = min(2*pause, 10*time.Millisecond)
 	}
+}
+
+// primaryPosition is the primary's latest known WAL position, read afresh
+// when the last check's is below need.
+func (rs *ReplicaSet) primaryPosition(ctx context.Context, need LSN) LSN {
+	rs.mu.Lock()
+	var known LSN
+	if len(rs.samples) > 0 {
+		known = rs.samples[len(rs.samples)-1].lsn
+	}
+	rs.mu.Unlock()
+	if need <= known {
+		return known
+	}
+	lsn, ok, err := rs.primary.ConsistencyToken(ctx)
+	if err != nil || !ok {
+		// Unknown: let the read wait as for a real token.
+		return need
+	}
+	return lsn
 }
 
 // unreachable reports an error that means the replica itself is gone, as

@@ -368,6 +368,22 @@ func TestReadYourWritesAcrossInstances(t *testing.T) {
 	if replicaReads == 0 {
 		t.Error("no read was served by the replica")
 	}
+
+	// A hostile or foreign token, past anything the primary wrote, is
+	// served by the primary at once instead of holding the read for
+	// -replica-max-wait (2s here) per statement.
+	_, before := a.replicas.Reads()
+	ra, ids := newest(ctx, client, a.url, reader, teamEventType, "FFFFFFFF/FFFFFFFF")
+	if !ra.ok() || len(ids) == 0 {
+		t.Fatalf("read with a token from nowhere: %s", ra)
+	}
+	_, after := a.replicas.Reads()
+	if after[db.FallbackTokenAhead] <= before[db.FallbackTokenAhead] || after[db.FallbackWaitTimeout] != before[db.FallbackWaitTimeout] {
+		t.Errorf("a token past the primary: fallbacks %v -> %v, want token_ahead and no wait", before, after)
+	}
+	if ra.latency > ro.MaxWait {
+		t.Errorf("a read with a token past the primary took %v, more than the %v wait it must skip", ra.latency, ro.MaxWait)
+	}
 }
 
 // TestReplicaStoppedUnderLoad stops the only replica while writes and reads
