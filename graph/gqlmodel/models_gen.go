@@ -139,12 +139,6 @@ type CustomRoleInput struct {
 	Permissions []string `json:"permissions"`
 }
 
-// An inclusive date range; either end may be left open.
-type DateRange struct {
-	From *time.Time `json:"from,omitempty"`
-	To   *time.Time `json:"to,omitempty"`
-}
-
 type DirectoryInput struct {
 	// Renames the organization itself.
 	Organization *OrganizationInput `json:"organization,omitempty"`
