@@ -104,8 +104,16 @@ func matrixWant(s matrixSurface, caller string) string {
 	case kindV2:
 		return map[string]string{allow: "200", unauth: "401 UnauthorizedException", forbid: "403 ForbiddenException"}[outcome]
 	default:
-		if outcome == unauth && caller != "none" {
+		// /v1's document has its own codes for an expired key and for a
+		// caller with no membership in the organization (all the /v1 surfaces
+		// here are Acme's, where only Erin's keys have none).
+		switch {
+		case outcome == unauth && caller == "expired":
+			return "401 API_KEY_EXPIRED"
+		case outcome == unauth && caller != "none":
 			return "401 INVALID_API_KEY"
+		case outcome == forbid && (caller == "outsider" || caller == "globexWriter"):
+			return "403 ORGANIZATION_ACCESS_DENIED"
 		}
 		return map[string]string{allow: "200", unauth: "401 AUTHENTICATION_REQUIRED", forbid: "403 INSUFFICIENT_PERMISSIONS"}[outcome]
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/auditgraph/auditgraph/internal/reqctx"
+	"github.com/google/uuid"
 )
 
 // statusWriter remembers the status written, for logs and metrics.
@@ -53,7 +54,10 @@ func (s *Server) observe(route string, next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		w.Header().Set("X-Request-Id", id)
-		ctx := reqctx.WithRequestID(r.Context(), id)
+		// The trace id is /v1's trace_id (a UUID); logging it beside the
+		// request id makes each findable from the other.
+		trace := uuid.NewString()
+		ctx := reqctx.WithTraceID(reqctx.WithRequestID(r.Context(), id), trace)
 		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()
 		next.ServeHTTP(sw, r.WithContext(ctx))
@@ -66,7 +70,7 @@ func (s *Server) observe(route string, next http.Handler) http.Handler {
 		if sw.status >= 500 {
 			level = slog.LevelError
 		}
-		s.logger.Log(ctx, level, "request", "request_id", id, "method", r.Method, "route", route,
+		s.logger.Log(ctx, level, "request", "request_id", id, "trace_id", trace, "method", r.Method, "route", route,
 			"path", r.URL.Path, "status", sw.status, "bytes", sw.bytes, "duration_ms", float64(elapsed.Microseconds())/1000)
 	})
 }

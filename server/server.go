@@ -93,7 +93,7 @@ func (s *Server) routes() {
 	// The REST shim: each endpoint runs its GraphQL operation through Execute.
 	api := rest.New(s)
 	calRoute := func(pattern, route string, h http.HandlerFunc) {
-		s.handle(pattern, route, s.rateLimit(rest.WriteCalError, s.credentials(h)))
+		s.handle(pattern, route, s.rateLimit(rest.WriteCalError, s.calCredentials(h)))
 	}
 	calRoute("/v2/organizations/{orgId}/attributes/assignments/{userId}/history", "rest_attribute_history", api.AttributeAssignmentHistory)
 	calRoute("/v2/event-types/{eventTypeId}/history", "rest_event_type_history", api.EventTypeHistory)
