@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -108,5 +109,55 @@ func (s *Server) cors(next http.Handler) http.Handler {
 			}
 		}
 		next.ServeHTTP(w, r)
+	})
+}
+
+// secure sets the security headers of every response, as Cal.com's stack
+// sends them: no MIME sniffing, no referrer, no framing, and a policy that
+// lets a JSON or text answer load nothing. The playground's page replaces
+// the policy with its own (its scripts and styles).
+func (s *Server) secure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// apiFamilies keeps every path under /v1 and /v2 in its family's envelope.
+// The mux routes the endpoints and, through each family's catch-all, any
+// other path with the exact prefix; what it would answer itself (Go's
+// plain-text 404 for /V2/…, a redirect with an HTML body for /v2 or an
+// unclean path such as /v2//x or /v1/./x) is answered here as not found, in
+// the family's envelope. A path differing from an endpoint's only by a
+// trailing slash or by case is not routed to it: the services do not do
+// that either, and two spellings of one resource would be two cache keys.
+func (s *Server) apiFamilies(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		var family string
+		if len(p) >= 3 && p[0] == '/' && (p[1] == 'v' || p[1] == 'V') && (p[2] == '1' || p[2] == '2') && (len(p) == 3 || p[3] == '/') {
+			family = p[:3]
+		}
+		if family == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		clean := path.Clean(p)
+		if strings.HasSuffix(p, "/") && clean != "/" {
+			clean += "/"
+		}
+		if clean == p && (strings.HasPrefix(p, "/v1/") || strings.HasPrefix(p, "/v2/")) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if family[2] == '1' {
+			s.v1NotFound.ServeHTTP(w, r)
+		} else {
+			s.v2NotFound.ServeHTTP(w, r)
+		}
 	})
 }
