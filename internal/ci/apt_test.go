@@ -61,7 +61,7 @@ func TestAptWaitsForTheLock(t *testing.T) {
 // The wait is bounded: a lock never released fails the run.
 func TestAptWaitIsBounded(t *testing.T) {
 	dir := t.TempDir()
-	out, err := runApt(t, fakeAptGet(t, dir, 9, "exit 0"), "1", "update")
+	out, err := runApt(t, fakeAptGet(t, dir, 1_000_000, "exit 0"), "1", "update")
 	if err == nil || !strings.Contains(out, "still locked") {
 		t.Fatalf("err %v:\n%s", err, out)
 	}
