@@ -118,3 +118,15 @@ func TestSecurityHeadersOnEveryRoute(t *testing.T) {
 		}
 	}
 }
+
+// A /v1 body over -max-body-bytes is 422 VALIDATION_ERROR (as the README
+// says), not 400.
+func TestV1OversizedBodyIs422(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxBodyBytes = 1024
+	f := newFixture(t, cfg)
+	r := f.do(t, request{method: http.MethodPost, path: changeLogsPath, role: "owner", body: `{"take":1,"pad":"` + strings.Repeat("x", 2048) + `"}`})
+	if e := decodeV1Error(t, r.body); r.status != http.StatusUnprocessableEntity || e.Error.Code != "VALIDATION_ERROR" {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+}
