@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/auditgraph/auditgraph/internal/reqctx"
-	"github.com/google/uuid"
 )
 
 // statusWriter remembers the status written, for logs and metrics.
@@ -55,10 +54,10 @@ func (s *Server) observe(route string, next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		w.Header().Set("X-Request-Id", id)
-		// The trace id is /v1's trace_id (a UUID); logging it beside the
-		// request id makes each findable from the other.
-		trace := uuid.NewString()
-		ctx := reqctx.WithTraceID(reqctx.WithRequestID(r.Context(), id), trace)
+		// The trace id is /v1's trace_id (a UUID), made when an answer shows
+		// one; logging it beside the request id makes each findable from the
+		// other.
+		ctx, traceID := reqctx.WithTrace(reqctx.WithRequestID(r.Context(), id))
 		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()
 		next.ServeHTTP(sw, r.WithContext(ctx))
@@ -71,8 +70,13 @@ func (s *Server) observe(route string, next http.Handler) http.Handler {
 		if sw.status >= 500 {
 			level = slog.LevelError
 		}
-		s.logger.Log(ctx, level, "request", "request_id", id, "trace_id", trace, "method", r.Method, "route", route,
+		attrs := []any{"request_id", id}
+		if trace := traceID(); trace != "" {
+			attrs = append(attrs, "trace_id", trace)
+		}
+		attrs = append(attrs, "method", r.Method, "route", route,
 			"path", r.URL.Path, "status", sw.status, "bytes", sw.bytes, "duration_ms", float64(elapsed.Microseconds())/1000)
+		s.logger.Log(ctx, level, "request", attrs...)
 	})
 }
 

@@ -1,6 +1,7 @@
 // Package server assembles auditgraph's HTTP face: the GraphQL endpoint, the
 // playground, the REST shim, health and metrics, and the middleware they share
-// (request ids, logging, credentials, limits, CORS).
+// (request ids, logging, credentials, limits, CORS, security headers, and the
+// /v1 and /v2 envelopes for any path of those families).
 //
 // It holds no business rules: access is the schema's directives, rendering is
 // model/display's, SQL is db's.

@@ -3,7 +3,12 @@
 // shown to callers can quote it.
 package reqctx
 
-import "context"
+import (
+	"context"
+	"sync"
+
+	"github.com/google/uuid"
+)
 
 type key struct{}
 
@@ -20,14 +25,35 @@ func RequestID(ctx context.Context) string {
 
 type traceKey struct{}
 
-// WithTraceID returns ctx carrying a trace id: a UUID, as /v1's error
-// envelope shows it, logged beside the request id.
-func WithTraceID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, traceKey{}, id)
+// trace is a request's trace id, made on first use: most requests never
+// show one.
+type trace struct {
+	mu sync.Mutex
+	id string
 }
 
-// TraceID returns the trace id of ctx, or "".
+func (t *trace) get(create bool) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.id == "" && create {
+		t.id = uuid.NewString()
+	}
+	return t.id
+}
+
+// WithTrace returns ctx able to give the request a trace id: a UUID, as
+// /v1's error envelope shows it. made returns the id if one was made.
+func WithTrace(ctx context.Context) (c context.Context, made func() string) {
+	t := &trace{}
+	return context.WithValue(ctx, traceKey{}, t), func() string { return t.get(false) }
+}
+
+// TraceID returns the request's trace id, making it on first use; "" when
+// ctx was not made by WithTrace.
 func TraceID(ctx context.Context) string {
-	id, _ := ctx.Value(traceKey{}).(string)
-	return id
+	t, _ := ctx.Value(traceKey{}).(*trace)
+	if t == nil {
+		return ""
+	}
+	return t.get(true)
 }
