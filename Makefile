@@ -12,9 +12,10 @@ test:
 	PGTEST_SKIP_REPORT=$$report $(GO) test -count=1 ./...; status=$$?; \
 	if [ -s "$$report" ]; then \
 		echo "********************************************************************"; \
-		echo "PostgreSQL tests were SKIPPED: no PostgreSQL server available"; \
-		echo "($$(wc -l <"$$report") tests; install PostgreSQL or set TEST_DATABASE_URL):"; \
-		sort "$$report" | sed 's/^/  /' | head -n 20; \
+		echo "SKIPPED $$(wc -l <"$$report") PostgreSQL tests: no PostgreSQL server available:"; \
+		echo "  $$(head -n 1 "$$report" | cut -f 3)"; \
+		echo "  by package: $$(cut -f 1 "$$report" | sort | uniq -c | awk '{printf "%s (%s) ", $$2, $$1}')"; \
+		echo "Install PostgreSQL (initdb and postgres) or set TEST_DATABASE_URL."; \
 		echo "********************************************************************"; \
 	fi; \
 	rm -f "$$report"; exit $$status

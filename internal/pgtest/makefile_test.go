@@ -18,7 +18,7 @@ func TestSkipIsReported(t *testing.T) {
 		unavailable(t, errors.New("initdb: not found"))
 	})
 	b, err := os.ReadFile(report)
-	if err != nil || !strings.Contains(string(b), "pgtest TestSkipIsReported/needs-postgres: initdb: not found") {
+	if err != nil || string(b) != "pgtest\tTestSkipIsReported/needs-postgres\tinitdb: not found\n" {
 		t.Fatalf("skip report %q (%v)", b, err)
 	}
 }
@@ -32,7 +32,7 @@ func TestMakeTestShowsSkippedPostgresTests(t *testing.T) {
 	}
 	dir := t.TempDir()
 	for name, status := range map[string]string{"go-pass": "0", "go-fail": "1"} {
-		script := "#!/bin/sh\necho 'db TestStore: no PostgreSQL' >>\"$" + SkipReportEnv + "\"\necho 'ok  	example/db	0.1s'\nexit " + status + "\n"
+		script := "#!/bin/sh\nprintf 'db\\tTestStore\\tinitdb: not found\\n' >>\"$" + SkipReportEnv + "\"\necho 'ok  	example/db	0.1s'\nexit " + status + "\n"
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -44,11 +44,11 @@ func TestMakeTestShowsSkippedPostgresTests(t *testing.T) {
 		return string(out), err
 	}
 	out, err := run("go-pass")
-	if err != nil || !strings.Contains(out, "PostgreSQL tests were SKIPPED") || !strings.Contains(out, "db TestStore: no PostgreSQL") {
+	if err != nil || !strings.Contains(out, "SKIPPED 1 PostgreSQL tests") || !strings.Contains(out, "initdb: not found") || !strings.Contains(out, "by package: db (1)") {
 		t.Errorf("make test (%v) shows no banner:\n%s", err, out)
 	}
 	out, err = run("go-fail")
-	if err == nil || !strings.Contains(out, "PostgreSQL tests were SKIPPED") {
+	if err == nil || !strings.Contains(out, "SKIPPED 1 PostgreSQL tests") {
 		t.Errorf("make test with failing tests: err %v, want a failure, and the banner:\n%s", err, out)
 	}
 }

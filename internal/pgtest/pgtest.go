@@ -217,7 +217,7 @@ func restartable(op string) *server {
 }
 
 // SkipReportEnv names a file to which every test skipped for want of a
-// PostgreSQL server appends a line ("package test: reason"). `go test`
+// PostgreSQL server appends a line, "package<TAB>test<TAB>reason". `go test`
 // without -v prints nothing of a passing package, skips included, so `make
 // test` sets it and prints a banner after the run when the file is not empty.
 const SkipReportEnv = "PGTEST_SKIP_REPORT"
@@ -764,9 +764,9 @@ func reportSkip(test string, err error) {
 	if wd, werr := os.Getwd(); werr == nil {
 		pkg = filepath.Base(wd)
 	}
-	reason := strings.ReplaceAll(err.Error(), "\n", " ")
-	if len(reason) > 200 {
-		reason = reason[:200] + "…"
+	reason := strings.Join(strings.Fields(err.Error()), " ")
+	if len(reason) > 160 {
+		reason = reason[:160] + "…"
 	}
-	fmt.Fprintf(f, "%s %s: %s\n", pkg, test, reason)
+	fmt.Fprintf(f, "%s\t%s\t%s\n", pkg, test, reason)
 }
