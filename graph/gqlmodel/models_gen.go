@@ -16,7 +16,7 @@ import (
 type Actor struct {
 	// The kind of actor.
 	Type ActorType `json:"type"`
-	// The name to show: the recorded name, else the user's; `Deleted User` when neither is known.
+	// The name to show, from what was recorded: a user's name, else email, else `Deleted User`; a guest's name, else `Guest`; an attendee's name, else email, else `Deleted Attendee`; an app's name, else `Unknown App`; the platform's name for SYSTEM.
 	DisplayName string `json:"displayName"`
 	// The email to show, when known.
 	DisplayEmail *string `json:"displayEmail,omitempty"`
