@@ -105,7 +105,10 @@ func (s *Server) cors(next http.Handler) http.Handler {
 			h.Add("Vary", "Origin")
 			h.Set("Access-Control-Allow-Headers", "Authorization, X-API-Key, Content-Type, cal-api-version, X-Request-Id")
 			h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-			h.Set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After")
+			// A browser client may read the quota headers, as Cal.com's do.
+			h.Set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After, "+
+				"X-RateLimit-Limit-Default, X-RateLimit-Remaining-Default, X-RateLimit-Reset-Default, "+
+				"X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset")
 			h.Set("Access-Control-Max-Age", "600")
 			if r.Method == http.MethodOptions {
 				w.WriteHeader(http.StatusNoContent)
