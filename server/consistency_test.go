@@ -95,8 +95,8 @@ func TestMalformedConsistencyTokenRefused(t *testing.T) {
 			t.Fatalf("token %q: %d %v, want 400 with one error", bad, status, out)
 		}
 		ext, _ := errs[0].(map[string]any)["extensions"].(map[string]any)
-		if ext["code"] != model.CodeInvalid {
-			t.Errorf("token %q: code %v, want %s", bad, ext["code"], model.CodeInvalid)
+		if ext["code"] != model.CodeInvalid || ext["field"] != server.ConsistencyHeader {
+			t.Errorf("token %q: extensions %v, want code %s and field %s", bad, ext, model.CodeInvalid, server.ConsistencyHeader)
 		}
 	}
 	if after := e.rowCounts(); after["event_type_history"] != before["event_type_history"] {

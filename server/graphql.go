@@ -162,11 +162,13 @@ func writeGraphQLError(w http.ResponseWriter, _ *http.Request, err *model.Error)
 	if err.Code == model.CodeRateLimited {
 		status = http.StatusTooManyRequests
 	}
+	ext := map[string]any{"code": err.Code}
+	if err.Field != "" {
+		ext["field"] = err.Field // a refused header (X-Consistency-Token) is named like an argument
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(graphql.Response{Errors: gqlerror.List{{
-		Message: err.Message, Extensions: map[string]any{"code": err.Code},
-	}}})
+	json.NewEncoder(w).Encode(graphql.Response{Errors: gqlerror.List{{Message: err.Message, Extensions: ext}}})
 }
 
 // depthLimit refuses operations nested deeper than max selections.
