@@ -53,6 +53,17 @@ func newReplicated(t testing.TB, opt pgtest.ClusterOptions) *replicated {
 	return &replicated{cluster: c, keys: res.Keys}
 }
 
+// execSQL runs one statement on url.
+func execSQL(ctx context.Context, url, q string) error {
+	d, err := db.Open(url, db.Options{MaxOpenConns: 1})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	_, err = d.ExecContext(ctx, q)
+	return err
+}
+
 // waitReplayed waits until the standby at url has replayed up to lsn.
 func waitReplayed(t testing.TB, url string, lsn db.LSN) {
 	t.Helper()
@@ -390,14 +401,15 @@ func TestReadYourWritesAcrossInstances(t *testing.T) {
 // (with and without tokens) run, and starts it again: every request is
 // answered without error (reads fall back to the primary), no read with a
 // token misses its write, and the replica comes back into the rotation by
-// itself.
+// itself. Then it pauses replay until it lags beyond the bound: it leaves
+// the rotation for its lag, and comes back once it has caught up.
 func TestReplicaStoppedUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a replicated cluster")
 	}
 	rc := newReplicated(t, pgtest.ClusterOptions{Standbys: 1})
 	inst := rc.instance(t, rc.cluster.Primary.URL(pgtest.Database),
-		db.ReplicaOptions{MaxLag: 2 * time.Second, MaxWait: 200 * time.Millisecond, CheckInterval: 100 * time.Millisecond})
+		db.ReplicaOptions{MaxLag: time.Second, MaxWait: 200 * time.Millisecond, CheckInterval: 100 * time.Millisecond})
 	key, reader := rc.keys["writer"], rc.keys["owner"]
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -481,9 +493,38 @@ func TestReplicaStoppedUnderLoad(t *testing.T) {
 	}
 	back := replicaReads()
 	time.Sleep(700 * time.Millisecond)
+	after := replicaReads()
+
+	// Lagging: the replica stops replaying while the writes go on. Once it
+	// is more than -replica-max-lag (1s) behind it leaves the rotation, and
+	// it comes back when replay resumes and it has caught up.
+	if err := execSQL(ctx, sb.URL(pgtest.Database), "SELECT pg_wal_replay_pause()"); err != nil {
+		t.Fatal(err)
+	}
+	var lagged db.ReplicaStatus
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		if lagged = inst.replicas.Status()[0]; !lagged.InRotation {
+			break
+		}
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("a replica not replaying for 20s is still in the rotation: %+v", lagged)
+		}
+	}
+	if !strings.Contains(lagged.Reason, "lags") || lagged.Lag <= time.Second || lagged.LagBytes <= 0 {
+		t.Errorf("the paused replica left the rotation as %+v, want for its lag (over 1s, bytes behind)", lagged)
+	}
+	if err := execSQL(ctx, sb.URL(pgtest.Database), "SELECT pg_wal_replay_resume()"); err != nil {
+		t.Fatal(err)
+	}
+	for start := time.Now(); !inst.replicas.Status()[0].InRotation; time.Sleep(20 * time.Millisecond) {
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("the resumed replica is not back in the rotation after 20s: %+v", inst.replicas.Status()[0])
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
 	close(stop)
 	wg.Wait()
-	after := replicaReads()
+	t.Logf("paused replica left the rotation: %s (lag %v, %d bytes), and came back after resuming", lagged.Reason, lagged.Lag.Round(time.Millisecond), lagged.LagBytes)
 	_, fallbacks := inst.replicas.Reads()
 	t.Logf("%d writes, %d reads, %d failures, %d stale reads with a token; replica reads before the stop %d, while stopped %d, after the restart %d; fallbacks %v",
 		writes.Load(), reads.Load(), failures.Load(), stale.Load(), before, down-before, after-back, fallbacks)
