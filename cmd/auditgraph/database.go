@@ -31,6 +31,21 @@ func isPostgresURL(raw string) bool {
 	return strings.HasPrefix(raw, "postgres://") || strings.HasPrefix(raw, "postgresql://")
 }
 
+// splitURLs undoes the comma split of a list of URLs where a comma is
+// inside one: a multi-host URL (postgres://u@h1:5432,h2:5432/db) continues
+// until the next part that starts a URL of its own.
+func splitURLs(parts []string) []string {
+	var out []string
+	for _, p := range parts {
+		if len(out) > 0 && !strings.Contains(p, "://") {
+			out[len(out)-1] += "," + p
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
 func allPostgresURLs(urls []string) bool {
 	for _, u := range urls {
 		if !isPostgresURL(u) {

@@ -92,6 +92,7 @@ func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error)
 		return nil, err
 	}
 	f.Visit(func(fl *flag.Flag) { demoSet = demoSet || fl.Name == "demo" })
+	c.replicaURLs = splitURLs(c.replicaURLs)
 	if !demoSet {
 		_, c.demo = resolveDatabase(c.databaseURL)
 	}
