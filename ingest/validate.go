@@ -148,7 +148,9 @@ func (v *Validator) user(ctx context.Context, field string, ref Ref) (*model.Use
 		return nil, model.InvalidField(field, s, "%q is not a user id", s)
 	}
 	if model.ErrorCode(err) == model.CodeNotFound {
-		return nil, model.InvalidField(field, s, "user %s does not exist", s)
+		// Worded as for another tenant's user (see member): which ids
+		// exist elsewhere is nobody's business.
+		return nil, model.InvalidField(field, s, "user %s is not a member of this organization", s)
 	}
 	if err != nil {
 		return nil, err
@@ -175,7 +177,7 @@ func (v *Validator) member(ctx context.Context, field string, ref Ref, orgID int
 	}
 	a, err := v.dir.OrganizationAccess(ctx, u.ID, orgID)
 	if model.ErrorCode(err) == model.CodeNotFound {
-		return nil, 0, model.InvalidField(field, string(ref), "user %s is not a member of organization %d", ref, orgID)
+		return nil, 0, model.InvalidField(field, string(ref), "user %s is not a member of this organization", ref)
 	}
 	if err != nil {
 		return nil, 0, err
@@ -573,7 +575,24 @@ func (v *Validator) ChangeLogEntry(ctx context.Context, orgID int64, in *ChangeL
 	e.ResourceID = in.ResourceID
 	switch {
 	case rt == model.ResourceOrganizationUser:
-		target, err := v.user(ctx, "resourceId", Ref(in.ResourceID))
+		// The target is recorded by public id: only a member, or a user
+		// who belongs to no organization (removed), else a log would map
+		// another tenant's numeric ids to public ones.
+		target, _, err := v.member(ctx, "resourceId", Ref(in.ResourceID), orgID)
+		if model.ErrorCode(err) == model.CodeInvalid {
+			u, uerr := v.user(ctx, "resourceId", Ref(in.ResourceID))
+			if uerr != nil {
+				return e, err
+			}
+			ms, merr := v.dir.MembershipsOfUser(ctx, u.ID)
+			if merr != nil {
+				return e, merr
+			}
+			if len(ms) > 0 {
+				return e, err
+			}
+			target, err = u, nil
+		}
 		if err != nil {
 			return e, err
 		}
@@ -600,5 +619,7 @@ func (v *Validator) ChangeLogEntry(ctx context.Context, orgID int64, in *ChangeL
 	}
 	e.ID, e.OrganizationID, e.ActorUserID, e.Action, e.ResourceType, e.ResourceName =
 		model.NewChangeLogID(), orgID, actorUser.ID, action, rt, in.ResourceName
+	// The actor as the directory has them now, kept with the entry.
+	e.ActorPublicID, e.ActorName, e.ActorEmail, e.ActorAvatar = &actorUser.PublicID, actorUser.Name, &actorUser.Email, actorUser.AvatarURL
 	return e, nil
 }

@@ -27,6 +27,23 @@ type Error struct {
 	Field string
 	// Value is the offending value, when showing it back helps the caller.
 	Value any
+	// Missing is set on the FORBIDDEN that answers a history which does not
+	// exist (GraphQL's existence rule: hidden and missing answer alike). It
+	// is the NOT_FOUND a REST document that tells the two apart prescribes;
+	// GraphQL never shows it.
+	Missing *Error
+}
+
+// MissingHistory is the answer for a history whose organization or event
+// type does not exist, given the lookup's NOT_FOUND: the same FORBIDDEN as
+// for a history the caller may not read.
+func MissingHistory(notFound error) *Error {
+	e := *errForbidden
+	var nf *Error
+	if errors.As(notFound, &nf) {
+		e.Missing = nf
+	}
+	return &e
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -43,6 +43,9 @@ func (r *Resolver) hasRole(ctx context.Context, obj any, next graphql.Resolver, 
 			return nil, err
 		}
 		org, a, err := loadersFrom(ctx).organizationWithAccess(ctx, r.Store, ref, p.User.ID)
+		if model.ErrorCode(err) == model.CodeNotFound {
+			return nil, model.MissingHistory(err)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -78,7 +81,7 @@ func (r *Resolver) canAuditEventType(ctx context.Context, obj any, next graphql.
 			return nil, err
 		}
 	}
-	if err := model.AuthorizeEventType(ctx, r.Store, id, scope); err != nil {
+	if err := model.AuthorizeEventType(ctx, cachedDirectory{r.Store, loadersFrom(ctx)}, id, scope); err != nil {
 		return nil, err
 	}
 	return next(ctx)

@@ -2,7 +2,6 @@ package gqlmodel
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"strconv"
 	"time"
@@ -29,7 +28,7 @@ func MarshalDateTime(t time.Time) graphql.Marshaler {
 func UnmarshalDateTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, fmt.Errorf("DateTime must be an ISO 8601 string")
+		return time.Time{}, model.InvalidField("", nil, "DateTime must be an ISO 8601 string")
 	}
 	return ParseTime(s)
 }
