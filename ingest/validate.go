@@ -317,6 +317,27 @@ func actor(a Actor) (model.ActorSnapshot, error) {
 	return model.ActorSnapshot{Type: a.Type, Ref: a.Ref, Name: a.Name, Email: a.Email, Avatar: a.Avatar}, nil
 }
 
+// actor checks an actor and completes a bare reference: a USER actor sent
+// with a ref and no name, email or avatar takes the directory's profile as
+// it is now, at write time, and is shown as recorded from then on. Only a
+// member of the organization is completed: another tenant's profile is not
+// this one's to copy, and such a reference stays as sent.
+func (v *Validator) actor(ctx context.Context, a Actor, orgID int64) (model.ActorSnapshot, error) {
+	snap, err := actor(a)
+	if err != nil || snap.Type != model.ActorUser || snap.Ref == nil || snap.Name != nil || snap.Email != nil || snap.Avatar != nil {
+		return snap, err
+	}
+	u, _, err := v.member(ctx, "actor.ref", Ref(*snap.Ref), orgID)
+	if model.ErrorCode(err) == model.CodeInvalid {
+		return snap, nil
+	}
+	if err != nil {
+		return snap, err
+	}
+	snap.Name, snap.Email, snap.Avatar = u.Name, &u.Email, u.AvatarURL
+	return snap, nil
+}
+
 // present reports whether raw holds a JSON value other than null.
 func present(raw json.RawMessage) bool {
 	s := strings.TrimSpace(string(raw))
@@ -361,7 +382,7 @@ func (v *Validator) AttributeEntry(ctx context.Context, orgID int64, in *Attribu
 	if err := oneOf("source", in.Source, model.Sources); err != nil {
 		return e, err
 	}
-	if e.Actor, err = actor(in.Actor); err != nil {
+	if e.Actor, err = v.actor(ctx, in.Actor, orgID); err != nil {
 		return e, err
 	}
 	u, membershipID, err := v.member(ctx, "userId", in.UserID, orgID)
@@ -483,7 +504,7 @@ func (v *Validator) EventTypeEntry(ctx context.Context, orgID int64, in *EventTy
 	if err := oneOf("source", in.Source, model.Sources); err != nil {
 		return e, err
 	}
-	if e.Actor, err = actor(in.Actor); err != nil {
+	if e.Actor, err = v.actor(ctx, in.Actor, orgID); err != nil {
 		return e, err
 	}
 	if in.ImpersonatedBy != nil {
