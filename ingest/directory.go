@@ -304,11 +304,12 @@ func syncInTx(ctx context.Context, s model.Store, orgID int64, holder *model.Acc
 			return err
 		}
 		for _, st := range stored {
-			if st.OrganizationID == nil || *st.OrganizationID != orgID {
-				for i, t := range d.Teams {
-					if t.ID == st.ID {
-						return forbidden(fmt.Sprintf("input.teams[%d].id", i), t.ID, "team %d is not this organization's to change", t.ID)
-					}
+			for i, t := range d.Teams {
+				if t.ID != st.ID {
+					continue
+				}
+				if err := model.MayChangeStored("team", t.ID, st.OrganizationID, orgID, fmt.Sprintf("input.teams[%d].id", i)); err != nil {
+					return err
 				}
 			}
 		}
@@ -316,10 +317,11 @@ func syncInTx(ctx context.Context, s model.Store, orgID int64, holder *model.Acc
 	for i := range d.CustomRoles {
 		field := fmt.Sprintf("input.customRoles[%d]", i)
 		cr, err := s.CustomRoleByID(ctx, d.CustomRoles[i].ID)
-		if err == nil && cr.OrganizationID != orgID {
-			return forbidden(field+".id", cr.ID, "custom role %d is not this organization's to change", cr.ID)
-		}
-		if err != nil && model.ErrorCode(err) != model.CodeNotFound {
+		if err == nil {
+			if err := model.MayChangeStored("custom role", cr.ID, &cr.OrganizationID, orgID, field+".id"); err != nil {
+				return err
+			}
+		} else if model.ErrorCode(err) != model.CodeNotFound {
 			return err
 		}
 		if err := model.MayGrantPermissions(holder, d.CustomRoles[i].Permissions, field+".permissions"); err != nil {
@@ -493,7 +495,9 @@ func syncInTx(ctx context.Context, s model.Store, orgID int64, holder *model.Acc
 		}
 		for i, a := range d.Attributes {
 			if !have[a.ID] {
-				return forbidden(fmt.Sprintf("input.attributes[%d].id", i), a.ID, "attribute %s is not this organization's to change", a.ID)
+				// Upserts never move an attribute: one not found here
+				// after its upsert is stored as another organization's.
+				return model.MayChangeStored("attribute", a.ID, nil, orgID, fmt.Sprintf("input.attributes[%d].id", i))
 			}
 			for j, o := range a.Options {
 				if optOf[o.ID] != a.ID {

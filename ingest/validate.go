@@ -203,7 +203,7 @@ func (v *Validator) eventTypeInOrganization(ctx context.Context, field string, r
 		var err error
 		own, err = v.dir.EventTypeOwnership(ctx, id)
 		if model.ErrorCode(err) == model.CodeNotFound {
-			return 0, model.InvalidField(field, string(ref), "event type %d does not exist", id)
+			return 0, notThisOrganizations(field, ref)
 		}
 		if err != nil {
 			return 0, err
@@ -212,18 +212,24 @@ func (v *Validator) eventTypeInOrganization(ctx context.Context, field string, r
 		v.eventTypes[id] = own
 		v.mu.Unlock()
 	}
-	if own.OrganizationID != nil && *own.OrganizationID == orgID {
-		return id, nil
-	}
-	if own.TeamID == nil && own.OwnerUserID != nil {
-		if _, _, err := v.member(ctx, field, Ref(strconv.FormatInt(*own.OwnerUserID, 10)), orgID); err == nil {
-			return id, nil
-		} else if model.ErrorCode(err) != model.CodeInvalid {
+	ownerMember := false
+	if own.OrganizationID == nil && own.TeamID == nil && own.OwnerUserID != nil {
+		_, _, err := v.member(ctx, field, Ref(strconv.FormatInt(*own.OwnerUserID, 10)), orgID)
+		if err != nil && model.ErrorCode(err) != model.CodeInvalid {
 			return 0, err
 		}
+		ownerMember = err == nil
 	}
-	return 0, &model.Error{Code: model.CodeForbidden, Field: field, Value: string(ref),
-		Message: "event type " + strconv.FormatInt(id, 10) + " does not belong to organization " + strconv.FormatInt(orgID, 10)}
+	if model.EventTypeBelongs(own, ownerMember, orgID) {
+		return id, nil
+	}
+	return 0, notThisOrganizations(field, ref)
+}
+
+// notThisOrganizations answers an event type that does not exist and one of
+// another organization alike.
+func notThisOrganizations(field string, ref Ref) error {
+	return model.InvalidField(field, string(ref), "event type %s is not an event type of this organization", ref)
 }
 
 func (v *Validator) attribute(ctx context.Context, field string, orgID int64, id string) (*storedAttribute, error) {

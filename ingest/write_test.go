@@ -605,8 +605,9 @@ func TestWriteAtomicity(t *testing.T) {
 				map[string]any{"attributeId": "attr_nope"}, "BAD_USER_INPUT", "entries[0].attributeId"},
 			{"unknown event type", recordEventTypes, eventTypeEntries(int(seed.TeamEventTypeID)), 1,
 				map[string]any{"eventTypeId": "999999"}, "BAD_USER_INPUT", "entries[1].eventTypeId"},
+			// Answered as an unknown one: writes are no oracle of other tenants' ids.
 			{"another organization's event type", recordEventTypes, eventTypeEntries(int(seed.TeamEventTypeID)), 2,
-				map[string]any{"eventTypeId": fmt.Sprint(seed.GlobexEventTypeID)}, "FORBIDDEN", "entries[2].eventTypeId"},
+				map[string]any{"eventTypeId": fmt.Sprint(seed.GlobexEventTypeID)}, "BAD_USER_INPUT", "entries[2].eventTypeId"},
 			{"modified without a difference", recordEventTypes, eventTypeEntries(int(seed.TeamEventTypeID)), 1,
 				map[string]any{"after": map[string]any{"title": "Fresh", "length": 30, "hidden": false, "description": nil,
 					"locations":     []any{map[string]any{"type": "integrations:daily"}},

@@ -60,6 +60,27 @@ func MayLinkMember(exists, createdNow bool, u UserFacts, orgID int64, field stri
 	return InvalidField(field, userID, "user %d is not a user this organization can add: send the user in this call, or add them as a member first", userID)
 }
 
+// MayChangeStored decides whether a sync into orgID may upsert a record
+// (team, custom role, attribute) stored as belonging to storedOrg: only its
+// own. The refusal names only the id sent.
+func MayChangeStored(kind string, id any, storedOrg *int64, orgID int64, field string) error {
+	if storedOrg != nil && *storedOrg == orgID {
+		return nil
+	}
+	return &Error{Code: CodeForbidden, Field: field, Value: id,
+		Message: fmt.Sprintf("%s %v is not this organization's to change", kind, id)}
+}
+
+// EventTypeBelongs decides whether an event type belongs to orgID, given
+// its ownership: through its team (a managed child's through its parent's),
+// or, for a personal one, through its owner's membership (ownerMember).
+func EventTypeBelongs(own *EventTypeOwnership, ownerMember bool, orgID int64) bool {
+	if own.OrganizationID != nil {
+		return *own.OrganizationID == orgID
+	}
+	return own.TeamID == nil && own.OwnerUserID != nil && ownerMember
+}
+
 // roleRank orders roles by what they grant.
 func roleRank(r Role) int {
 	switch r {

@@ -364,6 +364,15 @@ func TestAttackExistenceOracles(t *testing.T) {
 			t.Errorf("recordMemberChangeLogs target: %q vs %q", shape(h, "16"), shape(m, "99999"))
 		}
 		lacks(t, "target", h.Raw, "usr_demo0000000000000016")
+		etWrite := func(id string) *gqlResponse {
+			return mustPost(t, e, e.keys["writer"], `mutation($e: [EventTypeChangeEntryInput!]!) { recordEventTypeChanges(organizationId: "1", entries: $e) { id } }`,
+				map[string]any{"e": []any{map[string]any{"eventTypeId": id, "action": "EVENT_TYPE_CREATED", "source": "WEBAPP",
+					"actor": map[string]any{"type": "SYSTEM"}, "after": map[string]any{"title": "X"}}}})
+		}
+		h, m = etWrite("6"), etWrite("99999")
+		if shape(h, "6") != shape(m, "99999") {
+			t.Errorf("recordEventTypeChanges event type: %q vs %q", shape(h, "6"), shape(m, "99999"))
+		}
 		// A conflict names no constraint.
 		r = syncDir(t, e, e.keys["writer"], seed.AcmeID, map[string]any{
 			"teams": []any{map[string]any{"id": 600, "slug": "engineering", "name": "Duplicate slug"}},
