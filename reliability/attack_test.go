@@ -431,14 +431,22 @@ func TestAttackBadBytes(t *testing.T) {
 				t.Errorf("%s: %d %s", path, resp.StatusCode, body)
 			}
 		}
-		req, _ := http.NewRequest(http.MethodGet, e.url+"/v2/event-types/2/history?limit=5&actorRef=a%00b", nil)
-		req.Header.Set("Authorization", "Bearer "+e.keys["owner"])
-		req.Header.Set("cal-api-version", "2024-06-14")
-		if resp, err := http.DefaultClient.Do(req); err == nil {
+		for _, path := range []string{
+			"/v2/event-types/2/history?limit=5&cursor=a%00b",
+			"/v2/organizations/1/attributes/assignments/3%00/history",
+			"/v2/organizations/1/attributes/assignments/3/history?cursor=%ff%fe",
+		} {
+			req, _ := http.NewRequest(http.MethodGet, e.url+path, nil)
+			req.Header.Set("Authorization", "Bearer "+e.keys["owner"])
+			req.Header.Set("cal-api-version", "2024-06-14")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
 			body := readAll(t, resp)
 			resp.Body.Close()
-			if resp.StatusCode >= 500 {
-				t.Errorf("/v2 with a NUL: %d %s", resp.StatusCode, body)
+			if resp.StatusCode != 400 || !strings.Contains(body, `"status":"error"`) {
+				t.Errorf("%s: %d %s", path, resp.StatusCode, body)
 			}
 		}
 
