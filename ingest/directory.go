@@ -212,38 +212,16 @@ func checkDirectory(orgID int64, d *Directory) error {
 // inOrganization reports whether the user has a membership of orgID or of
 // one of its teams.
 func inOrganization(ctx context.Context, s model.Store, userID, orgID int64) (bool, error) {
-	ms, err := s.MembershipsOfUser(ctx, userID)
+	f, err := s.UserBelongings(ctx, userID)
 	if err != nil {
 		return false, err
 	}
-	var teams []int64
-	for _, m := range ms {
-		if m.OrganizationID != nil && *m.OrganizationID == orgID {
-			return true, nil
-		}
-		if m.TeamID != nil {
-			teams = append(teams, *m.TeamID)
-		}
-	}
-	if len(teams) == 0 {
-		return false, nil
-	}
-	ts, err := s.TeamsByIDs(ctx, teams)
-	if err != nil {
-		return false, err
-	}
-	for _, t := range ts {
-		if t.OrganizationID != nil && *t.OrganizationID == orgID {
+	for _, o := range f.Orgs {
+		if o == orgID {
 			return true, nil
 		}
 	}
 	return false, nil
-}
-
-// userFacts is where a user belongs: organizations (directly or through a
-// team) and teams without an organization.
-func userFacts(ctx context.Context, s model.Store, userID int64) (model.UserFacts, error) {
-	return s.UserBelongings(ctx, userID)
 }
 
 // placement gathers the facts model.MayPlaceEventType decides on.
@@ -348,7 +326,7 @@ func syncInTx(ctx context.Context, s model.Store, orgID int64, holder *model.Acc
 			}
 			return err
 		}
-		f, err := userFacts(ctx, s, u.ID)
+		f, err := s.UserBelongings(ctx, u.ID)
 		if err != nil {
 			return err
 		}
@@ -411,7 +389,7 @@ func syncInTx(ctx context.Context, s model.Store, orgID int64, holder *model.Acc
 		var uf model.UserFacts
 		if exists {
 			var err error
-			if uf, err = userFacts(ctx, s, m.UserID); err != nil {
+			if uf, err = s.UserBelongings(ctx, m.UserID); err != nil {
 				return err
 			}
 		}
