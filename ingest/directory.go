@@ -362,11 +362,12 @@ func syncInTx(ctx context.Context, s model.Store, orgID int64, holder *model.Acc
 			if err != nil {
 				return err
 			}
-			if len(ts) == 0 {
-				return model.InvalidField(p+".teamId", *m.TeamID, "teamId %d is not a team of this organization", *m.TeamID)
+			var teamOrg *int64
+			if len(ts) > 0 {
+				teamOrg = ts[0].OrganizationID
 			}
-			if ts[0].OrganizationID == nil || *ts[0].OrganizationID != orgID {
-				return model.InvalidField(p+".teamId", *m.TeamID, "teamId %d is not a team of this organization", *m.TeamID)
+			if err := model.MayLinkTeam(len(ts) > 0, teamOrg, orgID, p+".teamId", *m.TeamID); err != nil {
+				return err
 			}
 		}
 		var perms []string
@@ -375,8 +376,8 @@ func syncInTx(ctx context.Context, s model.Store, orgID int64, holder *model.Acc
 			if err != nil && model.ErrorCode(err) != model.CodeNotFound {
 				return err
 			}
-			if cr == nil || cr.OrganizationID != orgID {
-				return model.InvalidField(p+".customRoleId", *m.CustomRoleID, "customRoleId %d is not a custom role of this organization", *m.CustomRoleID)
+			if err := model.MayLinkCustomRole(cr, orgID, p+".customRoleId", *m.CustomRoleID); err != nil {
+				return err
 			}
 			perms = cr.Permissions
 		}

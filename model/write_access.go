@@ -71,6 +71,25 @@ func MayChangeStored(kind string, id any, storedOrg *int64, orgID int64, field s
 		Message: fmt.Sprintf("%s %v is not this organization's to change", kind, id)}
 }
 
+// MayLinkTeam decides whether a record of orgID may name a team (a
+// membership's, an event type's): only one of orgID's. A missing team and
+// another tenant's answer alike.
+func MayLinkTeam(exists bool, teamOrg *int64, orgID int64, field string, teamID int64) error {
+	if exists && teamOrg != nil && *teamOrg == orgID {
+		return nil
+	}
+	return InvalidField(field, teamID, "teamId %d is not a team of this organization", teamID)
+}
+
+// MayLinkCustomRole decides whether a membership of orgID may carry custom
+// role cr (nil: missing): only one of orgID's.
+func MayLinkCustomRole(cr *CustomRole, orgID int64, field string, id int64) error {
+	if cr != nil && cr.OrganizationID == orgID {
+		return nil
+	}
+	return InvalidField(field, id, "customRoleId %d is not a custom role of this organization", id)
+}
+
 // EventTypeBelongs decides whether an event type belongs to orgID, given
 // its ownership: through its team (a managed child's through its parent's),
 // or, for a personal one, through its owner's membership (ownerMember).
@@ -162,8 +181,10 @@ func MayPlaceEventType(e *EventType, f EventTypePlacement, orgID int64, field st
 	if err := MayChangeEventType(e, f, orgID, field); err != nil {
 		return err
 	}
-	if e.TeamID != nil && (!f.TeamExists || f.TeamOrg == nil || *f.TeamOrg != orgID) {
-		return InvalidField(field+".teamId", *e.TeamID, "teamId %d is not a team of this organization", *e.TeamID)
+	if e.TeamID != nil {
+		if err := MayLinkTeam(f.TeamExists, f.TeamOrg, orgID, field+".teamId", *e.TeamID); err != nil {
+			return err
+		}
 	}
 	if e.ParentID != nil && (f.Parent == nil || f.Parent.OrganizationID == nil || *f.Parent.OrganizationID != orgID || f.Parent.TeamID == nil) {
 		return InvalidField(field+".parentId", *e.ParentID, "parentId %d is not a team event type of this organization", *e.ParentID)
