@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -43,13 +44,18 @@ func (r *Resolver) hasRole(ctx context.Context, obj any, next graphql.Resolver, 
 		}
 		org, a, err := loadersFrom(ctx).organizationWithAccess(ctx, r.Store, ref, p.User.ID)
 		if model.ErrorCode(err) == model.CodeNotFound {
-			return nil, model.MissingHistory(err)
+			// The existence rule: answered as a history the caller may
+			// not read, the lookup's NOT_FOUND carried along for REST.
+			return nil, notMember(model.MissingHistory(err))
 		}
 		if err != nil {
-			return nil, err
+			return nil, notMember(err)
 		}
 		err = model.AuthorizeOrganizationAccess(ctx, org.ID, a, rs, perm)
 		if err != nil {
+			if a == nil {
+				return nil, notMember(err)
+			}
 			return nil, err
 		}
 	case obj != nil:
@@ -84,4 +90,17 @@ func (r *Resolver) canAuditEventType(ctx context.Context, obj any, next graphql.
 		return nil, err
 	}
 	return next(ctx)
+}
+
+// notMember gives a refusal (an unknown organization, or one the caller is
+// not a member of) the reason ReasonNotMember, keeping its code and message:
+// GraphQL answers as before, and /v1 answers both alike.
+func notMember(err error) error {
+	var e *model.Error
+	if !errors.As(err, &e) || (e.Code != model.CodeNotFound && e.Code != model.CodeForbidden) {
+		return err
+	}
+	c := *e
+	c.Reason = model.ReasonNotMember
+	return &c
 }

@@ -148,7 +148,9 @@ func fromGraphQL(e *gqlerror.Error, fields map[string]string) *model.Error {
 	// answers both as the latter and carries the former along.
 	var de *model.Error
 	if errors.As(e.Err, &de) && de.Missing != nil {
-		return de.Missing
+		m := *de.Missing
+		m.Reason = de.Reason
+		return &m
 	}
 	code, _ := e.Extensions["code"].(string)
 	// Parse and validation errors of a fixed operation mean the shim and the
@@ -167,7 +169,10 @@ func fromGraphQL(e *gqlerror.Error, fields map[string]string) *model.Error {
 		}
 		field = f
 	}
-	return &model.Error{Code: code, Message: msg, Field: field}
+	// The domain error the GraphQL error was made from, when it is one,
+	// carries the reason /v1 tells callers (GraphQL shows only the code).
+	reason := model.ErrorReason(e.Err)
+	return &model.Error{Code: code, Message: msg, Field: field, Reason: reason}
 }
 
 // marshal encodes v as the services do (JSON.stringify): no HTML escaping
