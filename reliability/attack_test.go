@@ -477,6 +477,23 @@ func TestAttackRuntimeRoleCannotRewriteHistory(t *testing.T) {
 	dsn := pgtest.NewDatabase(t)
 	store, _ := openSeeded(t, dsn, db.Options{})
 	ctx := context.Background()
+	// The attack, as the server ran before: its role owns the tables and
+	// sets the triggers aside at will (rolled back here).
+	tx, err := store.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, "ALTER TABLE event_type_history DISABLE TRIGGER ALL"); err != nil {
+		t.Fatalf("the owner role cannot disable the triggers: %v", err)
+	}
+	if res, err := tx.ExecContext(ctx, "UPDATE event_type_history SET source = 'SYSTEM'"); err != nil {
+		t.Fatalf("the owner role cannot rewrite history once the triggers are off: %v", err)
+	} else if n, _ := res.RowsAffected(); n == 0 {
+		t.Fatal("nothing rewritten")
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
 	runtimeURL, err := db.GrantRuntimeRole(ctx, store.DB(), dsn, "auditgraph_rt_test", "rt-secret")
 	if err != nil {
 		t.Fatal(err)
