@@ -31,7 +31,9 @@ type replicated struct {
 
 func newReplicated(t testing.TB, opt pgtest.ClusterOptions) *replicated {
 	t.Helper()
+	began := time.Now()
 	c := pgtest.NewCluster(t, opt, db.MigrateURL)
+	built := time.Since(began)
 	d, err := db.Open(c.Primary.URL(pgtest.Database), db.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -50,6 +52,7 @@ func newReplicated(t testing.TB, opt pgtest.ClusterOptions) *replicated {
 	for _, sb := range c.Standbys {
 		waitReplayed(t, sb.URL(pgtest.Database), seeded)
 	}
+	t.Logf("cluster built in %v, seeded and replayed in %v", built.Round(time.Millisecond), (time.Since(began) - built).Round(time.Millisecond))
 	return &replicated{cluster: c, keys: res.Keys}
 }
 
