@@ -475,11 +475,15 @@ func TestReplicaStoppedUnderLoad(t *testing.T) {
 	}
 	sb := rc.cluster.Standbys[0]
 	replicaReads := func() int64 { n, _ := inst.replicas.Reads(); return n }
+	loadBegan := time.Now()
+	phase := func(what string) { t.Logf("%6.2fs %s", time.Since(loadBegan).Seconds(), what) }
 	time.Sleep(700 * time.Millisecond)
 	before := replicaReads()
+	phase("stopping the replica")
 	if err := sb.Stop(); err != nil {
 		t.Fatal(err)
 	}
+	phase("replica stopped")
 	time.Sleep(time.Second)
 	if st := inst.replicas.Status()[0]; st.InRotation {
 		t.Errorf("the stopped replica is still in the rotation: %+v", st)
@@ -488,6 +492,7 @@ func TestReplicaStoppedUnderLoad(t *testing.T) {
 	if err := sb.Start(); err != nil {
 		t.Fatal(err)
 	}
+	phase("replica started")
 	// Back by itself: within a few checks of the replica answering again.
 	for start := time.Now(); !inst.replicas.Status()[0].InRotation; time.Sleep(20 * time.Millisecond) {
 		if time.Since(start) > 20*time.Second {
@@ -495,6 +500,7 @@ func TestReplicaStoppedUnderLoad(t *testing.T) {
 		}
 	}
 	back := replicaReads()
+	phase("replica back in the rotation")
 	time.Sleep(700 * time.Millisecond)
 	after := replicaReads()
 
@@ -504,6 +510,7 @@ func TestReplicaStoppedUnderLoad(t *testing.T) {
 	if err := execSQL(ctx, sb.URL(pgtest.Database), "SELECT pg_wal_replay_pause()"); err != nil {
 		t.Fatal(err)
 	}
+	phase("replay paused")
 	var lagged db.ReplicaStatus
 	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
 		if lagged = inst.replicas.Status()[0]; !lagged.InRotation {
@@ -516,6 +523,7 @@ func TestReplicaStoppedUnderLoad(t *testing.T) {
 	if !strings.Contains(lagged.Reason, "lags") || lagged.Lag <= time.Second || lagged.LagBytes <= 0 {
 		t.Errorf("the paused replica left the rotation as %+v, want for its lag (over 1s, bytes behind)", lagged)
 	}
+	phase("replica out of the rotation for its lag")
 	if err := execSQL(ctx, sb.URL(pgtest.Database), "SELECT pg_wal_replay_resume()"); err != nil {
 		t.Fatal(err)
 	}
@@ -524,9 +532,11 @@ func TestReplicaStoppedUnderLoad(t *testing.T) {
 			t.Fatalf("the resumed replica is not back in the rotation after 20s: %+v", inst.replicas.Status()[0])
 		}
 	}
+	phase("replica back after resuming")
 	time.Sleep(300 * time.Millisecond)
 	close(stop)
 	wg.Wait()
+	phase("load stopped")
 	t.Logf("paused replica left the rotation: %s (lag %v, %d bytes), and came back after resuming", lagged.Reason, lagged.Lag.Round(time.Millisecond), lagged.LagBytes)
 	_, fallbacks := inst.replicas.Reads()
 	t.Logf("%d writes, %d reads, %d failures, %d stale reads with a token; replica reads before the stop %d, while stopped %d, after the restart %d; fallbacks %v",
