@@ -18,6 +18,7 @@ import (
 	"github.com/auditgraph/auditgraph/graph"
 	"github.com/auditgraph/auditgraph/graph/playground"
 	"github.com/auditgraph/auditgraph/rest"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -29,6 +30,8 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *metrics
 	limiter *rateLimiter
+	// refused remembers, by hash, keys that failed to authenticate.
+	refused *expirable.LRU[string, error]
 	schema  graphql.ExecutableSchema
 	exec    *executor.Executor
 }
@@ -39,8 +42,12 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Server{cfg: cfg, store: store, logger: logger, mux: http.NewServeMux(),
-		metrics: newMetrics(store.DB().DB.DB), limiter: newRateLimiter(cfg.RateLimit, cfg.RateBurst)}
+		metrics: newMetrics(store.DB().DB.DB), limiter: newRateLimiter(cfg),
+		refused: expirable.NewLRU[string, error](refusedKeys, nil, refusedKeyTTL)}
 	store.DB().AddQueryHook(&db.StatementCounter{OnStatement: s.metrics.statements.Inc})
+	if cfg.KeyConcurrency > 0 {
+		store.DB().AddQueryHook(&db.Fairness{Per: cfg.KeyConcurrency})
+	}
 	s.schema = s.executableSchema()
 	s.exec = s.newExecutor(s.schema)
 	s.routes()
@@ -93,12 +100,12 @@ func (s *Server) routes() {
 	// The REST shim: each endpoint runs its GraphQL operation through Execute.
 	api := rest.New(s)
 	calRoute := func(pattern, route string, h http.HandlerFunc) {
-		s.handle(pattern, route, s.rateLimit(rest.WriteCalError, s.credentials(h)))
+		s.handle(pattern, route, s.admit(rest.WriteCalError, false, h))
 	}
 	calRoute("/v2/organizations/{orgId}/attributes/assignments/{userId}/history", "rest_attribute_history", api.AttributeAssignmentHistory)
 	calRoute("/v2/event-types/{eventTypeId}/history", "rest_event_type_history", api.EventTypeHistory)
 	calRoute("/v2/", "rest_v2_not_found", api.CalNotFound)
 	s.handle("/v1/organizations/{organization_id}/users/{user_id}/change-logs", "rest_change_logs",
-		s.advertisedRateLimit(rest.WriteV1Error, s.credentials(http.HandlerFunc(api.MemberChangeLogs))))
-	s.handle("/v1/", "rest_v1_not_found", s.advertisedRateLimit(rest.WriteV1Error, http.HandlerFunc(api.V1NotFound)))
+		s.admit(rest.WriteV1Error, true, http.HandlerFunc(api.MemberChangeLogs)))
+	s.handle("/v1/", "rest_v1_not_found", s.admit(rest.WriteV1Error, true, http.HandlerFunc(api.V1NotFound)))
 }
