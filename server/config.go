@@ -41,9 +41,9 @@ type Config struct {
 	// QueryCacheBytes bounds each of the parsed-document and
 	// persisted-query caches.
 	QueryCacheBytes int
-	// KeyConcurrency bounds the SQL statements the queries of one user run
+	// UserDBConcurrency bounds the SQL statements the queries of one user run
 	// at once, so one tenant cannot hold the whole pool (0: no bound).
-	KeyConcurrency int
+	UserDBConcurrency int
 	// PageSizes are the connections' default and largest page sizes (the
 	// REST endpoints run through them too).
 	PageSizes model.PageSizes
@@ -77,7 +77,7 @@ func Defaults() Config {
 		},
 		MaxErrors:       20,
 		QueryCacheBytes: 32 << 20,
-		KeyConcurrency:  4,
+		UserDBConcurrency:  4,
 		PageSizes:       model.DefaultPageSizes(),
 	}
 }

@@ -214,7 +214,7 @@ func writeGraphQLError(w http.ResponseWriter, _ *http.Request, err *model.Error)
 
 // queryFairness names the caller's user as the tenant of a query
 // operation's statements, so db.Fairness caps how many of them run at once
-// (see Config.KeyConcurrency). Keyed on the user, not the key: a tenant's
+// (see Config.UserDBConcurrency). Keyed on the user, not the key: a tenant's
 // many keys share one cap. Mutations are left alone: their transactions
 // must not wait for a slot while holding a connection.
 type queryFairness struct{}

@@ -45,8 +45,8 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 		metrics: newMetrics(store.DB().DB.DB), limiter: newRateLimiter(cfg),
 		refused: expirable.NewLRU[string, error](refusedKeys, nil, refusedKeyTTL)}
 	store.DB().AddQueryHook(&db.StatementCounter{OnStatement: s.metrics.statements.Inc})
-	if cfg.KeyConcurrency > 0 {
-		store.DB().AddQueryHook(&db.Fairness{Per: cfg.KeyConcurrency})
+	if cfg.UserDBConcurrency > 0 {
+		store.DB().AddQueryHook(&db.Fairness{Per: cfg.UserDBConcurrency})
 	}
 	s.schema = s.executableSchema()
 	s.exec = s.newExecutor(s.schema)
