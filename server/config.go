@@ -72,12 +72,13 @@ func Defaults() Config {
 			Tokens:     10_000,
 			Fragments:  100,
 			Selections: 200,
+			SameName:   32,
 			Fields:     2_000,
 			ValueDepth: 16,
 		},
-		MaxErrors:       20,
-		QueryCacheBytes: 32 << 20,
-		UserDBConcurrency:  4,
-		PageSizes:       model.DefaultPageSizes(),
+		MaxErrors:         20,
+		QueryCacheBytes:   32 << 20,
+		UserDBConcurrency: 4,
+		PageSizes:         model.DefaultPageSizes(),
 	}
 }

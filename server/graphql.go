@@ -137,7 +137,12 @@ func (s *Server) configure(srv graphqlEngine) {
 	srv.SetRecoverFunc(resolvers.Recover(s.logger))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		start := time.Now()
-		name := s.metrics.operationName(graphql.GetOperationContext(ctx).OperationName)
+		oc := graphql.GetOperationContext(ctx)
+		name := oc.OperationName
+		if oc.Operation != nil {
+			name = oc.Operation.Name
+		}
+		name = s.metrics.operationName(name)
 		h := next(ctx)
 		return func(ctx context.Context) *graphql.Response {
 			resp := h(ctx)

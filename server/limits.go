@@ -26,9 +26,14 @@ type DocumentLimits struct {
 	Tokens int
 	// Fragments bounds the fragment definitions in a document.
 	Fragments int
-	// Selections bounds the selections (fields, aliases, spreads, inline
-	// fragments) of any one selection set.
+	// Selections bounds the fields of any one selection set, counting those
+	// its fragments (spread or inline) bring to the same level.
 	Selections int
+	// SameName bounds the fields of one selection set (with its fragments)
+	// that share a response name: gqlparser compares every pair of them
+	// (OverlappingFieldsCanBeMerged), so 1,000 conflicting aliases cost it
+	// seconds and gigabytes.
+	SameName int
 	// Fields bounds the fields of the operation once every fragment spread is
 	// expanded: what validation and execution will really walk.
 	Fields int
@@ -46,6 +51,7 @@ const (
 	limitTokens     = "tokens"
 	limitFragments  = "fragments"
 	limitSelections = "selections"
+	limitSameName   = "sameName"
 	limitFields     = "fields"
 	limitDepth      = "depth"
 	limitValueDepth = "valueDepth"
@@ -154,8 +160,14 @@ type docWalk struct {
 	err  *gqlerror.Error
 }
 
-// shape is what a selection set expands to.
-type shape struct{ fields, depth int }
+// shape is what a selection set expands to: fields and depth in all, and
+// at its own level (fragments merged in) how many fields and how many of
+// each response name.
+type shape struct {
+	fields, depth int
+	level         int
+	names         map[string]int
+}
 
 func (l DocumentLimits) checkParsed(doc *ast.QueryDocument) *gqlerror.Error {
 	if l.Fragments > 0 && len(doc.Fragments) > l.Fragments {
@@ -207,17 +219,25 @@ func (w *docWalk) set(set ast.SelectionSet) shape {
 	if w.err != nil {
 		return shape{}
 	}
-	if w.l.Selections > 0 && len(set) > w.l.Selections {
-		w.err = limitError(limitSelections, w.l.Selections, "a selection set has %d selections; the limit is %d", len(set), w.l.Selections)
-		return shape{}
+	out := shape{names: map[string]int{}}
+	merge := func(s shape) {
+		out.level = w.capped(out.level+s.level, w.l.Selections)
+		for n, c := range s.names {
+			out.names[n] = w.capped(out.names[n]+c, w.l.SameName)
+		}
 	}
-	var out shape
 	for _, sel := range set {
 		var s shape
 		switch sel := sel.(type) {
 		case *ast.Field:
 			w.arguments(sel.Arguments)
 			w.directives(sel.Directives)
+			name := sel.Alias
+			if name == "" {
+				name = sel.Name
+			}
+			out.level = w.capped(out.level+1, w.l.Selections)
+			out.names[name] = w.capped(out.names[name]+1, w.l.SameName)
 			if sel.Name == "__schema" || sel.Name == "__type" {
 				// Introspection: one field here, bounded by its own rule.
 				s = shape{fields: 1}
@@ -229,17 +249,39 @@ func (w *docWalk) set(set ast.SelectionSet) shape {
 		case *ast.InlineFragment:
 			w.directives(sel.Directives)
 			s = w.set(sel.SelectionSet)
+			merge(s)
 		case *ast.FragmentSpread:
 			w.directives(sel.Directives)
 			s = w.fragment(sel.Name)
+			merge(s)
 		}
-		out.fields = w.saturate(out.fields + s.fields)
-		out.depth = max(out.depth, s.depth)
 		if w.err != nil {
 			return shape{}
 		}
+		out.fields = w.saturate(out.fields + s.fields)
+		out.depth = max(out.depth, s.depth)
+		if w.l.Selections > 0 && out.level > w.l.Selections {
+			w.err = limitError(limitSelections, w.l.Selections, "a selection set has more than %d fields (its fragments' included); the limit is %d", w.l.Selections, w.l.Selections)
+			return shape{}
+		}
+	}
+	if w.l.SameName > 0 {
+		for n, c := range out.names {
+			if c > w.l.SameName {
+				w.err = limitError(limitSameName, w.l.SameName, "a selection set has more than %d fields named %q (aliases and fragments included); the limit is %d", w.l.SameName, cut(n, 64), w.l.SameName)
+				return shape{}
+			}
+		}
 	}
 	return out
+}
+
+// capped adds up to limit + 1 (no bound when limit is 0).
+func (w *docWalk) capped(n, limit int) int {
+	if limit > 0 && n > limit {
+		return limit + 1
+	}
+	return n
 }
 
 func (w *docWalk) fragment(name string) shape {

@@ -13,6 +13,8 @@ func abuseFlags(f *flagSet, c *server.Config, def server.Config) {
 		"most fragment definitions in a GraphQL document")
 	f.intVar(&c.Limits.Selections, "max-selections", "AUDITGRAPH_MAX_SELECTIONS", def.Limits.Selections,
 		"most selections (fields, aliases, spreads) in one selection set")
+	f.intVar(&c.Limits.SameName, "max-same-name", "AUDITGRAPH_MAX_SAME_NAME", def.Limits.SameName,
+		"most fields sharing one response name in one selection set (aliases and fragments included)")
 	f.intVar(&c.Limits.Fields, "max-fields", "AUDITGRAPH_MAX_FIELDS", def.Limits.Fields,
 		"most fields in an operation once its fragments are expanded")
 	f.intVar(&c.Limits.ValueDepth, "max-value-depth", "AUDITGRAPH_MAX_VALUE_DEPTH", def.Limits.ValueDepth,
@@ -42,6 +44,7 @@ func validateAbuse(c server.Config) error {
 		{"-max-tokens (AUDITGRAPH_MAX_TOKENS)", c.Limits.Tokens},
 		{"-max-fragments (AUDITGRAPH_MAX_FRAGMENTS)", c.Limits.Fragments},
 		{"-max-selections (AUDITGRAPH_MAX_SELECTIONS)", c.Limits.Selections},
+		{"-max-same-name (AUDITGRAPH_MAX_SAME_NAME)", c.Limits.SameName},
 		{"-max-fields (AUDITGRAPH_MAX_FIELDS)", c.Limits.Fields},
 		{"-max-value-depth (AUDITGRAPH_MAX_VALUE_DEPTH)", c.Limits.ValueDepth},
 		{"-max-errors (AUDITGRAPH_MAX_ERRORS)", c.MaxErrors},
