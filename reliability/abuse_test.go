@@ -120,7 +120,6 @@ func raised(keep ...string) server.Config {
 	return cfg
 }
 
-
 // TestAbusiveDocuments answers each abusive document of the table
 // with a coded refusal naming the limit, within the budgets, with the
 // default limits and with each limit alone (the others lifted to the body
@@ -131,7 +130,7 @@ func TestAbusiveDocuments(t *testing.T) {
 		// limits that refuse it with the defaults, then alone.
 		limits []string
 		// alone: limits that refuse it when all others are lifted.
-		alone []string
+		alone   []string
 		withKey bool
 	}{
 		{"500 conflicting aliases", conflictingAliases(500), []string{"selections"}, []string{"selections"}, false},
