@@ -35,6 +35,10 @@ const touchEvery = time.Minute
 const (
 	refusedKeys   = 1 << 16
 	refusedKeyTTL = time.Minute
+	// goodKeys remembers keys that authenticated, by hash, so their
+	// holders pass an address's exhausted failure budget (see admit).
+	goodKeys   = 1 << 16
+	goodKeyTTL = 10 * time.Minute
 )
 
 // refusedCredential reports whether err is the verdict on a key (unknown,
@@ -59,10 +63,24 @@ func (s *Server) authenticate(ctx context.Context, secret string) (*model.Princi
 		return nil, err
 	}
 	p, err := s.lookupKey(ctx, hash)
-	if err != nil && refusedCredential(err) {
+	switch {
+	case err == nil:
+		s.good.Add(hash, struct{}{})
+	case refusedCredential(err):
 		s.refused.Add(hash, err)
+		s.good.Remove(hash)
 	}
 	return p, err
+}
+
+// recentlyGood reports whether secret's key authenticated within
+// goodKeyTTL. It only lets the key through the failed-authentication gate:
+// the key is looked up as always.
+func (s *Server) recentlyGood(secret string) bool {
+	if secret == "" || len(secret) > 256 {
+		return false
+	}
+	return s.good.Contains(model.HashKey(secret))
 }
 
 func (s *Server) lookupKey(ctx context.Context, hash string) (*model.Principal, error) {

@@ -78,7 +78,7 @@ func Defaults() Config {
 		},
 		MaxErrors:         20,
 		QueryCacheBytes:   32 << 20,
-		UserDBConcurrency: 4,
+		UserDBConcurrency: 8,
 		PageSizes:         model.DefaultPageSizes(),
 	}
 }

@@ -125,7 +125,8 @@ type limitedWriter func(w http.ResponseWriter, r *http.Request, err *model.Error
 // interface's format.
 //
 //   - A client address over its failed-authentication budget gets 429
-//     before its key is even looked up; each refused key takes one token.
+//     before its key is even looked up, unless that key authenticated
+//     recently; each refused key takes one token.
 //   - An authenticated request is charged to the key that authenticated
 //     (its id), so made-up keys share nothing with real ones.
 //   - Anything else (no key, a refused key) is charged to the client
@@ -146,7 +147,11 @@ func (s *Server) admit(write limitedWriter, advertise bool, next http.Handler) h
 		}
 		if present {
 			if rl != nil && rl.failures != nil {
-				if ok, wait, _ := rl.failures.take(addr, 0); !ok {
+				// A key that authenticated recently is still looked up (a
+				// revocation applies at once), whoever else shares its
+				// address: clients behind one NAT with an attacker keep
+				// working. Made-up keys are never in that set.
+				if ok, wait, _ := rl.failures.take(addr, 0); !ok && !s.recentlyGood(secret) {
 					s.refuseRate(w, r, write, wait, "too many failed authentications from this address")
 					return
 				}

@@ -32,8 +32,10 @@ type Server struct {
 	limiter *rateLimiter
 	// refused remembers, by hash, keys that failed to authenticate.
 	refused *expirable.LRU[string, error]
-	schema  graphql.ExecutableSchema
-	exec    *executor.Executor
+	// good remembers, by hash, keys that authenticated.
+	good   *expirable.LRU[string, struct{}]
+	schema graphql.ExecutableSchema
+	exec   *executor.Executor
 }
 
 // New builds the server on an open, migrated store.
@@ -43,7 +45,8 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, store: store, logger: logger, mux: http.NewServeMux(),
 		metrics: newMetrics(store.DB().DB.DB), limiter: newRateLimiter(cfg),
-		refused: expirable.NewLRU[string, error](refusedKeys, nil, refusedKeyTTL)}
+		refused: expirable.NewLRU[string, error](refusedKeys, nil, refusedKeyTTL),
+		good:    expirable.NewLRU[string, struct{}](goodKeys, nil, goodKeyTTL)}
 	store.DB().AddQueryHook(&db.StatementCounter{OnStatement: s.metrics.statements.Inc})
 	if cfg.UserDBConcurrency > 0 {
 		store.DB().AddQueryHook(&db.Fairness{Per: cfg.UserDBConcurrency})
