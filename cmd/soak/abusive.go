@@ -136,9 +136,10 @@ func (f *abuseFigures) report() (text string, failures int) {
 	sort.Strings(answers)
 	for _, a := range answers {
 		fmt.Fprintf(&b, "  %-50s %d\n", a, f.byAnswer[a])
-		// Every abusive request must get a coded refusal or a 429: a 5xx,
-		// a transport error or an answer without a code is a failure.
-		if strings.HasPrefix(a, "5") || strings.HasPrefix(a, "transport") || strings.HasSuffix(a, " ") {
+		// Every abusive request must be answered, and not with a 5xx. An
+		// answer without errors is fine: a unique operation name on a
+		// small document is served (its label is bounded, not refused).
+		if strings.HasPrefix(a, "5") || strings.HasPrefix(a, "transport") {
 			failures += f.byAnswer[a]
 		}
 	}
