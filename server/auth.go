@@ -93,6 +93,11 @@ func (s *Server) lookupKey(ctx context.Context, hash string) (*model.Principal, 
 	}
 	now := time.Now()
 	if !k.Usable(now) {
+		if k.RevokedAt == nil {
+			// Expired: GraphQL answers it as any refused key, /v1's document
+			// has its own code for it.
+			return nil, &model.Error{Code: model.CodeUnauthenticated, Message: model.ErrUnauthenticated.Message, Reason: model.ReasonKeyExpired}
+		}
 		return nil, model.ErrUnauthenticated
 	}
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) > touchEvery {

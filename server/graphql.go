@@ -197,7 +197,7 @@ func (c costLimit) MutateOperationContext(ctx context.Context, oc *graphql.Opera
 // then the executable schema.
 func (s *Server) graphqlHandler() http.Handler {
 	srv := s.newGraphQL(s.schema)
-	return s.admit(writeGraphQLError, false, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.admit(writeGraphQLError, nil, false, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := resolvers.WithLoaders(r.Context())
 		srv.ServeHTTP(&deadlineGuard{ResponseWriter: w, ctx: ctx}, r.WithContext(ctx))
 	}))

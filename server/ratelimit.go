@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -120,6 +121,17 @@ func newRateLimiter(cfg Config) *rateLimiter {
 // limitedWriter writes an interface's own 429 answer.
 type limitedWriter func(w http.ResponseWriter, r *http.Request, err *model.Error)
 
+// quotaHeaders names the headers telling every caller its quota: limit,
+// remaining and reset (seconds until the bucket is full again).
+type quotaHeaders struct{ limit, remaining, reset string }
+
+var (
+	// v1Quota: the /v1 service's x-ratelimit-* headers.
+	v1Quota = &quotaHeaders{"x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"}
+	// calQuota: Cal.com's throttler headers for its default throttler.
+	calQuota = &quotaHeaders{"X-RateLimit-Limit-Default", "X-RateLimit-Remaining-Default", "X-RateLimit-Reset-Default"}
+)
+
 // admit is the front door of every API route: it reads the caller's key,
 // authenticates it and charges the request to the right budget, in the
 // interface's format.
@@ -134,7 +146,17 @@ type limitedWriter func(w http.ResponseWriter, r *http.Request, err *model.Error
 //
 // The principal (or the refusal) goes into the request context; missing
 // credentials are not an error here: public fields need none.
-func (s *Server) admit(write limitedWriter, advertise bool, next http.Handler) http.Handler {
+//
+// When headers is not nil every caller is told its quota in them, and a
+// 429's Retry-After is the advertised reset, the time until the bucket is
+// full, so that the two headers never disagree (a client may retry earlier,
+// when one token is back); without quota headers it is the time until one
+// token is back.
+//
+// With calPrefix, as Cal.com, which takes a Bearer token without the cal_
+// prefix for something else (an OAuth access token) and refuses it, a
+// prefixless Bearer token is refused whatever it is, without a lookup.
+func (s *Server) admit(write limitedWriter, headers *quotaHeaders, calPrefix bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		addr := clientIP(r)
@@ -145,7 +167,10 @@ func (s *Server) admit(write limitedWriter, advertise bool, next http.Handler) h
 			table = rl.anonymous
 			bucket = addr
 		}
-		if present {
+		switch {
+		case present && calPrefix && prefixlessBearer(r):
+			ctx = model.WithCredentialError(ctx, model.ErrUnauthenticated)
+		case present:
 			if rl != nil && rl.failures != nil {
 				// A key that authenticated recently is still looked up (a
 				// revocation applies at once), whoever else shares its
@@ -181,19 +206,30 @@ func (s *Server) admit(write limitedWriter, advertise bool, next http.Handler) h
 		}
 		if table != nil {
 			ok, wait, q := table.take(bucket, 1)
-			if advertise {
+			reset := int(math.Ceil(q.reset.Seconds()))
+			if headers != nil {
 				h := w.Header()
-				h.Set("x-ratelimit-limit", strconv.Itoa(q.limit))
-				h.Set("x-ratelimit-remaining", strconv.Itoa(q.remaining))
-				h.Set("x-ratelimit-reset", strconv.Itoa(int(math.Ceil(q.reset.Seconds()))))
+				h.Set(headers.limit, strconv.Itoa(q.limit))
+				h.Set(headers.remaining, strconv.Itoa(q.remaining))
+				h.Set(headers.reset, strconv.Itoa(reset))
 			}
 			if !ok {
+				if headers != nil {
+					wait = max(wait, time.Duration(reset)*time.Second)
+				}
 				s.refuseRate(w, r, write, wait, "")
 				return
 			}
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// prefixlessBearer reports a Bearer token without the cal_ prefix.
+func prefixlessBearer(r *http.Request) bool {
+	h := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(h, " ")
+	return ok && strings.EqualFold(scheme, "Bearer") && !strings.HasPrefix(strings.TrimSpace(token), model.KeyPrefix)
 }
 
 func (s *Server) refuseRate(w http.ResponseWriter, r *http.Request, write limitedWriter, wait time.Duration, why string) {
