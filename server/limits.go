@@ -38,7 +38,8 @@ type DocumentLimits struct {
 	// expanded: what validation and execution will really walk.
 	Fields int
 	// Depth bounds nesting, counted in fields; introspection (__schema,
-	// __type) is not counted, gqlparser's MaxIntrospectionDepth bounds it.
+	// __type) is not counted, gqlparser's MaxIntrospectionDepth bounds it
+	// (its fields count towards the other limits).
 	Depth int
 	// ValueDepth bounds the nesting of list and object values, as literals
 	// in the document and in the variables.
@@ -238,14 +239,15 @@ func (w *docWalk) set(set ast.SelectionSet) shape {
 			}
 			out.level = w.capped(out.level+1, w.l.Selections)
 			out.names[name] = w.capped(out.names[name]+1, w.l.SameName)
-			if sel.Name == "__schema" || sel.Name == "__type" {
-				// Introspection: one field here, bounded by its own rule.
-				s = shape{fields: 1}
-				break
-			}
 			s = w.set(sel.SelectionSet)
 			s.fields = w.saturate(s.fields + 1)
 			s.depth++
+			if sel.Name == "__schema" || sel.Name == "__type" {
+				// Introspection's fields count like any (aliases of the
+				// whole schema are work), its depth does not: gqlparser's
+				// MaxIntrospectionDepth rule bounds it.
+				s.depth = 0
+			}
 		case *ast.InlineFragment:
 			w.directives(sel.Directives)
 			s = w.set(sel.SelectionSet)

@@ -69,3 +69,25 @@ func TestCostPricesTheDatabaseWork(t *testing.T) {
 		}
 	}
 }
+
+// Introspection's fields count towards the fields limit: aliases of the
+// whole schema are refused before they are answered.
+func TestIntrospectionFieldsAreCounted(t *testing.T) {
+	q, err := os.ReadFile("testdata/introspection-graphiql.graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("query Many {")
+	for i := 0; i < 20; i++ {
+		fmt.Fprintf(&b, " s%d: __schema { types { ...FullType } }", i)
+	}
+	b.WriteString(" }\n")
+	doc := string(q)
+	b.WriteString(doc[strings.Index(doc, "fragment FullType"):])
+	e := newEnv(t, nil)
+	r := e.post(nil, b.String(), nil)
+	if r.code() != model.CodeInvalid || r.Errors[0].Extensions["limit"] != "fields" {
+		t.Fatalf("20 aliases of the schema: %d %.600s", r.Status, r.Body)
+	}
+}
