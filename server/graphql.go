@@ -133,6 +133,7 @@ func (s *Server) configure(srv graphqlEngine) {
 	}
 	srv.Use(errorBound{max: s.cfg.MaxErrors, maxMessage: maxErrorMessage})
 	srv.Use(queryFairness{})
+	srv.Use(resolvers.TextGuard{})
 	srv.SetErrorPresenter(resolvers.ErrorPresenter(s.logger, db.IsUnavailable))
 	srv.SetRecoverFunc(resolvers.Recover(s.logger))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
