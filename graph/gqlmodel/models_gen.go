@@ -538,7 +538,7 @@ func (e *ActorType) UnmarshalGQL(v any) error {
 }
 
 func (e ActorType) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *ActorType) UnmarshalJSON(b []byte) error {
@@ -602,7 +602,7 @@ func (e *AttributeChangeType) UnmarshalGQL(v any) error {
 }
 
 func (e AttributeChangeType) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *AttributeChangeType) UnmarshalJSON(b []byte) error {
@@ -666,7 +666,7 @@ func (e *AttributeType) UnmarshalGQL(v any) error {
 }
 
 func (e AttributeType) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *AttributeType) UnmarshalJSON(b []byte) error {
@@ -742,7 +742,7 @@ func (e *ChangeLogAction) UnmarshalGQL(v any) error {
 }
 
 func (e ChangeLogAction) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *ChangeLogAction) UnmarshalJSON(b []byte) error {
@@ -803,7 +803,7 @@ func (e *EventTypeAction) UnmarshalGQL(v any) error {
 }
 
 func (e EventTypeAction) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *EventTypeAction) UnmarshalJSON(b []byte) error {
@@ -864,7 +864,7 @@ func (e *RecordType) UnmarshalGQL(v any) error {
 }
 
 func (e RecordType) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *RecordType) UnmarshalJSON(b []byte) error {
@@ -928,7 +928,7 @@ func (e *ResourceType) UnmarshalGQL(v any) error {
 }
 
 func (e ResourceType) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *ResourceType) UnmarshalJSON(b []byte) error {
@@ -989,7 +989,7 @@ func (e *Role) UnmarshalGQL(v any) error {
 }
 
 func (e Role) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *Role) UnmarshalJSON(b []byte) error {
@@ -1062,7 +1062,7 @@ func (e *Source) UnmarshalGQL(v any) error {
 }
 
 func (e Source) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *Source) UnmarshalJSON(b []byte) error {
