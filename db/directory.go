@@ -330,7 +330,15 @@ func (s *Store) UpsertMembership(ctx context.Context, m *model.Membership) error
 	r := membershipRow{Membership: *m}
 	_, err := s.idb.NewInsert().Model(&r).
 		On("CONFLICT (id) DO UPDATE").Set("role = EXCLUDED.role").Set("custom_role_id = EXCLUDED.custom_role_id").Exec(ctx)
-	return conflict(err)
+	if err != nil {
+		return conflict(err)
+	}
+	// A changed role may end live subscriptions (they re-check their access).
+	if err := s.notify(ctx, s.idb, AccessChanged, nil); err != nil {
+		return err
+	}
+	s.publish(AccessChanged, nil)
+	return nil
 }
 
 // UpsertEventType inserts or updates an event type by id.

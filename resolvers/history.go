@@ -20,23 +20,9 @@ func (r *Resolver) attributeHistory(ctx context.Context, org *model.Organization
 	if err != nil {
 		return nil, err
 	}
-	if membership == nil {
-		return nil, model.Errorf(model.CodeNotFound, "User with id %d is not a member of organization %d", user.ID, org.ID)
-	}
-	f := model.AttributeHistoryFilter{OrganizationID: org.ID, UserID: user.ID}
-	if filter != nil {
-		f.TimeRange = timeRange(filter.Timestamp)
-		if filter.Actor != nil {
-			if filter.Actor.Type != nil {
-				f.ActorType = string(*filter.Actor.Type)
-			}
-			if filter.Actor.Ref != nil {
-				f.ActorRef = *filter.Actor.Ref
-			}
-		}
-		if filter.Source != nil {
-			f.Source = string(*filter.Source)
-		}
+	f, err := attributeFilter(org, user, membership, filter)
+	if err != nil {
+		return nil, err
 	}
 	page, err := r.Store.AttributeHistory(ctx, f, p)
 	if err != nil {
@@ -61,21 +47,7 @@ func (r *Resolver) eventTypeHistory(ctx context.Context, eventTypeID int64, in p
 	if err != nil {
 		return nil, err
 	}
-	f := model.EventTypeHistoryFilter{EventTypeID: eventTypeID}
-	if filter != nil {
-		f.TimeRange = timeRange(filter.Timestamp)
-		for _, a := range filter.Actions {
-			f.Actions = append(f.Actions, string(a))
-		}
-		if filter.Actor != nil {
-			if filter.Actor.Type != nil {
-				f.ActorType = string(*filter.Actor.Type)
-			}
-			if filter.Actor.Ref != nil {
-				f.ActorRef = *filter.Actor.Ref
-			}
-		}
-	}
+	f := eventTypeFilter(eventTypeID, filter)
 	page, err := r.Store.EventTypeHistory(ctx, f, p)
 	if err != nil {
 		return nil, err
@@ -101,25 +73,9 @@ func (r *Resolver) memberChangeLogs(ctx context.Context, org *model.Organization
 	if err != nil {
 		return nil, err
 	}
-	if membership == nil {
-		return nil, model.Errorf(model.CodeNotFound, "User %s is not a member of organization %s", user.PublicID, org.PublicID)
-	}
-	f := model.MemberChangeLogFilter{OrganizationID: org.ID, UserID: user.ID, UserPublicID: user.PublicID}
-	if filter != nil {
-		f.TimeRange = timeRange(filter.Timestamp)
-		if filter.Action != nil {
-			f.Action = strings.ToLower(string(*filter.Action))
-		}
-		if filter.ResourceType != nil {
-			f.ResourceType = strings.ToLower(string(*filter.ResourceType))
-		}
-		if filter.ActorID != nil {
-			actor, err := resolveUser(ctx, r.Store, "filter.actorId", *filter.ActorID)
-			if err != nil {
-				return nil, err
-			}
-			f.ActorUserID = actor.ID
-		}
+	f, err := r.changeLogFilter(ctx, org, user, membership, filter)
+	if err != nil {
+		return nil, err
 	}
 	page, err := r.Store.MemberChangeLogs(ctx, f, p)
 	if err != nil {
@@ -146,4 +102,77 @@ func (r *Resolver) memberChangeLogs(ctx context.Context, org *model.Organization
 	}
 	conn.PageInfo = pageInfo(p, page.More, cursors)
 	return conn, nil
+}
+
+// The filters of the three histories, shared by the connections, the live
+// subscriptions and the export: each is what its connection selects.
+
+// attributeFilter selects user's attribute history in org; membership is
+// theirs in org, nil when they are not a member (NOT_FOUND).
+func attributeFilter(org *model.Organization, user *model.User, membership *model.Access, filter *gqlmodel.AttributeHistoryFilter) (model.AttributeHistoryFilter, error) {
+	if membership == nil {
+		return model.AttributeHistoryFilter{}, model.Errorf(model.CodeNotFound, "User with id %d is not a member of organization %d", user.ID, org.ID)
+	}
+	f := model.AttributeHistoryFilter{OrganizationID: org.ID, UserID: user.ID}
+	if filter != nil {
+		f.TimeRange = timeRange(filter.Timestamp)
+		if filter.Actor != nil {
+			if filter.Actor.Type != nil {
+				f.ActorType = string(*filter.Actor.Type)
+			}
+			if filter.Actor.Ref != nil {
+				f.ActorRef = *filter.Actor.Ref
+			}
+		}
+		if filter.Source != nil {
+			f.Source = string(*filter.Source)
+		}
+	}
+	return f, nil
+}
+
+// eventTypeFilter selects an event type's history.
+func eventTypeFilter(eventTypeID int64, filter *gqlmodel.EventTypeHistoryFilter) model.EventTypeHistoryFilter {
+	f := model.EventTypeHistoryFilter{EventTypeID: eventTypeID}
+	if filter != nil {
+		f.TimeRange = timeRange(filter.Timestamp)
+		for _, a := range filter.Actions {
+			f.Actions = append(f.Actions, string(a))
+		}
+		if filter.Actor != nil {
+			if filter.Actor.Type != nil {
+				f.ActorType = string(*filter.Actor.Type)
+			}
+			if filter.Actor.Ref != nil {
+				f.ActorRef = *filter.Actor.Ref
+			}
+		}
+	}
+	return f
+}
+
+// changeLogFilter selects the change logs related to user in org;
+// membership as for attributeFilter.
+func (r *Resolver) changeLogFilter(ctx context.Context, org *model.Organization, user *model.User, membership *model.Access, filter *gqlmodel.MemberChangeLogFilter) (model.MemberChangeLogFilter, error) {
+	if membership == nil {
+		return model.MemberChangeLogFilter{}, model.Errorf(model.CodeNotFound, "User %s is not a member of organization %s", user.PublicID, org.PublicID)
+	}
+	f := model.MemberChangeLogFilter{OrganizationID: org.ID, UserID: user.ID, UserPublicID: user.PublicID}
+	if filter != nil {
+		f.TimeRange = timeRange(filter.Timestamp)
+		if filter.Action != nil {
+			f.Action = strings.ToLower(string(*filter.Action))
+		}
+		if filter.ResourceType != nil {
+			f.ResourceType = strings.ToLower(string(*filter.ResourceType))
+		}
+		if filter.ActorID != nil {
+			actor, err := resolveUser(ctx, r.Store, "filter.actorId", *filter.ActorID)
+			if err != nil {
+				return model.MemberChangeLogFilter{}, err
+			}
+			f.ActorUserID = actor.ID
+		}
+	}
+	return f, nil
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"time"
 
+	"github.com/auditgraph/auditgraph/live"
 	"github.com/auditgraph/auditgraph/model"
 )
 
@@ -27,6 +28,9 @@ type Config struct {
 	// PageSizes are the connections' default and largest page sizes (the
 	// REST endpoints run through them too).
 	PageSizes model.PageSizes
+	// Live tunes the live subscriptions (see package live); zero values
+	// take live.DefaultConfig's.
+	Live live.Config
 	// Playground fills the playground's example variables and key.
 	PlaygroundVariables map[string]map[string]any
 	PlaygroundAPIKey    string
@@ -43,5 +47,6 @@ func Defaults() Config {
 		RateLimit:      50,
 		RateBurst:      100,
 		PageSizes:      model.DefaultPageSizes(),
+		Live:           live.DefaultConfig(),
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/graph"
 	"github.com/auditgraph/auditgraph/graph/playground"
+	"github.com/auditgraph/auditgraph/live"
 	"github.com/auditgraph/auditgraph/rest"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -31,6 +32,7 @@ type Server struct {
 	limiter *rateLimiter
 	schema  graphql.ExecutableSchema
 	exec    *executor.Executor
+	hub     *live.Hub
 }
 
 // New builds the server on an open, migrated store.
@@ -41,11 +43,18 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, store: store, logger: logger, mux: http.NewServeMux(),
 		metrics: newMetrics(store.DB().DB.DB), limiter: newRateLimiter(cfg.RateLimit, cfg.RateBurst)}
 	store.DB().AddQueryHook(&db.StatementCounter{OnStatement: s.metrics.statements.Inc})
+	s.hub = live.New(cfg.Live, func(ctx context.Context, ready func(), fn func(string, []string)) error {
+		return store.DB().Listen(ctx, ready, func(n db.Notification) { fn(n.Kind, n.IDs) })
+	}, logger)
 	s.schema = s.executableSchema()
 	s.exec = s.newExecutor(s.schema)
 	s.routes()
 	return s, nil
 }
+
+// Close ends the live subscriptions (SERVICE_UNAVAILABLE with their
+// cursors) and stops listening to the live channel.
+func (s *Server) Close() { s.hub.Close() }
 
 // Handler returns the root handler.
 func (s *Server) Handler() http.Handler { return s.cors(s.mux) }
