@@ -12,7 +12,6 @@ import (
 // concurrent retries cannot both insert), and the stored entry is returned in
 // their place.
 
-//
 // The entries actually inserted are announced on the live channel (see
 // live.go): inside the transaction on PostgreSQL, after it on SQLite.
 func appendRows[R any, T any](ctx context.Context, s *Store, kind string, rows []R,

@@ -648,7 +648,7 @@ type heldItem struct {
 	release time.Time
 }
 
-func (q *heldItems) len() int       { return len(q.h) }
+func (q *heldItems) len() int      { return len(q.h) }
 func (q *heldItems) top() heldItem { return q.h[0] }
 
 func (q *heldItems) push(it heldItem) {

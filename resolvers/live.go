@@ -105,9 +105,11 @@ func asItems[T any](entries []T, key func(*T) live.Key, err error) ([]live.Item,
 	return items, nil
 }
 
-func attributeKey(e *model.AttributeAssignmentEntry) live.Key { return live.Key{TS: e.Timestamp, ID: e.ID} }
-func eventTypeKey(e *model.EventTypeEntry) live.Key            { return live.Key{TS: e.Timestamp, ID: e.ID} }
-func changeLogKey(e *model.MemberChangeLog) live.Key           { return live.Key{TS: e.Timestamp, ID: e.ID} }
+func attributeKey(e *model.AttributeAssignmentEntry) live.Key {
+	return live.Key{TS: e.Timestamp, ID: e.ID}
+}
+func eventTypeKey(e *model.EventTypeEntry) live.Key  { return live.Key{TS: e.Timestamp, ID: e.ID} }
+func changeLogKey(e *model.MemberChangeLog) live.Key { return live.Key{TS: e.Timestamp, ID: e.ID} }
 
 // stream opens a subscription to feed and turns its entries into edges.
 func stream[T, E any](ctx context.Context, r *Resolver, feed live.Feed, after *string, cursor string, edge func(context.Context, *T, string) *E) (<-chan *E, error) {
