@@ -20,6 +20,12 @@ func appendRows[R any, T any](ctx context.Context, s *Store, kind string, rows [
 	if len(rows) == 0 {
 		return out, nil
 	}
+	// The ids sent, before the insert: bun may scan what the database
+	// returns back into rows.
+	sent := make([]string, len(out))
+	for i := range out {
+		sent[i] = id(&out[i])
+	}
 	var inserted []string
 	err := s.InTx(ctx, func(ms model.Store) error {
 		tx := ms.(*Store).idb
@@ -31,8 +37,8 @@ func appendRows[R any, T any](ctx context.Context, s *Store, kind string, rows [
 		announce := func() error {
 			inserted = inserted[:0]
 			for i := range out {
-				if t := get(&rows[i]); id(&out[i]) == id(&t) {
-					inserted = append(inserted, id(&t))
+				if id(&out[i]) == sent[i] {
+					inserted = append(inserted, sent[i])
 				}
 			}
 			return s.notify(ctx, tx, kind, inserted)

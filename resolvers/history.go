@@ -24,6 +24,10 @@ func (r *Resolver) attributeHistory(ctx context.Context, org *model.Organization
 	if err != nil {
 		return nil, err
 	}
+	if c := selectionFrom(ctx); c != nil {
+		c.Filter = f
+		return &gqlmodel.AttributeAssignmentConnection{PageInfo: &gqlmodel.PageInfo{}}, nil
+	}
 	page, err := r.Store.AttributeHistory(ctx, f, p)
 	if err != nil {
 		return nil, err
@@ -48,6 +52,10 @@ func (r *Resolver) eventTypeHistory(ctx context.Context, eventTypeID int64, in p
 		return nil, err
 	}
 	f := eventTypeFilter(eventTypeID, filter)
+	if c := selectionFrom(ctx); c != nil {
+		c.Filter = f
+		return &gqlmodel.EventTypeHistoryConnection{PageInfo: &gqlmodel.PageInfo{}}, nil
+	}
 	page, err := r.Store.EventTypeHistory(ctx, f, p)
 	if err != nil {
 		return nil, err
@@ -76,6 +84,10 @@ func (r *Resolver) memberChangeLogs(ctx context.Context, org *model.Organization
 	f, err := r.changeLogFilter(ctx, org, user, membership, filter)
 	if err != nil {
 		return nil, err
+	}
+	if c := selectionFrom(ctx); c != nil {
+		c.Filter = f
+		return &gqlmodel.MemberChangeLogConnection{PageInfo: &gqlmodel.PageInfo{}}, nil
 	}
 	page, err := r.Store.MemberChangeLogs(ctx, f, p)
 	if err != nil {
@@ -175,4 +187,27 @@ func (r *Resolver) changeLogFilter(ctx context.Context, org *model.Organization,
 		}
 	}
 	return f, nil
+}
+
+// Selection is what a connection field selects, captured instead of read:
+// the export runs the connection's own query in process (its access
+// directives, lookups and filter validation) with a Selection in the
+// context, then reads the captured filter page by page itself.
+type Selection struct {
+	// Filter is a model.AttributeHistoryFilter, EventTypeHistoryFilter or
+	// MemberChangeLogFilter.
+	Filter any
+}
+
+type selectionKey struct{}
+
+// WithSelection returns ctx in which connection fields capture their
+// filter into sel and read nothing.
+func WithSelection(ctx context.Context, sel *Selection) context.Context {
+	return context.WithValue(ctx, selectionKey{}, sel)
+}
+
+func selectionFrom(ctx context.Context) *Selection {
+	s, _ := ctx.Value(selectionKey{}).(*Selection)
+	return s
 }

@@ -108,10 +108,11 @@ func (s *Server) liveResponse(ctx context.Context, next graphql.ResponseHandler)
 	return resp
 }
 
-// streaming reports requests that stay open: WebSocket upgrades and
-// server-sent event streams. The request timeout does not apply to them.
+// streaming reports requests that stay open: WebSocket upgrades, server-sent
+// event streams and exports. The request timeout does not apply to them
+// (every statement still has the statement timeout).
 func streaming(r *http.Request) bool {
-	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket") ||
+	return strings.HasPrefix(r.URL.Path, "/export/") || strings.EqualFold(r.Header.Get("Upgrade"), "websocket") ||
 		strings.Contains(r.Header.Get("Accept"), "text/event-stream")
 }
 

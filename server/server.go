@@ -99,6 +99,9 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /{$}", pg)
 	s.mux.Handle("GET /playground/", pg)
 
+	// The export (a project extension): the connections' files.
+	s.handle("GET /export/{history}", "export", s.rateLimit(writeGraphQLError, s.credentials(http.HandlerFunc(s.export))))
+
 	// The REST shim: each endpoint runs its GraphQL operation through Execute.
 	api := rest.New(s)
 	calRoute := func(pattern, route string, h http.HandlerFunc) {
