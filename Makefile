@@ -1,4 +1,4 @@
-.PHONY: test bench bench-quick bench-go run generate lint explain soak
+.PHONY: test bench bench-quick bench-go bench-live run generate lint explain soak
 
 test:
 	go test -count=1 ./...
@@ -38,3 +38,9 @@ explain:
 SOAK_DURATION ?= 5m
 soak:
 	go run ./cmd/soak -duration $(SOAK_DURATION)
+
+# The live subscriptions and export benchmark (bench/cmd/live): 1,000
+# WebSocket subscribers with writes at 500 entries/s, then the export of a
+# 1,000,000-entry history, against a real server process on PostgreSQL.
+bench-live:
+	go run ./bench/cmd/live -subscribers 1000 -rate 500 -duration 30s -export 1000000
