@@ -305,6 +305,9 @@ func (h *Hub) Stats() Stats {
 	return Stats{Subscriptions: len(h.subs), Groups: len(h.groups)}
 }
 
+// maxMatch bounds the ids of one read of new entries.
+const maxMatch = 1000
+
 // run reads each notification's entries once per group and queues them for
 // the group's subscribers.
 func (h *Hub) run() {
@@ -316,7 +319,26 @@ func (h *Hub) run() {
 		case <-h.stop:
 			return
 		case n := <-h.notes:
-			h.match(ctx, n)
+			// Announcements that queued meanwhile are read together: one
+			// statement per group for up to maxMatch ids, not one per commit.
+			byKind := map[string][]string{n.kind: n.ids}
+			kinds := []string{n.kind}
+		drain:
+			for total := len(n.ids); total < maxMatch; {
+				select {
+				case m := <-h.notes:
+					if _, ok := byKind[m.kind]; !ok {
+						kinds = append(kinds, m.kind)
+					}
+					byKind[m.kind] = append(byKind[m.kind], m.ids...)
+					total += len(m.ids)
+				default:
+					break drain
+				}
+			}
+			for _, k := range kinds {
+				h.match(ctx, note{kind: k, ids: byKind[k]})
+			}
 		}
 	}
 }

@@ -6,12 +6,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/auditgraph/auditgraph/db"
+	"github.com/auditgraph/auditgraph/db/seed"
 	"github.com/auditgraph/auditgraph/internal/pgtest"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/server"
@@ -411,4 +414,35 @@ func TestLivePostgresRestartResumesWithoutLoss(t *testing.T) {
 	third := e.writeEntries(2)
 	rest = append(rest, collect(t, c.next, 3+2-1)...)
 	assertOnceInOrder(t, append(got, rest...), slices.Concat(first, second, third))
+}
+
+// On SQLite the store's own bus replaces NOTIFY: a server sees its
+// process's writes live.
+func TestLiveOnSQLite(t *testing.T) {
+	d, err := db.Open(filepath.Join(t.TempDir(), "live.db"), db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	store := db.NewStore(d)
+	res, err := seed.Run(ctx, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Defaults(), store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	e := &env{t: t, db: d, store: store, srv: srv, keys: map[string]string{"owner": res.Keys["owner"]}}
+	e.ts = newTestServer(t, srv)
+	c := e.dialLive(ctx, e.keys["owner"])
+	c.subscribe("1", subscribeEventTypes, map[string]any{"id": fmt.Sprint(liveEventTypeID), "after": e.newestCursor("owner")})
+	want := e.writeEntries(5)
+	assertOnceInOrder(t, collect(t, c.next, 5), want)
 }

@@ -273,9 +273,10 @@ func prepareDemo(ctx context.Context, c *serveConfig, store *db.Store) (*demoSta
 	}
 	st.earlier = st.seeded == nil
 	st.variables = map[string]map[string]any{
-		"EventTypeHistory": {"eventTypeId": strconv.FormatInt(seed.TeamEventTypeID, 10)},
-		"AttributeHistory": {"orgId": strconv.FormatInt(seed.AcmeID, 10), "userId": strconv.FormatInt(seed.MemberUserID, 10)},
-		"MemberChangeLogs": {"organizationId": org.PublicID, "userId": user.PublicID},
+		"EventTypeHistory":     {"eventTypeId": strconv.FormatInt(seed.TeamEventTypeID, 10)},
+		"LiveEventTypeHistory": {"eventTypeId": strconv.FormatInt(seed.TeamEventTypeID, 10)},
+		"AttributeHistory":     {"orgId": strconv.FormatInt(seed.AcmeID, 10), "userId": strconv.FormatInt(seed.MemberUserID, 10)},
+		"MemberChangeLogs":     {"organizationId": org.PublicID, "userId": user.PublicID},
 	}
 	return st, nil
 }
