@@ -446,3 +446,33 @@ func TestLiveOnSQLite(t *testing.T) {
 	want := e.writeEntries(5)
 	assertOnceInOrder(t, collect(t, c.next, 5), want)
 }
+
+func TestLiveMembershipChangeEndsWithForbidden(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := e.dialLive(ctx, e.keys["admin"])
+	c.subscribe("1", `subscription { memberChangeLogs(organizationId: "1", userId: "3") { cursor } }`, nil)
+	time.Sleep(300 * time.Millisecond) // subscribed
+	ms, err := e.store.MembershipsOfUser(ctx, seed.AdminUserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := false
+	for _, m := range ms {
+		if m.OrganizationID != nil && *m.OrganizationID == seed.AcmeID {
+			m.Role = model.RoleMember
+			if err := e.store.UpsertMembership(ctx, &m); err != nil {
+				t.Fatal(err)
+			}
+			changed = true
+		}
+	}
+	if !changed {
+		t.Fatal("the admin has no Acme membership")
+	}
+	ev := c.next()
+	if ev.edge != nil || len(ev.errors) == 0 || ev.errors[0].Extensions["code"] != model.CodeForbidden {
+		t.Fatalf("want a null edge with FORBIDDEN, got %+v", ev)
+	}
+}
