@@ -120,6 +120,14 @@ func TestLiveAbuse(t *testing.T) {
 		t.Errorf("third subscription of one key: %v, want RATE_LIMITED", exts)
 	}
 
+	// A subscription in a plain POST (or GET) would hold the request for
+	// one event: refused.
+	r := mustPost(t, e, e.keys["owner"], liveQuery, vars)
+	if r.Status != http.StatusBadRequest {
+		t.Errorf("subscription over POST: status %d: %s", r.Status, r.Raw)
+	}
+	wantCode(t, r, model.CodeInvalid)
+
 	if after := countRows(t, e.store); after["event_type_history"] != before["event_type_history"] {
 		t.Fatalf("rows changed: %v -> %v", before, after)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/auditgraph/auditgraph/model"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -61,6 +62,16 @@ func (t postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 	rc, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		replay()
+		return
+	}
+	if rc.Operation != nil && rc.Operation.Operation == ast.Subscription {
+		// A subscription would hold its request open for one event.
+		w.Header().Set("Content-Type", responseContentType(r))
+		w.WriteHeader(http.StatusBadRequest)
+		writeResponse(w, &graphql.Response{Errors: gqlerror.List{{
+			Message:    "subscriptions run over graphql-transport-ws (WebSocket) or server-sent events (Accept: text/event-stream)",
+			Extensions: map[string]any{"code": model.CodeInvalid},
+		}}})
 		return
 	}
 	w.Header().Set("Content-Type", responseContentType(r))
