@@ -555,8 +555,9 @@ func (s *Sub) authorize() {
 	s.hub.logger.Warn("live: re-checking access failed", "err", err)
 }
 
-// recentIDs bounds the ids a subscription remembers, to recognise entries
-// that both its catch-up and the live feed bring.
+// recentIDs bounds the ids a subscription remembers from its catch-up, to
+// recognise entries that the live feed brings too (those committed while it
+// caught up, a short window).
 const recentIDs = 10000
 
 // run delivers the subscription: it joins the live feed first (new entries
@@ -654,7 +655,9 @@ func (s *Sub) run(cursor string) {
 		case <-s.ctx.Done():
 			return
 		case a := <-s.q:
-			if remember(a.ID) {
+			// Only the catch-up's ids are remembered: each commit is
+			// announced once, so the live feed brings an entry once.
+			if _, dup := seen[a.ID]; !dup {
 				hold(a)
 			}
 		case <-timer.C:
