@@ -121,6 +121,11 @@ func stream[T, E any](ctx context.Context, r *Resolver, feed live.Feed, after *s
 		return nil, err
 	}
 	feed.Authorize = r.accessCheck(ctx)
+	// The credentials of a WebSocket were read when it opened: the key
+	// may have been revoked since.
+	if err := feed.Authorize(ctx); err != nil {
+		return nil, err
+	}
 	owner := "user:" + strconv.FormatInt(p.User.ID, 10)
 	if p.Key != nil {
 		owner = "key:" + strconv.FormatInt(p.Key.ID, 10)
@@ -169,7 +174,8 @@ func stream[T, E any](ctx context.Context, r *Resolver, feed live.Feed, after *s
 
 // accessCheck returns the re-check of a subscription's access: the key is
 // looked up again (it may have been revoked or have expired), then the
-// field's own access directives run again, with fresh loaders.
+// field's own access directives run again, with fresh loaders. It must be
+// called with ctx or a context derived from it.
 func (r *Resolver) accessCheck(ctx context.Context) func(context.Context) error {
 	fc := graphql.GetFieldContext(ctx)
 	oc := graphql.GetOperationContext(ctx)
@@ -189,7 +195,10 @@ func (r *Resolver) accessCheck(ctx context.Context) func(context.Context) error 
 		if !k.Usable(time.Now()) {
 			return model.ErrUnauthenticated
 		}
-		c = model.WithPrincipal(WithLoaders(graphql.WithFieldContext(graphql.WithOperationContext(c, oc), fc)), &model.Principal{User: u, Key: k})
+		// c descends from the subscription's field context (the directives
+		// read its arguments there): wrapping it again would make the
+		// field its own parent.
+		c = model.WithPrincipal(WithLoaders(c), &model.Principal{User: u, Key: k})
 		pass := func(context.Context) (any, error) { return nil, nil }
 		for _, d := range fc.Field.Definition.Directives {
 			args := d.ArgumentMap(oc.Variables)

@@ -298,6 +298,11 @@ func TestLiveRevokedKeyEndsWithCodedError(t *testing.T) {
 	if ev := c.next(); !ev.done {
 		t.Fatalf("want complete, got %+v", ev)
 	}
+	// The connection, opened with the key, cannot subscribe again.
+	c.subscribe("2", subscribeEventTypes, map[string]any{"id": fmt.Sprint(liveEventTypeID)})
+	if ev := c.next(); len(ev.errors) == 0 || ev.errors[0].Extensions["code"] != model.CodeUnauthenticated {
+		t.Fatalf("a new subscription of the revoked key: want UNAUTHENTICATED, got %+v", ev)
+	}
 }
 
 func TestLiveRefusesReadersWithoutAccess(t *testing.T) {
