@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +50,18 @@ func (s *Server) websocket() transport.Websocket {
 
 type overWebsocketKey struct{}
 
+// clientAddrKey holds a streaming request's client address.
+type clientAddrKey struct{}
+
+func clientAddr(ctx context.Context) string {
+	a, _ := ctx.Value(clientAddrKey{}).(string)
+	return a
+}
+
+// websocketInit reads the key of the connection parameters, as admit reads
+// a request's: refused keys count against the address's failed
+// authentication budget, which, once spent, refuses keys that did not
+// authenticate recently.
 func (s *Server) websocketInit(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 	ctx = context.WithValue(ctx, overWebsocketKey{}, true)
 	secret, present := "", false
@@ -60,32 +74,48 @@ func (s *Server) websocketInit(ctx context.Context, payload transport.InitPayloa
 	} else if v, ok := payload["X-API-Key"].(string); ok {
 		secret, present = strings.TrimSpace(v), true
 	}
-	if present {
-		p, err := s.authenticate(ctx, secret)
-		if err != nil {
-			ctx = model.WithCredentialError(ctx, err)
-		} else {
-			ctx = model.WithPrincipal(ctx, p)
+	if !present {
+		return ctx, nil, nil
+	}
+	rl, addr := s.limiter, clientAddr(ctx)
+	if rl != nil && rl.failures != nil {
+		if ok, _, _ := rl.failures.take(addr, 0); !ok && !s.recentlyGood(secret) {
+			return model.WithCredentialError(ctx, &model.Error{Code: model.CodeRateLimited,
+				Message: "Too many requests (too many failed authentications from this address)"}), nil, nil
 		}
+	}
+	p, err := s.authenticate(ctx, secret)
+	switch {
+	case err == nil:
+		ctx = model.WithPrincipal(ctx, p)
+	default:
+		if refusedCredential(err) && rl != nil && rl.failures != nil {
+			rl.failures.take(addr, 1)
+		}
+		ctx = model.WithCredentialError(ctx, err)
 	}
 	return ctx, nil, nil
 }
 
 // liveOperation gives every subscription its terminal-error slot, and
-// counts operations sent over a WebSocket (after its upgrade, which the
-// HTTP rate limit counted) against the caller's rate limit.
+// charges operations sent over a WebSocket (after its upgrade, which admit
+// charged) to the caller's budget: the key's, or the address's anonymous
+// one.
 func (s *Server) liveOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
 	if over, _ := ctx.Value(overWebsocketKey{}).(bool); over && s.limiter != nil {
-		key := "ws"
+		table, bucket := s.limiter.anonymous, clientAddr(ctx)
 		if p, err := model.PrincipalFrom(ctx); err == nil && p.Key != nil {
-			key = "key:" + p.Key.Hash
+			table, bucket = s.limiter.keys, "key:"+strconv.FormatInt(p.Key.ID, 10)
 		}
-		if ok, wait, _ := s.limiter.allow(key); !ok {
-			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
-				Message:    "Too many requests: retry in " + wait.Round(time.Second).String(),
-				Extensions: map[string]any{"code": model.CodeRateLimited},
-			}}})
+		if table != nil {
+			if ok, wait, _ := table.take(bucket, 1); !ok {
+				secs := max(1, int(math.Ceil(wait.Seconds())))
+				return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
+					Message:    "Too many requests: retry in " + strconv.Itoa(secs) + "s",
+					Extensions: map[string]any{"code": model.CodeRateLimited},
+				}}})
+			}
 		}
 	}
 	if oc != nil && oc.Operation != nil && oc.Operation.Operation == ast.Subscription {

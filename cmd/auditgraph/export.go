@@ -33,7 +33,7 @@ func exportRun(ctx context.Context, e *env, cmd *command, args []string) error {
 	f := newFlagSet(e, cmd)
 	var base, key, org, user, eventType, filter, after, format, out string
 	var resume bool
-	f.stringVar(&base, "url", "AUDITGRAPH_URL", "http://localhost:8080", "the server's base URL")
+	f.stringVar(&base, "url", "AUDITGRAPH_URL", "http://127.0.0.1:8080", "the server's base URL")
 	f.stringVar(&key, "key", "AUDITGRAPH_API_KEY", "", "API key (cal_…) to export with")
 	f.StringVar(&org, "org", "", "organization id (attribute-assignments, member-change-logs)")
 	f.StringVar(&user, "user", "", "member's user id (attribute-assignments, member-change-logs)")

@@ -37,7 +37,7 @@ type message struct {
 }
 
 func main() {
-	url := flag.String("url", "ws://localhost:8080/graphql", "the server's GraphQL WebSocket endpoint")
+	url := flag.String("url", "ws://127.0.0.1:8080/graphql", "the server's GraphQL WebSocket endpoint")
 	key := flag.String("key", os.Getenv("AUDITGRAPH_API_KEY"), "API key (cal_…)")
 	eventType := flag.String("event-type", "2", "event type id")
 	after := flag.String("after", "", "start after this cursor")
