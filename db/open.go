@@ -34,6 +34,11 @@ type Options struct {
 type DB struct {
 	*bun.DB
 	Dialect string
+
+	// pgConfig opens the live channel's listening connection (PostgreSQL).
+	pgConfig *pgx.ConnConfig
+	// bus is the live channel of SQLite databases (see live.go).
+	bus bus
 }
 
 // Open opens url: a postgres:// or postgresql:// URL, or a SQLite file path
@@ -66,7 +71,7 @@ func Open(url string, opt Options) (*DB, error) {
 		sqldb.SetMaxOpenConns(opt.MaxOpenConns)
 		sqldb.SetMaxIdleConns(opt.MaxIdleConns)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
-		return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Dialect: Postgres}, nil
+		return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Dialect: Postgres, pgConfig: cfg}, nil
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
 	if i := strings.IndexByte(path, '?'); i >= 0 {

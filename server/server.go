@@ -18,6 +18,7 @@ import (
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/graph"
 	"github.com/auditgraph/auditgraph/graph/playground"
+	"github.com/auditgraph/auditgraph/live"
 	"github.com/auditgraph/auditgraph/rest"
 	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -40,6 +41,7 @@ type Server struct {
 	// v1NotFound and v2NotFound answer a path of their family that no
 	// route takes, in the family's envelope.
 	v1NotFound, v2NotFound http.Handler
+	hub                    *live.Hub
 }
 
 // New builds the server on an open, migrated store.
@@ -53,6 +55,9 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 		good:    expirable.NewLRU[string, struct{}](goodKeys, nil, goodKeyTTL)}
 	store.DB().AddQueryHook(&db.StatementCounter{OnStatement: s.metrics.statements.Inc})
 	var fairness *db.Fairness
+	s.hub = live.New(cfg.Live, func(ctx context.Context, ready func(), fn func(string, []string)) error {
+		return store.DB().Listen(ctx, ready, func(n db.Notification) { fn(n.Kind, n.IDs) })
+	}, logger)
 	if cfg.UserDBConcurrency > 0 {
 		fairness = &db.Fairness{Per: cfg.UserDBConcurrency}
 		store.DB().AddQueryHook(fairness)
@@ -70,6 +75,10 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 	s.routes()
 	return s, nil
 }
+
+// Close ends the live subscriptions (SERVICE_UNAVAILABLE with their
+// cursors) and stops listening to the live channel.
+func (s *Server) Close() { s.hub.Close() }
 
 // Handler returns the root handler.
 func (s *Server) Handler() http.Handler { return s.secure(s.cors(s.apiFamilies(s.mux))) }
@@ -125,6 +134,9 @@ func (s *Server) routes() {
 	}
 	s.mux.Handle("GET /{$}", pg)
 	s.mux.Handle("GET /playground/", pg)
+
+	// The export (a project extension): the connections' files.
+	s.handle("GET /export/{history}", "export", s.admit(writeGraphQLError, nil, false, http.HandlerFunc(s.export)))
 
 	// The REST shim: each endpoint runs its GraphQL operation through Execute.
 	api := rest.New(s)
