@@ -40,57 +40,82 @@ var (
 
 // CopyAttributeHistory bulk-loads attribute assignment entries.
 func (s *Store) CopyAttributeHistory(ctx context.Context, entries []model.AttributeAssignmentEntry) (int64, error) {
+	entries = stored(entries, storedAttribute)
+	var items []leafItem
+	if !s.noLog {
+		items = attributeLeaves(entries)
+	}
 	if s.dialect == Postgres {
-		return s.pgCopy(ctx, "attribute_assignment_history", attributeColumns, len(entries), func(i int) ([]any, error) {
+		return s.pgCopy(ctx, "attribute_assignment_history", attributeColumns, len(entries), items, func(i int) ([]any, error) {
 			e := &entries[i]
 			id, err := uuidBytes(e.ID)
-			return []any{id, e.OrganizationID, e.UserID, e.MembershipID, e.Timestamp.UTC(), e.Source,
+			return []any{id, e.OrganizationID, e.UserID, e.MembershipID, e.Timestamp, e.Source,
 				e.Actor.Type, e.Actor.Ref, e.Actor.Name, e.Actor.Email, e.Actor.Avatar,
 				e.SourceContext, e.Changes, e.IdempotencyKey}, err
 		})
 	}
 	rows := make([]attributeEntryRow, len(entries))
 	for i, e := range entries {
-		e.Timestamp = e.Timestamp.UTC()
 		rows[i].AttributeAssignmentEntry = e
 	}
-	return sqliteInsert(ctx, s, rows, len(attributeColumns))
+	return sqliteInsert(ctx, s, rows, len(attributeColumns), items)
 }
 
 // CopyEventTypeHistory bulk-loads event type entries.
 func (s *Store) CopyEventTypeHistory(ctx context.Context, entries []model.EventTypeEntry) (int64, error) {
+	entries = stored(entries, storedEventType)
+	var items []leafItem
+	if !s.noLog {
+		var err error
+		if items, err = s.eventTypeLeaves(ctx, s.idb, entries); err != nil {
+			return 0, err
+		}
+	}
 	if s.dialect == Postgres {
-		return s.pgCopy(ctx, "event_type_history", eventTypeColumns, len(entries), func(i int) ([]any, error) {
+		return s.pgCopy(ctx, "event_type_history", eventTypeColumns, len(entries), items, func(i int) ([]any, error) {
 			e := &entries[i]
 			id, err := uuidBytes(e.ID)
-			return []any{id, e.EventTypeID, e.Action, e.Type, e.Timestamp.UTC(), e.Source,
+			return []any{id, e.EventTypeID, e.Action, e.Type, e.Timestamp, e.Source,
 				e.Actor.Type, e.Actor.Ref, e.Actor.Name, e.Actor.Email, e.Actor.Avatar,
 				e.ImpersonatedBy.Name, e.ImpersonatedBy.Email, e.ImpersonatedBy.Avatar, e.Payload, e.IdempotencyKey}, err
 		})
 	}
 	rows := make([]eventTypeEntryRow, len(entries))
 	for i, e := range entries {
-		e.Timestamp = e.Timestamp.UTC()
 		rows[i].EventTypeEntry = e
 	}
-	return sqliteInsert(ctx, s, rows, len(eventTypeColumns))
+	return sqliteInsert(ctx, s, rows, len(eventTypeColumns), items)
 }
 
 // CopyMemberChangeLogs bulk-loads member change logs.
 func (s *Store) CopyMemberChangeLogs(ctx context.Context, entries []model.MemberChangeLog) (int64, error) {
+	entries = stored(entries, storedChangeLog)
+	var items []leafItem
+	if !s.noLog {
+		items = changeLogLeaves(entries)
+	}
 	if s.dialect == Postgres {
-		return s.pgCopy(ctx, "member_change_logs", changeLogColumns, len(entries), func(i int) ([]any, error) {
+		return s.pgCopy(ctx, "member_change_logs", changeLogColumns, len(entries), items, func(i int) ([]any, error) {
 			e := &entries[i]
-			return []any{e.ID, e.OrganizationID, e.ActorUserID, e.Action, e.Timestamp.UTC(),
+			return []any{e.ID, e.OrganizationID, e.ActorUserID, e.Action, e.Timestamp,
 				e.ResourceType, e.ResourceID, e.ResourceName, e.Changes, e.IdempotencyKey}, nil
 		})
 	}
 	rows := make([]changeLogRow, len(entries))
 	for i, e := range entries {
-		e.Timestamp = e.Timestamp.UTC()
 		rows[i].MemberChangeLog = e
 	}
-	return sqliteInsert(ctx, s, rows, len(changeLogColumns))
+	return sqliteInsert(ctx, s, rows, len(changeLogColumns), items)
+}
+
+// stored returns the entries in their stored form, leaving the caller's
+// slice as it was.
+func stored[T any](entries []T, form func(T) T) []T {
+	out := make([]T, len(entries))
+	for i, e := range entries {
+		out[i] = form(e)
+	}
+	return out
 }
 
 // uuidBytes gives pgx's binary COPY the 16 bytes a uuid column takes; it
@@ -103,7 +128,9 @@ func uuidBytes(id string) ([16]byte, error) {
 	return [16]byte(u), nil
 }
 
-func (s *Store) pgCopy(ctx context.Context, table string, columns []string, n int, row func(int) ([]any, error)) (int64, error) {
+// pgCopy copies n rows into table and appends the items of the rows stored
+// to the integrity log, in one transaction.
+func (s *Store) pgCopy(ctx context.Context, table string, columns []string, n int, items []leafItem, row func(int) ([]any, error)) (int64, error) {
 	if n == 0 {
 		return 0, nil
 	}
@@ -140,6 +167,9 @@ func (s *Store) pgCopy(ctx context.Context, table string, columns []string, n in
 		}
 		_, err = tx.CopyFrom(ctx, pgx.Identifier{table}, columns, rows())
 		if err == nil {
+			if err := appendLog(ctx, pgxLog{tx: tx}, items); err != nil {
+				return err
+			}
 			inserted = int64(n)
 			return tx.Commit(ctx)
 		}
@@ -156,34 +186,48 @@ func (s *Store) pgCopy(ctx context.Context, table string, columns []string, n in
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_" + table}, columns, rows()); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, "INSERT INTO "+table+" SELECT * FROM "+stage+
-			" ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING")
+		// The staging table keeps the batch's order, which the log follows.
+		res, err := tx.Query(ctx, "INSERT INTO "+table+" SELECT * FROM "+stage+
+			" ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id::text")
 		if err != nil {
 			return err
 		}
-		inserted = tag.RowsAffected()
+		ids, err := pgx.CollectRows(res, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		if err := appendLog(ctx, pgxLog{tx: tx}, only(items, ids)); err != nil {
+			return err
+		}
+		inserted = int64(len(ids))
 		return tx.Commit(ctx)
 	})
 	return inserted, conflict(err)
 }
 
-func sqliteInsert[R any](ctx context.Context, s *Store, rows []R, columns int) (int64, error) {
+func sqliteInsert[R any](ctx context.Context, s *Store, rows []R, columns int, items []leafItem) (int64, error) {
 	if len(rows) == 0 {
 		return 0, nil
 	}
 	chunk := sqliteMaxVariables / columns
 	var inserted int64
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var ids []string
 		for start := 0; start < len(rows); start += chunk {
 			part := rows[start:min(start+chunk, len(rows))]
-			res, err := tx.NewInsert().Model(&part).
-				On("CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING").Exec(ctx)
-			if err != nil {
+			var stored []string
+			if _, err := tx.NewInsert().Model(&part).
+				On("CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING").
+				Returning("id").Exec(ctx, &stored); err != nil {
 				return err
 			}
-			inserted += rowsAffected(res)
+			ids = append(ids, stored...)
 		}
-		return nil
+		inserted = int64(len(ids))
+		if s.noLog {
+			return nil
+		}
+		return appendLog(ctx, bunLog{tx: tx, dialect: s.dialect}, only(items, ids))
 	})
 	return inserted, conflict(err)
 }

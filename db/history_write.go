@@ -12,18 +12,35 @@ import (
 // concurrent retries cannot both insert), and the stored entry is returned in
 // their place.
 
+//
+// The entries stored (not those skipped) get their positions in the
+// integrity log in the same transaction.
 func appendRows[R any, T any](ctx context.Context, s *Store, rows []R,
-	key func(*T) *string, get func(*R) T) ([]T, error) {
+	key func(*T) *string, get func(*R) T,
+	leaves func(context.Context, bun.IDB, []T) ([]leafItem, error)) ([]T, error) {
 	out := unwrap(rows, get)
 	if len(rows) == 0 {
 		return out, nil
 	}
 	err := s.InTx(ctx, func(ms model.Store) error {
 		tx := ms.(*Store).idb
+		var items []leafItem
+		if !s.noLog {
+			var err error
+			if items, err = leaves(ctx, tx, out); err != nil {
+				return err
+			}
+		}
+		var stored []string
 		if _, err := tx.NewInsert().Model(&rows).
 			On("CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING").
-			Exec(ctx); err != nil {
+			Returning("id").Exec(ctx, &stored); err != nil {
 			return err
+		}
+		if !s.noLog {
+			if err := appendLog(ctx, bunLog{tx: tx, dialect: s.dialect}, only(items, stored)); err != nil {
+				return err
+			}
 		}
 		var keys []string
 		for i := range out {
@@ -34,13 +51,13 @@ func appendRows[R any, T any](ctx context.Context, s *Store, rows []R,
 		if len(keys) == 0 {
 			return nil
 		}
-		var stored []R
-		if err := tx.NewSelect().Model(&stored).Where("h.idempotency_key IN (?)", bun.In(keys)).Scan(ctx); err != nil {
+		var existing []R
+		if err := tx.NewSelect().Model(&existing).Where("h.idempotency_key IN (?)", bun.In(keys)).Scan(ctx); err != nil {
 			return err
 		}
-		byKey := make(map[string]T, len(stored))
-		for i := range stored {
-			t := get(&stored[i])
+		byKey := make(map[string]T, len(existing))
+		for i := range existing {
+			t := get(&existing[i])
 			byKey[*key(&t)] = t
 		}
 		for i := range out {
@@ -59,34 +76,38 @@ func appendRows[R any, T any](ctx context.Context, s *Store, rows []R,
 func (s *Store) AppendAttributeHistory(ctx context.Context, entries []model.AttributeAssignmentEntry) ([]model.AttributeAssignmentEntry, error) {
 	rows := make([]attributeEntryRow, len(entries))
 	for i, e := range entries {
-		e.Timestamp = e.Timestamp.UTC()
-		rows[i].AttributeAssignmentEntry = e
+		rows[i].AttributeAssignmentEntry = storedAttribute(e)
 	}
 	return appendRows(ctx, s, rows,
 		func(e *model.AttributeAssignmentEntry) *string { return e.IdempotencyKey },
-		func(r *attributeEntryRow) model.AttributeAssignmentEntry { return r.AttributeAssignmentEntry })
+		func(r *attributeEntryRow) model.AttributeAssignmentEntry { return r.AttributeAssignmentEntry },
+		func(_ context.Context, _ bun.IDB, es []model.AttributeAssignmentEntry) ([]leafItem, error) {
+			return attributeLeaves(es), nil
+		})
 }
 
 // AppendEventTypeHistory appends event type entries.
 func (s *Store) AppendEventTypeHistory(ctx context.Context, entries []model.EventTypeEntry) ([]model.EventTypeEntry, error) {
 	rows := make([]eventTypeEntryRow, len(entries))
 	for i, e := range entries {
-		e.Timestamp = e.Timestamp.UTC()
-		rows[i].EventTypeEntry = e
+		rows[i].EventTypeEntry = storedEventType(e)
 	}
 	return appendRows(ctx, s, rows,
 		func(e *model.EventTypeEntry) *string { return e.IdempotencyKey },
-		func(r *eventTypeEntryRow) model.EventTypeEntry { return r.EventTypeEntry })
+		func(r *eventTypeEntryRow) model.EventTypeEntry { return r.EventTypeEntry },
+		s.eventTypeLeaves)
 }
 
 // AppendMemberChangeLogs appends member change logs.
 func (s *Store) AppendMemberChangeLogs(ctx context.Context, entries []model.MemberChangeLog) ([]model.MemberChangeLog, error) {
 	rows := make([]changeLogRow, len(entries))
 	for i, e := range entries {
-		e.Timestamp = e.Timestamp.UTC()
-		rows[i].MemberChangeLog = e
+		rows[i].MemberChangeLog = storedChangeLog(e)
 	}
 	return appendRows(ctx, s, rows,
 		func(e *model.MemberChangeLog) *string { return e.IdempotencyKey },
-		func(r *changeLogRow) model.MemberChangeLog { return r.MemberChangeLog })
+		func(r *changeLogRow) model.MemberChangeLog { return r.MemberChangeLog },
+		func(_ context.Context, _ bun.IDB, es []model.MemberChangeLog) ([]leafItem, error) {
+			return changeLogLeaves(es), nil
+		})
 }
