@@ -12,7 +12,6 @@ import (
 // concurrent retries cannot both insert), and the stored entry is returned in
 // their place.
 
-//
 // The entries stored (not those skipped) get their positions in the
 // integrity log in the same transaction.
 func appendRows[R any, T any](ctx context.Context, s *Store, rows []R,
