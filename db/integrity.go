@@ -26,7 +26,7 @@ type leafItem struct {
 }
 
 type leafRow struct {
-	bun.BaseModel `bun:"table:log_leaves"`
+	bun.BaseModel `bun:"table:log_leaves,alias:lf"`
 	Stream        string            `bun:"stream"`
 	Idx           int64             `bun:"idx"`
 	History       integrity.History `bun:"history"`

@@ -131,8 +131,11 @@ func rehash(nodes proof.Nodes, size uint64, read LeafReader) ([][]byte, error) {
 				return nil, err
 			}
 		}
-		if hashes[i], err = r.GetRootHash(nil); err != nil {
-			return nil, err
+		// A node is a perfect, aligned subtree: its range is that one node.
+		if hs := r.Hashes(); len(hs) == 1 {
+			hashes[i] = hs[0]
+		} else {
+			return nil, fmt.Errorf("node %+v is not a perfect subtree", id)
 		}
 	}
 	return nodes.Rehash(hashes, rfc6962.DefaultHasher.HashChildren)
