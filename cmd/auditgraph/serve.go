@@ -38,6 +38,10 @@ type serveConfig struct {
 	logFormat     string
 	shutdownGrace time.Duration
 	gcPercent     int
+	// integrityKeyFile holds the checkpoint signing key; empty: generated
+	// beside the embedded default, none otherwise.
+	integrityKeyFile   string
+	checkpointInterval time.Duration
 }
 
 func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error) {
@@ -71,6 +75,10 @@ func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error)
 	f.durationVar(&c.shutdownGrace, "shutdown-grace", "AUDITGRAPH_SHUTDOWN_GRACE", 15*time.Second,
 		"how long in-flight requests may finish after SIGINT or SIGTERM")
 	gcPercentFlag(f, &c.gcPercent)
+	f.stringVar(&c.integrityKeyFile, "integrity-key-file", "AUDITGRAPH_INTEGRITY_KEY_FILE", "",
+		"file holding the Ed25519 note key that signs integrity checkpoints; empty: "+defaultKeyFile+" (created on first start) with the embedded SQLite default, no signing otherwise")
+	f.durationVar(&c.checkpointInterval, "checkpoint-interval", "AUDITGRAPH_CHECKPOINT_INTERVAL", 5*time.Second,
+		"how often a signed checkpoint is made of every integrity stream that grew")
 	// The demo default follows the database actually chosen, which a flag may change.
 	demoSet := e.getenv("AUDITGRAPH_DEMO") != ""
 	rest, err := f.parse(args)
@@ -113,6 +121,8 @@ func (c *serveConfig) validate() error {
 		return usagef("-log-format (AUDITGRAPH_LOG_FORMAT) must be text or json, got %q", c.logFormat)
 	case c.shutdownGrace < 0:
 		return usagef("-shutdown-grace (AUDITGRAPH_SHUTDOWN_GRACE) must not be negative, got %s", c.shutdownGrace)
+	case c.checkpointInterval < 100*time.Millisecond:
+		return usagef("-checkpoint-interval (AUDITGRAPH_CHECKPOINT_INTERVAL) must be at least 100ms, got %s", c.checkpointInterval)
 	}
 	return nil
 }
@@ -171,12 +181,21 @@ func serve(ctx context.Context, e *env, cmd *command, args []string) error {
 			"max_page_size", c.server.PageSizes.Max, "rest_v2_limit", v2,
 			"max_change_log_page_size", c.server.PageSizes.MaxChangeLogs, "rest_v1_take", v1)
 	}
+	signer, err := checkpointSigner(c.integrityKeyFile, embedded, log)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(c.server, store, log)
 	if err != nil {
 		return err
 	}
 	base := baseURL(ln.Addr(), c.addr)
 	printBanner(e.stdout, base, dbURL, embedded, demo)
+	if signer != nil {
+		fmt.Fprintf(e.stdout, "Integrity checkpoints are signed; verify with\n  auditgraph verify -key '%s'\n\n", signer.VerifierKey())
+		stopSigning := signCheckpoints(ctx, store, signer, c.checkpointInterval, log)
+		defer stopSigning()
+	}
 
 	hs := &http.Server{
 		Handler:           srv.Handler(),
