@@ -100,6 +100,30 @@ func (s *Store) encodeEntry(ctx context.Context, h integrity.History, id string)
 	return nil, err
 }
 
+// EntryTenant reads the organization or event type of an entry.
+func (s *Store) EntryTenant(ctx context.Context, h integrity.History, entryID string) (int64, int64, error) {
+	var id int64
+	var err error
+	switch h {
+	case integrity.AttributeHistory:
+		err = s.idb.NewSelect().Table("attribute_assignment_history").Column("organization_id").
+			Where("id = ?", integrity.UUID(entryID)).Scan(ctx, &id)
+	case integrity.EventTypeHistory:
+		err = s.idb.NewSelect().Table("event_type_history").Column("event_type_id").
+			Where("id = ?", integrity.UUID(entryID)).Scan(ctx, &id)
+	case integrity.MemberChangeLogs:
+		err = s.idb.NewSelect().Table("member_change_logs").Column("organization_id").
+			Where("id = ?", entryID).Scan(ctx, &id)
+	}
+	if err != nil {
+		return 0, 0, notFound(err, "entry %s not found", entryID)
+	}
+	if h == integrity.EventTypeHistory {
+		return 0, id, nil
+	}
+	return id, 0, nil
+}
+
 // StreamState reads a stream's size and latest signed checkpoint.
 func (s *Store) StreamState(ctx context.Context, st integrity.Stream) (*integrity.StreamState, error) {
 	var row struct {

@@ -107,7 +107,8 @@ func LoadOrCreateKey(path string) (s *Signer, created bool, err error) {
 
 // Verifier checks signed checkpoints.
 type Verifier struct {
-	v note.Verifiers
+	v   note.Verifiers
+	key string
 }
 
 // NewVerifier parses a verifier key ("<name>+<hash>+<key>").
@@ -116,7 +117,7 @@ func NewVerifier(vkey string) (*Verifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("verifier key: %w", err)
 	}
-	return &Verifier{v: note.VerifierList(v)}, nil
+	return &Verifier{v: note.VerifierList(v), key: strings.TrimSpace(vkey)}, nil
 }
 
 // Checkpoint is a verified checkpoint of a stream.
@@ -168,3 +169,6 @@ func decodeKey(b64 string) (ed25519.PrivateKey, error) {
 	}
 	return ed25519.NewKeyFromSeed(key[1:]), nil
 }
+
+// Key is the verifier key the verifier was made from.
+func (v *Verifier) Key() string { return v.key }

@@ -162,3 +162,9 @@ func EncodeChangeLog(x *model.MemberChangeLog) []byte {
 // LeafHash is the RFC 6962 leaf hash of encoded entry bytes:
 // SHA-256(0x00 || entry).
 func LeafHash(entry []byte) []byte { return rfc6962.DefaultHasher.HashLeaf(entry) }
+
+// IsUUID reports whether id is a uuid in any of the forms PostgreSQL reads.
+func IsUUID(id string) bool {
+	_, err := uuid.Parse(id)
+	return err == nil
+}

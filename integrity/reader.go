@@ -14,6 +14,10 @@ type Reader interface {
 	// ConsistencyProof proves that the stream's tree of size to extends the
 	// one of size from. BAD_USER_INPUT unless from <= to <= size.
 	ConsistencyProof(ctx context.Context, s Stream, from, to uint64) ([][]byte, error)
+	// EntryTenant is what an entry's history is authorized by: its
+	// organization (attribute assignments, member change logs) or its event
+	// type. NOT_FOUND when there is no such entry.
+	EntryTenant(ctx context.Context, h History, entryID string) (organizationID, eventTypeID int64, err error)
 }
 
 // StreamState is what a stream's log holds now.
