@@ -34,6 +34,14 @@ type leafRow struct {
 	LeafHash      []byte            `bun:"leaf_hash"`
 }
 
+type nodeRow struct {
+	bun.BaseModel `bun:"table:log_nodes,alias:n"`
+	Stream        string `bun:"stream"`
+	Level         int16  `bun:"level"`
+	Idx           int64  `bun:"idx"`
+	Hash          []byte `bun:"hash"`
+}
+
 type streamRow struct {
 	Stream       string `bun:"stream"`
 	Size         int64  `bun:"size"`
@@ -47,6 +55,7 @@ type logTx interface {
 	// for this transaction.
 	lockStreams(ctx context.Context, names []string) ([]streamRow, error)
 	insertLeaves(ctx context.Context, rows []leafRow) error
+	insertNodes(ctx context.Context, rows []nodeRow) error
 	updateStream(ctx context.Context, name string, size int64, compact, root []byte) error
 }
 
@@ -78,18 +87,29 @@ func appendLog(ctx context.Context, t logTx, items []leafItem) error {
 		trees[r.Stream] = tr
 	}
 	rows := make([]leafRow, len(items))
+	var kept []integrity.StoredNode
+	var nodes []nodeRow
 	for i, it := range items {
 		tr := trees[it.stream]
 		if tr == nil {
 			return fmt.Errorf("stream %s was not locked", it.stream)
 		}
 		rows[i] = leafRow{Stream: it.stream, Idx: int64(tr.Size()), History: it.history, EntryID: it.id, LeafHash: it.hash}
-		if err := tr.Append(it.hash); err != nil {
+		var err error
+		if kept, err = tr.AppendKeeping(it.hash, kept[:0]); err != nil {
 			return err
+		}
+		for _, n := range kept {
+			nodes = append(nodes, nodeRow{Stream: it.stream, Level: int16(n.Level), Idx: int64(n.Index), Hash: n.Hash})
 		}
 	}
 	if err := t.insertLeaves(ctx, rows); err != nil {
 		return err
+	}
+	if len(nodes) > 0 {
+		if err := t.insertNodes(ctx, nodes); err != nil {
+			return err
+		}
 	}
 	for _, name := range names {
 		tr := trees[name]
@@ -135,6 +155,11 @@ func (b bunLog) insertLeaves(ctx context.Context, rows []leafRow) error {
 	return nil
 }
 
+func (b bunLog) insertNodes(ctx context.Context, rows []nodeRow) error {
+	_, err := b.tx.NewInsert().Model(&rows).Exec(ctx)
+	return err
+}
+
 func (b bunLog) updateStream(ctx context.Context, name string, size int64, compact, root []byte) error {
 	_, err := b.tx.ExecContext(ctx, "UPDATE log_streams SET size = ?, compact_range = ?, root = ? WHERE stream = ?",
 		size, compact, root, name)
@@ -176,6 +201,20 @@ func (p pgxLog) insertLeaves(ctx context.Context, rows []leafRow) error {
 			r := &rows[i]
 			i++
 			return []any{r.Stream, r.Idx, int16(r.History), r.EntryID, r.LeafHash}, nil
+		}))
+	return err
+}
+
+func (p pgxLog) insertNodes(ctx context.Context, rows []nodeRow) error {
+	i := 0
+	_, err := p.tx.CopyFrom(ctx, pgx.Identifier{"log_nodes"}, []string{"stream", "level", "idx", "hash"},
+		pgx.CopyFromFunc(func() ([]any, error) {
+			if i == len(rows) {
+				return nil, nil
+			}
+			r := &rows[i]
+			i++
+			return []any{r.Stream, r.Level, r.Idx, r.Hash}, nil
 		}))
 	return err
 }

@@ -14,14 +14,23 @@ import (
 
 var _ integrity.Reader = (*Store)(nil)
 
-// leafReader reads a stream's stored leaf hashes.
-func (s *Store) leafReader(ctx context.Context, stream string) integrity.LeafReader {
-	return func(begin, end uint64) ([][]byte, error) {
-		var hashes [][]byte
-		err := s.idb.NewSelect().Table("log_leaves").Column("leaf_hash").
-			Where("stream = ? AND idx >= ? AND idx < ?", stream, int64(begin), int64(end)).
-			OrderExpr("idx").Scan(ctx, &hashes)
-		return hashes, err
+// leafReader reads a stream's stored leaf and inner node hashes.
+func (s *Store) leafReader(ctx context.Context, stream string) integrity.TreeReader {
+	return integrity.TreeReader{
+		Leaves: func(begin, end uint64) ([][]byte, error) {
+			var hashes [][]byte
+			err := s.idb.NewSelect().Table("log_leaves").Column("leaf_hash").
+				Where("stream = ? AND idx >= ? AND idx < ?", stream, int64(begin), int64(end)).
+				OrderExpr("idx").Scan(ctx, &hashes)
+			return hashes, err
+		},
+		Nodes: func(level uint, begin, end uint64) ([][]byte, error) {
+			var hashes [][]byte
+			err := s.idb.NewSelect().Table("log_nodes").Column("hash").
+				Where("stream = ? AND level = ? AND idx >= ? AND idx < ?", stream, int16(level), int64(begin), int64(end)).
+				OrderExpr("idx").Scan(ctx, &hashes)
+			return hashes, err
+		},
 	}
 }
 

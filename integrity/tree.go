@@ -45,6 +45,28 @@ func NewTree(size uint64, packed []byte) (*Tree, error) {
 // Append adds a leaf hash at position Size().
 func (t *Tree) Append(leafHash []byte) error { return t.r.Append(leafHash, nil) }
 
+// NodeTier is the spacing of the levels whose inner nodes writers keep
+// (StoredNode): every 8th level, one stored hash per 256 leaves.
+const NodeTier = 8
+
+// StoredNode is an inner node a writer keeps for proofs.
+type StoredNode struct {
+	Level uint
+	Index uint64
+	Hash  []byte
+}
+
+// AppendKeeping adds a leaf hash and returns the inner nodes on the kept
+// levels (multiples of NodeTier) that the leaf completed.
+func (t *Tree) AppendKeeping(leafHash []byte, keep []StoredNode) ([]StoredNode, error) {
+	err := t.r.Append(leafHash, func(id compact.NodeID, hash []byte) {
+		if id.Level > 0 && id.Level%NodeTier == 0 {
+			keep = append(keep, StoredNode{Level: id.Level, Index: id.Index, Hash: hash})
+		}
+	})
+	return keep, err
+}
+
 // Size is the number of leaves.
 func (t *Tree) Size() uint64 { return t.r.End() }
 
@@ -81,9 +103,20 @@ func RootOf(leaves [][]byte) []byte {
 // LeafReader reads the leaf hashes of positions [begin, end) of a stream.
 type LeafReader func(begin, end uint64) ([][]byte, error)
 
+// NodeReader reads the stored inner nodes of one kept level, indices
+// [begin, end) (see AppendKeeping).
+type NodeReader func(level uint, begin, end uint64) ([][]byte, error)
+
+// TreeReader is what proofs are computed from: stored leaves and, when
+// Nodes is set, stored inner nodes.
+type TreeReader struct {
+	Leaves LeafReader
+	Nodes  NodeReader
+}
+
 // InclusionProof is the RFC 6962 audit path of leaf index in the tree of
 // size leaves, computed from the stored leaf hashes.
-func InclusionProof(index, size uint64, read LeafReader) ([][]byte, error) {
+func InclusionProof(index, size uint64, read TreeReader) ([][]byte, error) {
 	if index >= size {
 		return nil, fmt.Errorf("leaf %d is not in a tree of size %d", index, size)
 	}
@@ -96,7 +129,7 @@ func InclusionProof(index, size uint64, read LeafReader) ([][]byte, error) {
 
 // ConsistencyProof is the RFC 6962 consistency proof between the trees of
 // size1 and size2 leaves.
-func ConsistencyProof(size1, size2 uint64, read LeafReader) ([][]byte, error) {
+func ConsistencyProof(size1, size2 uint64, read TreeReader) ([][]byte, error) {
 	if size1 > size2 {
 		return nil, fmt.Errorf("size %d is larger than size %d", size1, size2)
 	}
@@ -107,38 +140,62 @@ func ConsistencyProof(size1, size2 uint64, read LeafReader) ([][]byte, error) {
 	return rehash(nodes, size2, read)
 }
 
-// rehash computes the hashes of the proof's nodes from the leaves they
-// cover. Every node is a perfect subtree of the tree of size leaves, its
-// hash the root of its leaves' range.
-func rehash(nodes proof.Nodes, size uint64, read LeafReader) ([][]byte, error) {
+// rehash computes the hashes of the proof's nodes. Every node is a perfect
+// subtree of the tree of size leaves.
+func rehash(nodes proof.Nodes, size uint64, read TreeReader) ([][]byte, error) {
 	if len(nodes.IDs) == 0 {
 		return [][]byte{}, nil
 	}
 	hashes := make([][]byte, len(nodes.IDs))
 	for i, id := range nodes.IDs {
-		begin, end := id.Coverage()
-		end = min(end, size)
-		leaves, err := read(begin, end)
+		h, err := nodeHash(id, size, read)
 		if err != nil {
 			return nil, err
 		}
-		if uint64(len(leaves)) != end-begin {
-			return nil, fmt.Errorf("log has %d of the leaves [%d, %d)", len(leaves), begin, end)
-		}
-		r := rf.NewEmptyRange(begin)
-		for _, l := range leaves {
-			if err := r.Append(l, nil); err != nil {
-				return nil, err
-			}
-		}
-		// A node is a perfect, aligned subtree: its range is that one node.
-		if hs := r.Hashes(); len(hs) == 1 {
-			hashes[i] = hs[0]
-		} else {
-			return nil, fmt.Errorf("node %+v is not a perfect subtree", id)
-		}
+		hashes[i] = h
 	}
 	return nodes.Rehash(hashes, rfc6962.DefaultHasher.HashChildren)
+}
+
+// nodeHash is the hash of a perfect subtree: from the kept nodes of the
+// highest kept level below it (at most 2^(NodeTier-1) of them) when there
+// are, else from its leaves.
+func nodeHash(id compact.NodeID, size uint64, read TreeReader) ([]byte, error) {
+	begin, end := id.Coverage()
+	if end > size {
+		return nil, fmt.Errorf("node %+v is not within a tree of size %d", id, size)
+	}
+	if tier := id.Level / NodeTier * NodeTier; tier > 0 && read.Nodes != nil {
+		kept, err := read.Nodes(tier, begin>>tier, end>>tier)
+		if err != nil {
+			return nil, err
+		}
+		if uint64(len(kept)) == (end-begin)>>tier {
+			return mergePerfect(kept), nil
+		}
+		// Fewer kept nodes than expected: fall back on the leaves.
+	}
+	leaves, err := read.Leaves(begin, end)
+	if err != nil {
+		return nil, err
+	}
+	if uint64(len(leaves)) != end-begin {
+		return nil, fmt.Errorf("log has %d of the leaves [%d, %d)", len(leaves), begin, end)
+	}
+	return mergePerfect(leaves), nil
+}
+
+// mergePerfect is the root of a perfect subtree given the hashes of its
+// nodes at one level, left to right (a power of two of them).
+func mergePerfect(level [][]byte) []byte {
+	for len(level) > 1 {
+		next := make([][]byte, len(level)/2)
+		for i := range next {
+			next[i] = rfc6962.DefaultHasher.HashChildren(level[2*i], level[2*i+1])
+		}
+		level = next
+	}
+	return level[0]
 }
 
 // VerifyInclusion checks an inclusion proof against a root.

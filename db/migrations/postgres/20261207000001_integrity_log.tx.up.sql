@@ -23,6 +23,17 @@ CREATE TABLE log_leaves (
   PRIMARY KEY (stream, idx)
 );
 --bun:split
+-- Inner nodes of every 8th level (perfect subtrees of 256, 65536, …
+-- leaves), kept as appends make them: a proof reads at most 128 stored
+-- hashes per node it needs instead of every leaf below it.
+CREATE TABLE log_nodes (
+  stream text NOT NULL,
+  level  smallint NOT NULL,
+  idx    bigint NOT NULL,
+  hash   bytea NOT NULL,
+  PRIMARY KEY (stream, level, idx)
+);
+--bun:split
 CREATE UNIQUE INDEX log_leaves_entry ON log_leaves (history, entry_id);
 --bun:split
 CREATE TABLE log_checkpoints (
