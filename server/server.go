@@ -98,6 +98,10 @@ func (s *Server) routes() {
 	calRoute("/v2/organizations/{orgId}/attributes/assignments/{userId}/history", "rest_attribute_history", api.AttributeAssignmentHistory)
 	calRoute("/v2/event-types/{eventTypeId}/history", "rest_event_type_history", api.EventTypeHistory)
 	calRoute("/v2/", "rest_v2_not_found", api.CalNotFound)
+	// The integrity endpoints (this project's extension) answer in the /v2 envelope.
+	calRoute("GET /integrity/entries/{history}/{id}", "rest_integrity_entry", api.IntegrityEntry)
+	calRoute("GET /integrity/streams/{kind}/{id}", "rest_integrity_stream", api.IntegrityStream)
+	calRoute("GET /integrity/streams/{kind}/{id}/consistency", "rest_integrity_consistency", api.IntegrityConsistency)
 	s.handle("/v1/organizations/{organization_id}/users/{user_id}/change-logs", "rest_change_logs",
 		s.advertisedRateLimit(rest.WriteV1Error, s.credentials(http.HandlerFunc(api.MemberChangeLogs))))
 	s.handle("/v1/", "rest_v1_not_found", s.advertisedRateLimit(rest.WriteV1Error, http.HandlerFunc(api.V1NotFound)))
