@@ -177,7 +177,9 @@ func TestIntegrityREST(t *testing.T) {
 		OrderExpr("created_at DESC").Limit(1).Scan(context.Background(), &id); err != nil {
 		t.Fatal(err)
 	}
-	auth := func(role string) map[string]string { return map[string]string{"Authorization": "Bearer " + e.keys[role]} }
+	auth := func(role string) map[string]string {
+		return map[string]string{"Authorization": "Bearer " + e.keys[role]}
+	}
 
 	resp, body := e.get("/integrity/entries/member-change-logs/"+id, auth("owner"))
 	if resp.StatusCode != 200 {
