@@ -320,7 +320,8 @@ func (s *Store) VerifyLog(ctx context.Context, v *integrity.Verifier, report fun
 			return
 		}
 		streams[*lc.LogStream] = append(streams[*lc.LogStream], integrity.LeafRecord{
-			Index: uint64(*lc.LogIdx), History: h, EntryID: id, Stored: lc.LogHash, Recomputed: integrity.LeafHash(data)})
+			Index: uint64(*lc.LogIdx), History: h, EntryID: id,
+			Stored: integrity.Hash32(lc.LogHash), Recomputed: integrity.Hash32(integrity.LeafHash(data))})
 	}
 	join := func(h integrity.History) string {
 		return fmt.Sprintf("LEFT JOIN log_leaves AS l ON l.history = %d AND l.entry_id = %s", h, s.idText("h.id"))
@@ -354,7 +355,7 @@ func (s *Store) VerifyLog(ctx context.Context, v *integrity.Verifier, report fun
 		}
 		for _, g := range gone {
 			streams[g.Stream] = append(streams[g.Stream], integrity.LeafRecord{
-				Index: uint64(g.Idx), History: g.History, EntryID: g.EntryID, Stored: g.LeafHash})
+				Index: uint64(g.Idx), History: g.History, EntryID: g.EntryID, Stored: integrity.Hash32(g.LeafHash), Gone: true})
 		}
 	}
 	var cps []struct {

@@ -8,13 +8,24 @@ import (
 
 // LeafRecord is one position of a stream as a verifier reads it back: the
 // leaf hash the log stored, and the hash of the entry as the history table
-// holds it now (nil when the entry is gone).
+// holds it now (unless Gone: the entry is no longer there). Hashes are
+// arrays: a verifier holds one record per entry of a stream.
 type LeafRecord struct {
 	Index      uint64
 	History    History
+	Gone       bool
 	EntryID    string
-	Stored     []byte
-	Recomputed []byte
+	Stored     [HashSize]byte
+	Recomputed [HashSize]byte
+}
+
+// Hash32 copies a hash into an array; a stored value of another length
+// (which no writer makes) becomes zeros, which match nothing.
+func Hash32(b []byte) (h [HashSize]byte) {
+	if len(b) == HashSize {
+		copy(h[:], b)
+	}
+	return h
 }
 
 // What a finding reports.
@@ -80,9 +91,9 @@ func VerifyStream(stream string, leaves []LeafRecord, checkpoints []string, v *V
 	// Position by position: what the log stored and what the entry hashes
 	// to now. A missing position holds a zero hash in both, so no root over
 	// it matches.
-	stored := make([][]byte, size)
-	now := make([][]byte, size)
-	zero := make([]byte, HashSize)
+	stored := make([][HashSize]byte, size)
+	now := make([][HashSize]byte, size)
+	var zero [HashSize]byte
 	next := uint64(0)
 	var mismatched []int
 	for i := range leaves {
@@ -97,22 +108,22 @@ func VerifyStream(stream string, leaves []LeafRecord, checkpoints []string, v *V
 		next = l.Index + 1
 		stored[l.Index], now[l.Index] = l.Stored, l.Recomputed
 		switch {
-		case l.Recomputed == nil:
+		case l.Gone:
 			now[l.Index] = l.Stored // the deletion is named; the roots check the rest
 			add(Finding{Kind: FindingDeleted, Position: int64(l.Index), History: l.History, EntryID: l.EntryID,
 				Detail: "the entry logged here is no longer in " + l.History.String()})
-		case !bytes.Equal(l.Recomputed, l.Stored):
+		case l.Recomputed != l.Stored:
 			mismatched = append(mismatched, i)
 		}
 	}
 	if len(mismatched) > 0 {
-		at := make(map[string]uint64, len(leaves))
+		at := make(map[[HashSize]byte]uint64, len(leaves))
 		for _, l := range leaves {
-			at[string(l.Stored)] = l.Index
+			at[l.Stored] = l.Index
 		}
 		for _, i := range mismatched {
 			l := &leaves[i]
-			if j, ok := at[string(l.Recomputed)]; ok && j != l.Index {
+			if j, ok := at[l.Recomputed]; ok && j != l.Index {
 				add(Finding{Kind: FindingReordered, Position: int64(l.Index), History: l.History, EntryID: l.EntryID,
 					Detail: fmt.Sprintf("the entry found here was logged at position %d", j)})
 				continue
@@ -150,8 +161,8 @@ func VerifyStream(stream string, leaves []LeafRecord, checkpoints []string, v *V
 			break
 		}
 		for p := nowTree.Size(); p < cp.Size; p++ {
-			_ = nowTree.Append(now[p])
-			_ = storedTree.Append(stored[p])
+			_ = nowTree.Append(now[p][:])
+			_ = storedTree.Append(stored[p][:])
 		}
 		if bytes.Equal(nowTree.Root(), cp.Root) {
 			good, res.Signed = cp.Size, cp.Size
