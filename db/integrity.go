@@ -127,21 +127,28 @@ type bunLog struct {
 }
 
 func (b bunLog) lockStreams(ctx context.Context, names []string) ([]streamRow, error) {
-	empty := integrity.EmptyRoot()
+	sel := func() ([]streamRow, error) {
+		var rows []streamRow
+		q := b.tx.NewSelect().Table("log_streams").Column("stream", "size", "compact_range").
+			Where("stream IN (?)", bun.In(names)).OrderExpr("stream")
+		if b.dialect == Postgres {
+			q = q.For("UPDATE")
+		}
+		err := q.Scan(ctx, &rows)
+		return rows, err
+	}
+	// The streams exist but for a tenant's first entry: one statement.
+	rows, err := sel()
+	if err != nil || len(rows) == len(names) {
+		return rows, err
+	}
 	for _, n := range names {
 		if _, err := b.tx.ExecContext(ctx, "INSERT INTO log_streams (stream, root) VALUES (?, ?) ON CONFLICT (stream) DO NOTHING",
-			n, empty); err != nil {
+			n, integrity.EmptyRoot()); err != nil {
 			return nil, err
 		}
 	}
-	var rows []streamRow
-	q := b.tx.NewSelect().Table("log_streams").Column("stream", "size", "compact_range").
-		Where("stream IN (?)", bun.In(names)).OrderExpr("stream")
-	if b.dialect == Postgres {
-		q = q.For("UPDATE")
-	}
-	err := q.Scan(ctx, &rows)
-	return rows, err
+	return sel()
 }
 
 func (b bunLog) insertLeaves(ctx context.Context, rows []leafRow) error {
@@ -171,24 +178,31 @@ func (b bunLog) updateStream(ctx context.Context, name string, size int64, compa
 type pgxLog struct{ tx pgx.Tx }
 
 func (p pgxLog) lockStreams(ctx context.Context, names []string) ([]streamRow, error) {
+	sel := func() ([]streamRow, error) {
+		rs, err := p.tx.Query(ctx, "SELECT stream, size, compact_range FROM log_streams WHERE stream = ANY($1) ORDER BY stream FOR UPDATE", names)
+		if err != nil {
+			return nil, err
+		}
+		var out []streamRow
+		for rs.Next() {
+			var r streamRow
+			if err := rs.Scan(&r.Stream, &r.Size, &r.CompactRange); err != nil {
+				rs.Close()
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		return out, rs.Err()
+	}
+	rows, err := sel()
+	if err != nil || len(rows) == len(names) {
+		return rows, err
+	}
 	if _, err := p.tx.Exec(ctx, "INSERT INTO log_streams (stream, root) SELECT unnest($1::text[]), $2 ON CONFLICT (stream) DO NOTHING",
 		names, integrity.EmptyRoot()); err != nil {
 		return nil, err
 	}
-	rs, err := p.tx.Query(ctx, "SELECT stream, size, compact_range FROM log_streams WHERE stream = ANY($1) ORDER BY stream FOR UPDATE", names)
-	if err != nil {
-		return nil, err
-	}
-	var out []streamRow
-	for rs.Next() {
-		var r streamRow
-		if err := rs.Scan(&r.Stream, &r.Size, &r.CompactRange); err != nil {
-			rs.Close()
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rs.Err()
+	return sel()
 }
 
 func (p pgxLog) insertLeaves(ctx context.Context, rows []leafRow) error {
