@@ -167,6 +167,13 @@ func (s *Store) ConsistencyProof(ctx context.Context, st integrity.Stream, from,
 // SignCheckpoints signs a checkpoint of every stream that grew since its
 // last one and returns how many it signed. A crash between storing a
 // checkpoint and noting it signs the same one again, which changes nothing.
+//
+// The signer signs only a tree that extends what it signed before: the
+// latest stored checkpoint (its signature checked) or, if later, the latest
+// this signer signed (checkpoints deleted from the database), proven by a
+// consistency proof from the stored hashes. A stream whose log was
+// rewritten is refused, with an error naming it, and the other streams are
+// signed.
 func (s *Store) SignCheckpoints(ctx context.Context, signer *integrity.Signer) (int, error) {
 	var rows []struct {
 		Stream string `bun:"stream"`
@@ -178,10 +185,16 @@ func (s *Store) SignCheckpoints(ctx context.Context, signer *integrity.Signer) (
 		return 0, err
 	}
 	n := 0
+	var refused []error
 	for _, r := range rows {
 		st, err := integrity.ParseStream(r.Stream)
 		if err != nil {
-			return n, err
+			refused = append(refused, fmt.Errorf("stream %q: %w", r.Stream, err))
+			continue
+		}
+		if err := s.extends(ctx, signer, st, uint64(r.Size), r.Root); err != nil {
+			refused = append(refused, fmt.Errorf("not signing %s at size %d: %w", st, r.Size, err))
+			continue
 		}
 		note, err := signer.Sign(st, uint64(r.Size), r.Root)
 		if err != nil {
@@ -197,7 +210,47 @@ func (s *Store) SignCheckpoints(ctx context.Context, signer *integrity.Signer) (
 		}
 		n++
 	}
-	return n, nil
+	return n, errors.Join(refused...)
+}
+
+// extends checks that the stream's tree of size leaves and root extends the
+// latest tree signed before.
+func (s *Store) extends(ctx context.Context, signer *integrity.Signer, st integrity.Stream, size uint64, root []byte) error {
+	var base *integrity.Checkpoint
+	row, err := s.latestCheckpoint(ctx, st.String())
+	if err != nil {
+		return err
+	}
+	if row != nil {
+		cp, err := signer.Verifier().Open(row.Note)
+		if err != nil {
+			return fmt.Errorf("the latest stored checkpoint: %w", err)
+		}
+		if cp.Stream != st || cp.Size != uint64(row.Size) {
+			return fmt.Errorf("the latest stored checkpoint is of %s at size %d", cp.Stream, cp.Size)
+		}
+		base = cp
+	}
+	if last, ok := signer.Last(st); ok && (base == nil || last.Size > base.Size) {
+		if base == nil {
+			return fmt.Errorf("its checkpoints are gone from the database (this signer signed size %d)", last.Size)
+		}
+		base = &last
+	}
+	if base == nil || base.Size == 0 {
+		return nil
+	}
+	if base.Size > size {
+		return fmt.Errorf("the log holds %d entries, %d were signed", size, base.Size)
+	}
+	proof, err := integrity.ConsistencyProof(base.Size, size, s.leafReader(ctx, st.String()))
+	if err != nil {
+		return err
+	}
+	if err := integrity.VerifyConsistency(base.Size, size, proof, base.Root, root); err != nil {
+		return fmt.Errorf("the log does not extend the tree signed at size %d: %w", base.Size, err)
+	}
+	return nil
 }
 
 // idText is an entry id column as text, to compare with log_leaves.entry_id.

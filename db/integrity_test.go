@@ -338,3 +338,45 @@ func TestIntegrityBackfill(t *testing.T) {
 		}
 	})
 }
+
+// TestIntegritySignerRefusesRewrittenLog: a signer signs only trees that
+// extend what was signed before, so a log rewritten behind its back (even
+// with the old checkpoints deleted) is not signed over.
+func TestIntegritySignerRefusesRewrittenLog(t *testing.T) {
+	s := openStore(t, pgtest.NewDatabase(t))
+	signer, _ := testSigner(t)
+	_, err := s.AppendMemberChangeLogs(ctx, changeLogs(300, 1, "a"))
+	must(t, err)
+	_, err = s.AppendMemberChangeLogs(ctx, changeLogs(5, 2, "b"))
+	must(t, err)
+	if n, err := s.SignCheckpoints(ctx, signer); n != 2 || err != nil {
+		t.Fatalf("signed %d: %v", n, err)
+	}
+	sql := func(q string) {
+		t.Helper()
+		if _, err := s.DB().ExecContext(ctx, "SET session_replication_role = replica; "+q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A rewritten leaf, and the old checkpoints deleted: the signer still
+	// remembers what it signed.
+	sql("UPDATE log_leaves SET leaf_hash = sha256('forged') WHERE stream = 'org/1' AND idx = 7")
+	sql("DELETE FROM log_checkpoints WHERE stream = 'org/1'")
+	_, err = s.AppendMemberChangeLogs(ctx, changeLogs(3, 1, "c"))
+	must(t, err)
+	_, err = s.AppendMemberChangeLogs(ctx, changeLogs(1, 2, "d"))
+	must(t, err)
+	n, err := s.SignCheckpoints(ctx, signer)
+	if n != 1 || err == nil || !strings.Contains(err.Error(), "not signing org/1 at size 303") {
+		t.Fatalf("signed %d, error %v", n, err)
+	}
+	// A new signer (a restart) has only the database to go by: with the
+	// checkpoints gone it cannot tell, which is why verifiers keep their own
+	// copies of checkpoints and ask for consistency proofs. With them in
+	// place, it refuses too.
+	other, _ := testSigner(t)
+	sql("UPDATE log_streams SET signed_size = 0 WHERE stream = 'org/2'")
+	if _, err := s.SignCheckpoints(ctx, other); err == nil || !strings.Contains(err.Error(), "not signing org/2") {
+		t.Fatalf("a signer with another key over the first one's checkpoints: %v", err)
+	}
+}

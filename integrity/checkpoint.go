@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/transparency-dev/formats/log"
 	"golang.org/x/mod/sumdb/note"
@@ -19,10 +20,27 @@ import (
 // note signature, which verifiers match).
 const DefaultKeyName = "auditgraph"
 
-// Signer signs checkpoints.
+// Signer signs checkpoints. It remembers the latest checkpoint it signed
+// of each stream, so that checkpoints removed from the database while it
+// runs cannot make it sign a rewritten tree (see db.SignCheckpoints).
 type Signer struct {
 	s        note.Signer
 	verifier string
+	v        *Verifier
+
+	mu   sync.Mutex
+	last map[Stream]Checkpoint
+}
+
+// Verifier is the verifier of this signer's checkpoints.
+func (s *Signer) Verifier() *Verifier { return s.v }
+
+// Last is the latest checkpoint of stream this signer signed, if any.
+func (s *Signer) Last(stream Stream) (Checkpoint, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.last[stream]
+	return c, ok
 }
 
 // NewSigner parses a signing key in the note format
@@ -37,7 +55,11 @@ func NewSigner(skey string) (*Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Signer{s: s, verifier: vkey}, nil
+	v, err := NewVerifier(vkey)
+	if err != nil {
+		return nil, err
+	}
+	return &Signer{s: s, verifier: vkey, v: v, last: map[Stream]Checkpoint{}}, nil
 }
 
 // verifierOf derives the verifier key of a note signing key: the fields are
@@ -64,7 +86,15 @@ func (s *Signer) VerifierKey() string { return s.verifier }
 func (s *Signer) Sign(stream Stream, size uint64, root []byte) (string, error) {
 	text := log.Checkpoint{Origin: stream.Origin(), Size: size, Hash: root}.Marshal()
 	b, err := note.Sign(&note.Note{Text: string(text)}, s.s)
-	return string(b), err
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	if c, ok := s.last[stream]; !ok || c.Size < size {
+		s.last[stream] = Checkpoint{Stream: stream, Size: size, Root: bytes.Clone(root)}
+	}
+	s.mu.Unlock()
+	return string(b), nil
 }
 
 // GenerateKey makes a new Ed25519 signing key and its verifier key.
