@@ -56,7 +56,14 @@ type logTx interface {
 	lockStreams(ctx context.Context, names []string) ([]streamRow, error)
 	insertLeaves(ctx context.Context, rows []leafRow) error
 	insertNodes(ctx context.Context, rows []nodeRow) error
-	updateStream(ctx context.Context, name string, size int64, compact, root []byte) error
+	updateStreams(ctx context.Context, ups []streamUpdate) error
+}
+
+// streamUpdate is a stream's new state after an append.
+type streamUpdate struct {
+	stream        string
+	size          int64
+	compact, root []byte
 }
 
 // appendLog appends the items, in their order, to their streams.
@@ -111,13 +118,12 @@ func appendLog(ctx context.Context, t logTx, items []leafItem) error {
 			return err
 		}
 	}
-	for _, name := range names {
+	ups := make([]streamUpdate, len(names))
+	for i, name := range names {
 		tr := trees[name]
-		if err := t.updateStream(ctx, name, int64(tr.Size()), tr.Packed(), tr.Root()); err != nil {
-			return err
-		}
+		ups[i] = streamUpdate{stream: name, size: int64(tr.Size()), compact: tr.Packed(), root: tr.Root()}
 	}
-	return nil
+	return t.updateStreams(ctx, ups)
 }
 
 // bunLog runs the append on a bun transaction.
@@ -167,10 +173,14 @@ func (b bunLog) insertNodes(ctx context.Context, rows []nodeRow) error {
 	return err
 }
 
-func (b bunLog) updateStream(ctx context.Context, name string, size int64, compact, root []byte) error {
-	_, err := b.tx.ExecContext(ctx, "UPDATE log_streams SET size = ?, compact_range = ?, root = ? WHERE stream = ?",
-		size, compact, root, name)
-	return err
+func (b bunLog) updateStreams(ctx context.Context, ups []streamUpdate) error {
+	for _, u := range ups {
+		if _, err := b.tx.ExecContext(ctx, "UPDATE log_streams SET size = ?, compact_range = ?, root = ? WHERE stream = ?",
+			u.size, u.compact, u.root, u.stream); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // pgxLog runs the append on the pgx transaction of a COPY; the leaves go in
@@ -233,9 +243,17 @@ func (p pgxLog) insertNodes(ctx context.Context, rows []nodeRow) error {
 	return err
 }
 
-func (p pgxLog) updateStream(ctx context.Context, name string, size int64, compact, root []byte) error {
-	_, err := p.tx.Exec(ctx, "UPDATE log_streams SET size = $1, compact_range = $2, root = $3 WHERE stream = $4",
-		size, compact, root, name)
+// updateStreams moves every stream of a batch on in one statement: an
+// import batch spans many tenants.
+func (p pgxLog) updateStreams(ctx context.Context, ups []streamUpdate) error {
+	names, sizes := make([]string, len(ups)), make([]int64, len(ups))
+	compacts, roots := make([][]byte, len(ups)), make([][]byte, len(ups))
+	for i, u := range ups {
+		names[i], sizes[i], compacts[i], roots[i] = u.stream, u.size, u.compact, u.root
+	}
+	_, err := p.tx.Exec(ctx, `UPDATE log_streams AS s SET size = v.size, compact_range = v.compact, root = v.root
+		FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::bytea[]) AS v(stream, size, compact, root)
+		WHERE s.stream = v.stream`, names, sizes, compacts, roots)
 	return err
 }
 

@@ -380,3 +380,41 @@ func TestIntegritySignerRefusesRewrittenLog(t *testing.T) {
 		t.Fatalf("a signer with another key over the first one's checkpoints: %v", err)
 	}
 }
+
+// TestIntegrityCopyDuplicates: a COPY batch repeating stored idempotency
+// keys (a re-import) logs only the entries it stores, in batch order.
+func TestIntegrityCopyDuplicates(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *db.Store) {
+		signer, v := testSigner(t)
+		keyed := func(tag string, keys ...string) []model.MemberChangeLog {
+			out := changeLogs(len(keys), 1, tag)
+			for i := range out {
+				out[i].IdempotencyKey = &keys[i]
+			}
+			return out
+		}
+		n, err := s.CopyMemberChangeLogs(ctx, keyed("first", "k1", "k2", "k3"))
+		must(t, err)
+		if n != 3 {
+			t.Fatalf("stored %d", n)
+		}
+		n, err = s.CopyMemberChangeLogs(ctx, keyed("again", "k2", "k4", "k1", "k5", "k4"))
+		must(t, err)
+		if n != 2 {
+			t.Fatalf("stored %d of the second batch, want 2 (k4, k5)", n)
+		}
+		_, err = s.SignCheckpoints(ctx, signer)
+		must(t, err)
+		results, findings := verifyAll(t, s, v)
+		if len(findings) != 0 || results["org/1"].Leaves != 5 {
+			t.Fatalf("%q %+v", findings, results)
+		}
+		for id, pos := range map[string]uint64{"first-0002": 2, "again-0001": 3, "again-0003": 4} {
+			p, err := s.EntryProof(ctx, integrity.MemberChangeLogs, id)
+			must(t, err)
+			if p.LeafIndex != pos {
+				t.Errorf("%s at %d, want %d", id, p.LeafIndex, pos)
+			}
+		}
+	})
+}
