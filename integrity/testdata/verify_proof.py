@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """An independent verifier of an auditgraph entry proof, written from the
 specifications only (no auditgraph code): the entry encoding documented in
-the README, RFC 6962/9162 Merkle inclusion proofs, the C2SP signed-note and
+the package documentation of integrity/ (`go doc ./integrity`), RFC 6962/9162 Merkle inclusion proofs, the C2SP signed-note and
 tlog-checkpoint formats, and Ed25519 (RFC 8032, section 6 reference code).
 Python's standard library only.
 
@@ -122,7 +122,7 @@ def root_from_inclusion(index, size, leaf, path):
     return r
 
 
-# --- The entry encoding (README, "Canonical entry encoding") ----------------
+# --- The entry encoding (integrity/doc.go, "Canonical entry encoding") ------
 def decode_entry(b):
     magic = b"auditgraph-entry"
     if b[: len(magic)] != magic or b[len(magic)] != 1:
