@@ -425,6 +425,17 @@ func (s *Store) VerifyLog(ctx context.Context, v *integrity.Verifier, report fun
 			streams[c.Stream] = nil
 		}
 	}
+	var nodeRows []nodeRow
+	if err := s.idb.NewSelect().Model(&nodeRows).Scan(ctx); err != nil {
+		return nil, read, err
+	}
+	kept := map[string][]integrity.KeptNode{}
+	for _, r := range nodeRows {
+		kept[r.Stream] = append(kept[r.Stream], integrity.KeptNode{Level: uint(r.Level), Index: uint64(r.Idx), Hash: r.Hash})
+		if _, ok := streams[r.Stream]; !ok {
+			streams[r.Stream] = nil
+		}
+	}
 	names := make([]string, 0, len(streams))
 	for n := range streams {
 		names = append(names, n)
@@ -433,7 +444,9 @@ func (s *Store) VerifyLog(ctx context.Context, v *integrity.Verifier, report fun
 	for _, n := range names {
 		leaves := streams[n]
 		sort.Slice(leaves, func(i, j int) bool { return leaves[i].Index < leaves[j].Index })
-		report(integrity.VerifyStream(n, leaves, notes[n], v))
+		res := integrity.VerifyStream(n, leaves, notes[n], v)
+		res.Findings = append(res.Findings, integrity.VerifyNodes(n, leaves, kept[n])...)
+		report(res)
 		delete(streams, n) // let the stream's records go
 	}
 	return inserted, read, nil

@@ -358,6 +358,14 @@ func TestIntegritySignerRefusesRewrittenLog(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A changed kept node is named by verify (proofs from it would fail).
+	sql("UPDATE log_nodes SET hash = sha256('forged') WHERE stream = 'org/1' AND level = 8 AND idx = 0")
+	_, v := testSigner(t)
+	if _, findings := verifyAll(t, s, v); !slices.ContainsFunc(findings, func(f string) bool {
+		return strings.HasPrefix(f, "invalid-node org/1 position 0: the kept node (level 8, index 0) differs")
+	}) {
+		t.Errorf("a forged kept node: %q", findings)
+	}
 	// A rewritten leaf, and the old checkpoints deleted: the signer still
 	// remembers what it signed.
 	sql("UPDATE log_leaves SET leaf_hash = sha256('forged') WHERE stream = 'org/1' AND idx = 7")

@@ -38,6 +38,7 @@ const (
 	FindingLogRewritten  = "log-rewritten"      // the stored leaves no longer make a signed root
 	FindingTruncated     = "truncated"          // a signed checkpoint covers more than the log holds
 	FindingBadCheckpoint = "invalid-checkpoint" // a stored checkpoint fails its signature or names another log
+	FindingBadNode       = "invalid-node"       // a kept inner node differs from its leaves (proofs from it fail)
 )
 
 // Finding is one discrepancy. Position is -1 when it has none.
@@ -179,4 +180,50 @@ func VerifyStream(stream string, leaves []LeafRecord, checkpoints []string, v *V
 		res.Signed = cp.Size
 	}
 	return res
+}
+
+// KeptNode is an inner node as the log stored it (see Tree.AppendKeeping).
+type KeptNode struct {
+	Level uint
+	Index uint64
+	Hash  []byte
+}
+
+// VerifyNodes checks the inner nodes the log kept for proofs against the
+// stored leaves they cover: a changed, missing or extra node would make
+// the proofs served from it fail for clients. leaves must be sorted by
+// index and dense (VerifyStream reports gaps).
+func VerifyNodes(stream string, leaves []LeafRecord, kept []KeptNode) []Finding {
+	want := map[[2]uint64][]byte{}
+	t, _ := NewTree(0, nil)
+	var buf []StoredNode
+	for i := range leaves {
+		if leaves[i].Index != uint64(i) {
+			break
+		}
+		buf, _ = t.AppendKeeping(leaves[i].Stored[:], buf[:0])
+		for _, n := range buf {
+			want[[2]uint64{uint64(n.Level), n.Index}] = n.Hash
+		}
+	}
+	var out []Finding
+	for _, n := range kept {
+		k := [2]uint64{uint64(n.Level), n.Index}
+		h, ok := want[k]
+		switch {
+		case !ok:
+			out = append(out, Finding{Kind: FindingBadNode, Stream: stream, Position: int64(n.Index << n.Level),
+				Detail: fmt.Sprintf("a kept node (level %d, index %d) that the leaves do not make", n.Level, n.Index)})
+		case !bytes.Equal(h, n.Hash):
+			out = append(out, Finding{Kind: FindingBadNode, Stream: stream, Position: int64(n.Index << n.Level),
+				Detail: fmt.Sprintf("the kept node (level %d, index %d) differs from the hash of its leaves", n.Level, n.Index)})
+		}
+		delete(want, k)
+	}
+	for k := range want {
+		out = append(out, Finding{Kind: FindingBadNode, Stream: stream, Position: int64(k[1] << k[0]),
+			Detail: fmt.Sprintf("the kept node (level %d, index %d) is missing", k[0], k[1])})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Position < out[j].Position })
+	return out
 }
