@@ -4,5 +4,11 @@
 // serve both; where the dialects differ (migrations, bulk copy) the
 // difference is kept in one place.
 //
+// Every write of history entries, row by row or by COPY, also gives each
+// entry it stores a position in its tenant's tamper-evident log (package
+// integrity) in the same transaction (integrity.go); the proofs, the
+// checkpoint signing, the verifier's reading and the backfill are in
+// integrity_read.go.
+//
 // It must never import the GraphQL or HTTP packages.
 package db
