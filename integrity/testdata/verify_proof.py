@@ -153,7 +153,7 @@ def decode_entry(b):
 
 # --- Signed note and checkpoint (C2SP signed-note, tlog-checkpoint) ---------
 def open_note(note, vkey):
-    name, key_hash, key = vkey.split("+")
+    name, key_hash, key = vkey.split("+", 2)
     key = base64.b64decode(key)
     if key[0] != 1:
         raise ValueError("not an Ed25519 verifier key")
