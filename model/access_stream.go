@@ -14,8 +14,8 @@ import "context"
 //   - user/<id>: that user, as the owner of personal event types, with a
 //     key bound to no organization.
 //
-// Event type streams need ScopeEventTypeRead on a scoped key, as the event
-// type history does.
+// A scoped key needs ScopeEventTypeRead for every stream (each may hold
+// event type entries), and ScopeRead too for an organization's.
 func AuthorizeStream(ctx context.Context, dir Directory, kind string, id int64) error {
 	p, err := PrincipalFrom(ctx)
 	if err != nil {
@@ -23,6 +23,10 @@ func AuthorizeStream(ctx context.Context, dir Directory, kind string, id int64) 
 	}
 	switch kind {
 	case "org":
+		// The stream holds event type entries too: a scoped key needs both scopes.
+		if p.lacksScope(ScopeEventTypeRead) {
+			return errForbidden
+		}
 		return AuthorizeOrganization(ctx, dir, id, []Role{RoleOwner, RoleAdmin}, "")
 	case "team":
 		if p.lacksScope(ScopeEventTypeRead) || p.outsideKeyOrg(nil) {

@@ -9,9 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/auditgraph/auditgraph/db/seed"
 	"github.com/auditgraph/auditgraph/integrity"
+	"github.com/auditgraph/auditgraph/model"
 )
 
 func signAll(t *testing.T, e *env) *integrity.Verifier {
@@ -136,6 +138,24 @@ func TestIntegrityAccess(t *testing.T) {
 		}
 		if want == "" && !strings.Contains(string(r.Data), `"stream":"org/1"`) {
 			t.Errorf("%s: %s", role, r.Body)
+		}
+	}
+	// A scoped key reads a stream only with the scopes of every history in it.
+	scoped := func(scopes ...string) string {
+		secret := model.NewKeySecret()
+		if err := e.store.CreateAPIKey(context.Background(), &model.APIKey{Hash: model.HashKey(secret), Hint: model.KeyHint(secret),
+			Name: "scoped", UserID: seed.OwnerUserID, Scopes: scopes, CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		return secret
+	}
+	for _, c := range []struct {
+		scopes []string
+		want   string
+	}{{[]string{model.ScopeRead}, "FORBIDDEN"}, {[]string{model.ScopeRead, model.ScopeEventTypeRead}, ""}} {
+		r := e.post(map[string]string{"Authorization": "Bearer " + scoped(c.scopes...)}, streamQ, map[string]any{"s": "org/1"})
+		if r.code() != c.want {
+			t.Errorf("a key scoped %v reading org/1: %q, want %q", c.scopes, r.code(), c.want)
 		}
 	}
 	for _, bad := range []string{"org/x", "org/0", "tenant/1", "org/1/2", strings.Repeat("9", 80)} {
