@@ -49,7 +49,7 @@ func checkpointSigner(keyFile string, embedded bool, log *slog.Logger) (*integri
 func signCheckpoints(ctx context.Context, store *db.Store, signer *integrity.Signer, every time.Duration, log *slog.Logger) (stop func()) {
 	sign := func(ctx context.Context) {
 		n, err := store.SignCheckpoints(ctx, signer)
-		if err != nil {
+		if err != nil && ctx.Err() == nil {
 			log.Error("signing integrity checkpoints", "err", err)
 		} else if n > 0 {
 			log.Debug("signed integrity checkpoints", "streams", n)
