@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/auditgraph/auditgraph/model"
@@ -230,12 +229,4 @@ func sqliteInsert[R any](ctx context.Context, s *Store, rows []R, columns int, i
 		return appendLog(ctx, bunLog{tx: tx, dialect: s.dialect}, only(items, ids))
 	})
 	return inserted, conflict(err)
-}
-
-func rowsAffected(res sql.Result) int64 {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0
-	}
-	return n
 }

@@ -185,11 +185,6 @@ func (v *Verifier) Open(signed string) (*Checkpoint, error) {
 	return &Checkpoint{Stream: st, Size: cp.Size, Root: cp.Hash}, nil
 }
 
-// Equal reports whether two checkpoints state the same tree.
-func (c *Checkpoint) Equal(o *Checkpoint) bool {
-	return c.Stream == o.Stream && c.Size == o.Size && bytes.Equal(c.Root, o.Root)
-}
-
 // decodeKey reads the base64 key field of a note signing key: the
 // algorithm byte (1: Ed25519) and the 32-byte seed.
 func decodeKey(b64 string) (ed25519.PrivateKey, error) {

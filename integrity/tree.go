@@ -2,7 +2,6 @@ package integrity
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 
 	"github.com/transparency-dev/merkle/compact"
@@ -207,6 +206,3 @@ func VerifyInclusion(index, size uint64, leafHash []byte, path [][]byte, root []
 func VerifyConsistency(size1, size2 uint64, path [][]byte, root1, root2 []byte) error {
 	return proof.VerifyConsistency(rfc6962.DefaultHasher, size1, size2, path, root1, root2)
 }
-
-// ErrNoLeaf is returned for an entry that has no position in any log.
-var ErrNoLeaf = errors.New("the entry has no position in a log")
