@@ -55,16 +55,20 @@
 //	     actor_ref?, actor_name?, actor_email?, actor_avatar?,
 //	     impersonated_by_name?, impersonated_by_email?,
 //	     impersonated_by_avatar?, payload, idempotency_key?
-//	0x03 member_change_logs (10 values): id, organization_id (bigint),
+//	0x03 member_change_logs (14 values): id, organization_id (bigint),
 //	     actor_user_id (bigint), action, created_at (timestamp),
 //	     resource_type, resource_id, resource_name?, changes,
-//	     idempotency_key?
+//	     idempotency_key?, actor_public_id?, actor_name?, actor_email?,
+//	     actor_avatar?
 //
 // Ids of the two uuid-keyed histories are encoded in PostgreSQL's output
 // form (lowercase, hyphenated); writers store ids in that form and
 // timestamps truncated to microseconds on both dialects, so what is read
 // back encodes to the same bytes. A new column or a change of form is a
-// new version.
+// new version. A migration that rewrites stored entries changes their
+// bytes: every log position after it fails verification, as it should;
+// such a migration must run before the log exists (as the change log actor
+// columns did) or come with a new encoding version and a re-logging.
 //
 // The leaf hash is SHA-256(0x00 || bytes) and an inner node
 // SHA-256(0x01 || left || right) (RFC 6962 section 2.1).

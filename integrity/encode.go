@@ -150,12 +150,16 @@ func EncodeEventType(x *model.EventTypeEntry) []byte {
 	return e
 }
 
-// EncodeChangeLog is the canonical encoding of a member change log.
+// EncodeChangeLog is the canonical encoding of a member change log. The
+// actor snapshot columns come last, where the migration that added them put
+// them in the table.
 func EncodeChangeLog(x *model.MemberChangeLog) []byte {
-	e := header(MemberChangeLogs, 120+len(x.ID)+len(x.Action)+len(x.ResourceType)+len(x.ResourceID)+
-		optLen(x.ResourceName)+len(x.Changes)+optLen(x.IdempotencyKey))
+	e := header(MemberChangeLogs, 160+len(x.ID)+len(x.Action)+len(x.ResourceType)+len(x.ResourceID)+
+		optLen(x.ResourceName)+len(x.Changes)+optLen(x.IdempotencyKey)+
+		optLen(x.ActorPublicID)+optLen(x.ActorName)+optLen(x.ActorEmail)+optLen(x.ActorAvatar))
 	e = e.text(x.ID).int(x.OrganizationID).int(x.ActorUserID).text(x.Action).time(x.Timestamp).
-		text(x.ResourceType).text(x.ResourceID).optText(x.ResourceName).text(x.Changes).optText(x.IdempotencyKey)
+		text(x.ResourceType).text(x.ResourceID).optText(x.ResourceName).text(x.Changes).optText(x.IdempotencyKey).
+		optText(x.ActorPublicID).optText(x.ActorName).optText(x.ActorEmail).optText(x.ActorAvatar)
 	return e
 }
 

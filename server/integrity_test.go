@@ -216,6 +216,14 @@ func TestIntegrityREST(t *testing.T) {
 	if cp, err := p.Verify(v); err != nil || p.EntryID != id || cp.Stream.String() != "org/1" {
 		t.Fatalf("REST proof %+v: %v", p, err)
 	}
+	// The independent verifier reads member change logs too (all 14 values).
+	if python, err := exec.LookPath("python3"); err == nil {
+		cmd := exec.Command(python, "../integrity/testdata/verify_proof.py", v.Key())
+		cmd.Stdin = strings.NewReader(body)
+		if out, err := cmd.CombinedOutput(); err != nil || !strings.HasPrefix(string(out), "ok org/1 ") {
+			t.Fatalf("python verifier on a change log proof: %v: %s", err, out)
+		}
+	}
 	for path, want := range map[string]int{
 		"/integrity/entries/member-change-logs/" + id: 404, // as member: not theirs to read
 		"/integrity/entries/bookings/" + id:           400,

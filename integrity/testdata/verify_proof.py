@@ -145,7 +145,7 @@ def decode_entry(b):
             raise ValueError("unknown tag %d" % tag)
     if pos != len(b):
         raise ValueError("truncated entry")
-    want = {1: 14, 2: 16, 3: 10}.get(kind)
+    want = {1: 14, 2: 16, 3: 14}.get(kind)
     if len(fields) != want:
         raise ValueError("kind %d has %d fields, want %s" % (kind, len(fields), want))
     return kind, fields
