@@ -5,8 +5,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/auditgraph/auditgraph/db"
+	"github.com/auditgraph/auditgraph/db/seed"
 	"github.com/auditgraph/auditgraph/integrity"
+	"github.com/auditgraph/auditgraph/internal/pgtest"
 	"github.com/auditgraph/auditgraph/model"
 )
 
@@ -86,6 +90,48 @@ func TestIntegrityAbuse(t *testing.T) {
 	for table, n := range before {
 		if after[table] != n {
 			t.Errorf("%s went from %d to %d rows", table, n, after[table])
+		}
+	}
+}
+
+// TestIntegrityRuntimeRole: the server's runtime role appends to the log,
+// signs checkpoints and verifies, and cannot change what the log holds.
+func TestIntegrityRuntimeRole(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.NewDatabase(t)
+	store, _ := openSeeded(t, dsn, db.Options{})
+	runtimeURL, err := db.GrantRuntimeRole(ctx, store.DB(), dsn, "auditgraph_rt_log", "rt-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := db.Open(runtimeURL, db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	rs := db.NewStore(rt)
+	if _, err := rs.AppendMemberChangeLogs(ctx, []model.MemberChangeLog{{ID: "rt-log-1", OrganizationID: seed.AcmeID,
+		ActorUserID: seed.OwnerUserID, Action: "updated", Timestamp: time.Now(), ResourceType: "assistant", ResourceID: "asst_1", Changes: "[]"}}); err != nil {
+		t.Fatalf("the runtime role appends: %v", err)
+	}
+	skey, vkey, _ := integrity.GenerateKey("rt")
+	signer, _ := integrity.NewSigner(skey)
+	v, _ := integrity.NewVerifier(vkey)
+	if _, err := rs.SignCheckpoints(ctx, signer); err != nil {
+		t.Fatalf("the runtime role signs: %v", err)
+	}
+	var findings int
+	if _, _, err := rs.VerifyLog(ctx, v, func(r integrity.StreamResult) { findings += len(r.Findings) }); err != nil || findings != 0 {
+		t.Fatalf("the runtime role verifies: %d findings, %v", findings, err)
+	}
+	for _, stmt := range []string{
+		"UPDATE log_leaves SET leaf_hash = leaf_hash", "DELETE FROM log_leaves", "TRUNCATE log_leaves",
+		"UPDATE log_checkpoints SET note = note", "DELETE FROM log_checkpoints",
+		"UPDATE log_nodes SET hash = hash", "DELETE FROM log_nodes", "DELETE FROM log_streams",
+		"UPDATE log_state SET value = 'pending'", "ALTER TABLE log_leaves DISABLE TRIGGER ALL",
+	} {
+		if _, err := rt.ExecContext(ctx, stmt); err == nil {
+			t.Errorf("runtime role ran %q", stmt)
 		}
 	}
 }
