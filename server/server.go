@@ -19,6 +19,7 @@ import (
 	"github.com/auditgraph/auditgraph/graph"
 	"github.com/auditgraph/auditgraph/graph/playground"
 	"github.com/auditgraph/auditgraph/rest"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -30,8 +31,12 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *metrics
 	limiter *rateLimiter
-	schema  graphql.ExecutableSchema
-	exec    *executor.Executor
+	// refused remembers, by hash, keys that failed to authenticate.
+	refused *expirable.LRU[string, error]
+	// good remembers, by hash, keys that authenticated.
+	good   *expirable.LRU[string, struct{}]
+	schema graphql.ExecutableSchema
+	exec   *executor.Executor
 	// v1NotFound and v2NotFound answer a path of their family that no
 	// route takes, in the family's envelope.
 	v1NotFound, v2NotFound http.Handler
@@ -43,8 +48,13 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Server{cfg: cfg, store: store, logger: logger, mux: http.NewServeMux(),
-		metrics: newMetrics(store.DB().DB.DB), limiter: newRateLimiter(cfg.RateLimit, cfg.RateBurst)}
+		metrics: newMetrics(store.DB().DB.DB), limiter: newRateLimiter(cfg),
+		refused: expirable.NewLRU[string, error](refusedKeys, nil, refusedKeyTTL),
+		good:    expirable.NewLRU[string, struct{}](goodKeys, nil, goodKeyTTL)}
 	store.DB().AddQueryHook(&db.StatementCounter{OnStatement: s.metrics.statements.Inc})
+	if cfg.UserDBConcurrency > 0 {
+		store.DB().AddQueryHook(&db.Fairness{Per: cfg.UserDBConcurrency})
+	}
 	s.schema = s.executableSchema()
 	s.exec = s.newExecutor(s.schema)
 	s.routes()
@@ -109,22 +119,22 @@ func (s *Server) routes() {
 	// The REST shim: each endpoint runs its GraphQL operation through Execute.
 	api := rest.New(s)
 	calRoute := func(pattern, route string, h http.HandlerFunc) {
-		s.handle(pattern, route, s.rateLimit(rest.WriteCalError, calQuota, s.calCredentials(h)))
+		s.handle(pattern, route, s.admit(rest.WriteCalError, calQuota, true, h))
 	}
 	calRoute("/v2/organizations/{orgId}/attributes/assignments/{userId}/history", "rest_attribute_history", api.AttributeAssignmentHistory)
 	calRoute("/v2/event-types/{eventTypeId}/history", "rest_event_type_history", api.EventTypeHistory)
-	s.v2NotFound = s.observe("rest_v2_not_found", s.limits(s.rateLimit(rest.WriteCalError, calQuota, http.HandlerFunc(api.CalNotFound))))
+	s.v2NotFound = s.observe("rest_v2_not_found", s.limits(s.admit(rest.WriteCalError, calQuota, false, http.HandlerFunc(api.CalNotFound))))
 	s.mux.Handle("/v2/", s.v2NotFound)
 	// The integrity endpoints (this project's extension) take the GraphQL
 	// endpoint's credentials and answer errors in the /v2 envelope.
 	integrityRoute := func(pattern, route string, h http.HandlerFunc) {
-		s.handle(pattern, route, s.rateLimit(rest.WriteCalError, calQuota, s.credentials(h)))
+		s.handle(pattern, route, s.admit(rest.WriteCalError, calQuota, false, h))
 	}
 	integrityRoute("GET /integrity/entries/{history}/{id}", "rest_integrity_entry", api.IntegrityEntry)
 	integrityRoute("GET /integrity/streams/{kind}/{id}", "rest_integrity_stream", api.IntegrityStream)
 	integrityRoute("GET /integrity/streams/{kind}/{id}/consistency", "rest_integrity_consistency", api.IntegrityConsistency)
 	s.handle("/v1/organizations/{organization_id}/users/{user_id}/change-logs", "rest_change_logs",
-		s.rateLimit(rest.WriteV1Error, v1Quota, s.credentials(http.HandlerFunc(api.MemberChangeLogs))))
-	s.v1NotFound = s.observe("rest_v1_not_found", s.limits(s.rateLimit(rest.WriteV1Error, v1Quota, http.HandlerFunc(api.V1NotFound))))
+		s.admit(rest.WriteV1Error, v1Quota, false, http.HandlerFunc(api.MemberChangeLogs)))
+	s.v1NotFound = s.observe("rest_v1_not_found", s.limits(s.admit(rest.WriteV1Error, v1Quota, false, http.HandlerFunc(api.V1NotFound))))
 	s.mux.Handle("/v1/", s.v1NotFound)
 }

@@ -543,7 +543,7 @@ func (e *ActorType) UnmarshalGQL(v any) error {
 }
 
 func (e ActorType) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *ActorType) UnmarshalJSON(b []byte) error {
@@ -607,7 +607,7 @@ func (e *AttributeChangeType) UnmarshalGQL(v any) error {
 }
 
 func (e AttributeChangeType) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *AttributeChangeType) UnmarshalJSON(b []byte) error {
@@ -671,7 +671,7 @@ func (e *AttributeType) UnmarshalGQL(v any) error {
 }
 
 func (e AttributeType) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *AttributeType) UnmarshalJSON(b []byte) error {
@@ -747,7 +747,7 @@ func (e *ChangeLogAction) UnmarshalGQL(v any) error {
 }
 
 func (e ChangeLogAction) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *ChangeLogAction) UnmarshalJSON(b []byte) error {
@@ -808,7 +808,7 @@ func (e *EventTypeAction) UnmarshalGQL(v any) error {
 }
 
 func (e EventTypeAction) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *EventTypeAction) UnmarshalJSON(b []byte) error {
@@ -869,7 +869,7 @@ func (e *HistoryKind) UnmarshalGQL(v any) error {
 }
 
 func (e HistoryKind) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *HistoryKind) UnmarshalJSON(b []byte) error {
@@ -930,7 +930,7 @@ func (e *RecordType) UnmarshalGQL(v any) error {
 }
 
 func (e RecordType) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *RecordType) UnmarshalJSON(b []byte) error {
@@ -994,7 +994,7 @@ func (e *ResourceType) UnmarshalGQL(v any) error {
 }
 
 func (e ResourceType) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *ResourceType) UnmarshalJSON(b []byte) error {
@@ -1055,7 +1055,7 @@ func (e *Role) UnmarshalGQL(v any) error {
 }
 
 func (e Role) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *Role) UnmarshalJSON(b []byte) error {
@@ -1128,7 +1128,7 @@ func (e *Source) UnmarshalGQL(v any) error {
 }
 
 func (e Source) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *Source) UnmarshalJSON(b []byte) error {
