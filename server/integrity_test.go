@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -16,9 +17,11 @@ import (
 	"github.com/auditgraph/auditgraph/model"
 )
 
-func signAll(t *testing.T, e *env) *integrity.Verifier {
+// signAll signs a checkpoint of every stream with a new key and returns
+// the signer and its verifier.
+func signAll(t *testing.T, e *env) (*integrity.Signer, *integrity.Verifier) {
 	t.Helper()
-	skey, vkey, err := integrity.GenerateKey("test")
+	skey, _, err := integrity.GenerateKey("test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,11 +32,7 @@ func signAll(t *testing.T, e *env) *integrity.Verifier {
 	if _, err := e.store.SignCheckpoints(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
-	v, err := integrity.NewVerifier(vkey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
+	return s, s.Verifier()
 }
 
 const integrityFields = `integrity { history entryId stream leafIndex leafData leafHash treeSize inclusionProof checkpoint proofJson }`
@@ -54,7 +53,7 @@ type entryIntegrity struct {
 // written from the specifications (integrity/testdata/verify_proof.py).
 func TestIntegrityProofsInTheAPI(t *testing.T) {
 	e := newEnv(t, nil)
-	v := signAll(t, e)
+	_, v := signAll(t, e)
 
 	r := e.query("owner", `query($id: ID!) { eventTypeHistory(eventTypeId: $id, first: 5) { nodes { id `+integrityFields+` } } }`,
 		map[string]any{"id": strconv.FormatInt(seed.TeamEventTypeID, 10)})
@@ -195,7 +194,7 @@ func TestIntegrityAccess(t *testing.T) {
 // GraphQL fields do, in the /v2 envelope on errors.
 func TestIntegrityREST(t *testing.T) {
 	e := newEnv(t, nil)
-	v := signAll(t, e)
+	signer, v := signAll(t, e)
 	var id string
 	if err := e.db.NewSelect().Table("member_change_logs").Column("id").Where("organization_id = ?", seed.AcmeID).
 		OrderExpr("created_at DESC").Limit(1).Scan(context.Background(), &id); err != nil {
@@ -267,6 +266,49 @@ func TestIntegrityREST(t *testing.T) {
 	}
 	if err := integrity.VerifyConsistency(10, cp.Size, cons.Proof, integrity.RootOf(leaves), cp.Root); err != nil {
 		t.Fatalf("consistency proof: %v", err)
+	}
+	// The independent verifier checks that a later signed checkpoint extends
+	// this one, from the consistency proof the API serves.
+	if python, err := exec.LookPath("python3"); err == nil {
+		for i := range 37 {
+			if _, err := e.store.AppendMemberChangeLogs(context.Background(), []model.MemberChangeLog{{ID: fmt.Sprintf("later-%d", i),
+				OrganizationID: seed.AcmeID, ActorUserID: seed.OwnerUserID, Action: "updated", Timestamp: time.Now(),
+				ResourceType: "assistant", ResourceID: "asst_1", Changes: "[]"}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := e.store.SignCheckpoints(context.Background(), signer); err != nil {
+			t.Fatal(err)
+		}
+		_, later := e.get("/integrity/streams/org/1", auth("owner"))
+		var st2 struct {
+			Size       int    `json:"size"`
+			Checkpoint string `json:"checkpoint"`
+		}
+		if err := json.Unmarshal([]byte(later), &st2); err != nil || st2.Size != st.Size+37 {
+			t.Fatalf("stream after appends: %s", later)
+		}
+		_, body := e.get(fmt.Sprintf("/integrity/streams/org/1/consistency?from=%d", st.Size), auth("owner"))
+		var c struct {
+			Proof []string `json:"proof"`
+		}
+		if err := json.Unmarshal([]byte(body), &c); err != nil {
+			t.Fatal(err)
+		}
+		doc, _ := json.Marshal(map[string]any{"old": st.Checkpoint, "new": st2.Checkpoint, "proof": c.Proof})
+		cmd := exec.Command(python, "../integrity/testdata/verify_proof.py", v.Key(), "consistency")
+		cmd.Stdin = bytes.NewReader(doc)
+		out, err := cmd.CombinedOutput()
+		if want := fmt.Sprintf("ok org/1 %d %d", st.Size, st2.Size); err != nil || strings.TrimSpace(string(out)) != want {
+			t.Fatalf("python consistency check: %v: %s (want %q)", err, out, want)
+		}
+		// A proof that does not link them fails.
+		doc, _ = json.Marshal(map[string]any{"old": st.Checkpoint, "new": st2.Checkpoint, "proof": c.Proof[1:]})
+		cmd = exec.Command(python, "../integrity/testdata/verify_proof.py", v.Key(), "consistency")
+		cmd.Stdin = bytes.NewReader(doc)
+		if out, err := cmd.CombinedOutput(); err == nil {
+			t.Fatalf("python accepted a broken consistency proof: %s", out)
+		}
 	}
 	for _, q := range []string{"", "?from=x", "?from=-1", "?from=5&to=999999999"} {
 		if resp, body := e.get("/integrity/streams/org/1/consistency"+q, auth("owner")); resp.StatusCode != 400 {

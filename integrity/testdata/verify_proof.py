@@ -7,6 +7,10 @@ Python's standard library only.
 
 Usage: verify_proof.py VERIFIER_KEY < proof.json
 Prints "ok <stream> <index> <size>" and exits 0, or prints why and exits 1.
+
+       verify_proof.py VERIFIER_KEY consistency < {"old": NOTE, "new": NOTE, "proof": [...]}
+checks that the newer signed checkpoint extends the older one (RFC 9162,
+section 2.1.4.2) and prints "ok <stream> <old size> <new size>".
 """
 import base64
 import hashlib
@@ -122,6 +126,37 @@ def root_from_inclusion(index, size, leaf, path):
     return r
 
 
+def verify_consistency(size1, size2, proof, root1, root2):
+    if size1 == size2:
+        return not proof and root1 == root2
+    if size1 == 0:
+        return not proof
+    if size1 & (size1 - 1) == 0:  # a power of two: its root starts the path
+        proof = [root1] + proof
+    fn, sn = size1 - 1, size2 - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    if not proof:
+        return False
+    fr = sr = proof[0]
+    for c in proof[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            if not fn & 1:
+                while fn & 1 == 0 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == root1 and sr == root2
+
+
 # --- The entry encoding (integrity/doc.go, "Canonical entry encoding") ------
 def decode_entry(b):
     magic = b"auditgraph-entry"
@@ -173,8 +208,22 @@ def open_note(note, vkey):
     raise ValueError("no signature by %s" % name)
 
 
+def consistency(vkey):
+    doc = json.load(sys.stdin)
+    old = open_note(doc["old"], vkey).splitlines()
+    new = open_note(doc["new"], vkey).splitlines()
+    if old[0] != new[0]:
+        raise ValueError("checkpoints of %s and %s" % (old[0], new[0]))
+    path = [base64.b64decode(h) for h in doc["proof"]]
+    if not verify_consistency(int(old[1]), int(new[1]), path, base64.b64decode(old[2]), base64.b64decode(new[2])):
+        raise ValueError("the newer checkpoint does not extend the older one")
+    print("ok %s %s %s" % (old[0][len("auditgraph/"):], old[1], new[1]))
+
+
 def main():
     vkey = sys.argv[1]
+    if sys.argv[2:] == ["consistency"]:
+        return consistency(vkey)
     proof = json.load(sys.stdin)
     data = base64.b64decode(proof["leafData"])
     kind, fields = decode_entry(data)
