@@ -32,12 +32,14 @@ func newMemTree(t *testing.T, n int) *memTree {
 		for _, k := range kept {
 			m.nodes[[2]uint64{uint64(k.Level), k.Index}] = k.Hash
 		}
-		// Restoring from the packed range must give the same tree.
-		restored, err := NewTree(m.tree.Size(), m.tree.Packed())
-		if err != nil || !bytes.Equal(restored.Root(), m.tree.Root()) {
-			t.Fatalf("size %d: restored tree differs: %v", i+1, err)
+		// Restoring from the packed range (as writers do) gives the same tree.
+		if i < 1100 || i%997 == 0 {
+			restored, err := NewTree(m.tree.Size(), m.tree.Packed())
+			if err != nil || !bytes.Equal(restored.Root(), m.tree.Root()) {
+				t.Fatalf("size %d: restored tree differs: %v", i+1, err)
+			}
+			m.tree = restored
 		}
-		m.tree = restored
 		m.roots = append(m.roots, m.tree.Root())
 	}
 	return m
