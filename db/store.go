@@ -14,6 +14,9 @@ type Store struct {
 	db      *DB
 	idb     bun.IDB
 	dialect string
+	// noLog leaves the integrity log out of writes: only the benchmarks
+	// that measure the log's cost set it.
+	noLog bool
 }
 
 var _ model.Store = (*Store)(nil)
@@ -33,7 +36,7 @@ func (s *Store) InTx(ctx context.Context, fn func(model.Store) error) error {
 		return fn(s)
 	}
 	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return fn(&Store{db: s.db, idb: tx, dialect: s.dialect})
+		return fn(&Store{db: s.db, idb: tx, dialect: s.dialect, noLog: s.noLog})
 	})
 }
 
