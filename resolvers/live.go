@@ -135,21 +135,45 @@ func stream[T, E any](ctx context.Context, r *Resolver, feed live.Feed, after *s
 		return nil, err
 	}
 	term := TerminalFrom(ctx)
+	shared := SharedFrom(ctx)
+	if shared != nil {
+		shared.active.Store(true)
+	}
 	out := make(chan *E)
 	go func() {
 		defer close(out)
+		if shared != nil {
+			defer shared.close()
+		}
 		last := ""
 		if after != nil {
 			last = *after
 		}
 		for it := range sub.C() {
 			c := model.EncodeCursor(feed.Kind, it.ID)
+			if shared != nil {
+				render, ok := shared.offer(ctx, it.ID)
+				if !ok {
+					return
+				}
+				if !render {
+					// The response handler sent another subscription's
+					// rendering of this entry.
+					last = c
+					continue
+				}
+			}
 			select {
 			case out <- edge(ctx, it.Value.(*T), c):
 				last = c
 			case <-ctx.Done():
 				return
 			}
+		}
+		if shared != nil {
+			// The last response (nil, or the terminal error) comes from
+			// the executor.
+			shared.close()
 		}
 		err := sub.Err()
 		if err == nil || term == nil {

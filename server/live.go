@@ -120,13 +120,21 @@ func (s *Server) liveOperation(ctx context.Context, next graphql.OperationHandle
 	}
 	if oc != nil && oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
 		ctx, _ = resolvers.WithTerminal(ctx)
+		if key := shareKey(ctx, oc); key != "" && !s.share.off.Load() {
+			ctx, _ = resolvers.WithShared(ctx, key)
+		}
 	}
 	return next(ctx)
 }
 
 // liveResponse adds the error a subscription ended with to its last response.
 func (s *Server) liveResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	resp := next(ctx)
+	var resp *graphql.Response
+	if sh := resolvers.SharedFrom(ctx); sh != nil && sh.Active() {
+		resp = s.share.respond(ctx, sh, next)
+	} else {
+		resp = next(ctx)
+	}
 	if resp == nil {
 		return nil
 	}

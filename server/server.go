@@ -38,6 +38,9 @@ type Server struct {
 	good   *expirable.LRU[string, struct{}]
 	schema graphql.ExecutableSchema
 	exec   *executor.Executor
+	// share keeps live entries' renderings for subscriptions that select
+	// them alike.
+	share liveShare
 	// v1NotFound and v2NotFound answer a path of their family that no
 	// route takes, in the family's envelope.
 	v1NotFound, v2NotFound http.Handler
