@@ -34,6 +34,16 @@ type Options struct {
 type DB struct {
 	*bun.DB
 	Dialect string
+	// url is what Open was given: the fact cache's listener connects with it.
+	url string
+	// facts is the fact cache of every Store on this database (CacheFacts).
+	facts *factCache
+}
+
+// Close stops the fact cache's listener, then closes the database.
+func (d *DB) Close() error {
+	d.closeFacts()
+	return d.DB.Close()
 }
 
 // Open opens url: a postgres:// or postgresql:// URL, or a SQLite file path
@@ -66,7 +76,7 @@ func Open(url string, opt Options) (*DB, error) {
 		sqldb.SetMaxOpenConns(opt.MaxOpenConns)
 		sqldb.SetMaxIdleConns(opt.MaxIdleConns)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
-		return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Dialect: Postgres}, nil
+		return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Dialect: Postgres, url: url}, nil
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
 	if i := strings.IndexByte(path, '?'); i >= 0 {
@@ -80,7 +90,7 @@ func Open(url string, opt Options) (*DB, error) {
 	// SQLite has one writer; a small pool avoids lock contention churn.
 	sqldb.SetMaxOpenConns(4)
 	sqldb.SetMaxIdleConns(4)
-	return &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Dialect: SQLite}, nil
+	return &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Dialect: SQLite, url: url}, nil
 }
 
 // Ping checks that the database answers.

@@ -27,6 +27,11 @@ type Config struct {
 	// PageSizes are the connections' default and largest page sizes (the
 	// REST endpoints run through them too).
 	PageSizes model.PageSizes
+	// AccessCacheTTL is the longest an API key or access fact is served
+	// from memory after it was read (0: read on every request); writes drop
+	// them sooner (db.Store.CacheFacts). It bounds how long a revocation
+	// made elsewhere may go unseen.
+	AccessCacheTTL time.Duration
 	// Playground fills the playground's example variables and key.
 	PlaygroundVariables map[string]map[string]any
 	PlaygroundAPIKey    string
@@ -43,5 +48,10 @@ func Defaults() Config {
 		RateLimit:      50,
 		RateBurst:      100,
 		PageSizes:      model.DefaultPageSizes(),
+		AccessCacheTTL: 2 * time.Second,
 	}
 }
+
+// MaxAccessCacheTTL is the largest AccessCacheTTL accepted: a revocation
+// must take effect within a few seconds whatever the setting.
+const MaxAccessCacheTTL = 10 * time.Second

@@ -41,6 +41,9 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, store: store, logger: logger, mux: http.NewServeMux(),
 		metrics: newMetrics(store.DB().DB.DB), limiter: newRateLimiter(cfg.RateLimit, cfg.RateBurst)}
 	store.DB().AddQueryHook(&db.StatementCounter{OnStatement: s.metrics.statements.Inc})
+	if err := store.CacheFacts(context.Background(), cfg.AccessCacheTTL); err != nil {
+		return nil, err
+	}
 	s.schema = s.executableSchema()
 	s.exec = s.newExecutor(s.schema)
 	s.routes()

@@ -64,6 +64,8 @@ func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error)
 		"largest page of the attribute assignment and event type histories (first, last; REST limit)")
 	f.intVar(&c.server.PageSizes.MaxChangeLogs, "max-change-log-page-size", "AUDITGRAPH_MAX_CHANGE_LOG_PAGE_SIZE", def.PageSizes.MaxChangeLogs,
 		"largest page of member change logs (first, last; REST take)")
+	f.durationVar(&c.server.AccessCacheTTL, "access-cache-ttl", "AUDITGRAPH_ACCESS_CACHE_TTL", def.AccessCacheTTL,
+		"longest an API key or access fact is served from memory (at most 10s); 0: read them on every request")
 	f.intVar(&c.dbMaxConns, "db-max-conns", "AUDITGRAPH_DB_MAX_CONNS", 20, "largest number of open database connections (PostgreSQL)")
 	f.durationVar(&c.dbStmtTimeout, "db-statement-timeout", "AUDITGRAPH_DB_STATEMENT_TIMEOUT", 30*time.Second,
 		"longest a database statement may run (PostgreSQL); 0: no limit")
@@ -105,6 +107,8 @@ func (c *serveConfig) validate() error {
 		return usagef("-rate-burst (AUDITGRAPH_RATE_BURST) must be at least 1 when a rate limit is set, got %d", c.server.RateBurst)
 	case c.server.PageSizes.Validate() != nil:
 		return usagef("-page-size, -max-page-size, -max-change-log-page-size: %v", c.server.PageSizes.Validate())
+	case c.server.AccessCacheTTL < 0 || c.server.AccessCacheTTL > server.MaxAccessCacheTTL:
+		return usagef("-access-cache-ttl (AUDITGRAPH_ACCESS_CACHE_TTL) must be between 0 and %s, got %s", server.MaxAccessCacheTTL, c.server.AccessCacheTTL)
 	case c.dbMaxConns < 1:
 		return usagef("-db-max-conns (AUDITGRAPH_DB_MAX_CONNS) must be at least 1, got %d", c.dbMaxConns)
 	case c.dbStmtTimeout < 0:
