@@ -47,13 +47,13 @@ type factCache struct {
 	// notifications may be missed, and nothing is served from the cache.
 	live atomic.Bool
 
-	keys   *lru.Cache[string, fact[keyFact]]
+	keys *lru.Cache[string, fact[keyFact]]
 	// keyHashes finds a cached key by id (TouchAPIKey knows only the id);
 	// changed only with mu held, as every change of keys is.
 	keyHashes map[int64]string
-	events *lru.Cache[[2]int64, fact[*model.EventTypeAccess]]
-	orgs   *lru.Cache[[2]int64, fact[*model.Access]]
-	teams  *lru.Cache[[2]int64, fact[*model.Access]]
+	events    *lru.Cache[[2]int64, fact[*model.EventTypeAccess]]
+	orgs      *lru.Cache[[2]int64, fact[*model.Access]]
+	teams     *lru.Cache[[2]int64, fact[*model.Access]]
 
 	// Invalidations counts drops (tests and metrics read it).
 	invalidations atomic.Int64
