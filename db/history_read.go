@@ -150,8 +150,13 @@ func eventTypeFilter(q *bun.SelectQuery, f model.EventTypeHistoryFilter) *bun.Se
 func (s *Store) EventTypeHistory(ctx context.Context, f model.EventTypeHistoryFilter, p model.PageArgs) (model.Page[model.EventTypeEntry], error) {
 	const table = "event_type_history"
 	var rows []eventTypeEntryRow
-	q := keyset(eventTypeFilter(s.idb.NewSelect().Model(&rows), f), p, s.pageAnchor(table, p, eventTypeScope(f)))
-	if err := q.Scan(ctx); err != nil {
+	var err error
+	if s.plainEventTypePage(f, p) {
+		rows, err = s.preparedEventTypePage(ctx, f, p)
+	} else {
+		err = keyset(eventTypeFilter(s.idb.NewSelect().Model(&rows), f), p, s.pageAnchor(table, p, eventTypeScope(f))).Scan(ctx)
+	}
+	if err != nil {
 		return model.Page[model.EventTypeEntry]{}, err
 	}
 	if err := s.checkAnchor(ctx, table, p, len(rows), eventTypeScope(f)); err != nil {

@@ -28,6 +28,9 @@ type Options struct {
 	// StatementTimeout bounds every statement on PostgreSQL (0: none), so a
 	// stuck database fails requests instead of hanging them.
 	StatementTimeout time.Duration
+	// SimpleProtocolOnly sends every statement as text, the hot page
+	// included (prepared.go): for comparing the two in benchmarks.
+	SimpleProtocolOnly bool
 }
 
 // DB is an open database with its dialect.
@@ -38,6 +41,9 @@ type DB struct {
 	url string
 	// facts is the fact cache of every Store on this database (CacheFacts).
 	facts *factCache
+	// hooks are the query hooks, run for prepared statements too.
+	hooks      []bun.QueryHook
+	simpleOnly bool
 }
 
 // Close stops the fact cache's listener, then closes the database.
@@ -69,6 +75,9 @@ func Open(url string, opt Options) (*DB, error) {
 		// and keep up to 512 of them per connection, client and server side.
 		// The simple protocol sends the text as is.
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+		// The few statements prepared on purpose (prepared.go) ask for it
+		// one by one; the cache holds them and can hold no more than this.
+		cfg.StatementCacheCapacity = preparedCacheSize
 		if opt.StatementTimeout > 0 {
 			cfg.RuntimeParams["statement_timeout"] = fmt.Sprint(opt.StatementTimeout.Milliseconds())
 		}
@@ -76,7 +85,7 @@ func Open(url string, opt Options) (*DB, error) {
 		sqldb.SetMaxOpenConns(opt.MaxOpenConns)
 		sqldb.SetMaxIdleConns(opt.MaxIdleConns)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
-		return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Dialect: Postgres, url: url}, nil
+		return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Dialect: Postgres, url: url, simpleOnly: opt.SimpleProtocolOnly}, nil
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
 	if i := strings.IndexByte(path, '?'); i >= 0 {
