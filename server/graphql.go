@@ -36,7 +36,7 @@ func (s *Server) executableSchema() graphql.ExecutableSchema {
 	res := &resolvers.Resolver{Store: s.store, Logger: s.logger, PageSizes: s.cfg.PageSizes}
 	cfg := graph.Config{Resolvers: res, Directives: res.Directives()}
 	resolvers.SetComplexity(&cfg.Complexity, s.cfg.PageSizes)
-	return graph.NewExecutableSchema(cfg)
+	return resolvers.FastPages(graph.NewExecutableSchema(cfg))
 }
 
 // newGraphQL builds the HTTP GraphQL server: explicit transports on the
