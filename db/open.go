@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
@@ -44,6 +45,8 @@ type DB struct {
 	// hooks are the query hooks, run for prepared statements too.
 	hooks      []bun.QueryHook
 	simpleOnly bool
+	// anchors are the entries cursors named, by id (prepared.go).
+	anchors *lru.Cache[string, anchor]
 }
 
 // Close stops the fact cache's listener, then closes the database.
@@ -85,7 +88,8 @@ func Open(url string, opt Options) (*DB, error) {
 		sqldb.SetMaxOpenConns(opt.MaxOpenConns)
 		sqldb.SetMaxIdleConns(opt.MaxIdleConns)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
-		return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Dialect: Postgres, url: url, simpleOnly: opt.SimpleProtocolOnly}, nil
+		anchors, _ := lru.New[string, anchor](anchorCacheSize)
+		return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Dialect: Postgres, url: url, simpleOnly: opt.SimpleProtocolOnly, anchors: anchors}, nil
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
 	if i := strings.IndexByte(path, '?'); i >= 0 {

@@ -73,6 +73,26 @@ func TestPreparedEventTypePage(t *testing.T) {
 		t.Error("event type 1: want its 5 entries")
 	}
 
+	// A cursor no page of this server ended at is looked up once, then
+	// known.
+	fresh := open(db.Options{})
+	var freshTexts []string
+	fresh.DB().AddQueryHook(hookFunc(func(ev *bun.QueryEvent) { freshTexts = append(freshTexts, ev.Query) }))
+	mid := mustPage(t, prepared, 2).Items[4].ID
+	for i, want := range []int{2, 1} {
+		freshTexts = nil
+		got, err := read(fresh, model.PageArgs{Limit: 3, Cursor: mid})
+		must(t, err)
+		want2, err := read(plain, model.PageArgs{Limit: 3, Cursor: mid})
+		must(t, err)
+		if !reflect.DeepEqual(got, want2) {
+			t.Errorf("use %d of a new cursor: the page differs", i+1)
+		}
+		if len(freshTexts) != want {
+			t.Errorf("use %d of a new cursor: %d statements, want %d", i+1, len(freshTexts), want)
+		}
+	}
+
 	// A cursor of another event type's entry is refused on both paths.
 	other := mustPage(t, prepared, 1).Items[0].ID
 	_, err := read(prepared, model.PageArgs{Limit: 5, Cursor: other})
@@ -83,8 +103,8 @@ func TestPreparedEventTypePage(t *testing.T) {
 
 	var n int
 	must(t, prepared.DB().NewRaw("SELECT count(*) FROM pg_prepared_statements").Scan(context.Background(), &n))
-	if n == 0 || n > 4 {
-		t.Errorf("%d statements prepared on the connection, want 1 to 4 (the page statements)", n)
+	if n == 0 || n > 5 {
+		t.Errorf("%d statements prepared on the connection, want 1 to 5 (the page statements and the cursor's)", n)
 	}
 }
 
