@@ -24,6 +24,7 @@ type report struct {
 	pg           *postgres
 	dataset      *datasetInfo
 	started      time.Time
+	commit       string // when the server binary was built
 	loadBefore   string
 	loadAfter    string
 	http         []*httpCase
@@ -58,6 +59,7 @@ func run(ctx context.Context, c config) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	rep.commit = gitCommit()
 	bin, err := buildServer(ctx, tmp)
 	if err != nil {
 		return err

@@ -20,7 +20,7 @@ func (r *report) markdown() string {
 	w("# auditgraph benchmark, scale %d\n\n", c.scale)
 	w("| | |\n|---|---|\n")
 	w("| date | %s |\n", r.started.Format(time.RFC3339))
-	w("| commit | %s |\n", gitCommit())
+	w("| commit | %s (the checkout the server was built from) |\n", r.commit)
 	w("| machine | %d cores (nproc), %s, %s |\n", runtime.NumCPU(), cpuModel(), memTotal())
 	w("| load average (1, 5, 15 min) | %s before, %s after (after includes the run's own load) |\n", r.loadBefore, r.loadAfter)
 	w("| Go | %s |\n", goVersion())
