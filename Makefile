@@ -1,7 +1,32 @@
-.PHONY: test bench bench-quick bench-go run generate lint explain soak
+.PHONY: test build install bench bench-quick bench-go run generate lint explain soak
 
+GO ?= go
+
+# The whole suite. `go test` prints nothing of a passing package, so tests
+# skipped for want of PostgreSQL (internal/pgtest) would go unseen: each
+# appends a line to the file PGTEST_SKIP_REPORT names, and a banner listing
+# them follows the run. The exit status is go test's (with CI set, such
+# tests fail instead of skipping).
 test:
-	go test -count=1 ./...
+	@report=$$(mktemp) && \
+	PGTEST_SKIP_REPORT=$$report $(GO) test -count=1 ./...; status=$$?; \
+	if [ -s "$$report" ]; then \
+		echo "********************************************************************"; \
+		echo "SKIPPED $$(wc -l <"$$report") PostgreSQL tests: no PostgreSQL server available:"; \
+		echo "  $$(head -n 1 "$$report" | cut -f 3)"; \
+		echo "  by package: $$(cut -f 1 "$$report" | sort | uniq -c | awk '{printf "%s (%s) ", $$2, $$1}')"; \
+		echo "Install PostgreSQL (initdb and postgres) or set TEST_DATABASE_URL."; \
+		echo "********************************************************************"; \
+	fi; \
+	rm -f "$$report"; exit $$status
+
+# The auditgraph binary, built into ./auditgraph (ignored by git).
+build:
+	$(GO) build -o auditgraph ./cmd/auditgraph
+
+# Installs auditgraph into $$(go env GOPATH)/bin.
+install:
+	$(GO) install ./cmd/auditgraph
 
 # The load benchmark (bench/cmd/bench): builds (through auditgraph import)
 # or reuses a dataset on PostgreSQL (DATABASE_URL, or a private server from
@@ -34,7 +59,9 @@ explain:
 
 # The soak test (cmd/soak): the real server on PostgreSQL (DATABASE_URL, or a
 # throwaway server from the local binaries) under a mixed read and ingest load
-# at concurrency 32; SOAK_DURATION sets how long (default 5m).
+# at concurrency 32; SOAK_DURATION sets how long (default 5m), SOAK_ABUSIVE how
+# many abusive clients (the abuse rows: costly documents, made-up keys, unique
+# operation names) run beside the normal ones (default 0).
 SOAK_DURATION ?= 5m
 soak:
 	go run ./cmd/soak -duration $(SOAK_DURATION)

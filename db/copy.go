@@ -34,8 +34,8 @@ var (
 	eventTypeColumns = []string{"id", "event_type_id", "action", "type", "created_at", "source",
 		"actor_type", "actor_ref", "actor_name", "actor_email", "actor_avatar",
 		"impersonated_by_name", "impersonated_by_email", "impersonated_by_avatar", "payload", "idempotency_key"}
-	changeLogColumns = []string{"id", "organization_id", "actor_user_id", "action", "created_at",
-		"resource_type", "resource_id", "resource_name", "changes", "idempotency_key"}
+	changeLogColumns = []string{"id", "organization_id", "actor_user_id", "actor_public_id", "actor_name", "actor_email", "actor_avatar",
+		"action", "created_at", "resource_type", "resource_id", "resource_name", "changes", "idempotency_key"}
 )
 
 // CopyAttributeHistory bulk-loads attribute assignment entries.
@@ -81,7 +81,7 @@ func (s *Store) CopyMemberChangeLogs(ctx context.Context, entries []model.Member
 	if s.dialect == Postgres {
 		return s.pgCopy(ctx, "member_change_logs", changeLogColumns, len(entries), func(i int) ([]any, error) {
 			e := &entries[i]
-			return []any{e.ID, e.OrganizationID, e.ActorUserID, e.Action, e.Timestamp.UTC(),
+			return []any{e.ID, e.OrganizationID, e.ActorUserID, e.ActorPublicID, e.ActorName, e.ActorEmail, e.ActorAvatar, e.Action, e.Timestamp.UTC(),
 				e.ResourceType, e.ResourceID, e.ResourceName, e.Changes, e.IdempotencyKey}, nil
 		})
 	}

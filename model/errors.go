@@ -27,6 +27,46 @@ type Error struct {
 	Field string
 	// Value is the offending value, when showing it back helps the caller.
 	Value any
+	// Missing is set on the FORBIDDEN that answers a history which does not
+	// exist (GraphQL's existence rule: hidden and missing answer alike). It
+	// is the NOT_FOUND a REST document that tells the two apart prescribes;
+	// GraphQL never shows it.
+	Missing *Error
+	// Reason is a finer cause than Code, for interfaces whose documents name
+	// one (the /v1 codes API_KEY_EXPIRED and ORGANIZATION_ACCESS_DENIED).
+	// GraphQL does not show it: its codes deliberately tell less.
+	Reason string
+}
+
+// Reasons an Error may carry.
+const (
+	// ReasonKeyExpired: the presented key is known but past its expiry.
+	ReasonKeyExpired = "API_KEY_EXPIRED"
+	// ReasonNotMember: the caller has no membership in the organization the
+	// request names, or the organization does not exist; the two are one
+	// reason so that it reveals nothing about which organizations exist.
+	ReasonNotMember = "NOT_MEMBER"
+)
+
+// ErrorReason returns the Reason of a wrapped *Error, or "".
+func ErrorReason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
+}
+
+// MissingHistory is the answer for a history whose organization or event
+// type does not exist, given the lookup's NOT_FOUND: the same FORBIDDEN as
+// for a history the caller may not read.
+func MissingHistory(notFound error) *Error {
+	e := *errForbidden
+	var nf *Error
+	if errors.As(notFound, &nf) {
+		e.Missing = nf
+	}
+	return &e
 }
 
 func (e *Error) Error() string { return e.Message }

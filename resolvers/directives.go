@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -17,7 +18,6 @@ func (r *Resolver) Directives() graph.DirectiveRoot {
 	return graph.DirectiveRoot{
 		HasRole:           r.hasRole,
 		CanAuditEventType: r.canAuditEventType,
-		HasScope:          r.hasScope,
 	}
 }
 
@@ -43,11 +43,19 @@ func (r *Resolver) hasRole(ctx context.Context, obj any, next graphql.Resolver, 
 			return nil, err
 		}
 		org, a, err := loadersFrom(ctx).organizationWithAccess(ctx, r.Store, ref, p.User.ID)
+		if model.ErrorCode(err) == model.CodeNotFound {
+			// The existence rule: answered as a history the caller may
+			// not read, the lookup's NOT_FOUND carried along for REST.
+			return nil, notMember(model.MissingHistory(err))
+		}
 		if err != nil {
-			return nil, err
+			return nil, notMember(err)
 		}
 		err = model.AuthorizeOrganizationAccess(ctx, org.ID, a, rs, perm)
 		if err != nil {
+			if a == nil {
+				return nil, notMember(err)
+			}
 			return nil, err
 		}
 	case obj != nil:
@@ -78,19 +86,21 @@ func (r *Resolver) canAuditEventType(ctx context.Context, obj any, next graphql.
 			return nil, err
 		}
 	}
-	if err := model.AuthorizeEventType(ctx, r.Store, id, scope); err != nil {
+	if err := model.AuthorizeEventType(ctx, cachedDirectory{r.Store, loadersFrom(ctx)}, id, scope); err != nil {
 		return nil, err
 	}
 	return next(ctx)
 }
 
-func (r *Resolver) hasScope(ctx context.Context, obj any, next graphql.Resolver, scope string) (any, error) {
-	p, err := model.PrincipalFrom(ctx)
-	if err != nil {
-		return nil, err
+// notMember gives a refusal (an unknown organization, or one the caller is
+// not a member of) the reason ReasonNotMember, keeping its code and message:
+// GraphQL answers as before, and /v1 answers both alike.
+func notMember(err error) error {
+	var e *model.Error
+	if !errors.As(err, &e) || (e.Code != model.CodeNotFound && e.Code != model.CodeForbidden) {
+		return err
 	}
-	if p.Key == nil || !p.Key.HasScope(scope) {
-		return nil, model.Errorf(model.CodeForbidden, "this requires a key with the %s scope", scope)
-	}
-	return next(ctx)
+	c := *e
+	c.Reason = model.ReasonNotMember
+	return &c
 }

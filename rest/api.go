@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -142,6 +143,15 @@ func pick(errs gqlerror.List, root string) *gqlerror.Error {
 }
 
 func fromGraphQL(e *gqlerror.Error, fields map[string]string) *model.Error {
+	// The documents tell a missing organization or event type (404) from
+	// one the caller may not read (403), as the live services do; GraphQL
+	// answers both as the latter and carries the former along.
+	var de *model.Error
+	if errors.As(e.Err, &de) && de.Missing != nil {
+		m := *de.Missing
+		m.Reason = de.Reason
+		return &m
+	}
 	code, _ := e.Extensions["code"].(string)
 	// Parse and validation errors of a fixed operation mean the shim and the
 	// schema disagree: that is our fault, not the caller's.
@@ -159,7 +169,10 @@ func fromGraphQL(e *gqlerror.Error, fields map[string]string) *model.Error {
 		}
 		field = f
 	}
-	return &model.Error{Code: code, Message: msg, Field: field}
+	// The domain error the GraphQL error was made from, when it is one,
+	// carries the reason /v1 tells callers (GraphQL shows only the code).
+	reason := model.ErrorReason(e.Err)
+	return &model.Error{Code: code, Message: msg, Field: field, Reason: reason}
 }
 
 // marshal encodes v as the services do (JSON.stringify): no HTML escaping

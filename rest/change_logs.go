@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/auditgraph/auditgraph/graph/gqlmodel"
 	"github.com/auditgraph/auditgraph/model"
@@ -226,7 +227,7 @@ func readChangeLogsRequest(r *http.Request) (*changeLogsRequest, *model.Error) {
 		}
 		return n, nil
 	}
-	date := func(name string) (string, *model.Error) {
+	date := func(name string, upper bool) (string, *model.Error) {
 		v, ok := get(name)
 		if !ok {
 			return "", nil
@@ -235,11 +236,12 @@ func readChangeLogsRequest(r *http.Request) (*changeLogsRequest, *model.Error) {
 		if !isString {
 			return "", model.InvalidField(name, v, "%s must be an ISO 8601 date-time", name)
 		}
-		t, err := gqlmodel.ParseTime(s)
+		t, err := gqlmodel.ParseDateBound(s, upper)
 		if err != nil {
 			return "", model.InvalidField(name, v, "%s must be an ISO 8601 date-time", name)
 		}
-		return gqlmodel.FormatTime(t), nil
+		// Nanoseconds: the last instant of a day must reach GraphQL whole.
+		return t.Format(time.RFC3339Nano), nil
 	}
 	oneOf := func(name string, allowed []string) (string, *model.Error) {
 		v, ok := get(name)
@@ -259,10 +261,10 @@ func readChangeLogsRequest(r *http.Request) (*changeLogsRequest, *model.Error) {
 	if req.take, verr = integer("take", v1DefaultTake, 1, v1MaxTake); verr != nil {
 		return nil, verr
 	}
-	if req.start, verr = date("start_date"); verr != nil {
+	if req.start, verr = date("start_date", false); verr != nil {
 		return nil, verr
 	}
-	if req.end, verr = date("end_date"); verr != nil {
+	if req.end, verr = date("end_date", true); verr != nil {
 		return nil, verr
 	}
 	if req.resourceType, verr = oneOf("resource_type", model.ChangeLogResourceTypes); verr != nil {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net"
 	"time"
 
 	"github.com/auditgraph/auditgraph/model"
@@ -24,6 +25,26 @@ type Config struct {
 	// RateBurst the burst above it.
 	RateLimit float64
 	RateBurst int
+	// AnonymousRateLimit and AnonymousRateBurst are the budget per client
+	// address of requests without a valid key (0: no limit).
+	AnonymousRateLimit float64
+	AnonymousRateBurst int
+	// AuthFailureRate and AuthFailureBurst bound failed authentications per
+	// client address: past them the address gets 429 before any lookup.
+	AuthFailureRate  float64
+	AuthFailureBurst int
+	// Limits bound a GraphQL document before it is validated; its Depth is
+	// MaxDepth's.
+	Limits DocumentLimits
+	// MaxErrors bounds the errors of one response (the last says how many
+	// more there were).
+	MaxErrors int
+	// QueryCacheBytes bounds each of the parsed-document and
+	// persisted-query caches.
+	QueryCacheBytes int
+	// UserDBConcurrency bounds the SQL statements the queries of one user run
+	// at once, so one tenant cannot hold the whole pool (0: no bound).
+	UserDBConcurrency int
 	// PageSizes are the connections' default and largest page sizes (the
 	// REST endpoints run through them too).
 	PageSizes model.PageSizes
@@ -32,9 +53,12 @@ type Config struct {
 	// them sooner (db.Store.CacheFacts). It bounds how long a revocation
 	// made elsewhere may go unseen.
 	AccessCacheTTL time.Duration
-	// Playground fills the playground's example variables and key.
+	// Playground fills the playground's example variables and key. The key
+	// is embedded only when ListenAddr is loopback only (see LoopbackOnly).
 	PlaygroundVariables map[string]map[string]any
 	PlaygroundAPIKey    string
+	// ListenAddr is the address the server was configured to listen on.
+	ListenAddr string
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -47,11 +71,43 @@ func Defaults() Config {
 		MaxComplexity:  5000,
 		RateLimit:      50,
 		RateBurst:      100,
-		PageSizes:      model.DefaultPageSizes(),
-		AccessCacheTTL: 2 * time.Second,
+
+		AnonymousRateLimit: 5,
+		AnonymousRateBurst: 20,
+		AuthFailureRate:    10.0 / 60,
+		AuthFailureBurst:   10,
+		Limits: DocumentLimits{
+			Bytes:      32 << 10,
+			Tokens:     10_000,
+			Fragments:  100,
+			Selections: 200,
+			SameName:   32,
+			Fields:     2_000,
+			ValueDepth: 16,
+		},
+		MaxErrors:         20,
+		QueryCacheBytes:   32 << 20,
+		UserDBConcurrency: 8,
+		PageSizes:         model.DefaultPageSizes(),
+		AccessCacheTTL:    2 * time.Second,
 	}
 }
 
 // MaxAccessCacheTTL is the largest AccessCacheTTL accepted: a revocation
 // must take effect within a few seconds whatever the setting.
 const MaxAccessCacheTTL = 10 * time.Second
+
+// LoopbackOnly reports whether a server listening on addr (host:port) can
+// be reached from this machine only: a wildcard or empty host listens on
+// every interface, a name other than localhost may resolve anywhere.
+func LoopbackOnly(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,6 +1,7 @@
 // Package server assembles auditgraph's HTTP face: the GraphQL endpoint, the
 // playground, the REST shim, health and metrics, and the middleware they share
-// (request ids, logging, credentials, limits, CORS).
+// (request ids, logging, credentials, limits, CORS, security headers, and the
+// /v1 and /v2 envelopes for any path of those families).
 //
 // It holds no business rules: access is the schema's directives, rendering is
 // model/display's, SQL is db's.
@@ -18,6 +19,7 @@ import (
 	"github.com/auditgraph/auditgraph/graph"
 	"github.com/auditgraph/auditgraph/graph/playground"
 	"github.com/auditgraph/auditgraph/rest"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -29,8 +31,15 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *metrics
 	limiter *rateLimiter
-	schema  graphql.ExecutableSchema
-	exec    *executor.Executor
+	// refused remembers, by hash, keys that failed to authenticate.
+	refused *expirable.LRU[string, error]
+	// good remembers, by hash, keys that authenticated.
+	good   *expirable.LRU[string, struct{}]
+	schema graphql.ExecutableSchema
+	exec   *executor.Executor
+	// v1NotFound and v2NotFound answer a path of their family that no
+	// route takes, in the family's envelope.
+	v1NotFound, v2NotFound http.Handler
 }
 
 // New builds the server on an open, migrated store.
@@ -39,8 +48,13 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Server{cfg: cfg, store: store, logger: logger, mux: http.NewServeMux(),
-		metrics: newMetrics(store.DB().DB.DB), limiter: newRateLimiter(cfg.RateLimit, cfg.RateBurst)}
+		metrics: newMetrics(store.DB().DB.DB), limiter: newRateLimiter(cfg),
+		refused: expirable.NewLRU[string, error](refusedKeys, nil, refusedKeyTTL),
+		good:    expirable.NewLRU[string, struct{}](goodKeys, nil, goodKeyTTL)}
 	store.DB().AddQueryHook(&db.StatementCounter{OnStatement: s.metrics.statements.Inc})
+	if cfg.UserDBConcurrency > 0 {
+		store.DB().AddQueryHook(&db.Fairness{Per: cfg.UserDBConcurrency})
+	}
 	if err := store.CacheFacts(context.Background(), cfg.AccessCacheTTL); err != nil {
 		return nil, err
 	}
@@ -51,7 +65,7 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 }
 
 // Handler returns the root handler.
-func (s *Server) Handler() http.Handler { return s.cors(s.mux) }
+func (s *Server) Handler() http.Handler { return s.secure(s.cors(s.apiFamilies(s.mux))) }
 
 func (s *Server) handle(pattern, route string, h http.Handler) {
 	s.mux.Handle(pattern, s.observe(route, s.limits(h)))
@@ -86,22 +100,36 @@ func (s *Server) routes() {
 		w.Write([]byte(`{"status":"ok"}`))
 	}))
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
-	pg := playground.Handler(playground.Config{
-		Endpoint: "/graphql", Title: "auditgraph", DefaultAPIKey: s.cfg.PlaygroundAPIKey,
-		ExampleVariables: s.cfg.PlaygroundVariables,
-	})
+	pgConfig := playground.Config{Endpoint: "/graphql", Title: "auditgraph", ExampleVariables: s.cfg.PlaygroundVariables}
+	var pg http.Handler = playground.Handler(pgConfig)
+	if s.cfg.PlaygroundAPIKey != "" && LoopbackOnly(s.cfg.ListenAddr) {
+		// The key is embedded only for a server nobody else can reach, and
+		// only in a page asked for by a loopback name: a page fetched
+		// through another name (DNS rebinding) gets none.
+		pgConfig.DefaultAPIKey = s.cfg.PlaygroundAPIKey
+		keyed, plain := playground.Handler(pgConfig), pg
+		pg = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if LoopbackOnly(r.Host) || LoopbackOnly(r.Host+":0") {
+				keyed.ServeHTTP(w, r)
+				return
+			}
+			plain.ServeHTTP(w, r)
+		})
+	}
 	s.mux.Handle("GET /{$}", pg)
 	s.mux.Handle("GET /playground/", pg)
 
 	// The REST shim: each endpoint runs its GraphQL operation through Execute.
 	api := rest.New(s)
 	calRoute := func(pattern, route string, h http.HandlerFunc) {
-		s.handle(pattern, route, s.rateLimit(rest.WriteCalError, s.credentials(h)))
+		s.handle(pattern, route, s.admit(rest.WriteCalError, calQuota, true, h))
 	}
 	calRoute("/v2/organizations/{orgId}/attributes/assignments/{userId}/history", "rest_attribute_history", api.AttributeAssignmentHistory)
 	calRoute("/v2/event-types/{eventTypeId}/history", "rest_event_type_history", api.EventTypeHistory)
-	calRoute("/v2/", "rest_v2_not_found", api.CalNotFound)
+	s.v2NotFound = s.observe("rest_v2_not_found", s.limits(s.admit(rest.WriteCalError, calQuota, false, http.HandlerFunc(api.CalNotFound))))
+	s.mux.Handle("/v2/", s.v2NotFound)
 	s.handle("/v1/organizations/{organization_id}/users/{user_id}/change-logs", "rest_change_logs",
-		s.advertisedRateLimit(rest.WriteV1Error, s.credentials(http.HandlerFunc(api.MemberChangeLogs))))
-	s.handle("/v1/", "rest_v1_not_found", s.advertisedRateLimit(rest.WriteV1Error, http.HandlerFunc(api.V1NotFound)))
+		s.admit(rest.WriteV1Error, v1Quota, false, http.HandlerFunc(api.MemberChangeLogs)))
+	s.v1NotFound = s.observe("rest_v1_not_found", s.limits(s.admit(rest.WriteV1Error, v1Quota, false, http.HandlerFunc(api.V1NotFound))))
+	s.mux.Handle("/v1/", s.v1NotFound)
 }

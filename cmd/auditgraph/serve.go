@@ -44,7 +44,8 @@ func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error)
 	c := &serveConfig{}
 	def := server.Defaults()
 	f := newFlagSet(e, cmd)
-	f.stringVar(&c.addr, "addr", "AUDITGRAPH_ADDR", ":8080", "address to listen on")
+	f.stringVar(&c.addr, "addr", "AUDITGRAPH_ADDR", "127.0.0.1:8080",
+		"address to listen on; the default is this machine only (the playground embeds the demo key only on a loopback-only address): use :8080 to listen on every interface")
 	databaseFlag(f, &c.databaseURL)
 	f.boolVar(&c.demo, "demo", "AUDITGRAPH_DEMO", false,
 		"seed the demo data into an empty database and print demo API keys (default: true on the embedded SQLite default only)")
@@ -58,6 +59,7 @@ func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error)
 	f.intVar(&c.server.MaxComplexity, "max-complexity", "AUDITGRAPH_MAX_COMPLEXITY", def.MaxComplexity, "most complex GraphQL operation accepted")
 	f.float64Var(&c.server.RateLimit, "rate-limit", "AUDITGRAPH_RATE_LIMIT", def.RateLimit, "sustained requests per second per API key; 0: no limit")
 	f.intVar(&c.server.RateBurst, "rate-burst", "AUDITGRAPH_RATE_BURST", def.RateBurst, "requests per API key allowed in a burst above the rate limit")
+	abuseFlags(f, &c.server, def)
 	f.intVar(&c.server.PageSizes.Default, "page-size", "AUDITGRAPH_PAGE_SIZE", def.PageSizes.Default,
 		"entries in a history page when the caller asks for no size")
 	f.intVar(&c.server.PageSizes.Max, "max-page-size", "AUDITGRAPH_MAX_PAGE_SIZE", def.PageSizes.Max,
@@ -105,6 +107,8 @@ func (c *serveConfig) validate() error {
 		return usagef("-rate-limit (AUDITGRAPH_RATE_LIMIT) must not be negative, got %g", c.server.RateLimit)
 	case c.server.RateBurst < 0 || (c.server.RateLimit > 0 && c.server.RateBurst < 1):
 		return usagef("-rate-burst (AUDITGRAPH_RATE_BURST) must be at least 1 when a rate limit is set, got %d", c.server.RateBurst)
+	case validateAbuse(c.server) != nil:
+		return validateAbuse(c.server)
 	case c.server.PageSizes.Validate() != nil:
 		return usagef("-page-size, -max-page-size, -max-change-log-page-size: %v", c.server.PageSizes.Validate())
 	case c.server.AccessCacheTTL < 0 || c.server.AccessCacheTTL > server.MaxAccessCacheTTL:
@@ -169,6 +173,13 @@ func serve(ctx context.Context, e *env, cmd *command, args []string) error {
 		c.server.PlaygroundAPIKey = demo.seeded.Keys["owner"]
 	}
 	c.server.PlaygroundVariables = demo.variables
+	c.server.ListenAddr = c.addr
+	if owner, super, err := db.RoleRights(ctx, d); err != nil {
+		log.Warn("could not read the database role's rights", "err", err)
+	} else if owner || super {
+		log.Warn("the server's database role owns the history tables or is a superuser: it could disable the append-only triggers and rewrite history. "+
+			"Run `auditgraph migrate grant-runtime ROLE` as the owner and serve as that role.", "owner", owner, "superuser", super)
+	}
 
 	if v2, v1 := rest.MaxDocumentedPages(); c.server.PageSizes.Max < v2 || c.server.PageSizes.MaxChangeLogs < v1 {
 		log.Warn("page sizes are below what the REST documents allow: larger REST pages will be refused with 400",
@@ -180,7 +191,7 @@ func serve(ctx context.Context, e *env, cmd *command, args []string) error {
 		return err
 	}
 	base := baseURL(ln.Addr(), c.addr)
-	printBanner(e.stdout, base, dbURL, embedded, demo)
+	printBanner(e.stdout, base, dbURL, embedded, demo, server.LoopbackOnly(c.addr))
 
 	hs := &http.Server{
 		Handler:           srv.Handler(),
@@ -277,7 +288,7 @@ func baseURL(bound net.Addr, configured string) string {
 
 // printBanner writes the banner in one write, so that a reader of the
 // stream sees all of it or none.
-func printBanner(out io.Writer, base, dbURL string, embedded bool, demo *demoState) {
+func printBanner(out io.Writer, base, dbURL string, embedded bool, demo *demoState, loopback bool) {
 	w := &bytes.Buffer{}
 	where := describeDatabase(dbURL)
 	if embedded {
@@ -286,6 +297,13 @@ func printBanner(out io.Writer, base, dbURL string, embedded bool, demo *demoSta
 	fmt.Fprintf(w, "\nauditgraph is running on %s\n\n", where)
 	fmt.Fprintf(w, "  GraphQL     %s/graphql\n", base)
 	fmt.Fprintf(w, "  Playground  %s/\n", base)
+	if demo.seeded != nil {
+		if loopback {
+			fmt.Fprintf(w, "              (listening on this machine only: the playground has the demo owner key filled in)\n")
+		} else {
+			fmt.Fprintf(w, "              (listening beyond this machine: the playground has no key filled in; paste one)\n")
+		}
+	}
 	switch {
 	case demo.seeded != nil:
 		owner := demo.seeded.Keys["owner"]

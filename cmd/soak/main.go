@@ -50,17 +50,19 @@ func main() {
 	warmup := flag.Duration("warmup", 0, "time after which the warm figures are taken (default: a tenth of the duration, at most 30s)")
 	ingestShare := flag.Int("ingest-every", 10, "one request in this many is an ingest mutation")
 	bin := flag.String("bin", "", "server binary to run (default: build ./cmd/auditgraph)")
+	abusive := flag.Int("abusive", envInt("SOAK_ABUSIVE", 0), "abusive clients sending the abuse issue's requests beside the normal load (env SOAK_ABUSIVE)")
+	abusiveRate := flag.Float64("abusive-rate", 20, "requests per second of each abusive client")
 	flag.Parse()
 	if *warmup == 0 {
 		*warmup = min(*duration/10, 30*time.Second)
 	}
-	if err := run(*duration, *warmup, *concurrency, *ingestShare, *bin); err != nil {
+	if err := run(*duration, *warmup, *concurrency, *ingestShare, *bin, *abusive, *abusiveRate); err != nil {
 		fmt.Fprintln(os.Stderr, "soak:", err)
 		os.Exit(1)
 	}
 }
 
-func run(duration, warmup time.Duration, concurrency, ingestEvery int, bin string) error {
+func run(duration, warmup time.Duration, concurrency, ingestEvery int, bin string, abusive int, abusiveRate float64) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	tmp, err := os.MkdirTemp("", "auditgraph-soak-")
@@ -112,7 +114,10 @@ func run(duration, warmup time.Duration, concurrency, ingestEvery int, bin strin
 	}
 	defer logFile.Close()
 	srv := exec.Command(bin, "serve", "-addr", addr, "-database-url", dbURL, "-demo=false",
-		"-rate-limit", "0", "-log-format", "json", "-db-max-conns", "20")
+		// The normal clients share one key each at full speed: its budget is
+		// out of the way; the anonymous and failed-authentication budgets,
+		// which the abusive clients meet, keep their defaults.
+		"-rate-limit", "1000000", "-rate-burst", "1000000", "-log-format", "json", "-db-max-conns", "20")
 	srv.Stdout, srv.Stderr = io.Discard, logFile
 	if err := srv.Start(); err != nil {
 		return err
@@ -165,6 +170,12 @@ func run(duration, warmup time.Duration, concurrency, ingestEvery int, bin strin
 		mu.Unlock()
 	})
 	defer warmTimer.Stop()
+	abuseCtx, stopAbuse := context.WithTimeout(ctx, duration)
+	defer stopAbuse()
+	abused := abuse(abuseCtx, base, keys, abusive, abusiveRate)
+	if abusive > 0 {
+		fmt.Printf("abuse: %d clients at %g requests/s each\n", abusive, abusiveRate)
+	}
 	results := attacker.Attack(tg.next, vegeta.Rate{Freq: 0}, duration, "soak")
 	go func() {
 		<-ctx.Done()
@@ -204,6 +215,7 @@ func run(duration, warmup time.Duration, concurrency, ingestEvery int, bin strin
 			fmt.Printf("  ... %d requests so far\n", total.Requests)
 		}
 	}
+	stopAbuse()
 	total.Close()
 	for _, m := range byKind {
 		m.Close()
@@ -258,8 +270,15 @@ func run(duration, warmup time.Duration, concurrency, ingestEvery int, bin strin
 	if startedPG {
 		fmt.Printf("database            throwaway PostgreSQL (pgtest)\n")
 	}
-	if fives > 0 || lost != 0 || failedW > 0 {
-		return fmt.Errorf("the soak failed: %d 5xx, %d lost entries, %d failed ingest calls (server log: kept below)\n%s", fives, lost, failedW, tail(logPath))
+	abuseFailures := 0
+	if abusive > 0 {
+		var text string
+		text, abuseFailures = abused.report()
+		fmt.Print(text)
+	}
+	if fives > 0 || lost != 0 || failedW > 0 || abuseFailures > 0 {
+		return fmt.Errorf("the soak failed: %d 5xx, %d lost entries, %d failed ingest calls, %d abusive requests not refused with a code (server log: kept below)\n%s",
+			fives, lost, failedW, abuseFailures, tail(logPath))
 	}
 	return nil
 }
@@ -330,6 +349,14 @@ func (tg *targeter) next(t *vegeta.Target) error {
 	}
 	*t = tg.reads[int(i)%len(tg.reads)]
 	return nil
+}
+
+// envInt reads an integer setting from the environment.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return n
+	}
+	return def
 }
 
 func kindOf(raw string) string {

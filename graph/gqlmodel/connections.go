@@ -74,8 +74,10 @@ func (c *MemberChangeLogConnection) TotalCount(ctx context.Context) (int, error)
 
 // MemberChangeLog is one change log entry; its actor is loaded in batches.
 type MemberChangeLog struct {
-	ID           string
-	ActorUserID  int64
+	ID          string
+	ActorUserID int64
+	// Actor is the actor as recorded; nil for an entry recorded without.
+	Actor        *model.User
 	Action       ChangeLogAction
 	Timestamp    time.Time
 	ResourceType ResourceType
