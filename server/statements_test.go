@@ -62,11 +62,11 @@ func TestStatementCountDoesNotGrowWithPageSize(t *testing.T) {
 	}{
 		{"fact cache", 2 * time.Second, map[string]int64{
 			"eventTypeHistory":           2,
-			"EventType.history":          5,
+			"EventType.history":          6,
 			"attributeAssignmentHistory": 4,
-			"Member.attributeHistory":    4,
+			"Member.attributeHistory":    5,
 			"memberChangeLogs":           4,
-			"Member.changeLogs":          4,
+			"Member.changeLogs":          5,
 		}},
 		{"no fact cache", 0, map[string]int64{
 			"eventTypeHistory":           4,
