@@ -48,7 +48,7 @@ var eventTypePageTemplates = map[[2]bool]string{
 const anchorTemplate = `SELECT a.event_type_id, a.created_at FROM event_type_history AS a WHERE a.id = ?0`
 
 // anchorCacheSize bounds the cursors kept (about 100 bytes each).
-const anchorCacheSize = 65_536
+const anchorCacheSize = 16_384
 
 type anchor struct {
 	eventTypeID int64

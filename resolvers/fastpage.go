@@ -40,7 +40,7 @@ func FastPages(inner graphql.ExecutableSchema) graphql.ExecutableSchema {
 
 const (
 	fastPlanCacheSize = 256  // distinct operations; a plan holds its AST
-	fastNodeCacheSize = 8192 // entries × selections, a kilobyte or two each
+	fastNodeCacheSize = 4096 // entries × selections, a kilobyte or two each
 )
 
 type fastPages struct {
