@@ -41,7 +41,7 @@ var (
 // CopyAttributeHistory bulk-loads attribute assignment entries.
 func (s *Store) CopyAttributeHistory(ctx context.Context, entries []model.AttributeAssignmentEntry) (int64, error) {
 	if s.dialect == Postgres {
-		return s.pgCopy(ctx, "attribute_assignment_history", attributeColumns, len(entries), func(i int) ([]any, error) {
+		return s.pgCopy(ctx, "attribute_assignment_history", model.CursorAttributeHistory, attributeColumns, len(entries), func(i int) string { return entries[i].ID }, func(i int) ([]any, error) {
 			e := &entries[i]
 			id, err := uuidBytes(e.ID)
 			return []any{id, e.OrganizationID, e.UserID, e.MembershipID, e.Timestamp.UTC(), e.Source,
@@ -60,7 +60,7 @@ func (s *Store) CopyAttributeHistory(ctx context.Context, entries []model.Attrib
 // CopyEventTypeHistory bulk-loads event type entries.
 func (s *Store) CopyEventTypeHistory(ctx context.Context, entries []model.EventTypeEntry) (int64, error) {
 	if s.dialect == Postgres {
-		return s.pgCopy(ctx, "event_type_history", eventTypeColumns, len(entries), func(i int) ([]any, error) {
+		return s.pgCopy(ctx, "event_type_history", model.CursorEventTypeHistory, eventTypeColumns, len(entries), func(i int) string { return entries[i].ID }, func(i int) ([]any, error) {
 			e := &entries[i]
 			id, err := uuidBytes(e.ID)
 			return []any{id, e.EventTypeID, e.Action, e.Type, e.Timestamp.UTC(), e.Source,
@@ -79,7 +79,7 @@ func (s *Store) CopyEventTypeHistory(ctx context.Context, entries []model.EventT
 // CopyMemberChangeLogs bulk-loads member change logs.
 func (s *Store) CopyMemberChangeLogs(ctx context.Context, entries []model.MemberChangeLog) (int64, error) {
 	if s.dialect == Postgres {
-		return s.pgCopy(ctx, "member_change_logs", changeLogColumns, len(entries), func(i int) ([]any, error) {
+		return s.pgCopy(ctx, "member_change_logs", model.CursorMemberChangeLogs, changeLogColumns, len(entries), func(i int) string { return entries[i].ID }, func(i int) ([]any, error) {
 			e := &entries[i]
 			return []any{e.ID, e.OrganizationID, e.ActorUserID, e.ActorPublicID, e.ActorName, e.ActorEmail, e.ActorAvatar, e.Action, e.Timestamp.UTC(),
 				e.ResourceType, e.ResourceID, e.ResourceName, e.Changes, e.IdempotencyKey}, nil
@@ -103,7 +103,7 @@ func uuidBytes(id string) ([16]byte, error) {
 	return [16]byte(u), nil
 }
 
-func (s *Store) pgCopy(ctx context.Context, table string, columns []string, n int, row func(int) ([]any, error)) (int64, error) {
+func (s *Store) pgCopy(ctx context.Context, table, kind string, columns []string, n int, id func(int) string, row func(int) ([]any, error)) (int64, error) {
 	if n == 0 {
 		return 0, nil
 	}
@@ -138,9 +138,26 @@ func (s *Store) pgCopy(ctx context.Context, table string, columns []string, n in
 		if _, err := tx.Exec(ctx, "SAVEPOINT direct_copy"); err != nil {
 			return err
 		}
+		// The entries stored are announced on the live channel, inside the
+		// transaction (see live.go).
+		announce := func(ids []string) error {
+			for _, m := range chunks(kind, ids) {
+				if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", LiveChannel, m.payload()); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 		_, err = tx.CopyFrom(ctx, pgx.Identifier{table}, columns, rows())
 		if err == nil {
 			inserted = int64(n)
+			ids := make([]string, n)
+			for i := range ids {
+				ids[i] = id(i)
+			}
+			if err := announce(ids); err != nil {
+				return err
+			}
 			return tx.Commit(ctx)
 		}
 		if !isUniqueViolation(err) {
@@ -156,12 +173,20 @@ func (s *Store) pgCopy(ctx context.Context, table string, columns []string, n in
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_" + table}, columns, rows()); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, "INSERT INTO "+table+" SELECT * FROM "+stage+
-			" ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING")
+		// No conflict target: an entry whose id is stored already (an
+		// export imported back into its own database) is skipped too.
+		stored, err := tx.Query(ctx, "INSERT INTO "+table+" SELECT * FROM "+stage+" ON CONFLICT DO NOTHING RETURNING id::text")
 		if err != nil {
 			return err
 		}
-		inserted = tag.RowsAffected()
+		ids, err := pgx.CollectRows(stored, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		inserted = int64(len(ids))
+		if err := announce(ids); err != nil {
+			return err
+		}
 		return tx.Commit(ctx)
 	})
 	return inserted, conflict(err)
@@ -176,8 +201,7 @@ func sqliteInsert[R any](ctx context.Context, s *Store, rows []R, columns int) (
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		for start := 0; start < len(rows); start += chunk {
 			part := rows[start:min(start+chunk, len(rows))]
-			res, err := tx.NewInsert().Model(&part).
-				On("CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING").Exec(ctx)
+			res, err := tx.NewInsert().Model(&part).On("CONFLICT DO NOTHING").Exec(ctx)
 			if err != nil {
 				return err
 			}

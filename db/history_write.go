@@ -12,18 +12,36 @@ import (
 // concurrent retries cannot both insert), and the stored entry is returned in
 // their place.
 
-func appendRows[R any, T any](ctx context.Context, s *Store, rows []R,
-	key func(*T) *string, get func(*R) T) ([]T, error) {
+// The entries actually inserted are announced on the live channel (see
+// live.go): inside the transaction on PostgreSQL, after it on SQLite.
+func appendRows[R any, T any](ctx context.Context, s *Store, kind string, rows []R,
+	key func(*T) *string, id func(*T) string, get func(*R) T) ([]T, error) {
 	out := unwrap(rows, get)
 	if len(rows) == 0 {
 		return out, nil
 	}
+	// The ids sent, before the insert: bun may scan what the database
+	// returns back into rows.
+	sent := make([]string, len(out))
+	for i := range out {
+		sent[i] = id(&out[i])
+	}
+	var inserted []string
 	err := s.InTx(ctx, func(ms model.Store) error {
 		tx := ms.(*Store).idb
 		if _, err := tx.NewInsert().Model(&rows).
 			On("CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING").
 			Exec(ctx); err != nil {
 			return err
+		}
+		announce := func() error {
+			inserted = inserted[:0]
+			for i := range out {
+				if id(&out[i]) == sent[i] {
+					inserted = append(inserted, sent[i])
+				}
+			}
+			return s.notify(ctx, tx, kind, inserted)
 		}
 		var keys []string
 		for i := range out {
@@ -32,7 +50,7 @@ func appendRows[R any, T any](ctx context.Context, s *Store, rows []R,
 			}
 		}
 		if len(keys) == 0 {
-			return nil
+			return announce()
 		}
 		var stored []R
 		if err := tx.NewSelect().Model(&stored).Where("h.idempotency_key IN (?)", bun.In(keys)).Scan(ctx); err != nil {
@@ -50,8 +68,11 @@ func appendRows[R any, T any](ctx context.Context, s *Store, rows []R,
 				}
 			}
 		}
-		return nil
+		return announce()
 	})
+	if err == nil {
+		s.publish(kind, inserted)
+	}
 	return out, err
 }
 
@@ -62,8 +83,9 @@ func (s *Store) AppendAttributeHistory(ctx context.Context, entries []model.Attr
 		e.Timestamp = e.Timestamp.UTC()
 		rows[i].AttributeAssignmentEntry = e
 	}
-	return appendRows(ctx, s, rows,
+	return appendRows(ctx, s, model.CursorAttributeHistory, rows,
 		func(e *model.AttributeAssignmentEntry) *string { return e.IdempotencyKey },
+		func(e *model.AttributeAssignmentEntry) string { return e.ID },
 		func(r *attributeEntryRow) model.AttributeAssignmentEntry { return r.AttributeAssignmentEntry })
 }
 
@@ -74,8 +96,9 @@ func (s *Store) AppendEventTypeHistory(ctx context.Context, entries []model.Even
 		e.Timestamp = e.Timestamp.UTC()
 		rows[i].EventTypeEntry = e
 	}
-	return appendRows(ctx, s, rows,
+	return appendRows(ctx, s, model.CursorEventTypeHistory, rows,
 		func(e *model.EventTypeEntry) *string { return e.IdempotencyKey },
+		func(e *model.EventTypeEntry) string { return e.ID },
 		func(r *eventTypeEntryRow) model.EventTypeEntry { return r.EventTypeEntry })
 }
 
@@ -86,7 +109,8 @@ func (s *Store) AppendMemberChangeLogs(ctx context.Context, entries []model.Memb
 		e.Timestamp = e.Timestamp.UTC()
 		rows[i].MemberChangeLog = e
 	}
-	return appendRows(ctx, s, rows,
+	return appendRows(ctx, s, model.CursorMemberChangeLogs, rows,
 		func(e *model.MemberChangeLog) *string { return e.IdempotencyKey },
+		func(e *model.MemberChangeLog) string { return e.ID },
 		func(r *changeLogRow) model.MemberChangeLog { return r.MemberChangeLog })
 }

@@ -47,6 +47,11 @@ type DB struct {
 	simpleOnly bool
 	// anchors are the entries cursors named, by id (prepared.go).
 	anchors *lru.Cache[string, anchor]
+
+	// pgConfig opens the live channel's listening connection (PostgreSQL).
+	pgConfig *pgx.ConnConfig
+	// bus is the live channel of SQLite databases (see live.go).
+	bus bus
 }
 
 // Close stops the fact cache's listener, then closes the database.
@@ -89,7 +94,7 @@ func Open(url string, opt Options) (*DB, error) {
 		sqldb.SetMaxIdleConns(opt.MaxIdleConns)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 		anchors, _ := lru.New[string, anchor](anchorCacheSize)
-		return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Dialect: Postgres, url: url, simpleOnly: opt.SimpleProtocolOnly, anchors: anchors}, nil
+		return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Dialect: Postgres, url: url, simpleOnly: opt.SimpleProtocolOnly, anchors: anchors, pgConfig: cfg}, nil
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
 	if i := strings.IndexByte(path, '?'); i >= 0 {

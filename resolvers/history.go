@@ -20,23 +20,13 @@ func (r *Resolver) attributeHistory(ctx context.Context, org *model.Organization
 	if err != nil {
 		return nil, err
 	}
-	if membership == nil {
-		return nil, notAMember(nil, notAMemberAttributes, user.PublicID, org.PublicID)
+	f, err := attributeFilter(org, user, membership, filter)
+	if err != nil {
+		return nil, err
 	}
-	f := model.AttributeHistoryFilter{OrganizationID: org.ID, UserID: user.ID}
-	if filter != nil {
-		f.TimeRange = timeRange(filter.Timestamp)
-		if filter.Actor != nil {
-			if filter.Actor.Type != nil {
-				f.ActorType = string(*filter.Actor.Type)
-			}
-			if filter.Actor.Ref != nil {
-				f.ActorRef = *filter.Actor.Ref
-			}
-		}
-		if filter.Source != nil {
-			f.Source = string(*filter.Source)
-		}
+	if c := selectionFrom(ctx); c != nil {
+		c.Filter = f
+		return &gqlmodel.AttributeAssignmentConnection{PageInfo: &gqlmodel.PageInfo{}}, nil
 	}
 	page, err := r.Store.AttributeHistory(ctx, f, p)
 	if err != nil {
@@ -61,20 +51,10 @@ func (r *Resolver) eventTypeHistory(ctx context.Context, eventTypeID int64, in p
 	if err != nil {
 		return nil, err
 	}
-	f := model.EventTypeHistoryFilter{EventTypeID: eventTypeID}
-	if filter != nil {
-		f.TimeRange = timeRange(filter.Timestamp)
-		for _, a := range filter.Actions {
-			f.Actions = append(f.Actions, string(a))
-		}
-		if filter.Actor != nil {
-			if filter.Actor.Type != nil {
-				f.ActorType = string(*filter.Actor.Type)
-			}
-			if filter.Actor.Ref != nil {
-				f.ActorRef = *filter.Actor.Ref
-			}
-		}
+	f := eventTypeFilter(eventTypeID, filter)
+	if c := selectionFrom(ctx); c != nil {
+		c.Filter = f
+		return &gqlmodel.EventTypeHistoryConnection{PageInfo: &gqlmodel.PageInfo{}}, nil
 	}
 	page, err := r.Store.EventTypeHistory(ctx, f, p)
 	if err != nil {
@@ -102,31 +82,13 @@ func (r *Resolver) memberChangeLogs(ctx context.Context, org *model.Organization
 	if err != nil {
 		return nil, err
 	}
-	if membership == nil {
-		return nil, notAMember(nil, notAMemberChangeLogs, user.PublicID, org.PublicID)
+	f, err := r.changeLogFilter(ctx, org, user, membership, filter)
+	if err != nil {
+		return nil, err
 	}
-	f := model.MemberChangeLogFilter{OrganizationID: org.ID, UserID: user.ID, UserPublicID: user.PublicID}
-	if filter != nil {
-		f.TimeRange = timeRange(filter.Timestamp)
-		if filter.Action != nil {
-			f.Action = strings.ToLower(string(*filter.Action))
-		}
-		if filter.ResourceType != nil {
-			f.ResourceType = strings.ToLower(string(*filter.ResourceType))
-		}
-		if filter.ActorID != nil {
-			actor, err := resolveUser(ctx, r.Store, "filter.actorId", *filter.ActorID)
-			switch {
-			case model.ErrorCode(err) == model.CodeNotFound:
-				// Naming nobody matches nothing, as naming a non-member
-				// does: the filter is no oracle of which ids exist.
-				f.ActorUserID = -1
-			case err != nil:
-				return nil, err
-			default:
-				f.ActorUserID = actor.ID
-			}
-		}
+	if c := selectionFrom(ctx); c != nil {
+		c.Filter = f
+		return &gqlmodel.MemberChangeLogConnection{PageInfo: &gqlmodel.PageInfo{}}, nil
 	}
 	page, err := r.Store.MemberChangeLogs(ctx, f, p)
 	if err != nil {
@@ -173,3 +135,105 @@ const (
 	notAMemberAttributes = "User with id %s is not a member of organization %s"
 	notAMemberChangeLogs = "User %s is not a member of organization %s"
 )
+
+// The filters of the three histories, shared by the connections, the live
+// subscriptions and the export: each is what its connection selects.
+
+// attributeFilter selects user's attribute history in org; membership is
+// theirs in org, nil when they are not a member (NOT_FOUND).
+func attributeFilter(org *model.Organization, user *model.User, membership *model.Access, filter *gqlmodel.AttributeHistoryFilter) (model.AttributeHistoryFilter, error) {
+	if membership == nil {
+		return model.AttributeHistoryFilter{}, notAMember(nil, notAMemberAttributes, user.PublicID, org.PublicID)
+	}
+	f := model.AttributeHistoryFilter{OrganizationID: org.ID, UserID: user.ID}
+	if filter != nil {
+		f.TimeRange = timeRange(filter.Timestamp)
+		if filter.Actor != nil {
+			if filter.Actor.Type != nil {
+				f.ActorType = string(*filter.Actor.Type)
+			}
+			if filter.Actor.Ref != nil {
+				f.ActorRef = *filter.Actor.Ref
+			}
+		}
+		if filter.Source != nil {
+			f.Source = string(*filter.Source)
+		}
+	}
+	return f, nil
+}
+
+// eventTypeFilter selects an event type's history.
+func eventTypeFilter(eventTypeID int64, filter *gqlmodel.EventTypeHistoryFilter) model.EventTypeHistoryFilter {
+	f := model.EventTypeHistoryFilter{EventTypeID: eventTypeID}
+	if filter != nil {
+		f.TimeRange = timeRange(filter.Timestamp)
+		for _, a := range filter.Actions {
+			f.Actions = append(f.Actions, string(a))
+		}
+		if filter.Actor != nil {
+			if filter.Actor.Type != nil {
+				f.ActorType = string(*filter.Actor.Type)
+			}
+			if filter.Actor.Ref != nil {
+				f.ActorRef = *filter.Actor.Ref
+			}
+		}
+	}
+	return f
+}
+
+// changeLogFilter selects the change logs related to user in org;
+// membership as for attributeFilter.
+func (r *Resolver) changeLogFilter(ctx context.Context, org *model.Organization, user *model.User, membership *model.Access, filter *gqlmodel.MemberChangeLogFilter) (model.MemberChangeLogFilter, error) {
+	if membership == nil {
+		return model.MemberChangeLogFilter{}, notAMember(nil, notAMemberChangeLogs, user.PublicID, org.PublicID)
+	}
+	f := model.MemberChangeLogFilter{OrganizationID: org.ID, UserID: user.ID, UserPublicID: user.PublicID}
+	if filter != nil {
+		f.TimeRange = timeRange(filter.Timestamp)
+		if filter.Action != nil {
+			f.Action = strings.ToLower(string(*filter.Action))
+		}
+		if filter.ResourceType != nil {
+			f.ResourceType = strings.ToLower(string(*filter.ResourceType))
+		}
+		if filter.ActorID != nil {
+			actor, err := resolveUser(ctx, r.Store, "filter.actorId", *filter.ActorID)
+			switch {
+			case model.ErrorCode(err) == model.CodeNotFound:
+				// Naming nobody matches nothing, as naming a non-member
+				// does: the filter is no oracle of which ids exist.
+				f.ActorUserID = -1
+			case err != nil:
+				return model.MemberChangeLogFilter{}, err
+			default:
+				f.ActorUserID = actor.ID
+			}
+		}
+	}
+	return f, nil
+}
+
+// Selection is what a connection field selects, captured instead of read:
+// the export runs the connection's own query in process (its access
+// directives, lookups and filter validation) with a Selection in the
+// context, then reads the captured filter page by page itself.
+type Selection struct {
+	// Filter is a model.AttributeHistoryFilter, EventTypeHistoryFilter or
+	// MemberChangeLogFilter.
+	Filter any
+}
+
+type selectionKey struct{}
+
+// WithSelection returns ctx in which connection fields capture their
+// filter into sel and read nothing.
+func WithSelection(ctx context.Context, sel *Selection) context.Context {
+	return context.WithValue(ctx, selectionKey{}, sel)
+}
+
+func selectionFrom(ctx context.Context) *Selection {
+	s, _ := ctx.Value(selectionKey{}).(*Selection)
+	return s
+}

@@ -4,6 +4,8 @@ import (
 	"net"
 	"time"
 
+	"github.com/auditgraph/auditgraph/db"
+	"github.com/auditgraph/auditgraph/live"
 	"github.com/auditgraph/auditgraph/model"
 )
 
@@ -53,6 +55,13 @@ type Config struct {
 	// them sooner (db.Store.CacheFacts). It bounds how long a revocation
 	// made elsewhere may go unseen.
 	AccessCacheTTL time.Duration
+	// Replicas, when set, take history pages, counts and directory reads
+	// off the primary (see db.Routed); the server reports their state in
+	// /metrics. The caller opens and closes them.
+	Replicas *db.ReplicaSet
+	// Live tunes the live subscriptions (see package live); zero values
+	// take live.DefaultConfig's.
+	Live live.Config
 	// Playground fills the playground's example variables and key. The key
 	// is embedded only when ListenAddr is loopback only (see LoopbackOnly).
 	PlaygroundVariables map[string]map[string]any
@@ -90,6 +99,7 @@ func Defaults() Config {
 		UserDBConcurrency: 8,
 		PageSizes:         model.DefaultPageSizes(),
 		AccessCacheTTL:    2 * time.Second,
+		Live:              live.DefaultConfig(),
 	}
 }
 

@@ -31,11 +31,14 @@ type graphqlEngine interface {
 	SetErrorPresenter(graphql.ErrorPresenterFunc)
 	SetRecoverFunc(graphql.RecoverFunc)
 	AroundOperations(graphql.OperationMiddleware)
+	AroundResponses(graphql.ResponseMiddleware)
 	SetParserTokenLimit(int)
 }
 
 func (s *Server) executableSchema() graphql.ExecutableSchema {
-	res := &resolvers.Resolver{Store: s.store, Logger: s.logger, PageSizes: s.cfg.PageSizes}
+	// Live reads stay on the primary: an announced entry must be readable
+	// at once, before any replica has replayed it.
+	res := &resolvers.Resolver{Store: db.NewRouted(s.store, s.cfg.Replicas), Logger: s.logger, PageSizes: s.cfg.PageSizes, Live: s.hub, LiveReader: s.store}
 	cfg := graph.Config{Resolvers: res, Directives: res.Directives()}
 	resolvers.SetComplexity(&cfg.Complexity, s.cfg.PageSizes)
 	return resolvers.FastPages(graph.NewExecutableSchema(cfg))
@@ -46,6 +49,10 @@ func (s *Server) executableSchema() graphql.ExecutableSchema {
 func (s *Server) newGraphQL(schema graphql.ExecutableSchema) *handler.Server {
 	srv := handler.New(schema)
 	srv.AddTransport(transport.Options{})
+	// Subscriptions: graphql-transport-ws over WebSocket, and server-sent
+	// events (a POST asking for text/event-stream, so before postJSON).
+	srv.AddTransport(s.websocket())
+	srv.AddTransport(transport.SSE{KeepAlivePingInterval: 15 * time.Second})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(postJSON{})
 	s.configure(srv)
@@ -136,6 +143,9 @@ func (s *Server) configure(srv graphqlEngine) {
 	srv.Use(resolvers.TextGuard{})
 	srv.SetErrorPresenter(resolvers.ErrorPresenter(s.logger, db.IsUnavailable))
 	srv.SetRecoverFunc(resolvers.Recover(s.logger))
+	srv.AroundOperations(s.aroundMutation)
+	srv.AroundOperations(s.liveOperation)
+	srv.AroundResponses(s.liveResponse)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		start := time.Now()
 		oc := graphql.GetOperationContext(ctx)
@@ -198,10 +208,18 @@ func (c costLimit) MutateOperationContext(ctx context.Context, oc *graphql.Opera
 // then the executable schema.
 func (s *Server) graphqlHandler() http.Handler {
 	srv := s.newGraphQL(s.schema)
-	return s.admit(writeGraphQLError, nil, false, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.admit(writeGraphQLError, nil, false, s.consistency(writeGraphQLError, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := resolvers.WithLoaders(r.Context())
+		if streaming(r) {
+			// The server's read deadline bounds reading a request; a
+			// stream of events outlives it.
+			http.NewResponseController(w).SetReadDeadline(time.Time{})
+			// A WebSocket's operations are charged to this address when
+			// they carry no valid key.
+			ctx = context.WithValue(ctx, clientAddrKey{}, clientIP(r))
+		}
 		srv.ServeHTTP(&deadlineGuard{ResponseWriter: w, ctx: ctx}, r.WithContext(ctx))
-	}))
+	})))
 }
 
 // writeGraphQLError answers a request refused before execution (rate limit)
@@ -211,11 +229,13 @@ func writeGraphQLError(w http.ResponseWriter, _ *http.Request, err *model.Error)
 	if err.Code == model.CodeRateLimited {
 		status = http.StatusTooManyRequests
 	}
+	ext := map[string]any{"code": err.Code}
+	if err.Field != "" {
+		ext["field"] = err.Field // a refused header (X-Consistency-Token) is named like an argument
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(graphql.Response{Errors: gqlerror.List{{
-		Message: err.Message, Extensions: map[string]any{"code": err.Code},
-	}}})
+	json.NewEncoder(w).Encode(graphql.Response{Errors: gqlerror.List{{Message: err.Message, Extensions: ext}}})
 }
 
 // queryFairness names the caller's user as the tenant of a query

@@ -18,6 +18,7 @@ import (
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/graph"
 	"github.com/auditgraph/auditgraph/graph/playground"
+	"github.com/auditgraph/auditgraph/live"
 	"github.com/auditgraph/auditgraph/rest"
 	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -40,6 +41,7 @@ type Server struct {
 	// v1NotFound and v2NotFound answer a path of their family that no
 	// route takes, in the family's envelope.
 	v1NotFound, v2NotFound http.Handler
+	hub                    *live.Hub
 }
 
 // New builds the server on an open, migrated store.
@@ -52,8 +54,21 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 		refused: expirable.NewLRU[string, error](refusedKeys, nil, refusedKeyTTL),
 		good:    expirable.NewLRU[string, struct{}](goodKeys, nil, goodKeyTTL)}
 	store.DB().AddQueryHook(&db.StatementCounter{OnStatement: s.metrics.statements.Inc})
+	var fairness *db.Fairness
+	s.hub = live.New(cfg.Live, func(ctx context.Context, ready func(), fn func(string, []string)) error {
+		return store.DB().Listen(ctx, ready, func(n db.Notification) { fn(n.Kind, n.IDs) })
+	}, logger)
 	if cfg.UserDBConcurrency > 0 {
-		store.DB().AddQueryHook(&db.Fairness{Per: cfg.UserDBConcurrency})
+		fairness = &db.Fairness{Per: cfg.UserDBConcurrency}
+		store.DB().AddQueryHook(fairness)
+	}
+	if cfg.Replicas != nil {
+		// One cap per user across the primary and the replicas.
+		if fairness != nil {
+			cfg.Replicas.AddQueryHook(fairness)
+		}
+		cfg.Replicas.AddQueryHook(&db.StatementCounter{OnStatement: s.metrics.statements.Inc})
+		s.metrics.registerReplicaMetrics(cfg.Replicas)
 	}
 	if err := store.CacheFacts(context.Background(), cfg.AccessCacheTTL); err != nil {
 		return nil, err
@@ -63,6 +78,10 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 	s.routes()
 	return s, nil
 }
+
+// Close ends the live subscriptions (SERVICE_UNAVAILABLE with their
+// cursors) and stops listening to the live channel.
+func (s *Server) Close() { s.hub.Close() }
 
 // Handler returns the root handler.
 func (s *Server) Handler() http.Handler { return s.secure(s.cors(s.apiFamilies(s.mux))) }
@@ -119,17 +138,20 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /{$}", pg)
 	s.mux.Handle("GET /playground/", pg)
 
+	// The export (a project extension): the connections' files.
+	s.handle("GET /export/{history}", "export", s.admit(writeGraphQLError, nil, false, http.HandlerFunc(s.export)))
+
 	// The REST shim: each endpoint runs its GraphQL operation through Execute.
 	api := rest.New(s)
 	calRoute := func(pattern, route string, h http.HandlerFunc) {
-		s.handle(pattern, route, s.admit(rest.WriteCalError, calQuota, true, h))
+		s.handle(pattern, route, s.admit(rest.WriteCalError, calQuota, true, s.consistency(rest.WriteCalError, h)))
 	}
 	calRoute("/v2/organizations/{orgId}/attributes/assignments/{userId}/history", "rest_attribute_history", api.AttributeAssignmentHistory)
 	calRoute("/v2/event-types/{eventTypeId}/history", "rest_event_type_history", api.EventTypeHistory)
 	s.v2NotFound = s.observe("rest_v2_not_found", s.limits(s.admit(rest.WriteCalError, calQuota, false, http.HandlerFunc(api.CalNotFound))))
 	s.mux.Handle("/v2/", s.v2NotFound)
 	s.handle("/v1/organizations/{organization_id}/users/{user_id}/change-logs", "rest_change_logs",
-		s.admit(rest.WriteV1Error, v1Quota, false, http.HandlerFunc(api.MemberChangeLogs)))
+		s.admit(rest.WriteV1Error, v1Quota, false, s.consistency(rest.WriteV1Error, http.HandlerFunc(api.MemberChangeLogs))))
 	s.v1NotFound = s.observe("rest_v1_not_found", s.limits(s.admit(rest.WriteV1Error, v1Quota, false, http.HandlerFunc(api.V1NotFound))))
 	s.mux.Handle("/v1/", s.v1NotFound)
 }

@@ -38,6 +38,8 @@ type serveConfig struct {
 	logFormat     string
 	shutdownGrace time.Duration
 	gcPercent     int
+	replicaURLs   []string
+	replicas      db.ReplicaOptions
 }
 
 func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error) {
@@ -68,6 +70,16 @@ func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error)
 		"largest page of member change logs (first, last; REST take)")
 	f.durationVar(&c.server.AccessCacheTTL, "access-cache-ttl", "AUDITGRAPH_ACCESS_CACHE_TTL", def.AccessCacheTTL,
 		"longest an API key or access fact is served from memory (at most 10s); 0: read them on every request")
+	f.intVar(&c.server.Live.Buffer, "live-buffer", "AUDITGRAPH_LIVE_BUFFER", def.Live.Buffer,
+		"entries a live subscriber may have waiting before it is ended with SLOW_SUBSCRIBER")
+	f.durationVar(&c.server.Live.Settle, "live-settle", "AUDITGRAPH_LIVE_SETTLE", def.Live.Settle,
+		"how long new entries are held so that concurrent writers' entries go out in order")
+	f.intVar(&c.server.Live.MaxPerKey, "live-max-per-key", "AUDITGRAPH_LIVE_MAX_PER_KEY", def.Live.MaxPerKey,
+		"open live subscriptions allowed per API key")
+	f.intVar(&c.server.Live.MaxTotal, "live-max-subscriptions", "AUDITGRAPH_LIVE_MAX_SUBSCRIPTIONS", def.Live.MaxTotal,
+		"open live subscriptions allowed in the process")
+	f.durationVar(&c.server.Live.Recheck, "live-recheck", "AUDITGRAPH_LIVE_RECHECK", def.Live.Recheck,
+		"how often live subscribers' access is re-checked besides on key and membership changes")
 	f.intVar(&c.dbMaxConns, "db-max-conns", "AUDITGRAPH_DB_MAX_CONNS", 20, "largest number of open database connections (PostgreSQL)")
 	f.durationVar(&c.dbStmtTimeout, "db-statement-timeout", "AUDITGRAPH_DB_STATEMENT_TIMEOUT", 30*time.Second,
 		"longest a database statement may run (PostgreSQL); 0: no limit")
@@ -75,6 +87,15 @@ func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error)
 	f.durationVar(&c.shutdownGrace, "shutdown-grace", "AUDITGRAPH_SHUTDOWN_GRACE", 15*time.Second,
 		"how long in-flight requests may finish after SIGINT or SIGTERM")
 	gcPercentFlag(f, &c.gcPercent)
+	rdef := db.DefaultReplicaOptions()
+	f.listVar(&c.replicaURLs, "replica-urls", "AUDITGRAPH_REPLICA_URLS", nil,
+		"comma-separated postgres:// URLs of read replicas (streaming standbys of the primary): history pages, counts and directory reads go there")
+	f.durationVar(&c.replicas.MaxLag, "replica-max-lag", "AUDITGRAPH_REPLICA_MAX_LAG", rdef.MaxLag,
+		"a replica further behind the primary than this leaves the rotation until it catches up")
+	f.durationVar(&c.replicas.MaxWait, "replica-max-wait", "AUDITGRAPH_REPLICA_MAX_WAIT", rdef.MaxWait,
+		"how long a read presenting a consistency token waits for a replica to replay up to it before it goes to the primary")
+	f.durationVar(&c.replicas.CheckInterval, "replica-check-interval", "AUDITGRAPH_REPLICA_CHECK_INTERVAL", rdef.CheckInterval,
+		"how often each replica's health and lag are checked")
 	// The demo default follows the database actually chosen, which a flag may change.
 	demoSet := e.getenv("AUDITGRAPH_DEMO") != ""
 	rest, err := f.parse(args)
@@ -85,6 +106,7 @@ func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error)
 		return nil, err
 	}
 	f.Visit(func(fl *flag.Flag) { demoSet = demoSet || fl.Name == "demo" })
+	c.replicaURLs = splitURLs(c.replicaURLs)
 	if !demoSet {
 		_, c.demo = resolveDatabase(c.databaseURL)
 	}
@@ -113,12 +135,34 @@ func (c *serveConfig) validate() error {
 		return usagef("-page-size, -max-page-size, -max-change-log-page-size: %v", c.server.PageSizes.Validate())
 	case c.server.AccessCacheTTL < 0 || c.server.AccessCacheTTL > server.MaxAccessCacheTTL:
 		return usagef("-access-cache-ttl (AUDITGRAPH_ACCESS_CACHE_TTL) must be between 0 and %s, got %s", server.MaxAccessCacheTTL, c.server.AccessCacheTTL)
+	case c.server.Live.Buffer < 1 || c.server.Live.Buffer > 100_000:
+		return usagef("-live-buffer (AUDITGRAPH_LIVE_BUFFER) must be between 1 and 100000, got %d", c.server.Live.Buffer)
+	case c.server.Live.Settle < 0 || c.server.Live.Settle > 10*time.Second:
+		return usagef("-live-settle (AUDITGRAPH_LIVE_SETTLE) must be between 0 and 10s, got %s", c.server.Live.Settle)
+	case c.server.Live.MaxPerKey < 1:
+		return usagef("-live-max-per-key (AUDITGRAPH_LIVE_MAX_PER_KEY) must be at least 1, got %d", c.server.Live.MaxPerKey)
+	case c.server.Live.MaxTotal < 1:
+		return usagef("-live-max-subscriptions (AUDITGRAPH_LIVE_MAX_SUBSCRIPTIONS) must be at least 1, got %d", c.server.Live.MaxTotal)
+	case c.server.Live.Recheck < time.Second:
+		return usagef("-live-recheck (AUDITGRAPH_LIVE_RECHECK) must be at least 1s, got %s", c.server.Live.Recheck)
 	case c.dbMaxConns < 1:
 		return usagef("-db-max-conns (AUDITGRAPH_DB_MAX_CONNS) must be at least 1, got %d", c.dbMaxConns)
 	case c.dbStmtTimeout < 0:
 		return usagef("-db-statement-timeout (AUDITGRAPH_DB_STATEMENT_TIMEOUT) must not be negative, got %s", c.dbStmtTimeout)
 	case c.logFormat != "text" && c.logFormat != "json":
 		return usagef("-log-format (AUDITGRAPH_LOG_FORMAT) must be text or json, got %q", c.logFormat)
+	case len(c.replicaURLs) > 0 && !isPostgresURL(c.databaseURL):
+		return usagef("-replica-urls (AUDITGRAPH_REPLICA_URLS) needs a PostgreSQL -database-url (DATABASE_URL)")
+	case !allPostgresURLs(c.replicaURLs):
+		return usagef("-replica-urls (AUDITGRAPH_REPLICA_URLS) must be postgres:// URLs")
+	case len(c.replicaURLs) > 16:
+		return usagef("-replica-urls (AUDITGRAPH_REPLICA_URLS) names %d replicas, at most 16", len(c.replicaURLs))
+	case c.replicas.MaxLag <= 0:
+		return usagef("-replica-max-lag (AUDITGRAPH_REPLICA_MAX_LAG) must be positive, got %s", c.replicas.MaxLag)
+	case c.replicas.MaxWait < 0 || c.replicas.MaxWait > c.server.RequestTimeout:
+		return usagef("-replica-max-wait (AUDITGRAPH_REPLICA_MAX_WAIT) must be between 0 and -request-timeout, got %s", c.replicas.MaxWait)
+	case c.replicas.CheckInterval < 10*time.Millisecond:
+		return usagef("-replica-check-interval (AUDITGRAPH_REPLICA_CHECK_INTERVAL) must be at least 10ms, got %s", c.replicas.CheckInterval)
 	case c.shutdownGrace < 0:
 		return usagef("-shutdown-grace (AUDITGRAPH_SHUTDOWN_GRACE) must not be negative, got %s", c.shutdownGrace)
 	}
@@ -186,6 +230,17 @@ func serve(ctx context.Context, e *env, cmd *command, args []string) error {
 			"max_page_size", c.server.PageSizes.Max, "rest_v2_limit", v2,
 			"max_change_log_page_size", c.server.PageSizes.MaxChangeLogs, "rest_v1_take", v1)
 	}
+	if len(c.replicaURLs) > 0 {
+		rs, err := db.OpenReplicas(store, c.replicaURLs, db.Options{MaxOpenConns: c.dbMaxConns, StatementTimeout: c.dbStmtTimeout}, c.replicas, log)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for _, st := range rs.Status() {
+			log.Info("read replica", "replica", st.Name, "in_rotation", st.InRotation, "reason", st.Reason)
+		}
+		c.server.Replicas = rs
+	}
 	srv, err := server.New(c.server, store, log)
 	if err != nil {
 		return err
@@ -211,6 +266,9 @@ func serve(ctx context.Context, e *env, cmd *command, args []string) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down", "grace", c.shutdownGrace.String())
+	// Live subscriptions end first (with their cursors), so that their
+	// streams do not hold the shutdown.
+	srv.Close()
 	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownGrace)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
@@ -265,9 +323,10 @@ func prepareDemo(ctx context.Context, c *serveConfig, store *db.Store) (*demoSta
 	}
 	st.earlier = st.seeded == nil
 	st.variables = map[string]map[string]any{
-		"EventTypeHistory": {"eventTypeId": strconv.FormatInt(seed.TeamEventTypeID, 10)},
-		"AttributeHistory": {"orgId": strconv.FormatInt(seed.AcmeID, 10), "userId": strconv.FormatInt(seed.MemberUserID, 10)},
-		"MemberChangeLogs": {"organizationId": org.PublicID, "userId": user.PublicID},
+		"EventTypeHistory":     {"eventTypeId": strconv.FormatInt(seed.TeamEventTypeID, 10)},
+		"LiveEventTypeHistory": {"eventTypeId": strconv.FormatInt(seed.TeamEventTypeID, 10)},
+		"AttributeHistory":     {"orgId": strconv.FormatInt(seed.AcmeID, 10), "userId": strconv.FormatInt(seed.MemberUserID, 10)},
+		"MemberChangeLogs":     {"organizationId": org.PublicID, "userId": user.PublicID},
 	}
 	return st, nil
 }
