@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/auditgraph/auditgraph/model"
@@ -40,57 +39,82 @@ var (
 
 // CopyAttributeHistory bulk-loads attribute assignment entries.
 func (s *Store) CopyAttributeHistory(ctx context.Context, entries []model.AttributeAssignmentEntry) (int64, error) {
+	entries = stored(entries, storedAttribute)
+	var items []leafItem
+	if !s.noLog {
+		items = attributeLeaves(entries)
+	}
 	if s.dialect == Postgres {
-		return s.pgCopy(ctx, "attribute_assignment_history", model.CursorAttributeHistory, attributeColumns, len(entries), func(i int) string { return entries[i].ID }, func(i int) ([]any, error) {
+		return s.pgCopy(ctx, "attribute_assignment_history", model.CursorAttributeHistory, attributeColumns, len(entries), func(i int) string { return entries[i].ID }, items, func(i int) ([]any, error) {
 			e := &entries[i]
 			id, err := uuidBytes(e.ID)
-			return []any{id, e.OrganizationID, e.UserID, e.MembershipID, e.Timestamp.UTC(), e.Source,
+			return []any{id, e.OrganizationID, e.UserID, e.MembershipID, e.Timestamp, e.Source,
 				e.Actor.Type, e.Actor.Ref, e.Actor.Name, e.Actor.Email, e.Actor.Avatar,
 				e.SourceContext, e.Changes, e.IdempotencyKey}, err
 		})
 	}
 	rows := make([]attributeEntryRow, len(entries))
 	for i, e := range entries {
-		e.Timestamp = e.Timestamp.UTC()
 		rows[i].AttributeAssignmentEntry = e
 	}
-	return sqliteInsert(ctx, s, rows, len(attributeColumns))
+	return sqliteInsert(ctx, s, rows, len(attributeColumns), items)
 }
 
 // CopyEventTypeHistory bulk-loads event type entries.
 func (s *Store) CopyEventTypeHistory(ctx context.Context, entries []model.EventTypeEntry) (int64, error) {
+	entries = stored(entries, storedEventType)
+	var items []leafItem
+	if !s.noLog {
+		var err error
+		if items, err = s.eventTypeLeaves(ctx, s.idb, entries); err != nil {
+			return 0, err
+		}
+	}
 	if s.dialect == Postgres {
-		return s.pgCopy(ctx, "event_type_history", model.CursorEventTypeHistory, eventTypeColumns, len(entries), func(i int) string { return entries[i].ID }, func(i int) ([]any, error) {
+		return s.pgCopy(ctx, "event_type_history", model.CursorEventTypeHistory, eventTypeColumns, len(entries), func(i int) string { return entries[i].ID }, items, func(i int) ([]any, error) {
 			e := &entries[i]
 			id, err := uuidBytes(e.ID)
-			return []any{id, e.EventTypeID, e.Action, e.Type, e.Timestamp.UTC(), e.Source,
+			return []any{id, e.EventTypeID, e.Action, e.Type, e.Timestamp, e.Source,
 				e.Actor.Type, e.Actor.Ref, e.Actor.Name, e.Actor.Email, e.Actor.Avatar,
 				e.ImpersonatedBy.Name, e.ImpersonatedBy.Email, e.ImpersonatedBy.Avatar, e.Payload, e.IdempotencyKey}, err
 		})
 	}
 	rows := make([]eventTypeEntryRow, len(entries))
 	for i, e := range entries {
-		e.Timestamp = e.Timestamp.UTC()
 		rows[i].EventTypeEntry = e
 	}
-	return sqliteInsert(ctx, s, rows, len(eventTypeColumns))
+	return sqliteInsert(ctx, s, rows, len(eventTypeColumns), items)
 }
 
 // CopyMemberChangeLogs bulk-loads member change logs.
 func (s *Store) CopyMemberChangeLogs(ctx context.Context, entries []model.MemberChangeLog) (int64, error) {
+	entries = stored(entries, storedChangeLog)
+	var items []leafItem
+	if !s.noLog {
+		items = changeLogLeaves(entries)
+	}
 	if s.dialect == Postgres {
-		return s.pgCopy(ctx, "member_change_logs", model.CursorMemberChangeLogs, changeLogColumns, len(entries), func(i int) string { return entries[i].ID }, func(i int) ([]any, error) {
+		return s.pgCopy(ctx, "member_change_logs", model.CursorMemberChangeLogs, changeLogColumns, len(entries), func(i int) string { return entries[i].ID }, items, func(i int) ([]any, error) {
 			e := &entries[i]
-			return []any{e.ID, e.OrganizationID, e.ActorUserID, e.ActorPublicID, e.ActorName, e.ActorEmail, e.ActorAvatar, e.Action, e.Timestamp.UTC(),
+			return []any{e.ID, e.OrganizationID, e.ActorUserID, e.ActorPublicID, e.ActorName, e.ActorEmail, e.ActorAvatar, e.Action, e.Timestamp,
 				e.ResourceType, e.ResourceID, e.ResourceName, e.Changes, e.IdempotencyKey}, nil
 		})
 	}
 	rows := make([]changeLogRow, len(entries))
 	for i, e := range entries {
-		e.Timestamp = e.Timestamp.UTC()
 		rows[i].MemberChangeLog = e
 	}
-	return sqliteInsert(ctx, s, rows, len(changeLogColumns))
+	return sqliteInsert(ctx, s, rows, len(changeLogColumns), items)
+}
+
+// stored returns the entries in their stored form, leaving the caller's
+// slice as it was.
+func stored[T any](entries []T, form func(T) T) []T {
+	out := make([]T, len(entries))
+	for i, e := range entries {
+		out[i] = form(e)
+	}
+	return out
 }
 
 // uuidBytes gives pgx's binary COPY the 16 bytes a uuid column takes; it
@@ -103,7 +127,10 @@ func uuidBytes(id string) ([16]byte, error) {
 	return [16]byte(u), nil
 }
 
-func (s *Store) pgCopy(ctx context.Context, table, kind string, columns []string, n int, id func(int) string, row func(int) ([]any, error)) (int64, error) {
+// pgCopy copies n rows into table, appends the items of the rows stored
+// to the integrity log and announces them on the live channel, in one
+// transaction.
+func (s *Store) pgCopy(ctx context.Context, table, kind string, columns []string, n int, id func(int) string, items []leafItem, row func(int) ([]any, error)) (int64, error) {
 	if n == 0 {
 		return 0, nil
 	}
@@ -150,6 +177,9 @@ func (s *Store) pgCopy(ctx context.Context, table, kind string, columns []string
 		}
 		_, err = tx.CopyFrom(ctx, pgx.Identifier{table}, columns, rows())
 		if err == nil {
+			if err := appendLog(ctx, pgxLog{tx: tx}, items); err != nil {
+				return err
+			}
 			inserted = int64(n)
 			ids := make([]string, n)
 			for i := range ids {
@@ -174,13 +204,17 @@ func (s *Store) pgCopy(ctx context.Context, table, kind string, columns []string
 			return err
 		}
 		// No conflict target: an entry whose id is stored already (an
-		// export imported back into its own database) is skipped too.
-		stored, err := tx.Query(ctx, "INSERT INTO "+table+" SELECT * FROM "+stage+" ON CONFLICT DO NOTHING RETURNING id::text")
+		// export imported back into its own database) is skipped too. The
+		// staging table keeps the batch's order, which the log follows.
+		res, err := tx.Query(ctx, "INSERT INTO "+table+" SELECT * FROM "+stage+" ON CONFLICT DO NOTHING RETURNING id::text")
 		if err != nil {
 			return err
 		}
-		ids, err := pgx.CollectRows(stored, pgx.RowTo[string])
+		ids, err := pgx.CollectRows(res, pgx.RowTo[string])
 		if err != nil {
+			return err
+		}
+		if err := appendLog(ctx, pgxLog{tx: tx}, only(items, ids)); err != nil {
 			return err
 		}
 		inserted = int64(len(ids))
@@ -192,30 +226,28 @@ func (s *Store) pgCopy(ctx context.Context, table, kind string, columns []string
 	return inserted, conflict(err)
 }
 
-func sqliteInsert[R any](ctx context.Context, s *Store, rows []R, columns int) (int64, error) {
+func sqliteInsert[R any](ctx context.Context, s *Store, rows []R, columns int, items []leafItem) (int64, error) {
 	if len(rows) == 0 {
 		return 0, nil
 	}
 	chunk := sqliteMaxVariables / columns
 	var inserted int64
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var ids []string
 		for start := 0; start < len(rows); start += chunk {
 			part := rows[start:min(start+chunk, len(rows))]
-			res, err := tx.NewInsert().Model(&part).On("CONFLICT DO NOTHING").Exec(ctx)
-			if err != nil {
+			var stored []string
+			if _, err := tx.NewInsert().Model(&part).On("CONFLICT DO NOTHING").
+				Returning("id").Exec(ctx, &stored); err != nil {
 				return err
 			}
-			inserted += rowsAffected(res)
+			ids = append(ids, stored...)
 		}
-		return nil
+		inserted = int64(len(ids))
+		if s.noLog {
+			return nil
+		}
+		return appendLog(ctx, bunLog{tx: tx, dialect: s.dialect}, only(items, ids))
 	})
 	return inserted, conflict(err)
-}
-
-func rowsAffected(res sql.Result) int64 {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0
-	}
-	return n
 }

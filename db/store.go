@@ -22,6 +22,9 @@ type Store struct {
 	// txWrote is set by a transaction's writes, so that the fact cache is
 	// dropped again once they are committed and visible.
 	txWrote *atomic.Bool
+	// noLog leaves the integrity log out of writes: only the benchmarks
+	// that measure the log's cost set it.
+	noLog bool
 }
 
 var _ model.Store = (*Store)(nil)
@@ -42,7 +45,7 @@ func (s *Store) InTx(ctx context.Context, fn func(model.Store) error) error {
 	}
 	wrote := new(atomic.Bool)
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return fn(&Store{db: s.db, idb: tx, dialect: s.dialect, facts: s.facts, inTx: true, txWrote: wrote})
+		return fn(&Store{db: s.db, idb: tx, dialect: s.dialect, facts: s.facts, inTx: true, txWrote: wrote, noLog: s.noLog})
 	})
 	if wrote.Load() {
 		s.wrote()

@@ -150,6 +150,14 @@ func (s *Server) routes() {
 	calRoute("/v2/event-types/{eventTypeId}/history", "rest_event_type_history", api.EventTypeHistory)
 	s.v2NotFound = s.observe("rest_v2_not_found", s.limits(s.admit(rest.WriteCalError, calQuota, false, http.HandlerFunc(api.CalNotFound))))
 	s.mux.Handle("/v2/", s.v2NotFound)
+	// The integrity endpoints (this project's extension) take the GraphQL
+	// endpoint's credentials and answer errors in the /v2 envelope.
+	integrityRoute := func(pattern, route string, h http.HandlerFunc) {
+		s.handle(pattern, route, s.admit(rest.WriteCalError, calQuota, false, h))
+	}
+	integrityRoute("GET /integrity/entries/{history}/{id}", "rest_integrity_entry", api.IntegrityEntry)
+	integrityRoute("GET /integrity/streams/{kind}/{id}", "rest_integrity_stream", api.IntegrityStream)
+	integrityRoute("GET /integrity/streams/{kind}/{id}/consistency", "rest_integrity_consistency", api.IntegrityConsistency)
 	s.handle("/v1/organizations/{organization_id}/users/{user_id}/change-logs", "rest_change_logs",
 		s.admit(rest.WriteV1Error, v1Quota, false, s.consistency(rest.WriteV1Error, http.HandlerFunc(api.MemberChangeLogs))))
 	s.v1NotFound = s.observe("rest_v1_not_found", s.limits(s.admit(rest.WriteV1Error, v1Quota, false, http.HandlerFunc(api.V1NotFound))))

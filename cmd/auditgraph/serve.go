@@ -40,6 +40,10 @@ type serveConfig struct {
 	gcPercent     int
 	replicaURLs   []string
 	replicas      db.ReplicaOptions
+	// integrityKeyFile holds the checkpoint signing key; empty: generated
+	// beside the embedded default, none otherwise.
+	integrityKeyFile   string
+	checkpointInterval time.Duration
 }
 
 func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error) {
@@ -96,6 +100,10 @@ func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error)
 		"how long a read presenting a consistency token waits for a replica to replay up to it before it goes to the primary")
 	f.durationVar(&c.replicas.CheckInterval, "replica-check-interval", "AUDITGRAPH_REPLICA_CHECK_INTERVAL", rdef.CheckInterval,
 		"how often each replica's health and lag are checked")
+	f.stringVar(&c.integrityKeyFile, "integrity-key-file", "AUDITGRAPH_INTEGRITY_KEY_FILE", "",
+		"file holding the Ed25519 note key that signs integrity checkpoints; empty: "+defaultKeyFile+" (created on first start) with the embedded SQLite default, no signing otherwise")
+	f.durationVar(&c.checkpointInterval, "checkpoint-interval", "AUDITGRAPH_CHECKPOINT_INTERVAL", 5*time.Second,
+		"how often a signed checkpoint is made of every integrity stream that grew")
 	// The demo default follows the database actually chosen, which a flag may change.
 	demoSet := e.getenv("AUDITGRAPH_DEMO") != ""
 	rest, err := f.parse(args)
@@ -165,6 +173,8 @@ func (c *serveConfig) validate() error {
 		return usagef("-replica-check-interval (AUDITGRAPH_REPLICA_CHECK_INTERVAL) must be at least 10ms, got %s", c.replicas.CheckInterval)
 	case c.shutdownGrace < 0:
 		return usagef("-shutdown-grace (AUDITGRAPH_SHUTDOWN_GRACE) must not be negative, got %s", c.shutdownGrace)
+	case c.checkpointInterval < 100*time.Millisecond:
+		return usagef("-checkpoint-interval (AUDITGRAPH_CHECKPOINT_INTERVAL) must be at least 100ms, got %s", c.checkpointInterval)
 	}
 	return nil
 }
@@ -241,12 +251,21 @@ func serve(ctx context.Context, e *env, cmd *command, args []string) error {
 		}
 		c.server.Replicas = rs
 	}
+	signer, err := checkpointSigner(c.integrityKeyFile, embedded, log)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(c.server, store, log)
 	if err != nil {
 		return err
 	}
 	base := baseURL(ln.Addr(), c.addr)
 	printBanner(e.stdout, base, dbURL, embedded, demo, server.LoopbackOnly(c.addr))
+	if signer != nil {
+		fmt.Fprintf(e.stdout, "Integrity checkpoints are signed; verify with\n  auditgraph verify -key '%s'\n\n", signer.VerifierKey())
+		stopSigning := signCheckpoints(ctx, store, signer, c.checkpointInterval, log)
+		defer stopSigning()
+	}
 
 	hs := &http.Server{
 		Handler:           srv.Handler(),

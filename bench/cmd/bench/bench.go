@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/auditgraph/auditgraph/db"
+	"github.com/auditgraph/auditgraph/integrity"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/google/uuid"
 )
@@ -32,6 +34,7 @@ type report struct {
 	results      map[string][]measurement // by case name, in concurrency order
 	stmtsByLimit map[int]float64
 	ingest       []ingestResult
+	integrity    *integrityResult
 	notes        []string
 }
 
@@ -74,7 +77,13 @@ func run(ctx context.Context, c config) error {
 		return err
 	}
 
-	srv, err := startServer(ctx, bin, tmp, pg.url, nil)
+	// The server signs integrity checkpoints with a key of this run.
+	keyFile := filepath.Join(tmp, "integrity.key")
+	signer, _, err := integrity.LoadOrCreateKey(keyFile)
+	if err != nil {
+		return err
+	}
+	srv, err := startServer(ctx, bin, tmp, pg.url, []string{"AUDITGRAPH_INTEGRITY_KEY_FILE=" + keyFile})
 	if err != nil {
 		return err
 	}
@@ -198,6 +207,10 @@ func run(ctx context.Context, c config) error {
 		}
 	}
 
+	if c.integrity {
+		ir := measureIntegrity(ctx, bin, srv, d, pg.url, signer.VerifierKey(), fx.apiKey)
+		rep.integrity = &ir
+	}
 	if c.ingest > 0 {
 		rep.ingest = measureIngest(ctx, bin, srv, store, pg.url, tmp, c.importEntries, c.ingest)
 	}

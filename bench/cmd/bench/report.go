@@ -156,6 +156,9 @@ func (r *report) markdown() string {
 		}
 		w("| %s | %d | %.1f | %.0f | %s |\n", ir.Path, ir.Entries, ir.Seconds, ir.rate(), ir.Note)
 	}
+	if r.integrity != nil {
+		r.integrity.markdown(w)
+	}
 	w("\n## Targets\n\n%s\n", r.targets())
 	if len(r.notes) > 0 {
 		w("## Notes\n\n")
