@@ -150,6 +150,14 @@ func eventTypeFilter(q *bun.SelectQuery, f model.EventTypeHistoryFilter) *bun.Se
 func (s *Store) EventTypeHistory(ctx context.Context, f model.EventTypeHistoryFilter, p model.PageArgs) (model.Page[model.EventTypeEntry], error) {
 	const table = "event_type_history"
 	var rows []eventTypeEntryRow
+	if s.plainEventTypePage(f, p) {
+		// The prepared path checks the cursor itself (prepared.go).
+		var err error
+		if rows, err = s.preparedEventTypePage(ctx, f, p); err != nil {
+			return model.Page[model.EventTypeEntry]{}, err
+		}
+		return finish(unwrap(rows, func(r *eventTypeEntryRow) model.EventTypeEntry { return r.EventTypeEntry }), p), nil
+	}
 	q := keyset(eventTypeFilter(s.idb.NewSelect().Model(&rows), f), p, s.pageAnchor(table, p, eventTypeScope(f)))
 	if err := q.Scan(ctx); err != nil {
 		return model.Page[model.EventTypeEntry]{}, err

@@ -72,6 +72,7 @@ func (r *Resolver) eventTypeHistory(ctx context.Context, eventTypeID int64, in p
 		conn.Edges[i] = &edges[i]
 	}
 	conn.PageInfo = pageInfo(p, page.More, cursors)
+	capture(ctx, conn)
 	return conn, nil
 }
 

@@ -73,6 +73,9 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 		cfg.Replicas.AddQueryHook(&db.StatementCounter{OnStatement: s.metrics.statements.Inc})
 		s.metrics.registerReplicaMetrics(cfg.Replicas)
 	}
+	if err := store.CacheFacts(context.Background(), cfg.AccessCacheTTL); err != nil {
+		return nil, err
+	}
 	s.schema = s.executableSchema()
 	s.exec = s.newExecutor(s.schema)
 	s.routes()

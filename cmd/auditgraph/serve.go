@@ -72,6 +72,8 @@ func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error)
 		"largest page of the attribute assignment and event type histories (first, last; REST limit)")
 	f.intVar(&c.server.PageSizes.MaxChangeLogs, "max-change-log-page-size", "AUDITGRAPH_MAX_CHANGE_LOG_PAGE_SIZE", def.PageSizes.MaxChangeLogs,
 		"largest page of member change logs (first, last; REST take)")
+	f.durationVar(&c.server.AccessCacheTTL, "access-cache-ttl", "AUDITGRAPH_ACCESS_CACHE_TTL", def.AccessCacheTTL,
+		"longest an API key or access fact is served from memory (at most 10s); 0: read them on every request")
 	f.intVar(&c.server.Live.Buffer, "live-buffer", "AUDITGRAPH_LIVE_BUFFER", def.Live.Buffer,
 		"entries a live subscriber may have waiting before it is ended with SLOW_SUBSCRIBER")
 	f.durationVar(&c.server.Live.Settle, "live-settle", "AUDITGRAPH_LIVE_SETTLE", def.Live.Settle,
@@ -139,6 +141,8 @@ func (c *serveConfig) validate() error {
 		return validateAbuse(c.server)
 	case c.server.PageSizes.Validate() != nil:
 		return usagef("-page-size, -max-page-size, -max-change-log-page-size: %v", c.server.PageSizes.Validate())
+	case c.server.AccessCacheTTL < 0 || c.server.AccessCacheTTL > server.MaxAccessCacheTTL:
+		return usagef("-access-cache-ttl (AUDITGRAPH_ACCESS_CACHE_TTL) must be between 0 and %s, got %s", server.MaxAccessCacheTTL, c.server.AccessCacheTTL)
 	case c.server.Live.Buffer < 1 || c.server.Live.Buffer > 100_000:
 		return usagef("-live-buffer (AUDITGRAPH_LIVE_BUFFER) must be between 1 and 100000, got %d", c.server.Live.Buffer)
 	case c.server.Live.Settle < 0 || c.server.Live.Settle > 10*time.Second:

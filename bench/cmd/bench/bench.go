@@ -26,6 +26,7 @@ type report struct {
 	pg           *postgres
 	dataset      *datasetInfo
 	started      time.Time
+	commit       string // when the server binary was built
 	loadBefore   string
 	loadAfter    string
 	http         []*httpCase
@@ -61,6 +62,7 @@ func run(ctx context.Context, c config) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	rep.commit = gitCommit()
 	bin, err := buildServer(ctx, tmp)
 	if err != nil {
 		return err
@@ -88,7 +90,22 @@ func run(ctx context.Context, c config) error {
 	defer srv.stop()
 	logf("server pid %d at %s", srv.pid(), srv.base)
 
+	benchPostmaster = postmasterPID(ctx, d)
 	rep.http = httpCases(srv.base, fx)
+	if c.postgraphile {
+		pgl, err := startPostGraphile(ctx, pg.url, tmp)
+		var cases []*httpCase
+		if err == nil {
+			defer pgl.stop()
+			logf("PostGraphile pid %d at %s", pgl.pid(), pgl.base)
+			cases, err = postgraphileCases(pgl, c.depth)
+		}
+		if err != nil {
+			logf("PostGraphile: %v", err)
+			rep.notes = append(rep.notes, fmt.Sprintf("PostGraphile not measured: %.500s", err))
+		}
+		rep.http = insertAfter(rep.http, gqlETDeep, cases)
+	}
 	for _, hc := range rep.http {
 		if err := probe(hc); err != nil {
 			return err
@@ -215,6 +232,16 @@ func run(ctx context.Context, c config) error {
 		logf("wrote %s", path)
 	}
 	return nil
+}
+
+// insertAfter inserts more after the case named name (at the end if none is).
+func insertAfter(cases []*httpCase, name string, more []*httpCase) []*httpCase {
+	for i, hc := range cases {
+		if hc.name == name {
+			return append(cases[:i+1], append(more, cases[i+1:]...)...)
+		}
+	}
+	return append(cases, more...)
 }
 
 // statementsByPageSize sends the event type history first page at several
