@@ -3,16 +3,16 @@
 test:
 	go test -count=1 ./...
 
-# The load benchmark (bench/cmd/bench): builds (through auditgraph import)
+# The load benchmark (cmd/bench): builds (through auditgraph import)
 # or reuses a dataset on PostgreSQL (DATABASE_URL, or a private server from
 # the local binaries), starts the real server, measures each case against
 # its floor (the server's SQL through pgx), and writes its report to
 # bench/results/.
 bench:
-	go run ./bench/cmd/bench -scale 1000000 -duration 30s -import-entries 500000
+	go run ./cmd/bench -scale 1000000 -duration 30s -import-entries 500000
 
 bench-quick:
-	go run ./bench/cmd/bench -scale 100000 -duration 10s -warmup 1s -ingest 3s -import-entries 100000
+	go run ./cmd/bench -scale 100000 -duration 10s -warmup 1s -ingest 3s -import-entries 100000
 
 # Go micro-benchmarks (cursor codec, rendering, a page resolver), allocations reported.
 bench-go:

@@ -135,7 +135,7 @@ func eventTypeScope(f model.EventTypeHistoryFilter) func(*bun.SelectQuery) *bun.
 func eventTypeFilter(q *bun.SelectQuery, f model.EventTypeHistoryFilter) *bun.SelectQuery {
 	q = timeRange(eventTypeScope(f)(q), f.TimeRange)
 	if len(f.Actions) > 0 {
-		q = q.Where("h.action IN (?)", bun.In(f.Actions))
+		q = q.Where("h.action IN (?)", bun.List(f.Actions))
 	}
 	if f.ActorType != "" {
 		q = q.Where("h.actor_type = ?", f.ActorType)

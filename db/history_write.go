@@ -35,7 +35,7 @@ func appendRows[R any, T any](ctx context.Context, s *Store, rows []R,
 			return nil
 		}
 		var stored []R
-		if err := tx.NewSelect().Model(&stored).Where("h.idempotency_key IN (?)", bun.In(keys)).Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(&stored).Where("h.idempotency_key IN (?)", bun.List(keys)).Scan(ctx); err != nil {
 			return err
 		}
 		byKey := make(map[string]T, len(stored))

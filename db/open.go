@@ -34,7 +34,26 @@ type Options struct {
 type DB struct {
 	*bun.DB
 	Dialect string
+	// statements counts every statement run through DB and the databases
+	// WithQueryHook derives from it: the server's metric and the tests'
+	// statement budgets read it.
+	statements *StatementCounter
 }
+
+// newDB wraps b with the statement counter.
+func newDB(b *bun.DB, dialect string) *DB {
+	c := &StatementCounter{}
+	return &DB{DB: b.WithQueryHook(c), Dialect: dialect, statements: c}
+}
+
+// WithQueryHook returns a DB that also runs hook on every statement; d is
+// unchanged, and both share the connection pool and the statement count.
+func (d *DB) WithQueryHook(hook bun.QueryHook) *DB {
+	return &DB{DB: d.DB.WithQueryHook(hook), Dialect: d.Dialect, statements: d.statements}
+}
+
+// Statements is the number of statements run so far.
+func (d *DB) Statements() int64 { return d.statements.Count() }
 
 // Open opens url: a postgres:// or postgresql:// URL, or a SQLite file path
 // (optionally prefixed with sqlite: or file:). It does not migrate.
@@ -66,7 +85,7 @@ func Open(url string, opt Options) (*DB, error) {
 		sqldb.SetMaxOpenConns(opt.MaxOpenConns)
 		sqldb.SetMaxIdleConns(opt.MaxIdleConns)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
-		return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Dialect: Postgres}, nil
+		return newDB(bun.NewDB(sqldb, pgdialect.New()), Postgres), nil
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
 	if i := strings.IndexByte(path, '?'); i >= 0 {
@@ -80,7 +99,7 @@ func Open(url string, opt Options) (*DB, error) {
 	// SQLite has one writer; a small pool avoids lock contention churn.
 	sqldb.SetMaxOpenConns(4)
 	sqldb.SetMaxIdleConns(4)
-	return &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Dialect: SQLite}, nil
+	return newDB(bun.NewDB(sqldb, sqlitedialect.New()), SQLite), nil
 }
 
 // Ping checks that the database answers.

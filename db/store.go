@@ -37,6 +37,16 @@ func (s *Store) InTx(ctx context.Context, fn func(model.Store) error) error {
 	})
 }
 
+// Pool is the connection pool, for its metrics.
+func (s *Store) Pool() *sql.DB { return s.db.DB.DB }
+
+// Statements is the number of statements run on the database so far.
+func (s *Store) Statements() int64 { return s.db.Statements() }
+
+// Unavailable reports whether err means the database could not be reached
+// (see IsUnavailable).
+func (s *Store) Unavailable(err error) bool { return IsUnavailable(err) }
+
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 

@@ -13,7 +13,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/graph"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/resolvers"
@@ -121,7 +120,7 @@ func (s *Server) configure(srv graphqlEngine) {
 	if s.cfg.MaxDepth > 0 {
 		srv.Use(depthLimit{max: s.cfg.MaxDepth})
 	}
-	srv.SetErrorPresenter(resolvers.ErrorPresenter(s.logger, db.IsUnavailable))
+	srv.SetErrorPresenter(resolvers.ErrorPresenter(s.logger, s.store.Unavailable))
 	srv.SetRecoverFunc(resolvers.Recover(s.logger))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		start := time.Now()

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"database/sql"
 	"strconv"
 	"time"
 
@@ -17,10 +16,11 @@ type metrics struct {
 	latency    *prometheus.HistogramVec
 	operations *prometheus.HistogramVec
 	errors     *prometheus.CounterVec
-	statements prometheus.Counter
 }
 
-func newMetrics(db *sql.DB) *metrics {
+// newMetrics registers the series, with the connection pool's and the
+// statement count of store read at each scrape.
+func newMetrics(store Store) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -37,13 +37,13 @@ func newMetrics(db *sql.DB) *metrics {
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "auditgraph_errors_total", Help: "Errors returned to callers by code.",
 		}, []string{"code"}),
-		statements: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "auditgraph_sql_statements_total", Help: "SQL statements run.",
-		}),
 	}
-	m.registry.MustRegister(m.requests, m.latency, m.operations, m.errors, m.statements,
+	statements := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "auditgraph_sql_statements_total", Help: "SQL statements run.",
+	}, func() float64 { return float64(store.Statements()) })
+	m.registry.MustRegister(m.requests, m.latency, m.operations, m.errors, statements,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(db, "auditgraph"))
+		collectors.NewDBStatsCollector(store.Pool(), "auditgraph"))
 	return m
 }
 

@@ -8,23 +8,38 @@ package server
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
-	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/graph"
 	"github.com/auditgraph/auditgraph/graph/playground"
+	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/rest"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
+// Store is what the server runs on: the domain's store, and what the
+// metrics and the error mapping need of the database beneath it. cmd/
+// opens it (package db); the server never reaches past this interface.
+type Store interface {
+	model.Store
+	// Pool is the connection pool, whose statistics the metrics export.
+	Pool() *sql.DB
+	// Statements is the number of SQL statements run so far.
+	Statements() int64
+	// Unavailable reports whether err means the database could not be
+	// reached, which callers see as SERVICE_UNAVAILABLE.
+	Unavailable(err error) bool
+}
+
 // Server is the assembled HTTP handler.
 type Server struct {
 	cfg     Config
-	store   *db.Store
+	store   Store
 	logger  *slog.Logger
 	mux     *http.ServeMux
 	metrics *metrics
@@ -34,13 +49,12 @@ type Server struct {
 }
 
 // New builds the server on an open, migrated store.
-func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
+func New(cfg Config, store Store, logger *slog.Logger) (*Server, error) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Server{cfg: cfg, store: store, logger: logger, mux: http.NewServeMux(),
-		metrics: newMetrics(store.DB().DB.DB), limiter: newRateLimiter(cfg.RateLimit, cfg.RateBurst)}
-	store.DB().AddQueryHook(&db.StatementCounter{OnStatement: s.metrics.statements.Inc})
+		metrics: newMetrics(store), limiter: newRateLimiter(cfg.RateLimit, cfg.RateBurst)}
 	s.schema = s.executableSchema()
 	s.exec = s.newExecutor(s.schema)
 	s.routes()

@@ -226,11 +226,11 @@ func prepareDemo(ctx context.Context, c *serveConfig, store *db.Store) (*demoSta
 	if !c.demo {
 		return st, nil
 	}
-	var orgs int
-	if err := store.DB().NewSelect().TableExpr("organizations").ColumnExpr("count(*)").Scan(ctx, &orgs); err != nil {
-		return nil, fmt.Errorf("count organizations: %w", err)
+	empty, err := store.Empty(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("look for organizations: %w", err)
 	}
-	if orgs == 0 {
+	if empty {
 		res, err := seed.Run(ctx, store)
 		if err != nil {
 			return nil, fmt.Errorf("seed demo data: %w", err)

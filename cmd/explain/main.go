@@ -70,11 +70,13 @@ func run(ctx context.Context, rows, depth int) (int, error) {
 		scratch.describe, time.Since(begin).Round(time.Millisecond),
 		counts["event_type_history"], counts["attribute_assignment_history"], counts["member_change_logs"])
 
-	reads, err := pageReads(ctx, d, store, depth)
+	// The page reads run on a store whose statements the recorder sees.
+	rec := &recorder{}
+	reads, err := pageReads(ctx, d, db.NewStore(d.WithQueryHook(rec)), depth)
 	if err != nil {
 		return 1, err
 	}
-	results, err := explainAll(ctx, d, reads)
+	results, err := explainAll(ctx, d, rec, reads)
 	if err != nil {
 		return 1, err
 	}

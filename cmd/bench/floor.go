@@ -144,10 +144,9 @@ func recordFloors(ctx context.Context, databaseURL string, cases []*httpCase) ([
 	}
 	defer d.Close()
 	rec := &recorder{}
-	d.AddQueryHook(rec)
 	cfg := server.Defaults()
 	cfg.RateLimit = 0
-	srv, err := server.New(cfg, db.NewStore(d), nil)
+	srv, err := server.New(cfg, db.NewStore(d.WithQueryHook(rec)), nil)
 	if err != nil {
 		return nil, nil, err
 	}
