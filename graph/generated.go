@@ -322,11 +322,11 @@ type EventTypeResolver interface {
 	Owner(ctx context.Context, obj *model.EventType) (*model.User, error)
 	Team(ctx context.Context, obj *model.EventType) (*model.Team, error)
 	Parent(ctx context.Context, obj *model.EventType) (*model.EventType, error)
-	History(ctx context.Context, obj *model.EventType, first *int, after *string, last *int, before *string, filter *gqlmodel.EventTypeHistoryFilter) (*gqlmodel.EventTypeHistoryConnection, error)
+	History(ctx context.Context, obj *model.EventType, first *int, after *string, last *int, before *string, filter *gqlmodel.EventTypeHistoryFilter) (*gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry], error)
 }
 type MemberResolver interface {
-	AttributeHistory(ctx context.Context, obj *gqlmodel.Member, first *int, after *string, last *int, before *string, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.AttributeAssignmentConnection, error)
-	ChangeLogs(ctx context.Context, obj *gqlmodel.Member, first *int, after *string, last *int, before *string, offset *int, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.MemberChangeLogConnection, error)
+	AttributeHistory(ctx context.Context, obj *gqlmodel.Member, first *int, after *string, last *int, before *string, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry], error)
+	ChangeLogs(ctx context.Context, obj *gqlmodel.Member, first *int, after *string, last *int, before *string, offset *int, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.Connection[*gqlmodel.MemberChangeLog], error)
 }
 type MemberChangeLogResolver interface {
 	Actor(ctx context.Context, obj *gqlmodel.MemberChangeLog) (*model.User, error)
@@ -358,9 +358,9 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*model.User, error)
 	Organization(ctx context.Context, id string) (*model.Organization, error)
 	EventType(ctx context.Context, id string) (*model.EventType, error)
-	AttributeAssignmentHistory(ctx context.Context, orgID string, userID string, first *int, after *string, last *int, before *string, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.AttributeAssignmentConnection, error)
-	EventTypeHistory(ctx context.Context, eventTypeID string, first *int, after *string, last *int, before *string, filter *gqlmodel.EventTypeHistoryFilter) (*gqlmodel.EventTypeHistoryConnection, error)
-	MemberChangeLogs(ctx context.Context, organizationID string, userID string, first *int, after *string, last *int, before *string, offset *int, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.MemberChangeLogConnection, error)
+	AttributeAssignmentHistory(ctx context.Context, orgID string, userID string, first *int, after *string, last *int, before *string, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry], error)
+	EventTypeHistory(ctx context.Context, eventTypeID string, first *int, after *string, last *int, before *string, filter *gqlmodel.EventTypeHistoryFilter) (*gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry], error)
+	MemberChangeLogs(ctx context.Context, organizationID string, userID string, first *int, after *string, last *int, before *string, offset *int, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.Connection[*gqlmodel.MemberChangeLog], error)
 }
 type TeamResolver interface {
 	ID(ctx context.Context, obj *model.Team) (string, error)
@@ -3058,7 +3058,7 @@ func (ec *executionContext) fieldContext_AttributeAssignmentChange_current(_ con
 	return fc, nil
 }
 
-func (ec *executionContext) _AttributeAssignmentConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.AttributeAssignmentConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttributeAssignmentConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3090,7 +3090,7 @@ func (ec *executionContext) fieldContext_AttributeAssignmentConnection_nodes(_ c
 	return fc, nil
 }
 
-func (ec *executionContext) _AttributeAssignmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.AttributeAssignmentConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttributeAssignmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3102,8 +3102,8 @@ func (ec *executionContext) _AttributeAssignmentConnection_edges(ctx context.Con
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.AttributeAssignmentEdge) graphql.Marshaler {
-			return ec.marshalNAttributeAssignmentEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
+			return ec.marshalNAttributeAssignmentEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3122,7 +3122,7 @@ func (ec *executionContext) fieldContext_AttributeAssignmentConnection_edges(_ c
 	return fc, nil
 }
 
-func (ec *executionContext) _AttributeAssignmentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.AttributeAssignmentConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttributeAssignmentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3154,7 +3154,7 @@ func (ec *executionContext) fieldContext_AttributeAssignmentConnection_pageInfo(
 	return fc, nil
 }
 
-func (ec *executionContext) _AttributeAssignmentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.AttributeAssignmentConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttributeAssignmentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3177,7 +3177,7 @@ func (ec *executionContext) fieldContext_AttributeAssignmentConnection_totalCoun
 	return graphql.NewScalarFieldContext("AttributeAssignmentConnection", field, true, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _AttributeAssignmentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.AttributeAssignmentEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttributeAssignmentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3200,7 +3200,7 @@ func (ec *executionContext) fieldContext_AttributeAssignmentEdge_cursor(_ contex
 	return graphql.NewScalarFieldContext("AttributeAssignmentEdge", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _AttributeAssignmentEdge_node(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.AttributeAssignmentEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttributeAssignmentEdge_node(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4238,11 +4238,11 @@ func (ec *executionContext) _EventType_history(ctx context.Context, field graphq
 			directive1 := func(ctx context.Context) (any, error) {
 				scope, err := ec.unmarshalNString2string(ctx, "EVENT_TYPE_READ")
 				if err != nil {
-					var zeroVal *gqlmodel.EventTypeHistoryConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]
 					return zeroVal, err
 				}
 				if ec.Directives.CanAuditEventType == nil {
-					var zeroVal *gqlmodel.EventTypeHistoryConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]
 					return zeroVal, errors.New("directive canAuditEventType is not implemented")
 				}
 				return ec.Directives.CanAuditEventType(ctx, obj, directive0, scope)
@@ -4251,8 +4251,8 @@ func (ec *executionContext) _EventType_history(ctx context.Context, field graphq
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.EventTypeHistoryConnection) graphql.Marshaler {
-			return ec.marshalNEventTypeHistoryConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
+			return ec.marshalNEventTypeHistoryConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4282,7 +4282,7 @@ func (ec *executionContext) fieldContext_EventType_history(ctx context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _EventTypeHistoryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.EventTypeHistoryConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _EventTypeHistoryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4314,7 +4314,7 @@ func (ec *executionContext) fieldContext_EventTypeHistoryConnection_nodes(_ cont
 	return fc, nil
 }
 
-func (ec *executionContext) _EventTypeHistoryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.EventTypeHistoryConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _EventTypeHistoryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4326,8 +4326,8 @@ func (ec *executionContext) _EventTypeHistoryConnection_edges(ctx context.Contex
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.EventTypeHistoryEdge) graphql.Marshaler {
-			return ec.marshalNEventTypeHistoryEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
+			return ec.marshalNEventTypeHistoryEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4346,7 +4346,7 @@ func (ec *executionContext) fieldContext_EventTypeHistoryConnection_edges(_ cont
 	return fc, nil
 }
 
-func (ec *executionContext) _EventTypeHistoryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.EventTypeHistoryConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _EventTypeHistoryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4378,7 +4378,7 @@ func (ec *executionContext) fieldContext_EventTypeHistoryConnection_pageInfo(_ c
 	return fc, nil
 }
 
-func (ec *executionContext) _EventTypeHistoryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.EventTypeHistoryConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _EventTypeHistoryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4401,7 +4401,7 @@ func (ec *executionContext) fieldContext_EventTypeHistoryConnection_totalCount(_
 	return graphql.NewScalarFieldContext("EventTypeHistoryConnection", field, true, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _EventTypeHistoryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.EventTypeHistoryEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _EventTypeHistoryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4424,7 +4424,7 @@ func (ec *executionContext) fieldContext_EventTypeHistoryEdge_cursor(_ context.C
 	return graphql.NewScalarFieldContext("EventTypeHistoryEdge", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _EventTypeHistoryEdge_node(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.EventTypeHistoryEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _EventTypeHistoryEdge_node(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4933,16 +4933,16 @@ func (ec *executionContext) _Member_attributeHistory(ctx context.Context, field 
 			directive1 := func(ctx context.Context) (any, error) {
 				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
 				if err != nil {
-					var zeroVal *gqlmodel.AttributeAssignmentConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, err
 				}
 				permission, err := ec.unmarshalOString2ᚖstring(ctx, "organization.attributes.readAuditLogs")
 				if err != nil {
-					var zeroVal *gqlmodel.AttributeAssignmentConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, err
 				}
 				if ec.Directives.HasRole == nil {
-					var zeroVal *gqlmodel.AttributeAssignmentConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, errors.New("directive hasRole is not implemented")
 				}
 				return ec.Directives.HasRole(ctx, obj, directive0, roles, permission, nil)
@@ -4951,8 +4951,8 @@ func (ec *executionContext) _Member_attributeHistory(ctx context.Context, field 
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.AttributeAssignmentConnection) graphql.Marshaler {
-			return ec.marshalNAttributeAssignmentConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
+			return ec.marshalNAttributeAssignmentConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5000,11 +5000,11 @@ func (ec *executionContext) _Member_changeLogs(ctx context.Context, field graphq
 			directive1 := func(ctx context.Context) (any, error) {
 				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
 				if err != nil {
-					var zeroVal *gqlmodel.MemberChangeLogConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.MemberChangeLog]
 					return zeroVal, err
 				}
 				if ec.Directives.HasRole == nil {
-					var zeroVal *gqlmodel.MemberChangeLogConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.MemberChangeLog]
 					return zeroVal, errors.New("directive hasRole is not implemented")
 				}
 				return ec.Directives.HasRole(ctx, obj, directive0, roles, nil, nil)
@@ -5013,8 +5013,8 @@ func (ec *executionContext) _Member_changeLogs(ctx context.Context, field graphq
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.MemberChangeLogConnection) graphql.Marshaler {
-			return ec.marshalNMemberChangeLogConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Connection[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
+			return ec.marshalNMemberChangeLogConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5315,7 +5315,7 @@ func (ec *executionContext) fieldContext_MemberChangeLog_changes(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _MemberChangeLogConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.MemberChangeLogConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _MemberChangeLogConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.MemberChangeLog]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5347,7 +5347,7 @@ func (ec *executionContext) fieldContext_MemberChangeLogConnection_nodes(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _MemberChangeLogConnection_edges(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.MemberChangeLogConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _MemberChangeLogConnection_edges(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.MemberChangeLog]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5359,8 +5359,8 @@ func (ec *executionContext) _MemberChangeLogConnection_edges(ctx context.Context
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.MemberChangeLogEdge) graphql.Marshaler {
-			return ec.marshalNMemberChangeLogEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.Edge[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
+			return ec.marshalNMemberChangeLogEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5379,7 +5379,7 @@ func (ec *executionContext) fieldContext_MemberChangeLogConnection_edges(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _MemberChangeLogConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.MemberChangeLogConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _MemberChangeLogConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.MemberChangeLog]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5411,7 +5411,7 @@ func (ec *executionContext) fieldContext_MemberChangeLogConnection_pageInfo(_ co
 	return fc, nil
 }
 
-func (ec *executionContext) _MemberChangeLogConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.MemberChangeLogConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _MemberChangeLogConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.MemberChangeLog]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5434,7 +5434,7 @@ func (ec *executionContext) fieldContext_MemberChangeLogConnection_totalCount(_ 
 	return graphql.NewScalarFieldContext("MemberChangeLogConnection", field, true, false, errors.New("field of type Int does not have child fields"))
 }
 
-func (ec *executionContext) _MemberChangeLogEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.MemberChangeLogEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _MemberChangeLogEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Edge[*gqlmodel.MemberChangeLog]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5457,7 +5457,7 @@ func (ec *executionContext) fieldContext_MemberChangeLogEdge_cursor(_ context.Co
 	return graphql.NewScalarFieldContext("MemberChangeLogEdge", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _MemberChangeLogEdge_node(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.MemberChangeLogEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _MemberChangeLogEdge_node(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Edge[*gqlmodel.MemberChangeLog]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6431,21 +6431,21 @@ func (ec *executionContext) _Query_attributeAssignmentHistory(ctx context.Contex
 			directive1 := func(ctx context.Context) (any, error) {
 				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
 				if err != nil {
-					var zeroVal *gqlmodel.AttributeAssignmentConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, err
 				}
 				permission, err := ec.unmarshalOString2ᚖstring(ctx, "organization.attributes.readAuditLogs")
 				if err != nil {
-					var zeroVal *gqlmodel.AttributeAssignmentConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, err
 				}
 				organization, err := ec.unmarshalOString2ᚖstring(ctx, "orgId")
 				if err != nil {
-					var zeroVal *gqlmodel.AttributeAssignmentConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, err
 				}
 				if ec.Directives.HasRole == nil {
-					var zeroVal *gqlmodel.AttributeAssignmentConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, errors.New("directive hasRole is not implemented")
 				}
 				return ec.Directives.HasRole(ctx, nil, directive0, roles, permission, organization)
@@ -6454,8 +6454,8 @@ func (ec *executionContext) _Query_attributeAssignmentHistory(ctx context.Contex
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.AttributeAssignmentConnection) graphql.Marshaler {
-			return ec.marshalNAttributeAssignmentConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
+			return ec.marshalNAttributeAssignmentConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6503,11 +6503,11 @@ func (ec *executionContext) _Query_eventTypeHistory(ctx context.Context, field g
 			directive1 := func(ctx context.Context) (any, error) {
 				scope, err := ec.unmarshalNString2string(ctx, "EVENT_TYPE_READ")
 				if err != nil {
-					var zeroVal *gqlmodel.EventTypeHistoryConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]
 					return zeroVal, err
 				}
 				if ec.Directives.CanAuditEventType == nil {
-					var zeroVal *gqlmodel.EventTypeHistoryConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]
 					return zeroVal, errors.New("directive canAuditEventType is not implemented")
 				}
 				return ec.Directives.CanAuditEventType(ctx, nil, directive0, scope)
@@ -6516,8 +6516,8 @@ func (ec *executionContext) _Query_eventTypeHistory(ctx context.Context, field g
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.EventTypeHistoryConnection) graphql.Marshaler {
-			return ec.marshalNEventTypeHistoryConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
+			return ec.marshalNEventTypeHistoryConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6565,16 +6565,16 @@ func (ec *executionContext) _Query_memberChangeLogs(ctx context.Context, field g
 			directive1 := func(ctx context.Context) (any, error) {
 				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
 				if err != nil {
-					var zeroVal *gqlmodel.MemberChangeLogConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.MemberChangeLog]
 					return zeroVal, err
 				}
 				organization, err := ec.unmarshalOString2ᚖstring(ctx, "organizationId")
 				if err != nil {
-					var zeroVal *gqlmodel.MemberChangeLogConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.MemberChangeLog]
 					return zeroVal, err
 				}
 				if ec.Directives.HasRole == nil {
-					var zeroVal *gqlmodel.MemberChangeLogConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.MemberChangeLog]
 					return zeroVal, errors.New("directive hasRole is not implemented")
 				}
 				return ec.Directives.HasRole(ctx, nil, directive0, roles, nil, organization)
@@ -6583,8 +6583,8 @@ func (ec *executionContext) _Query_memberChangeLogs(ctx context.Context, field g
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.MemberChangeLogConnection) graphql.Marshaler {
-			return ec.marshalNMemberChangeLogConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Connection[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
+			return ec.marshalNMemberChangeLogConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9832,7 +9832,7 @@ func (ec *executionContext) _AttributeAssignmentChange(ctx context.Context, sel 
 
 var attributeAssignmentConnectionImplementors = []string{"AttributeAssignmentConnection"}
 
-func (ec *executionContext) _AttributeAssignmentConnection(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.AttributeAssignmentConnection) graphql.Marshaler {
+func (ec *executionContext) _AttributeAssignmentConnection(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attributeAssignmentConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9918,7 +9918,7 @@ func (ec *executionContext) _AttributeAssignmentConnection(ctx context.Context, 
 
 var attributeAssignmentEdgeImplementors = []string{"AttributeAssignmentEdge"}
 
-func (ec *executionContext) _AttributeAssignmentEdge(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.AttributeAssignmentEdge) graphql.Marshaler {
+func (ec *executionContext) _AttributeAssignmentEdge(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attributeAssignmentEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -10633,7 +10633,7 @@ func (ec *executionContext) _EventType(ctx context.Context, sel ast.SelectionSet
 
 var eventTypeHistoryConnectionImplementors = []string{"EventTypeHistoryConnection"}
 
-func (ec *executionContext) _EventTypeHistoryConnection(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.EventTypeHistoryConnection) graphql.Marshaler {
+func (ec *executionContext) _EventTypeHistoryConnection(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventTypeHistoryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -10719,7 +10719,7 @@ func (ec *executionContext) _EventTypeHistoryConnection(ctx context.Context, sel
 
 var eventTypeHistoryEdgeImplementors = []string{"EventTypeHistoryEdge"}
 
-func (ec *executionContext) _EventTypeHistoryEdge(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.EventTypeHistoryEdge) graphql.Marshaler {
+func (ec *executionContext) _EventTypeHistoryEdge(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventTypeHistoryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -11181,7 +11181,7 @@ func (ec *executionContext) _MemberChangeLog(ctx context.Context, sel ast.Select
 
 var memberChangeLogConnectionImplementors = []string{"MemberChangeLogConnection"}
 
-func (ec *executionContext) _MemberChangeLogConnection(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.MemberChangeLogConnection) graphql.Marshaler {
+func (ec *executionContext) _MemberChangeLogConnection(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.Connection[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, memberChangeLogConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -11267,7 +11267,7 @@ func (ec *executionContext) _MemberChangeLogConnection(ctx context.Context, sel 
 
 var memberChangeLogEdgeImplementors = []string{"MemberChangeLogEdge"}
 
-func (ec *executionContext) _MemberChangeLogEdge(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.MemberChangeLogEdge) graphql.Marshaler {
+func (ec *executionContext) _MemberChangeLogEdge(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.Edge[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, memberChangeLogEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -13029,11 +13029,11 @@ func (ec *executionContext) unmarshalNAttributeAssignmentChangeInput2ᚖgithub�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAttributeAssignmentConnection2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentConnection(ctx context.Context, sel ast.SelectionSet, v gqlmodel.AttributeAssignmentConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNAttributeAssignmentConnection2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
 	return ec._AttributeAssignmentConnection(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNAttributeAssignmentConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentConnection(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.AttributeAssignmentConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNAttributeAssignmentConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -13043,11 +13043,11 @@ func (ec *executionContext) marshalNAttributeAssignmentConnection2ᚖgithubᚗco
 	return ec._AttributeAssignmentConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNAttributeAssignmentEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*gqlmodel.AttributeAssignmentEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNAttributeAssignmentEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAttributeAssignmentEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentEdge(ctx, sel, v[i])
+		return ec.marshalNAttributeAssignmentEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -13059,7 +13059,7 @@ func (ec *executionContext) marshalNAttributeAssignmentEdge2ᚕᚖgithubᚗcom�
 	return ret
 }
 
-func (ec *executionContext) marshalNAttributeAssignmentEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.AttributeAssignmentEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNAttributeAssignmentEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -13301,11 +13301,11 @@ func (ec *executionContext) unmarshalNEventTypeChangeEntryInput2ᚖgithubᚗcom�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNEventTypeHistoryConnection2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryConnection(ctx context.Context, sel ast.SelectionSet, v gqlmodel.EventTypeHistoryConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNEventTypeHistoryConnection2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
 	return ec._EventTypeHistoryConnection(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNEventTypeHistoryConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryConnection(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.EventTypeHistoryConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNEventTypeHistoryConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -13315,11 +13315,11 @@ func (ec *executionContext) marshalNEventTypeHistoryConnection2ᚖgithubᚗcom�
 	return ec._EventTypeHistoryConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNEventTypeHistoryEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*gqlmodel.EventTypeHistoryEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNEventTypeHistoryEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNEventTypeHistoryEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryEdge(ctx, sel, v[i])
+		return ec.marshalNEventTypeHistoryEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -13331,7 +13331,7 @@ func (ec *executionContext) marshalNEventTypeHistoryEdge2ᚕᚖgithubᚗcomᚋau
 	return ret
 }
 
-func (ec *executionContext) marshalNEventTypeHistoryEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.EventTypeHistoryEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNEventTypeHistoryEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -13498,11 +13498,11 @@ func (ec *executionContext) marshalNMemberChangeLog2ᚖgithubᚗcomᚋauditgraph
 	return ec._MemberChangeLog(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMemberChangeLogConnection2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogConnection(ctx context.Context, sel ast.SelectionSet, v gqlmodel.MemberChangeLogConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNMemberChangeLogConnection2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v gqlmodel.Connection[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
 	return ec._MemberChangeLogConnection(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNMemberChangeLogConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogConnection(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.MemberChangeLogConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNMemberChangeLogConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Connection[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -13512,11 +13512,11 @@ func (ec *executionContext) marshalNMemberChangeLogConnection2ᚖgithubᚗcomᚋ
 	return ec._MemberChangeLogConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMemberChangeLogEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*gqlmodel.MemberChangeLogEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNMemberChangeLogEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*gqlmodel.Edge[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMemberChangeLogEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEdge(ctx, sel, v[i])
+		return ec.marshalNMemberChangeLogEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -13528,7 +13528,7 @@ func (ec *executionContext) marshalNMemberChangeLogEdge2ᚕᚖgithubᚗcomᚋaud
 	return ret
 }
 
-func (ec *executionContext) marshalNMemberChangeLogEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.MemberChangeLogEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNMemberChangeLogEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Edge[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")

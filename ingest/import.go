@@ -369,7 +369,7 @@ type chunk struct {
 type chunkLine struct {
 	no         int
 	kind       string
-	org        Ref
+	org        ID
 	start, end int
 }
 
@@ -384,7 +384,7 @@ func newChunk() *chunk {
 }
 
 // add copies line: the reader's buffer is reused.
-func (c *chunk) add(no int, kind string, org Ref, line []byte) {
+func (c *chunk) add(no int, kind string, org ID, line []byte) {
 	start := len(c.buf)
 	c.buf = append(c.buf, line...)
 	c.lines = append(c.lines, chunkLine{no: no, kind: kind, org: org, start: start, end: len(c.buf)})
@@ -491,7 +491,7 @@ func decode(line []byte, dst any) error {
 func importLine(ctx context.Context, s model.Store, v *Validator, line []byte, cur *pending, sum *Summary) (string, error) {
 	var head struct {
 		Kind           string `json:"kind"`
-		OrganizationID Ref    `json:"organizationId"`
+		OrganizationID ID     `json:"organizationId"`
 	}
 	if err := decode(line, &head); err != nil {
 		return "", err
@@ -513,7 +513,7 @@ func importLine(ctx context.Context, s model.Store, v *Validator, line []byte, c
 
 // entryLine validates the history entry of line, of the given kind and
 // organization, and adds it to cur.
-func entryLine(ctx context.Context, v *Validator, kind string, orgRef Ref, line []byte, cur *pending) error {
+func entryLine(ctx context.Context, v *Validator, kind string, orgRef ID, line []byte, cur *pending) error {
 	if orgRef == "" {
 		return model.InvalidField("organizationId", nil, "organizationId is required")
 	}
@@ -573,7 +573,7 @@ func importDirectory(ctx context.Context, s model.Store, v *Validator, kind stri
 		if id == nil {
 			return nil
 		}
-		_, err := v.Organization(ctx, "organizationId", Ref(fmt.Sprint(*id)))
+		_, err := v.Organization(ctx, "organizationId", ID(fmt.Sprint(*id)))
 		return err
 	}
 	switch kind {

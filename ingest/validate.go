@@ -91,14 +91,9 @@ func fieldError(path string, err error) error {
 	return &out
 }
 
-func parseID(s string) (int64, bool) {
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil && n > 0
-}
-
 // Organization resolves a numeric or "org_…" id; an unknown one is
 // BAD_USER_INPUT about field.
-func (v *Validator) Organization(ctx context.Context, field string, ref Ref) (*model.Organization, error) {
+func (v *Validator) Organization(ctx context.Context, field string, ref ID) (*model.Organization, error) {
 	s := string(ref)
 	v.mu.Lock()
 	o, ok := v.orgs[s]
@@ -106,14 +101,15 @@ func (v *Validator) Organization(ctx context.Context, field string, ref Ref) (*m
 	if ok {
 		return o, nil
 	}
+	r, valid := model.ParseRef(s, "org_")
 	var err error
-	switch n, numeric := parseID(s); {
-	case numeric:
-		o, err = v.dir.OrganizationByID(ctx, n)
-	case strings.HasPrefix(s, "org_") && len(s) <= 64:
-		o, err = v.dir.OrganizationByPublicID(ctx, s)
-	default:
+	switch {
+	case !valid:
 		return nil, model.InvalidField(field, s, "%q is not an organization id", s)
+	case r.ID != 0:
+		o, err = v.dir.OrganizationByID(ctx, r.ID)
+	default:
+		o, err = v.dir.OrganizationByPublicID(ctx, r.PublicID)
 	}
 	if model.ErrorCode(err) == model.CodeNotFound {
 		return nil, model.InvalidField(field, s, "organization %s does not exist", s)
@@ -128,7 +124,7 @@ func (v *Validator) Organization(ctx context.Context, field string, ref Ref) (*m
 }
 
 // user resolves a numeric or "usr_…" id.
-func (v *Validator) user(ctx context.Context, field string, ref Ref) (*model.User, error) {
+func (v *Validator) user(ctx context.Context, field string, ref ID) (*model.User, error) {
 	s := string(ref)
 	v.mu.Lock()
 	u, ok := v.users[s]
@@ -136,16 +132,17 @@ func (v *Validator) user(ctx context.Context, field string, ref Ref) (*model.Use
 	if ok {
 		return u, nil
 	}
+	r, valid := model.ParseRef(s, "usr_")
 	var err error
-	switch n, numeric := parseID(s); {
-	case numeric:
-		u, err = v.dir.UserByID(ctx, n)
-	case strings.HasPrefix(s, "usr_") && len(s) <= 64:
-		u, err = v.dir.UserByPublicID(ctx, s)
+	switch {
 	case s == "":
 		return nil, model.InvalidField(field, s, "%s is required", field)
-	default:
+	case !valid:
 		return nil, model.InvalidField(field, s, "%q is not a user id", s)
+	case r.ID != 0:
+		u, err = v.dir.UserByID(ctx, r.ID)
+	default:
+		u, err = v.dir.UserByPublicID(ctx, r.PublicID)
 	}
 	if model.ErrorCode(err) == model.CodeNotFound {
 		return nil, model.InvalidField(field, s, "user %s does not exist", s)
@@ -161,7 +158,7 @@ func (v *Validator) user(ctx context.Context, field string, ref Ref) (*model.Use
 
 // member resolves a user who must be a member of the organization and
 // returns their organization membership id.
-func (v *Validator) member(ctx context.Context, field string, ref Ref, orgID int64) (*model.User, int64, error) {
+func (v *Validator) member(ctx context.Context, field string, ref ID, orgID int64) (*model.User, int64, error) {
 	u, err := v.user(ctx, field, ref)
 	if err != nil {
 		return nil, 0, err
@@ -189,8 +186,8 @@ func (v *Validator) member(ctx context.Context, field string, ref Ref, orgID int
 // eventTypeInOrganization checks that the event type exists and belongs to
 // the organization: through its team (a managed child through its parent's),
 // or, for a personal one, through its owner's membership.
-func (v *Validator) eventTypeInOrganization(ctx context.Context, field string, ref Ref, orgID int64) (int64, error) {
-	id, ok := parseID(string(ref))
+func (v *Validator) eventTypeInOrganization(ctx context.Context, field string, ref ID, orgID int64) (int64, error) {
+	id, ok := model.ParseID(string(ref))
 	if !ok {
 		return 0, model.InvalidField(field, string(ref), "%q is not an event type id", ref)
 	}
@@ -214,7 +211,7 @@ func (v *Validator) eventTypeInOrganization(ctx context.Context, field string, r
 		return id, nil
 	}
 	if own.TeamID == nil && own.OwnerUserID != nil {
-		if _, _, err := v.member(ctx, field, Ref(strconv.FormatInt(*own.OwnerUserID, 10)), orgID); err == nil {
+		if _, _, err := v.member(ctx, field, ID(strconv.FormatInt(*own.OwnerUserID, 10)), orgID); err == nil {
 			return id, nil
 		} else if model.ErrorCode(err) != model.CodeInvalid {
 			return 0, err
@@ -573,7 +570,7 @@ func (v *Validator) ChangeLogEntry(ctx context.Context, orgID int64, in *ChangeL
 	e.ResourceID = in.ResourceID
 	switch {
 	case rt == model.ResourceOrganizationUser:
-		target, err := v.user(ctx, "resourceId", Ref(in.ResourceID))
+		target, err := v.user(ctx, "resourceId", ID(in.ResourceID))
 		if err != nil {
 			return e, err
 		}

@@ -9,15 +9,46 @@ import (
 )
 
 // The three connections, shared by the root fields and the entity fields
-// (Member.attributeHistory, EventType.history, Member.changeLogs).
+// (Member.attributeHistory, EventType.history, Member.changeLogs). Each
+// turns its GraphQL filter into the store's and hands the rest to
+// readConnection, which pages, reads and builds the connection the same way
+// for every history kind.
+
+// readConnection validates the paging arguments against kind's configured
+// limits, reads one page with read, and builds the connection: one edge per
+// entry, presented with present, and a count that runs only when selected.
+func readConnection[T any, N any](ctx context.Context, r *Resolver, kind *model.HistoryKind, in pageInput,
+	read func(context.Context, model.PageArgs) (model.Page[T], error),
+	count func(context.Context) (int, error),
+	id func(*T) string, present func(*T) N) (*gqlmodel.Connection[N], error) {
+	p, err := pageArgs(kind, r.PageSizes.For(kind), in)
+	if err != nil {
+		return nil, err
+	}
+	page, err := read(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	conn := &gqlmodel.Connection[N]{Edges: make([]*gqlmodel.Edge[N], len(page.Items)), Count: count}
+	// One allocation for the page's edges instead of one per edge.
+	edges := make([]gqlmodel.Edge[N], len(page.Items))
+	cursors := make([]string, len(page.Items))
+	for i := range page.Items {
+		cursors[i] = model.EncodeCursor(kind.Cursor, id(&page.Items[i]))
+		edges[i] = gqlmodel.Edge[N]{Cursor: cursors[i], Node: present(&page.Items[i])}
+		conn.Edges[i] = &edges[i]
+	}
+	conn.PageInfo = pageInfo(p, page.More, cursors)
+	return conn, nil
+}
 
 // attributeHistory and memberChangeLogs read the history of user in org;
-// membership is theirs in org, nil when they are not a member.
+// membership is theirs in org, nil when they are not a member. Their paging
+// arguments are checked before the membership: a bad argument is reported
+// first, whoever the member.
 
 func (r *Resolver) attributeHistory(ctx context.Context, org *model.Organization, user *model.User, membership *model.Access, in pageInput, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.AttributeAssignmentConnection, error) {
-	sizes := r.PageSizes.OrDefault()
-	p, err := pageArgs(model.CursorAttributeHistory, sizes.Default, sizes.Max, in)
-	if err != nil {
+	if _, err := pageArgs(model.AttributeHistoryKind, r.PageSizes.For(model.AttributeHistoryKind), in); err != nil {
 		return nil, err
 	}
 	if membership == nil {
@@ -26,79 +57,38 @@ func (r *Resolver) attributeHistory(ctx context.Context, org *model.Organization
 	f := model.AttributeHistoryFilter{OrganizationID: org.ID, UserID: user.ID}
 	if filter != nil {
 		f.TimeRange = timeRange(filter.Timestamp)
-		if filter.Actor != nil {
-			if filter.Actor.Type != nil {
-				f.ActorType = string(*filter.Actor.Type)
-			}
-			if filter.Actor.Ref != nil {
-				f.ActorRef = *filter.Actor.Ref
-			}
-		}
+		f.ActorType, f.ActorRef = actorFilter(filter.Actor)
 		if filter.Source != nil {
 			f.Source = string(*filter.Source)
 		}
 	}
-	page, err := r.Store.AttributeHistory(ctx, f, p)
-	if err != nil {
-		return nil, err
-	}
-	conn := &gqlmodel.AttributeAssignmentConnection{
-		Edges: make([]*gqlmodel.AttributeAssignmentEdge, len(page.Items)),
-		Count: func(ctx context.Context) (int, error) { return r.Store.CountAttributeHistory(ctx, f) },
-	}
-	cursors := make([]string, len(page.Items))
-	for i := range page.Items {
-		cursors[i] = model.EncodeCursor(model.CursorAttributeHistory, page.Items[i].ID)
-		conn.Edges[i] = &gqlmodel.AttributeAssignmentEdge{Cursor: cursors[i], Node: presentAttributeEntry(&page.Items[i])}
-	}
-	conn.PageInfo = pageInfo(p, page.More, cursors)
-	return conn, nil
+	return readConnection(ctx, r, model.AttributeHistoryKind, in,
+		func(ctx context.Context, p model.PageArgs) (model.Page[model.AttributeAssignmentEntry], error) {
+			return r.Store.AttributeHistory(ctx, f, p)
+		},
+		func(ctx context.Context) (int, error) { return r.Store.CountAttributeHistory(ctx, f) },
+		func(e *model.AttributeAssignmentEntry) string { return e.ID }, presentAttributeEntry)
 }
 
 func (r *Resolver) eventTypeHistory(ctx context.Context, eventTypeID int64, in pageInput, filter *gqlmodel.EventTypeHistoryFilter) (*gqlmodel.EventTypeHistoryConnection, error) {
-	sizes := r.PageSizes.OrDefault()
-	p, err := pageArgs(model.CursorEventTypeHistory, sizes.Default, sizes.Max, in)
-	if err != nil {
-		return nil, err
-	}
 	f := model.EventTypeHistoryFilter{EventTypeID: eventTypeID}
 	if filter != nil {
 		f.TimeRange = timeRange(filter.Timestamp)
 		for _, a := range filter.Actions {
 			f.Actions = append(f.Actions, string(a))
 		}
-		if filter.Actor != nil {
-			if filter.Actor.Type != nil {
-				f.ActorType = string(*filter.Actor.Type)
-			}
-			if filter.Actor.Ref != nil {
-				f.ActorRef = *filter.Actor.Ref
-			}
-		}
+		f.ActorType, f.ActorRef = actorFilter(filter.Actor)
 	}
-	page, err := r.Store.EventTypeHistory(ctx, f, p)
-	if err != nil {
-		return nil, err
-	}
-	conn := &gqlmodel.EventTypeHistoryConnection{
-		Edges: make([]*gqlmodel.EventTypeHistoryEdge, len(page.Items)),
-		Count: func(ctx context.Context) (int, error) { return r.Store.CountEventTypeHistory(ctx, f) },
-	}
-	cursors := make([]string, len(page.Items))
-	edges := make([]gqlmodel.EventTypeHistoryEdge, len(page.Items))
-	for i := range page.Items {
-		cursors[i] = model.EncodeCursor(model.CursorEventTypeHistory, page.Items[i].ID)
-		edges[i] = gqlmodel.EventTypeHistoryEdge{Cursor: cursors[i], Node: r.entries.eventTypeEntry(&page.Items[i])}
-		conn.Edges[i] = &edges[i]
-	}
-	conn.PageInfo = pageInfo(p, page.More, cursors)
-	return conn, nil
+	return readConnection(ctx, r, model.EventTypeHistoryKind, in,
+		func(ctx context.Context, p model.PageArgs) (model.Page[model.EventTypeEntry], error) {
+			return r.Store.EventTypeHistory(ctx, f, p)
+		},
+		func(ctx context.Context) (int, error) { return r.Store.CountEventTypeHistory(ctx, f) },
+		func(e *model.EventTypeEntry) string { return e.ID }, r.entries.eventTypeEntry)
 }
 
 func (r *Resolver) memberChangeLogs(ctx context.Context, org *model.Organization, user *model.User, membership *model.Access, in pageInput, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.MemberChangeLogConnection, error) {
-	sizes := r.PageSizes.OrDefault()
-	p, err := pageArgs(model.CursorMemberChangeLogs, sizes.Default, sizes.MaxChangeLogs, in)
-	if err != nil {
+	if _, err := pageArgs(model.MemberChangeLogsKind, r.PageSizes.For(model.MemberChangeLogsKind), in); err != nil {
 		return nil, err
 	}
 	if membership == nil {
@@ -121,29 +111,33 @@ func (r *Resolver) memberChangeLogs(ctx context.Context, org *model.Organization
 			f.ActorUserID = actor.ID
 		}
 	}
-	page, err := r.Store.MemberChangeLogs(ctx, f, p)
-	if err != nil {
-		return nil, err
+	return readConnection(ctx, r, model.MemberChangeLogsKind, in,
+		func(ctx context.Context, p model.PageArgs) (model.Page[model.MemberChangeLog], error) {
+			page, err := r.Store.MemberChangeLogs(ctx, f, p)
+			if err != nil || len(page.Items) == 0 {
+				return page, err
+			}
+			// One statement for every actor of the page, before their fields resolve.
+			actorIDs := make([]int64, len(page.Items))
+			for i, e := range page.Items {
+				actorIDs[i] = e.ActorUserID
+			}
+			return page, loadersFrom(ctx).primeUsers(ctx, r.Store, actorIDs)
+		},
+		func(ctx context.Context) (int, error) { return r.Store.CountMemberChangeLogs(ctx, f) },
+		func(e *model.MemberChangeLog) string { return e.ID }, presentChangeLog)
+}
+
+// actorFilter reads the actor part of a history filter.
+func actorFilter(a *gqlmodel.ActorFilter) (actorType, ref string) {
+	if a == nil {
+		return "", ""
 	}
-	// One statement for every actor of the page, before their fields resolve.
-	actorIDs := make([]int64, 0, len(page.Items))
-	for _, e := range page.Items {
-		actorIDs = append(actorIDs, e.ActorUserID)
+	if a.Type != nil {
+		actorType = string(*a.Type)
 	}
-	if len(actorIDs) > 0 {
-		if err := loadersFrom(ctx).primeUsers(ctx, r.Store, actorIDs); err != nil {
-			return nil, err
-		}
+	if a.Ref != nil {
+		ref = *a.Ref
 	}
-	conn := &gqlmodel.MemberChangeLogConnection{
-		Edges: make([]*gqlmodel.MemberChangeLogEdge, len(page.Items)),
-		Count: func(ctx context.Context) (int, error) { return r.Store.CountMemberChangeLogs(ctx, f) },
-	}
-	cursors := make([]string, len(page.Items))
-	for i := range page.Items {
-		cursors[i] = model.EncodeCursor(model.CursorMemberChangeLogs, page.Items[i].ID)
-		conn.Edges[i] = &gqlmodel.MemberChangeLogEdge{Cursor: cursors[i], Node: presentChangeLog(&page.Items[i])}
-	}
-	conn.PageInfo = pageInfo(p, page.More, cursors)
-	return conn, nil
+	return actorType, ref
 }

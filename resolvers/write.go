@@ -37,11 +37,11 @@ func (r *Resolver) writableOrganization(ctx context.Context, id string) (int64, 
 
 // ref turns a global id of type typ into its database id; anything else
 // (numbers, public ids) is passed on for ingest to resolve.
-func ref(typ, id string) ingest.Ref {
+func ref(typ, id string) ingest.ID {
 	if t, key, ok := decodeGlobalID(id); ok && t == typ {
-		return ingest.Ref(key)
+		return ingest.ID(key)
 	}
-	return ingest.Ref(id)
+	return ingest.ID(id)
 }
 
 func timestampArg(t *time.Time) *string {
@@ -121,12 +121,24 @@ func changeLogEntriesArg(in []*gqlmodel.MemberChangeLogEntryInput) []ingest.Chan
 	return out
 }
 
-func recordedEntries(in []ingest.Recorded) []*gqlmodel.RecordedEntry {
-	out := make([]*gqlmodel.RecordedEntry, len(in))
-	for i, r := range in {
-		out[i] = &gqlmodel.RecordedEntry{ID: r.ID, IdempotencyKey: r.IdempotencyKey, Created: r.Created, Timestamp: r.Timestamp}
+// recordEntries is every history's write mutation: the caller's key must
+// be allowed to write into the organization, then ingest's record validates
+// and appends the entries conv makes of the arguments, all or nothing.
+func recordEntries[G, I any](ctx context.Context, r *Resolver, organizationID string, in []G, conv func([]G) []I,
+	record func(context.Context, model.Store, int64, []I) ([]ingest.Recorded, error)) ([]*gqlmodel.RecordedEntry, error) {
+	orgID, err := r.writableOrganization(ctx, organizationID)
+	if err != nil {
+		return nil, err
 	}
-	return out
+	rec, err := record(ctx, r.Store, orgID, conv(in))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*gqlmodel.RecordedEntry, len(rec))
+	for i, e := range rec {
+		out[i] = &gqlmodel.RecordedEntry{ID: e.ID, IdempotencyKey: e.IdempotencyKey, Created: e.Created, Timestamp: e.Timestamp}
+	}
+	return out, nil
 }
 
 func optionalInt64(p *int) *int64 {

@@ -16,11 +16,10 @@ import (
 
 // POST /v1/organizations/{organization_id}/users/{user_id}/change-logs
 
-// Paging of the /v1 endpoint, as its document sets it.
-const (
-	v1DefaultTake = 50
-	v1MaxTake     = 100
-)
+// v1DefaultTake is the /v1 document's page size when take is absent. The
+// largest page is GraphQL's (model.Limits); the document's 100 is the
+// change logs' default Max.
+const v1DefaultTake = 50
 
 const changeLogsQuery = `query RestMemberChangeLogs($organizationId: ID!, $userId: ID!, $first: Int, $offset: Int, $filter: MemberChangeLogFilter) {
   memberChangeLogs(organizationId: $organizationId, userId: $userId, first: $first, offset: $offset, filter: $filter) {
@@ -34,10 +33,12 @@ const changeLogsQuery = `query RestMemberChangeLogs($organizationId: ID!, $userI
   }
 }`
 
-var changeLogsFields = map[string]string{
-	"organizationId": "organization_id", "userId": "user_id", "first": "take", "offset": "skip",
-	"filter.timestamp.from": "start_date", "filter.timestamp.to": "end_date",
-	"filter.action": "action", "filter.resourceType": "resource_type",
+// changeLogsParams names the GraphQL arguments as the /v1 document does.
+var changeLogsParams = map[string]param{
+	"organizationId": {name: "organization_id"}, "userId": {name: "user_id"},
+	"first": {name: "take", tooLarge: "must be between 1 and %d"}, "offset": {name: "skip"},
+	"filter.timestamp.from": {name: "start_date"}, "filter.timestamp.to": {name: "end_date"},
+	"filter.action": {name: "action"}, "filter.resourceType": {name: "resource_type"},
 }
 
 type changeLogsData struct {
@@ -111,7 +112,7 @@ func (a *API) MemberChangeLogs(w http.ResponseWriter, r *http.Request) {
 		WriteV1Error(w, r, &model.Error{Code: codeMethodNotAllowed, Message: "Method Not Allowed"})
 		return
 	}
-	req, err := readChangeLogsRequest(r)
+	req, err := readChangeLogsRequest(r, a.sizes.For(model.MemberChangeLogsKind).Max)
 	if err != nil {
 		WriteV1Error(w, r, err)
 		return
@@ -140,7 +141,7 @@ func (a *API) MemberChangeLogs(w http.ResponseWriter, r *http.Request) {
 		vars["filter"] = filter
 	}
 	var data changeLogsData
-	if err := a.run(r.Context(), changeLogsQuery, vars, "memberChangeLogs", changeLogsFields, &data); err != nil {
+	if err := a.run(r.Context(), changeLogsQuery, vars, model.MemberChangeLogsKind.Name, changeLogsParams, &data); err != nil {
 		if err.Value == nil {
 			err.Value = req.inputs[err.Field]
 		}
@@ -167,7 +168,9 @@ func (a *API) MemberChangeLogs(w http.ResponseWriter, r *http.Request) {
 // readChangeLogsRequest reads the path and the body. An absent or empty body
 // is all defaults; anything but a JSON object is refused. Unknown keys are
 // ignored and null stands for absent, as the service's own validation does.
-func readChangeLogsRequest(r *http.Request) (*changeLogsRequest, *model.Error) {
+// maxTake only words the message of a take below 1: GraphQL refuses a take
+// above it, with the same message (see changeLogsParams).
+func readChangeLogsRequest(r *http.Request, maxTake int) (*changeLogsRequest, *model.Error) {
 	req := &changeLogsRequest{take: v1DefaultTake, inputs: map[string]any{},
 		organizationID: r.PathValue("organization_id"), userID: r.PathValue("user_id")}
 	req.inputs["organization_id"], req.inputs["user_id"] = req.organizationID, req.userID
@@ -209,6 +212,8 @@ func readChangeLogsRequest(r *http.Request) (*changeLogsRequest, *model.Error) {
 		req.inputs[name] = v
 		return v, true
 	}
+	// integer reads a whole number of at least min; max (0: none) is only
+	// named in the message, GraphQL enforces it.
 	integer := func(name string, def, min, max int) (int, *model.Error) {
 		v, ok := get(name)
 		if !ok {
@@ -218,8 +223,8 @@ func readChangeLogsRequest(r *http.Request) (*changeLogsRequest, *model.Error) {
 		if !isInt {
 			return 0, model.InvalidField(name, v, "%s must be an integer", name)
 		}
-		if n < min || n > max {
-			if max == math.MaxInt32 {
+		if n < min {
+			if max == 0 {
 				return 0, model.InvalidField(name, v, "%s must be %d or more", name, min)
 			}
 			return 0, model.InvalidField(name, v, "%s must be between %d and %d", name, min, max)
@@ -253,10 +258,10 @@ func readChangeLogsRequest(r *http.Request) (*changeLogsRequest, *model.Error) {
 		return s, nil
 	}
 	var verr *model.Error
-	if req.skip, verr = integer("skip", 0, 0, math.MaxInt32); verr != nil {
+	if req.skip, verr = integer("skip", 0, 0, 0); verr != nil {
 		return nil, verr
 	}
-	if req.take, verr = integer("take", v1DefaultTake, 1, v1MaxTake); verr != nil {
+	if req.take, verr = integer("take", v1DefaultTake, 1, maxTake); verr != nil {
 		return nil, verr
 	}
 	if req.start, verr = date("start_date"); verr != nil {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -73,38 +72,6 @@ func (s *Server) Execute(ctx context.Context, query string, variables map[string
 	// gqlgen answers nothing when the context ended before execution began.
 	return &graphql.Response{Errors: gqlerror.List{timedOut()}}
 }
-
-// timedOut is the error of a request whose deadline ran out before its
-// operation could run.
-func timedOut() *gqlerror.Error {
-	return &gqlerror.Error{Message: "the request took too long", Extensions: map[string]any{"code": model.CodeUnavailable}}
-}
-
-// deadlineGuard stands between gqlgen's HTTP transports and the client:
-// when the request's context has ended before execution began, gqlgen writes
-// the bare JSON literal null (its end-of-stream signal); the guard answers a
-// coded SERVICE_UNAVAILABLE error instead.
-type deadlineGuard struct {
-	http.ResponseWriter
-	ctx   context.Context
-	wrote bool
-}
-
-func (g *deadlineGuard) Write(b []byte) (int, error) {
-	if !g.wrote {
-		g.wrote = true
-		if g.ctx.Err() != nil && string(bytes.TrimSpace(b)) == "null" {
-			body, _ := json.Marshal(graphql.Response{Errors: gqlerror.List{timedOut()}})
-			if _, err := g.ResponseWriter.Write(body); err != nil {
-				return 0, err
-			}
-			return len(b), nil
-		}
-	}
-	return g.ResponseWriter.Write(b)
-}
-
-func (g *deadlineGuard) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 
 // configure applies the parsed-query cache, persisted queries, complexity
 // and depth limits, error mapping and metrics.

@@ -36,13 +36,13 @@ const (
 
 // env is a server on a fresh clone of the seeded demo database.
 type env struct {
-	t       *testing.T
-	db      *db.DB
-	store   *db.Store
-	srv     *server.Server
-	ts      *httptest.Server
-	keys    map[string]string // role -> secret
-	keyIDs  map[string]int64
+	t      *testing.T
+	db     *db.DB
+	store  *db.Store
+	srv    *server.Server
+	ts     *httptest.Server
+	keys   map[string]string // role -> secret
+	keyIDs map[string]int64
 }
 
 // keyRoles are the demo roles (as seed.Run makes them) plus "frank", the

@@ -105,7 +105,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /playground/", pg)
 
 	// The REST shim: each endpoint runs its GraphQL operation through Execute.
-	api := rest.New(s)
+	api := rest.New(s, s.cfg.PageSizes)
 	calRoute := func(pattern, route string, h http.HandlerFunc) {
 		s.handle(pattern, route, s.rateLimit(rest.WriteCalError, s.credentials(h)))
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
 	"github.com/auditgraph/auditgraph/model"
-	"github.com/auditgraph/auditgraph/rest"
 	"github.com/auditgraph/auditgraph/server"
 )
 
@@ -166,10 +165,12 @@ func serve(ctx context.Context, e *env, cmd *command, args []string) error {
 	}
 	c.server.PlaygroundVariables = demo.variables
 
-	if v2, v1 := rest.MaxDocumentedPages(); c.server.PageSizes.Max < v2 || c.server.PageSizes.MaxChangeLogs < v1 {
-		log.Warn("page sizes are below what the REST documents allow: larger REST pages will be refused with 400",
-			"max_page_size", c.server.PageSizes.Max, "rest_v2_limit", v2,
-			"max_change_log_page_size", c.server.PageSizes.MaxChangeLogs, "rest_v1_take", v1)
+	// The REST endpoints page through the GraphQL limits, whose defaults
+	// are what the REST documents allow (limit 50, take 100).
+	if doc := model.DefaultPageSizes(); c.server.PageSizes.Max != doc.Max || c.server.PageSizes.MaxChangeLogs != doc.MaxChangeLogs {
+		log.Warn("largest page sizes differ from what the REST documents allow: REST pages are bounded by these instead",
+			"max_page_size", c.server.PageSizes.Max, "rest_v2_limit", doc.Max,
+			"max_change_log_page_size", c.server.PageSizes.MaxChangeLogs, "rest_v1_take", doc.MaxChangeLogs)
 	}
 	srv, err := server.New(c.server, store, log)
 	if err != nil {

@@ -49,11 +49,6 @@ type AttributeAssignmentChangeInput struct {
 	Current     *AttributeValueInput `json:"current,omitempty"`
 }
 
-type AttributeAssignmentEdge struct {
-	Cursor string                    `json:"cursor"`
-	Node   *AttributeAssignmentEntry `json:"node"`
-}
-
 type AttributeAssignmentEntry struct {
 	// The entry's UUIDv7.
 	ID        string    `json:"id"`
@@ -190,11 +185,6 @@ type EventTypeChangeEntryInput struct {
 	After          JSON            `json:"after,omitempty"`
 }
 
-type EventTypeHistoryEdge struct {
-	Cursor string                 `json:"cursor"`
-	Node   *EventTypeHistoryEntry `json:"node"`
-}
-
 type EventTypeHistoryEntry struct {
 	// The entry's UUIDv7.
 	ID             string          `json:"id"`
@@ -238,11 +228,6 @@ type MemberChange struct {
 	Field    string  `json:"field"`
 	OldValue *string `json:"oldValue,omitempty"`
 	NewValue *string `json:"newValue,omitempty"`
-}
-
-type MemberChangeLogEdge struct {
-	Cursor string           `json:"cursor"`
-	Node   *MemberChangeLog `json:"node"`
 }
 
 // One member change log entry. `changes` is a list of
