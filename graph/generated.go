@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/auditgraph/auditgraph/graph/gqlmodel"
+	"github.com/auditgraph/auditgraph/ingest"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/model/display"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -8425,14 +8426,14 @@ func (ec *executionContext) unmarshalInputAttributeAssignmentChangeInput(ctx con
 			it.Type = data
 		case "previous":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previous"))
-			data, err := ec.unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeValueInput(ctx, v)
+			data, err := ec.unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeValue(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Previous = data
 		case "current":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("current"))
-			data, err := ec.unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeValueInput(ctx, v)
+			data, err := ec.unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeValue(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -8518,14 +8519,14 @@ func (ec *executionContext) unmarshalInputAttributeChangeEntryInput(ctx context.
 			it.AttributeID = data
 		case "previous":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previous"))
-			data, err := ec.unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeValueInput(ctx, v)
+			data, err := ec.unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeValue(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Previous = data
 		case "current":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("current"))
-			data, err := ec.unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeValueInput(ctx, v)
+			data, err := ec.unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeValue(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -8681,8 +8682,8 @@ func (ec *executionContext) unmarshalInputAttributeOptionInput(ctx context.Conte
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputAttributeValueInput(ctx context.Context, obj any) (gqlmodel.AttributeValueInput, error) {
-	var it gqlmodel.AttributeValueInput
+func (ec *executionContext) unmarshalInputAttributeValueInput(ctx context.Context, obj any) (ingest.AttributeValue, error) {
+	var it ingest.AttributeValue
 	if obj == nil {
 		return it, nil
 	}
@@ -8947,7 +8948,7 @@ func (ec *executionContext) unmarshalInputEventTypeChangeEntryInput(ctx context.
 			it.Actor = data
 		case "impersonatedBy":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("impersonatedBy"))
-			data, err := ec.unmarshalOPersonInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐPersonInput(ctx, v)
+			data, err := ec.unmarshalOPersonInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐPerson(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -9312,8 +9313,8 @@ func (ec *executionContext) unmarshalInputOrganizationInput(ctx context.Context,
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputPersonInput(ctx context.Context, obj any) (gqlmodel.PersonInput, error) {
-	var it gqlmodel.PersonInput
+func (ec *executionContext) unmarshalInputPersonInput(ctx context.Context, obj any) (ingest.Person, error) {
+	var it ingest.Person
 	if obj == nil {
 		return it, nil
 	}
@@ -14045,7 +14046,7 @@ func (ec *executionContext) marshalOAttributeValue2ᚖgithubᚗcomᚋauditgraph�
 	return ec._AttributeValue(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeValueInput(ctx context.Context, v any) (*gqlmodel.AttributeValueInput, error) {
+func (ec *executionContext) unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeValue(ctx context.Context, v any) (*ingest.AttributeValue, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -14347,7 +14348,7 @@ func (ec *executionContext) unmarshalOOrganizationInput2ᚖgithubᚗcomᚋauditg
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOPersonInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐPersonInput(ctx context.Context, v any) (*gqlmodel.PersonInput, error) {
+func (ec *executionContext) unmarshalOPersonInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐPerson(ctx context.Context, v any) (*ingest.Person, error) {
 	if v == nil {
 		return nil, nil
 	}

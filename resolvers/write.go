@@ -61,23 +61,16 @@ func actorArg(a *gqlmodel.ActorInput) ingest.Actor {
 	return ingest.Actor{Type: string(a.Type), Ref: a.Ref, Name: a.Name, Email: a.Email, Avatar: a.Avatar}
 }
 
-func attributeValueArg(v *gqlmodel.AttributeValueInput) *ingest.AttributeValue {
-	if v == nil {
-		return nil
-	}
-	return &ingest.AttributeValue{OptionID: v.OptionID, OptionSlug: v.OptionSlug, Value: v.Value, Weight: v.Weight}
-}
-
 func attributeEntriesArg(in []*gqlmodel.AttributeChangeEntryInput) []ingest.AttributeEntry {
 	out := make([]ingest.AttributeEntry, len(in))
 	for i, e := range in {
 		o := ingest.AttributeEntry{
 			IdempotencyKey: e.IdempotencyKey, Timestamp: timestampArg(e.Timestamp), UserID: ref("User", e.UserID),
 			Source: string(e.Source), Actor: actorArg(e.Actor), SourceContext: rawJSON(e.SourceContext),
-			AttributeID: e.AttributeID, Previous: attributeValueArg(e.Previous), Current: attributeValueArg(e.Current),
+			AttributeID: e.AttributeID, Previous: e.Previous, Current: e.Current,
 		}
 		for _, c := range e.Changes {
-			ch := ingest.AttributeChange{AttributeID: c.AttributeID, Previous: attributeValueArg(c.Previous), Current: attributeValueArg(c.Current)}
+			ch := ingest.AttributeChange{AttributeID: c.AttributeID, Previous: c.Previous, Current: c.Current}
 			if c.Type != nil {
 				t := string(*c.Type)
 				ch.Type = &t
@@ -95,10 +88,7 @@ func eventTypeEntriesArg(in []*gqlmodel.EventTypeChangeEntryInput) []ingest.Even
 		o := ingest.EventTypeEntry{
 			IdempotencyKey: e.IdempotencyKey, Timestamp: timestampArg(e.Timestamp), EventTypeID: ref("EventType", e.EventTypeID),
 			Action: string(e.Action), Source: string(e.Source), Actor: actorArg(e.Actor),
-			Payload: rawJSON(e.Payload), Before: rawJSON(e.Before), After: rawJSON(e.After),
-		}
-		if p := e.ImpersonatedBy; p != nil {
-			o.ImpersonatedBy = &ingest.Person{Name: p.Name, Email: p.Email, Avatar: p.Avatar}
+			Payload: rawJSON(e.Payload), Before: rawJSON(e.Before), After: rawJSON(e.After), ImpersonatedBy: e.ImpersonatedBy,
 		}
 		out[i] = o
 	}

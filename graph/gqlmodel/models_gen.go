@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/auditgraph/auditgraph/ingest"
 	"github.com/auditgraph/auditgraph/model/display"
 )
 
@@ -43,10 +44,10 @@ type AttributeAssignmentChange struct {
 }
 
 type AttributeAssignmentChangeInput struct {
-	AttributeID string               `json:"attributeId"`
-	Type        *AttributeChangeType `json:"type,omitempty"`
-	Previous    *AttributeValueInput `json:"previous,omitempty"`
-	Current     *AttributeValueInput `json:"current,omitempty"`
+	AttributeID string                 `json:"attributeId"`
+	Type        *AttributeChangeType   `json:"type,omitempty"`
+	Previous    *ingest.AttributeValue `json:"previous,omitempty"`
+	Current     *ingest.AttributeValue `json:"current,omitempty"`
 }
 
 type AttributeAssignmentEntry struct {
@@ -80,8 +81,8 @@ type AttributeChangeEntryInput struct {
 	SourceContext JSON                              `json:"sourceContext,omitempty"`
 	Changes       []*AttributeAssignmentChangeInput `json:"changes,omitempty"`
 	AttributeID   *string                           `json:"attributeId,omitempty"`
-	Previous      *AttributeValueInput              `json:"previous,omitempty"`
-	Current       *AttributeValueInput              `json:"current,omitempty"`
+	Previous      *ingest.AttributeValue            `json:"previous,omitempty"`
+	Current       *ingest.AttributeValue            `json:"current,omitempty"`
 }
 
 type AttributeHistoryFilter struct {
@@ -117,14 +118,6 @@ type AttributeValue struct {
 	OptionID   string   `json:"optionId"`
 	OptionSlug string   `json:"optionSlug"`
 	Value      string   `json:"value"`
-	Weight     *float64 `json:"weight,omitempty"`
-}
-
-// An assignment. `optionSlug` and, for select attributes, `value` default to the stored option's.
-type AttributeValueInput struct {
-	OptionID   string   `json:"optionId"`
-	OptionSlug *string  `json:"optionSlug,omitempty"`
-	Value      *string  `json:"value,omitempty"`
 	Weight     *float64 `json:"weight,omitempty"`
 }
 
@@ -179,7 +172,7 @@ type EventTypeChangeEntryInput struct {
 	Action         EventTypeAction `json:"action"`
 	Source         Source          `json:"source"`
 	Actor          *ActorInput     `json:"actor"`
-	ImpersonatedBy *PersonInput    `json:"impersonatedBy,omitempty"`
+	ImpersonatedBy *ingest.Person  `json:"impersonatedBy,omitempty"`
 	Payload        JSON            `json:"payload,omitempty"`
 	Before         JSON            `json:"before,omitempty"`
 	After          JSON            `json:"after,omitempty"`
@@ -276,12 +269,6 @@ type PageInfo struct {
 	HasPreviousPage bool    `json:"hasPreviousPage"`
 	StartCursor     *string `json:"startCursor,omitempty"`
 	EndCursor       *string `json:"endCursor,omitempty"`
-}
-
-type PersonInput struct {
-	Name   *string `json:"name,omitempty"`
-	Email  *string `json:"email,omitempty"`
-	Avatar *string `json:"avatar,omitempty"`
 }
 
 type Query struct {
