@@ -266,58 +266,9 @@ func syncInTx(ctx context.Context, s model.Store, orgID int64, d *Directory, n *
 		}
 		n.Organizations++
 	}
-	// Existing records must already be this organization's: an upsert would
-	// otherwise move or rewrite another tenant's record that shares an id.
-	if len(d.Teams) > 0 {
-		ids := make([]int64, len(d.Teams))
-		for i, t := range d.Teams {
-			ids[i] = t.ID
-		}
-		stored, err := s.TeamsByIDs(ctx, ids)
-		if err != nil {
-			return err
-		}
-		for _, st := range stored {
-			if st.OrganizationID == nil || *st.OrganizationID != orgID {
-				for i, t := range d.Teams {
-					if t.ID == st.ID {
-						return forbidden(fmt.Sprintf("input.teams[%d].id", i), t.ID, "team %d belongs to another organization", t.ID)
-					}
-				}
-			}
-		}
-	}
-	for i := range d.CustomRoles {
-		cr, err := s.CustomRoleByID(ctx, d.CustomRoles[i].ID)
-		if err == nil && cr.OrganizationID != orgID {
-			return forbidden(fmt.Sprintf("input.customRoles[%d].id", i), cr.ID, "custom role %d belongs to another organization", cr.ID)
-		}
-		if err != nil && model.ErrorCode(err) != model.CodeNotFound {
-			return err
-		}
-	}
-	for i, et := range d.EventTypes {
-		exists, belongs, err := eventTypeBelongs(ctx, s, et.ID, orgID)
-		if err != nil {
-			return err
-		}
-		if exists && !belongs {
-			return forbidden(fmt.Sprintf("input.eventTypes[%d].id", i), et.ID, "event type %d belongs to another organization", et.ID)
-		}
-	}
-	skipUser := make([]bool, len(d.Users))
-	for i, u := range d.Users {
-		if _, err := s.UserByID(ctx, u.ID); err != nil {
-			if model.ErrorCode(err) == model.CodeNotFound {
-				continue
-			}
-			return err
-		}
-		member, err := inOrganization(ctx, s, u.ID, orgID)
-		if err != nil {
-			return err
-		}
-		skipUser[i] = !member
+	skipUser, err := checkOwnership(ctx, s, orgID, d)
+	if err != nil {
+		return err
 	}
 
 	for i := range d.Teams {
@@ -341,8 +292,80 @@ func syncInTx(ctx context.Context, s model.Store, orgID int64, d *Directory, n *
 		}
 		n.CustomRoles++
 	}
-	for i := range d.Memberships {
-		m := &d.Memberships[i]
+	if err := syncMemberships(ctx, s, orgID, d.Memberships, n); err != nil {
+		return err
+	}
+	if err := syncEventTypes(ctx, s, orgID, d.EventTypes, n); err != nil {
+		return err
+	}
+	return syncAttributes(ctx, s, orgID, d.Attributes, n)
+}
+
+// checkOwnership refuses records that exist in another organization, and
+// reports which users to leave alone: existing users who are not members of
+// this one.
+func checkOwnership(ctx context.Context, s model.Store, orgID int64, d *Directory) ([]bool, error) {
+	// Existing records must already be this organization's: an upsert would
+	// otherwise move or rewrite another tenant's record that shares an id.
+	if len(d.Teams) > 0 {
+		ids := make([]int64, len(d.Teams))
+		for i, t := range d.Teams {
+			ids[i] = t.ID
+		}
+		stored, err := s.TeamsByIDs(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range stored {
+			if st.OrganizationID == nil || *st.OrganizationID != orgID {
+				for i, t := range d.Teams {
+					if t.ID == st.ID {
+						return nil, forbidden(fmt.Sprintf("input.teams[%d].id", i), t.ID, "team %d belongs to another organization", t.ID)
+					}
+				}
+			}
+		}
+	}
+	for i := range d.CustomRoles {
+		cr, err := s.CustomRoleByID(ctx, d.CustomRoles[i].ID)
+		if err == nil && cr.OrganizationID != orgID {
+			return nil, forbidden(fmt.Sprintf("input.customRoles[%d].id", i), cr.ID, "custom role %d belongs to another organization", cr.ID)
+		}
+		if err != nil && model.ErrorCode(err) != model.CodeNotFound {
+			return nil, err
+		}
+	}
+	for i, et := range d.EventTypes {
+		exists, belongs, err := eventTypeBelongs(ctx, s, et.ID, orgID)
+		if err != nil {
+			return nil, err
+		}
+		if exists && !belongs {
+			return nil, forbidden(fmt.Sprintf("input.eventTypes[%d].id", i), et.ID, "event type %d belongs to another organization", et.ID)
+		}
+	}
+	skipUser := make([]bool, len(d.Users))
+	for i, u := range d.Users {
+		if _, err := s.UserByID(ctx, u.ID); err != nil {
+			if model.ErrorCode(err) == model.CodeNotFound {
+				continue
+			}
+			return nil, err
+		}
+		member, err := inOrganization(ctx, s, u.ID, orgID)
+		if err != nil {
+			return nil, err
+		}
+		skipUser[i] = !member
+	}
+	return skipUser, nil
+}
+
+// syncMemberships upserts memberships into this organization or its teams;
+// a stored membership of another user or organization is refused.
+func syncMemberships(ctx context.Context, s model.Store, orgID int64, memberships []model.Membership, n *SyncCounts) error {
+	for i := range memberships {
+		m := &memberships[i]
 		p := fmt.Sprintf("input.memberships[%d]", i)
 		if m.TeamID != nil {
 			ts, err := s.TeamsByIDs(ctx, []int64{*m.TeamID})
@@ -394,8 +417,14 @@ func syncInTx(ctx context.Context, s model.Store, orgID int64, d *Directory, n *
 		}
 		n.Memberships++
 	}
-	for i := range d.EventTypes {
-		et := &d.EventTypes[i]
+	return nil
+}
+
+// syncEventTypes upserts event types, each of which must then belong to
+// this organization.
+func syncEventTypes(ctx context.Context, s model.Store, orgID int64, eventTypes []model.EventType, n *SyncCounts) error {
+	for i := range eventTypes {
+		et := &eventTypes[i]
 		p := fmt.Sprintf("input.eventTypes[%d]", i)
 		if err := s.UpsertEventType(ctx, et); err != nil {
 			return fieldError(p, err)
@@ -409,43 +438,50 @@ func syncInTx(ctx context.Context, s model.Store, orgID int64, d *Directory, n *
 		}
 		n.EventTypes++
 	}
-	if len(d.Attributes) > 0 {
-		for i := range d.Attributes {
-			a := &d.Attributes[i]
-			if err := s.UpsertAttribute(ctx, &a.Attribute, a.Options); err != nil {
-				return fieldError(fmt.Sprintf("input.attributes[%d]", i), err)
-			}
-			n.Attributes++
-			n.AttributeOptions += len(a.Options)
+	return nil
+}
+
+// syncAttributes upserts attributes with their options; one stored in
+// another organization (or an option of another attribute) is refused.
+func syncAttributes(ctx context.Context, s model.Store, orgID int64, attrs []Attribute, n *SyncCounts) error {
+	if len(attrs) == 0 {
+		return nil
+	}
+	for i := range attrs {
+		a := &attrs[i]
+		if err := s.UpsertAttribute(ctx, &a.Attribute, a.Options); err != nil {
+			return fieldError(fmt.Sprintf("input.attributes[%d]", i), err)
 		}
-		// Upserts never move an attribute or an option, so a record of
-		// another organization sharing an id is not found where it was sent.
-		stored, err := s.AttributesByOrganization(ctx, orgID)
-		if err != nil {
-			return err
+		n.Attributes++
+		n.AttributeOptions += len(a.Options)
+	}
+	// Upserts never move an attribute or an option, so a record of
+	// another organization sharing an id is not found where it was sent.
+	stored, err := s.AttributesByOrganization(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	ids := make([]string, 0, len(stored))
+	for _, a := range stored {
+		have[a.ID] = true
+		ids = append(ids, a.ID)
+	}
+	opts, err := s.OptionsByAttributeIDs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	optOf := map[string]string{}
+	for _, o := range opts {
+		optOf[o.ID] = o.AttributeID
+	}
+	for i, a := range attrs {
+		if !have[a.ID] {
+			return forbidden(fmt.Sprintf("input.attributes[%d].id", i), a.ID, "attribute %s belongs to another organization", a.ID)
 		}
-		have := map[string]bool{}
-		ids := make([]string, 0, len(stored))
-		for _, a := range stored {
-			have[a.ID] = true
-			ids = append(ids, a.ID)
-		}
-		opts, err := s.OptionsByAttributeIDs(ctx, ids)
-		if err != nil {
-			return err
-		}
-		optOf := map[string]string{}
-		for _, o := range opts {
-			optOf[o.ID] = o.AttributeID
-		}
-		for i, a := range d.Attributes {
-			if !have[a.ID] {
-				return forbidden(fmt.Sprintf("input.attributes[%d].id", i), a.ID, "attribute %s belongs to another organization", a.ID)
-			}
-			for j, o := range a.Options {
-				if optOf[o.ID] != a.ID {
-					return forbidden(fmt.Sprintf("input.attributes[%d].options[%d].id", i, j), o.ID, "option %s belongs to another attribute", o.ID)
-				}
+		for j, o := range a.Options {
+			if optOf[o.ID] != a.ID {
+				return forbidden(fmt.Sprintf("input.attributes[%d].options[%d].id", i, j), o.ID, "option %s belongs to another attribute", o.ID)
 			}
 		}
 	}
