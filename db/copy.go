@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"reflect"
 
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/google/uuid"
@@ -28,69 +29,62 @@ import (
 // statement (SQLITE_MAX_VARIABLE_NUMBER since 3.32).
 const sqliteMaxVariables = 32766
 
-var (
-	attributeColumns = []string{"id", "organization_id", "user_id", "membership_id", "created_at", "source",
-		"actor_type", "actor_ref", "actor_name", "actor_email", "actor_avatar", "source_context", "changes", "idempotency_key"}
-	eventTypeColumns = []string{"id", "event_type_id", "action", "type", "created_at", "source",
-		"actor_type", "actor_ref", "actor_name", "actor_email", "actor_avatar",
-		"impersonated_by_name", "impersonated_by_email", "impersonated_by_avatar", "payload", "idempotency_key"}
-	changeLogColumns = []string{"id", "organization_id", "actor_user_id", "action", "created_at",
-		"resource_type", "resource_id", "resource_name", "changes", "idempotency_key"}
-)
-
 // CopyAttributeHistory bulk-loads attribute assignment entries.
 func (s *Store) CopyAttributeHistory(ctx context.Context, entries []model.AttributeAssignmentEntry) (int64, error) {
-	if s.dialect == Postgres {
-		return s.pgCopy(ctx, "attribute_assignment_history", attributeColumns, len(entries), func(i int) ([]any, error) {
-			e := &entries[i]
-			id, err := uuidBytes(e.ID)
-			return []any{id, e.OrganizationID, e.UserID, e.MembershipID, e.Timestamp.UTC(), e.Source,
-				e.Actor.Type, e.Actor.Ref, e.Actor.Name, e.Actor.Email, e.Actor.Avatar,
-				e.SourceContext, e.Changes, e.IdempotencyKey}, err
-		})
-	}
-	rows := make([]attributeEntryRow, len(entries))
-	for i, e := range entries {
-		e.Timestamp = e.Timestamp.UTC()
-		rows[i].AttributeAssignmentEntry = e
-	}
-	return sqliteInsert(ctx, s, rows, len(attributeColumns))
+	return copyRows(ctx, s, model.AttributeHistoryKind.Table, true, unwrap(entries, func(e *model.AttributeAssignmentEntry) attributeEntryRow {
+		r := attributeEntryRow{AttributeAssignmentEntry: *e}
+		r.Timestamp = r.Timestamp.UTC()
+		return r
+	}))
 }
 
 // CopyEventTypeHistory bulk-loads event type entries.
 func (s *Store) CopyEventTypeHistory(ctx context.Context, entries []model.EventTypeEntry) (int64, error) {
-	if s.dialect == Postgres {
-		return s.pgCopy(ctx, "event_type_history", eventTypeColumns, len(entries), func(i int) ([]any, error) {
-			e := &entries[i]
-			id, err := uuidBytes(e.ID)
-			return []any{id, e.EventTypeID, e.Action, e.Type, e.Timestamp.UTC(), e.Source,
-				e.Actor.Type, e.Actor.Ref, e.Actor.Name, e.Actor.Email, e.Actor.Avatar,
-				e.ImpersonatedBy.Name, e.ImpersonatedBy.Email, e.ImpersonatedBy.Avatar, e.Payload, e.IdempotencyKey}, err
-		})
-	}
-	rows := make([]eventTypeEntryRow, len(entries))
-	for i, e := range entries {
-		e.Timestamp = e.Timestamp.UTC()
-		rows[i].EventTypeEntry = e
-	}
-	return sqliteInsert(ctx, s, rows, len(eventTypeColumns))
+	return copyRows(ctx, s, model.EventTypeHistoryKind.Table, true, unwrap(entries, func(e *model.EventTypeEntry) eventTypeEntryRow {
+		r := eventTypeEntryRow{EventTypeEntry: *e}
+		r.Timestamp = r.Timestamp.UTC()
+		return r
+	}))
 }
 
 // CopyMemberChangeLogs bulk-loads member change logs.
 func (s *Store) CopyMemberChangeLogs(ctx context.Context, entries []model.MemberChangeLog) (int64, error) {
-	if s.dialect == Postgres {
-		return s.pgCopy(ctx, "member_change_logs", changeLogColumns, len(entries), func(i int) ([]any, error) {
-			e := &entries[i]
-			return []any{e.ID, e.OrganizationID, e.ActorUserID, e.Action, e.Timestamp.UTC(),
-				e.ResourceType, e.ResourceID, e.ResourceName, e.Changes, e.IdempotencyKey}, nil
-		})
+	return copyRows(ctx, s, model.MemberChangeLogsKind.Table, false, unwrap(entries, func(e *model.MemberChangeLog) changeLogRow {
+		r := changeLogRow{MemberChangeLog: *e}
+		r.Timestamp = r.Timestamp.UTC()
+		return r
+	}))
+}
+
+// copyRows bulk-loads rows into table. The columns and their values are
+// read from the row type's bun model, the one declaration of a history's
+// columns, so a column added to an entry type is loaded without naming it
+// here. uuidIDs says the table's id column is a uuid, which pgx's binary
+// COPY takes as 16 bytes.
+func copyRows[R any](ctx context.Context, s *Store, table string, uuidIDs bool, rows []R) (int64, error) {
+	fields := s.db.DB.Dialect().Tables().Get(reflect.TypeFor[R]()).Fields
+	if s.dialect != Postgres {
+		return sqliteInsert(ctx, s, rows, len(fields))
 	}
-	rows := make([]changeLogRow, len(entries))
-	for i, e := range entries {
-		e.Timestamp = e.Timestamp.UTC()
-		rows[i].MemberChangeLog = e
+	columns := make([]string, len(fields))
+	for j, f := range fields {
+		columns[j] = f.Name
 	}
-	return sqliteInsert(ctx, s, rows, len(changeLogColumns))
+	return s.pgCopy(ctx, table, columns, len(rows), func(i int) ([]any, error) {
+		rv := reflect.ValueOf(&rows[i]).Elem()
+		values := make([]any, len(fields))
+		for j, f := range fields {
+			values[j] = f.Value(rv).Interface()
+			if uuidIDs && f.Name == "id" {
+				id, err := uuidBytes(values[j].(string))
+				if err != nil {
+					return nil, err
+				}
+				values[j] = id
+			}
+		}
+		return values, nil
+	})
 }
 
 // uuidBytes gives pgx's binary COPY the 16 bytes a uuid column takes; it
