@@ -8804,7 +8804,7 @@ func (ec *executionContext) unmarshalInputDateRange(ctx context.Context, obj any
 			it.From = data
 		case "to":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
-			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODateTime2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐUpperBound(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -14130,6 +14130,22 @@ func (ec *executionContext) unmarshalODateRange2ᚖgithubᚗcomᚋauditgraphᚋa
 	}
 	res, err := ec.unmarshalInputDateRange(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODateTime2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐUpperBound(ctx context.Context, v any) (*gqlmodel.UpperBound, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(gqlmodel.UpperBound)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODateTime2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐUpperBound(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.UpperBound) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {

@@ -23,3 +23,10 @@ func SDL() string {
 	}
 	return b.String()
 }
+
+// The server does not deliver results incrementally (no transport of it
+// carries multipart or SSE increments), so it must not advertise @defer,
+// which gqlparser's prelude declares: a client that sees it in introspection
+// would send it and wait for increments that never come. Removing it makes a
+// query using @defer fail validation with "Unknown directive".
+func init() { delete(parsedSchema.Directives, "defer") }

@@ -35,6 +35,29 @@ type Error struct {
 	// Max is the bound a too large Value broke (see TooLarge), for an
 	// interface that words its bounds its own way; 0 otherwise.
 	Max int
+	// Reason is a finer cause than Code, for interfaces whose documents name
+	// one (the /v1 codes API_KEY_EXPIRED and ORGANIZATION_ACCESS_DENIED).
+	// GraphQL does not show it: its codes deliberately tell less.
+	Reason string
+}
+
+// Reasons an Error may carry.
+const (
+	// ReasonKeyExpired: the presented key is known but past its expiry.
+	ReasonKeyExpired = "API_KEY_EXPIRED"
+	// ReasonNotMember: the caller has no membership in the organization the
+	// request names, or the organization does not exist; the two are one
+	// reason so that it reveals nothing about which organizations exist.
+	ReasonNotMember = "NOT_MEMBER"
+)
+
+// ErrorReason returns the Reason of a wrapped *Error, or "".
+func ErrorReason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -34,7 +34,7 @@ const (
 var callerNames = []string{
 	"none", "malformed", "unknown", "expired", "revoked",
 	"member", "frank", "admin", "owner", "auditor", "outsider",
-	"etRead", "auditRead", "writer", "globexWriter",
+	"etRead", "auditRead", "writer", "globexWriter", "prefixless",
 }
 
 // callerNotes says who each column is, for the printed table.
@@ -54,6 +54,7 @@ var callerNotes = map[string]string{
 	"auditRead":    "Alice's key scoped audit:read",
 	"writer":       "Alice's key scoped audit:write bound to Acme",
 	"globexWriter": "Erin's key scoped audit:write bound to Globex",
+	"prefixless":   "Alice's unscoped key whose secret lacks cal_ (refused by /v2 only)",
 }
 
 // badCredential reports whether the caller presents no usable key.
@@ -91,6 +92,14 @@ type matrixSurface struct {
 
 // matrixWant renders an abstract outcome in the interface's format.
 func matrixWant(s matrixSurface, caller string) string {
+	if caller == "prefixless" {
+		// /v2, as Cal.com, refuses a Bearer token without the cal_
+		// prefix; elsewhere the key is the owner's.
+		if s.kind == kindV2 {
+			return "401 UnauthorizedException"
+		}
+		caller = "owner"
+	}
 	outcome := forbid
 	switch {
 	case badCredential(caller):
@@ -104,8 +113,16 @@ func matrixWant(s matrixSurface, caller string) string {
 	case kindV2:
 		return map[string]string{allow: "200", unauth: "401 UnauthorizedException", forbid: "403 ForbiddenException"}[outcome]
 	default:
-		if outcome == unauth && caller != "none" {
+		// /v1's document has its own codes for an expired key and for a
+		// caller with no membership in the organization (all the /v1 surfaces
+		// here are Acme's, where only Erin's keys have none).
+		switch {
+		case outcome == unauth && caller == "expired":
+			return "401 API_KEY_EXPIRED"
+		case outcome == unauth && caller != "none":
 			return "401 INVALID_API_KEY"
+		case outcome == forbid && (caller == "outsider" || caller == "globexWriter"):
+			return "403 ORGANIZATION_ACCESS_DENIED"
 		}
 		return map[string]string{allow: "200", unauth: "401 AUTHENTICATION_REQUIRED", forbid: "403 INSUFFICIENT_PERMISSIONS"}[outcome]
 	}
@@ -273,6 +290,11 @@ func matrixKeys(t *testing.T, store *db.Store, demo map[string]string) map[strin
 	}
 	keys["etRead"], _ = mk("etRead", model.APIKey{UserID: seed.OwnerUserID, Scopes: []string{model.ScopeEventTypeRead}})
 	keys["auditRead"], _ = mk("auditRead", model.APIKey{UserID: seed.OwnerUserID, OrganizationID: &acme, Scopes: []string{model.ScopeRead}})
+	prefixless := strings.TrimPrefix(model.NewKeySecret(), model.KeyPrefix)
+	if err := store.CreateAPIKey(ctx, &model.APIKey{Hash: model.HashKey(prefixless), Hint: model.KeyHint(prefixless), Name: "matrix prefixless", UserID: seed.OwnerUserID}); err != nil {
+		t.Fatal(err)
+	}
+	keys["prefixless"] = prefixless
 	keys["globexWriter"], _ = mk("globexWriter", model.APIKey{UserID: seed.OutsiderUserID, OrganizationID: &globex, Scopes: []string{model.ScopeWrite}})
 	for _, c := range callerNames {
 		if _, ok := keys[c]; !ok && c != "none" && c != "malformed" {

@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -44,10 +45,13 @@ func (r *Resolver) hasRole(ctx context.Context, obj any, next graphql.Resolver, 
 		}
 		org, a, err := loadersFrom(ctx).organizationWithAccess(ctx, r.Store, ref, p.User.ID)
 		if err != nil {
-			return nil, err
+			return nil, notMember(err)
 		}
 		err = model.AuthorizeOrganizationAccess(ctx, org.ID, a, rs, perm)
 		if err != nil {
+			if a == nil {
+				return nil, notMember(err)
+			}
 			return nil, err
 		}
 	case obj != nil:
@@ -93,4 +97,17 @@ func (r *Resolver) hasScope(ctx context.Context, obj any, next graphql.Resolver,
 		return nil, model.Errorf(model.CodeForbidden, "this requires a key with the %s scope", scope)
 	}
 	return next(ctx)
+}
+
+// notMember gives a refusal (an unknown organization, or one the caller is
+// not a member of) the reason ReasonNotMember, keeping its code and message:
+// GraphQL answers as before, and /v1 answers both alike.
+func notMember(err error) error {
+	var e *model.Error
+	if !errors.As(err, &e) || (e.Code != model.CodeNotFound && e.Code != model.CodeForbidden) {
+		return err
+	}
+	c := *e
+	c.Reason = model.ReasonNotMember
+	return &c
 }

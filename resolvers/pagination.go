@@ -91,5 +91,9 @@ func timeRange(r *gqlmodel.DateRange) model.TimeRange {
 	if r == nil {
 		return model.TimeRange{}
 	}
-	return model.TimeRange{From: r.From, To: r.To}
+	tr := model.TimeRange{From: r.From}
+	if r.To != nil {
+		tr.To = &r.To.Time
+	}
+	return tr
 }

@@ -103,7 +103,10 @@ func fromGraphQL(e *gqlerror.Error, params map[string]param) *model.Error {
 		}
 		field = p.name
 	}
-	return &model.Error{Code: code, Message: msg, Field: field}
+	// The domain error the GraphQL error was made from, when it is one,
+	// carries the reason /v1 tells callers (GraphQL shows only the code).
+	reason := model.ErrorReason(e.Err)
+	return &model.Error{Code: code, Message: msg, Field: field, Reason: reason}
 }
 
 // marshal encodes v as the services do (JSON.stringify): no HTML escaping

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/auditgraph/auditgraph/graph/gqlmodel"
 	"github.com/auditgraph/auditgraph/model"
@@ -231,7 +232,7 @@ func readChangeLogsRequest(r *http.Request, maxTake int) (*changeLogsRequest, *m
 		}
 		return n, nil
 	}
-	date := func(name string) (string, *model.Error) {
+	date := func(name string, upper bool) (string, *model.Error) {
 		v, ok := get(name)
 		if !ok {
 			return "", nil
@@ -240,11 +241,12 @@ func readChangeLogsRequest(r *http.Request, maxTake int) (*changeLogsRequest, *m
 		if !isString {
 			return "", model.InvalidField(name, v, "%s must be an ISO 8601 date-time", name)
 		}
-		t, err := gqlmodel.ParseTime(s)
+		t, err := gqlmodel.ParseDateBound(s, upper)
 		if err != nil {
 			return "", model.InvalidField(name, v, "%s must be an ISO 8601 date-time", name)
 		}
-		return gqlmodel.FormatTime(t), nil
+		// Nanoseconds: the last instant of a day must reach GraphQL whole.
+		return t.Format(time.RFC3339Nano), nil
 	}
 	oneOf := func(name string, allowed []string) (string, *model.Error) {
 		v, ok := get(name)
@@ -264,10 +266,10 @@ func readChangeLogsRequest(r *http.Request, maxTake int) (*changeLogsRequest, *m
 	if req.take, verr = integer("take", v1DefaultTake, 1, maxTake); verr != nil {
 		return nil, verr
 	}
-	if req.start, verr = date("start_date"); verr != nil {
+	if req.start, verr = date("start_date", false); verr != nil {
 		return nil, verr
 	}
-	if req.end, verr = date("end_date"); verr != nil {
+	if req.end, verr = date("end_date", true); verr != nil {
 		return nil, verr
 	}
 	if req.resourceType, verr = oneOf("resource_type", model.ChangeLogResourceTypes); verr != nil {

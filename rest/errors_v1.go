@@ -38,18 +38,31 @@ const (
 	codeMethodNotAllowed = "rest:method-not-allowed"
 )
 
-// v1Status maps an error code to status, /v1 code and system message; it is
-// the only place /v1 statuses are decided. keyPresented tells a missing key
-// from a refused one: GraphQL answers both UNAUTHENTICATED, and deliberately
-// does not tell unknown, expired and revoked keys apart, so all three are
-// INVALID_API_KEY here and API_KEY_EXPIRED is never sent.
-func v1Status(code string, keyPresented bool) (int, string, string) {
+// codeOrgAccessDenied is /v1's code for an organization the caller may not
+// see at all.
+const codeOrgAccessDenied = "ORGANIZATION_ACCESS_DENIED"
+
+// v1Status maps an error code and reason to status, /v1 code and system
+// message; it is the only place /v1 statuses are decided. keyPresented tells
+// a missing key from a refused one: GraphQL answers both UNAUTHENTICATED.
+// GraphQL does not tell unknown, expired and revoked keys apart; /v1's
+// document does for an expired key, which the error's reason tells. A caller
+// who is not a member of the organization, and one naming an organization
+// that does not exist, get the same ORGANIZATION_ACCESS_DENIED, so the answer
+// reveals nothing about which organizations exist.
+func v1Status(code, reason string, keyPresented bool) (int, string, string) {
+	switch {
+	case code == model.CodeUnauthenticated && reason == model.ReasonKeyExpired:
+		return http.StatusUnauthorized, "API_KEY_EXPIRED", "the API key has expired"
+	case reason == model.ReasonNotMember && (code == model.CodeForbidden || code == model.CodeNotFound):
+		return http.StatusForbidden, codeOrgAccessDenied, "the API key's user has no access to the organization"
+	}
 	switch code {
 	case model.CodeInvalid:
 		return http.StatusUnprocessableEntity, "VALIDATION_ERROR", "request validation failed"
 	case model.CodeUnauthenticated:
 		if keyPresented {
-			return http.StatusUnauthorized, "INVALID_API_KEY", "the API key is unknown, expired or revoked"
+			return http.StatusUnauthorized, "INVALID_API_KEY", "the API key is unknown or revoked"
 		}
 		return http.StatusUnauthorized, "AUTHENTICATION_REQUIRED", "an API key is required (X-API-Key header)"
 	case model.CodeForbidden:
@@ -75,17 +88,25 @@ func v1Status(code string, keyPresented bool) (int, string, string) {
 // WriteV1Error answers err in the /v1 envelope. It is also the rate
 // limiter's writer for the /v1 routes.
 func WriteV1Error(w http.ResponseWriter, r *http.Request, err *model.Error) {
-	status, code, system := v1Status(err.Code, keyPresented(r))
+	status, code, system := v1Status(err.Code, err.Reason, keyPresented(r))
 	typ := "client_error"
 	if status >= 500 {
 		typ = "server_error"
 	}
-	trace := reqctx.RequestID(r.Context())
+	// The document's trace_id is a UUID; the server logs it beside the
+	// request id (X-Request-Id), so either finds the other.
+	trace := reqctx.TraceID(r.Context())
 	if trace == "" {
 		trace = uuid.NewString()
 	}
+	msg := err.Message
+	if code == codeOrgAccessDenied {
+		// One message for an unknown organization and one the caller is not
+		// in, so that nothing tells them apart.
+		msg = "you are not a member of this organization"
+	}
 	body := v1ErrorBody{Error: v1ErrorObj{
-		Code: code, Message: err.Message, SystemMessage: system, Type: typ, Status: status,
+		Code: code, Message: msg, SystemMessage: system, Type: typ, Status: status,
 		TraceID: trace, Timestamp: time.Now().UTC().Format(time.RFC3339),
 	}}
 	if err.Field != "" {

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"bytes"
 	"net/http"
 	"strconv"
 	"strings"
@@ -65,6 +66,41 @@ func (a *API) EventTypeHistory(w http.ResponseWriter, r *http.Request) {
 		WriteCalError(w, r, err)
 		return
 	}
+	// The live service sends hasError only when it is true (an entry whose
+	// stored payload cannot be read, this project's extension of the
+	// document). hasError is each node's last field, and GraphQL writes
+	// compact JSON in which a quote inside a string is escaped, so the exact
+	// bytes below can only be that key.
+	page.Nodes = dropFalseHasError(page.Nodes)
 	writeCalPage(w, r, `{"status":"success","data":{"eventTypeId":`+strconv.FormatInt(id, 10)+`,"auditLogs":`,
 		page, model.CursorEventTypeHistory)
+}
+
+var falseHasError = []byte(`,"hasError":false}`)
+
+// dropFalseHasError removes `,"hasError":false` before each node's closing
+// brace, in place: the nodes are this request's own bytes, and a page is
+// tens of KB not worth copying.
+func dropFalseHasError(b []byte) []byte {
+	i := bytes.Index(b, falseHasError)
+	if i < 0 {
+		return b
+	}
+	w := i
+	for i >= 0 {
+		b[w] = '}'
+		w++
+		r := i + len(falseHasError)
+		next := bytes.Index(b[r:], falseHasError)
+		end := len(b)
+		if next >= 0 {
+			end = r + next
+		}
+		w += copy(b[w:], b[r:end])
+		if next < 0 {
+			break
+		}
+		i = end
+	}
+	return b[:w]
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
@@ -83,6 +84,29 @@ func newFixture(t *testing.T, cfg server.Config) *fixture {
 		k := &model.APIKey{Hash: model.HashKey(secret), Hint: model.KeyHint(secret), Name: "test " + role, UserID: user}
 		if err := f.store.CreateAPIKey(context.Background(), k); err != nil {
 			t.Fatal(err)
+		}
+		f.keys[role] = secret
+	}
+	// The owner's keys that are refused: one past its expiry, one revoked,
+	// and one whose secret lacks the cal_ prefix (valid where prefixes are
+	// not checked).
+	past := time.Now().Add(-time.Hour)
+	for _, role := range []string{"expired", "revoked", "noprefix"} {
+		secret := model.NewKeySecret()
+		if role == "noprefix" {
+			secret = strings.TrimPrefix(secret, "cal_")
+		}
+		k := &model.APIKey{Hash: model.HashKey(secret), Hint: model.KeyHint(secret), Name: "test " + role, UserID: seed.OwnerUserID}
+		if role == "expired" {
+			k.ExpiresAt = &past
+		}
+		if err := f.store.CreateAPIKey(context.Background(), k); err != nil {
+			t.Fatal(err)
+		}
+		if role == "revoked" {
+			if err := f.store.RevokeAPIKey(context.Background(), k.ID, past); err != nil {
+				t.Fatal(err)
+			}
 		}
 		f.keys[role] = secret
 	}

@@ -29,6 +29,23 @@ func (s *Server) credentials(next http.Handler) http.Handler {
 	})
 }
 
+// calCredentials is credentials for the /v2 routes: as Cal.com, which takes
+// a Bearer token without the cal_ prefix for something else (an OAuth access
+// token) and refuses it, a prefixless Bearer token is refused whatever it is.
+func (s *Server) calCredentials(next http.Handler) http.Handler {
+	check := s.credentials(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := r.Header.Get("Authorization"); h != "" {
+			if scheme, token, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") &&
+				!strings.HasPrefix(strings.TrimSpace(token), model.KeyPrefix) {
+				next.ServeHTTP(w, r.WithContext(model.WithCredentialError(r.Context(), model.ErrUnauthenticated)))
+				return
+			}
+		}
+		check.ServeHTTP(w, r)
+	})
+}
+
 // presentedKey returns the presented secret; a malformed header is presented
 // but empty, so it is refused like an unknown key.
 func presentedKey(r *http.Request) (string, bool) {
@@ -61,6 +78,11 @@ func (s *Server) authenticate(ctx context.Context, secret string) (*model.Princi
 	}
 	now := time.Now()
 	if !k.Usable(now) {
+		if k.RevokedAt == nil {
+			// Expired: GraphQL answers it as any refused key, /v1's document
+			// has its own code for it.
+			return nil, &model.Error{Code: model.CodeUnauthenticated, Message: model.ErrUnauthenticated.Message, Reason: model.ReasonKeyExpired}
+		}
 		return nil, model.ErrUnauthenticated
 	}
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) > touchEvery {

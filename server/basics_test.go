@@ -80,6 +80,9 @@ func TestServerBasics(t *testing.T) {
 		if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "https://dash.example" {
 			t.Errorf("allowed origin: Access-Control-Allow-Origin %q", got)
 		}
+		if got := resp.Header.Get("Access-Control-Expose-Headers"); !strings.Contains(got, "X-RateLimit-Remaining-Default") || !strings.Contains(got, "X-RateLimit-Reset") {
+			t.Errorf("the quota headers are not exposed: %q", got)
+		}
 		resp, _ = e.get("/schema.graphql", map[string]string{"Origin": "https://evil.example"})
 		if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "" {
 			t.Errorf("other origin: Access-Control-Allow-Origin %q", got)

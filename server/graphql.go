@@ -114,7 +114,7 @@ func (s *Server) configure(srv graphqlEngine) {
 // then the executable schema.
 func (s *Server) graphqlHandler() http.Handler {
 	srv := s.newGraphQL(s.schema)
-	return s.rateLimit(writeGraphQLError, s.credentials(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.rateLimit(writeGraphQLError, nil, s.credentials(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := resolvers.WithLoaders(r.Context())
 		srv.ServeHTTP(&deadlineGuard{ResponseWriter: w, ctx: ctx}, r.WithContext(ctx))
 	})))

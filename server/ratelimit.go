@@ -83,20 +83,24 @@ func (rl *rateLimiter) sweep(now time.Time) {
 // limitedWriter writes an interface's own 429 answer.
 type limitedWriter func(w http.ResponseWriter, r *http.Request, err *model.Error)
 
+// quotaHeaders names the headers telling every caller its quota: limit,
+// remaining and reset (seconds until the bucket is full again).
+type quotaHeaders struct{ limit, remaining, reset string }
+
+var (
+	// v1Quota: the /v1 service's x-ratelimit-* headers.
+	v1Quota = &quotaHeaders{"x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"}
+	// calQuota: Cal.com's throttler headers for its default throttler.
+	calQuota = &quotaHeaders{"X-RateLimit-Limit-Default", "X-RateLimit-Remaining-Default", "X-RateLimit-Reset-Default"}
+)
+
 // rateLimit refuses requests over the caller's rate with Retry-After, in the
-// interface's format.
-func (s *Server) rateLimit(write limitedWriter, next http.Handler) http.Handler {
-	return s.limitRate(write, false, next)
-}
-
-// advertisedRateLimit is rateLimit that also tells every caller its quota in
-// x-ratelimit-limit, -remaining and -reset (seconds until the bucket is full),
-// which the /v1 service's clients read.
-func (s *Server) advertisedRateLimit(write limitedWriter, next http.Handler) http.Handler {
-	return s.limitRate(write, true, next)
-}
-
-func (s *Server) limitRate(write limitedWriter, advertise bool, next http.Handler) http.Handler {
+// interface's format, and when headers is not nil tells every caller its
+// quota in them. A 429's Retry-After is then the advertised reset, the time
+// until the bucket is full, so that the two headers never disagree (a client
+// may retry earlier, when one token is back); without quota headers it is
+// the time until one token is back.
+func (s *Server) rateLimit(write limitedWriter, headers *quotaHeaders, next http.Handler) http.Handler {
 	if s.limiter == nil {
 		return next
 	}
@@ -106,14 +110,18 @@ func (s *Server) limitRate(write limitedWriter, advertise bool, next http.Handle
 			key = "key:" + model.HashKey(secret)
 		}
 		ok, wait, q := s.limiter.allow(key)
-		if advertise {
+		reset := int(math.Ceil(q.reset.Seconds()))
+		if headers != nil {
 			h := w.Header()
-			h.Set("x-ratelimit-limit", strconv.Itoa(q.limit))
-			h.Set("x-ratelimit-remaining", strconv.Itoa(q.remaining))
-			h.Set("x-ratelimit-reset", strconv.Itoa(int(math.Ceil(q.reset.Seconds()))))
+			h.Set(headers.limit, strconv.Itoa(q.limit))
+			h.Set(headers.remaining, strconv.Itoa(q.remaining))
+			h.Set(headers.reset, strconv.Itoa(reset))
 		}
 		if !ok {
 			secs := int(math.Ceil(wait.Seconds()))
+			if headers != nil {
+				secs = max(secs, reset)
+			}
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
 			write(w, r, &model.Error{Code: model.CodeRateLimited, Message: "Too many requests: retry in " + strconv.Itoa(secs) + "s"})
 			return

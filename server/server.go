@@ -1,6 +1,7 @@
 // Package server assembles auditgraph's HTTP face: the GraphQL endpoint, the
 // playground, the REST shim, health and metrics, and the middleware they share
-// (request ids, logging, credentials, limits, CORS).
+// (request ids, logging, credentials, limits, CORS, security headers, and the
+// /v1 and /v2 envelopes for any path of those families).
 //
 // It holds no business rules: access is the schema's directives, rendering is
 // model/display's, SQL is db's.
@@ -46,6 +47,9 @@ type Server struct {
 	limiter *rateLimiter
 	schema  graphql.ExecutableSchema
 	exec    *executor.Executor
+	// v1NotFound and v2NotFound answer a path of their family that no
+	// route takes, in the family's envelope.
+	v1NotFound, v2NotFound http.Handler
 }
 
 // New builds the server on an open, migrated store.
@@ -62,7 +66,7 @@ func New(cfg Config, store Store, logger *slog.Logger) (*Server, error) {
 }
 
 // Handler returns the root handler.
-func (s *Server) Handler() http.Handler { return s.cors(s.mux) }
+func (s *Server) Handler() http.Handler { return s.secure(s.cors(s.apiFamilies(s.mux))) }
 
 func (s *Server) handle(pattern, route string, h http.Handler) {
 	s.mux.Handle(pattern, s.observe(route, s.limits(h)))
@@ -107,12 +111,14 @@ func (s *Server) routes() {
 	// The REST shim: each endpoint runs its GraphQL operation through Execute.
 	api := rest.New(s, s.cfg.PageSizes)
 	calRoute := func(pattern, route string, h http.HandlerFunc) {
-		s.handle(pattern, route, s.rateLimit(rest.WriteCalError, s.credentials(h)))
+		s.handle(pattern, route, s.rateLimit(rest.WriteCalError, calQuota, s.calCredentials(h)))
 	}
 	calRoute("/v2/organizations/{orgId}/attributes/assignments/{userId}/history", "rest_attribute_history", api.AttributeAssignmentHistory)
 	calRoute("/v2/event-types/{eventTypeId}/history", "rest_event_type_history", api.EventTypeHistory)
-	calRoute("/v2/", "rest_v2_not_found", api.CalNotFound)
+	s.v2NotFound = s.observe("rest_v2_not_found", s.limits(s.rateLimit(rest.WriteCalError, calQuota, http.HandlerFunc(api.CalNotFound))))
+	s.mux.Handle("/v2/", s.v2NotFound)
 	s.handle("/v1/organizations/{organization_id}/users/{user_id}/change-logs", "rest_change_logs",
-		s.advertisedRateLimit(rest.WriteV1Error, s.credentials(http.HandlerFunc(api.MemberChangeLogs))))
-	s.handle("/v1/", "rest_v1_not_found", s.advertisedRateLimit(rest.WriteV1Error, http.HandlerFunc(api.V1NotFound)))
+		s.rateLimit(rest.WriteV1Error, v1Quota, s.credentials(http.HandlerFunc(api.MemberChangeLogs))))
+	s.v1NotFound = s.observe("rest_v1_not_found", s.limits(s.rateLimit(rest.WriteV1Error, v1Quota, http.HandlerFunc(api.V1NotFound))))
+	s.mux.Handle("/v1/", s.v1NotFound)
 }

@@ -22,6 +22,9 @@ type flagSet struct {
 
 func newFlagSet(e *env, c *command) *flagSet {
 	name, args, summary := c.name, c.args, c.summary
+	if c.details != "" {
+		summary += "\n\n" + c.details
+	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {

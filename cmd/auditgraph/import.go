@@ -17,7 +17,13 @@ var importCommand = &command{
 	name:    "import",
 	args:    "FILE.ndjson|- [flags]",
 	summary: "Import directory records and history entries from NDJSON (one record per line; - reads stdin).",
-	run:     importRun,
+	details: `Every line is one JSON object whose "kind" is organization, team, user,
+membership, customRole, eventType, attribute (directory records, upserted by
+id), or attributeChange, eventTypeChange, memberChangeLog (history entries,
+naming their organization in organizationId). The format, with an example
+line of every kind, is in README.md under "Importing (NDJSON)"; the file
+examples/import.ndjson imports as it is.`,
+	run: importRun,
 }
 
 // importStdin is where `import -` reads; tests replace it.

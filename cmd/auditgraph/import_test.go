@@ -1,10 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/auditgraph/auditgraph/ingest"
 )
 
 // TestImportCommand imports a file with one bad line into a seeded SQLite
@@ -70,5 +73,49 @@ func TestImportCommand(t *testing.T) {
 	}
 	if code, _, _ := cli(t, vars, "import"); code != exitUsage {
 		t.Fatalf("import without a file: exit %d, want %d", code, exitUsage)
+	}
+}
+
+// The shipped example imports as it is into an empty database, holds every
+// line kind, and each kind is documented in the README with an example line;
+// `import -h` points there.
+func TestImportExampleFileAndItsDocumentation(t *testing.T) {
+	example, err := os.ReadFile(filepath.Join("..", "..", "examples", "import.ndjson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(readme)
+	if i := strings.Index(section, "## Importing (NDJSON)"); i >= 0 {
+		section = section[i:]
+		if j := strings.Index(section[3:], "\n## "); j >= 0 {
+			section = section[:j+3]
+		}
+	} else {
+		t.Fatal(`README has no "## Importing (NDJSON)" section`)
+	}
+	for _, kind := range ingest.Kinds {
+		tag := `{"kind":"` + kind + `"`
+		if !strings.Contains(string(example), tag) {
+			t.Errorf("examples/import.ndjson has no %s line", kind)
+		}
+		if !strings.Contains(section, tag) {
+			t.Errorf("the README's import section has no example %s line", kind)
+		}
+	}
+	lines := strings.Count(strings.TrimSpace(string(example)), "\n") + 1
+
+	dbPath := filepath.Join(t.TempDir(), "example.db")
+	code, stdout, stderr := cli(t, map[string]string{"DATABASE_URL": dbPath}, "import", filepath.Join("..", "..", "examples", "import.ndjson"))
+	if code != 0 || !strings.Contains(stdout, "rejected: 0\n") || !strings.Contains(stdout, fmt.Sprintf("%d lines read", lines)) {
+		t.Fatalf("import of the example: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+
+	code, stdout, stderr = cli(t, nil, "import", "-h")
+	if help := stdout + stderr; code != 0 || !strings.Contains(help, `"Importing (NDJSON)"`) || !strings.Contains(help, "examples/import.ndjson") {
+		t.Errorf("import -h (exit %d) does not point to the format:\n%s", code, help)
 	}
 }

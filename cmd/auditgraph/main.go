@@ -22,6 +22,8 @@ type command struct {
 	name    string
 	args    string // synopsis of the arguments, for the usage text
 	summary string
+	// details, when set, follows the summary in the command's -h text.
+	details string
 	run     func(ctx context.Context, e *env, c *command, args []string) error
 }
 

@@ -15,13 +15,19 @@ import (
 
 // Who made a change, as they were at the time.
 type Actor struct {
-	Type          ActorType `json:"type"`
-	DisplayName   string    `json:"displayName"`
-	DisplayEmail  *string   `json:"displayEmail,omitempty"`
-	DisplayAvatar *string   `json:"displayAvatar,omitempty"`
+	// The kind of actor.
+	Type ActorType `json:"type"`
+	// The name to show, from what was recorded: a user's name, else email, else `Deleted User`; a guest's name, else `Guest`; an attendee's name, else email, else `Deleted Attendee`; an app's name, else `Unknown App`; the platform's name for SYSTEM.
+	DisplayName string `json:"displayName"`
+	// The email to show, when known.
+	DisplayEmail *string `json:"displayEmail,omitempty"`
+	// The avatar URL to show, when known.
+	DisplayAvatar *string `json:"displayAvatar,omitempty"`
 }
 
+// Selects entries by who made them.
 type ActorFilter struct {
+	// Keep only entries by actors of this kind.
 	Type *ActorType `json:"type,omitempty"`
 	// The actor's reference: a user's numeric id, an app's slug.
 	Ref *string `json:"ref,omitempty"`
@@ -29,39 +35,60 @@ type ActorFilter struct {
 
 // Who made a change. `ref` is a user's numeric id or an app's slug.
 type ActorInput struct {
-	Type   ActorType `json:"type"`
-	Ref    *string   `json:"ref,omitempty"`
-	Name   *string   `json:"name,omitempty"`
-	Email  *string   `json:"email,omitempty"`
-	Avatar *string   `json:"avatar,omitempty"`
+	// The kind of actor.
+	Type ActorType `json:"type"`
+	// The reference: a user's numeric id, an app's slug.
+	Ref *string `json:"ref,omitempty"`
+	// The name as it was at the time.
+	Name *string `json:"name,omitempty"`
+	// The email as it was at the time.
+	Email *string `json:"email,omitempty"`
+	// The avatar URL as it was at the time.
+	Avatar *string `json:"avatar,omitempty"`
 }
 
+// One change of one attribute's assignment.
 type AttributeAssignmentChange struct {
-	Type      AttributeChangeType `json:"type"`
-	Attribute *AttributeSnapshot  `json:"attribute"`
-	Previous  *AttributeValue     `json:"previous,omitempty"`
-	Current   *AttributeValue     `json:"current,omitempty"`
+	// What happened.
+	Type AttributeChangeType `json:"type"`
+	// The attribute, as it was when the change was recorded.
+	Attribute *AttributeSnapshot `json:"attribute"`
+	// The assignment before the change; null when it was assigned.
+	Previous *AttributeValue `json:"previous,omitempty"`
+	// The assignment after the change; null when it was unassigned.
+	Current *AttributeValue `json:"current,omitempty"`
 }
 
+// One change of one attribute's assignment.
 type AttributeAssignmentChangeInput struct {
-	AttributeID string                 `json:"attributeId"`
-	Type        *AttributeChangeType   `json:"type,omitempty"`
-	Previous    *ingest.AttributeValue `json:"previous,omitempty"`
-	Current     *ingest.AttributeValue `json:"current,omitempty"`
+	// The attribute (`attr_…`).
+	AttributeID string `json:"attributeId"`
+	// What happened; computed from previous and current when omitted.
+	Type *AttributeChangeType `json:"type,omitempty"`
+	// The assignment before; omitted when it is assigned.
+	Previous *ingest.AttributeValue `json:"previous,omitempty"`
+	// The assignment after; omitted when it is unassigned.
+	Current *ingest.AttributeValue `json:"current,omitempty"`
 }
 
+// One recorded change of a member's attribute assignments.
 type AttributeAssignmentEntry struct {
 	// The entry's UUIDv7.
-	ID        string    `json:"id"`
+	ID string `json:"id"`
+	// When the change was made.
 	Timestamp time.Time `json:"timestamp"`
-	Source    Source    `json:"source"`
-	Actor     *Actor    `json:"actor"`
+	// Where the change came from.
+	Source Source `json:"source"`
+	// Who made the change, as they were at the time.
+	Actor *Actor `json:"actor"`
 	// The member's organization membership id.
-	MembershipID  int  `json:"membershipId"`
+	MembershipID int `json:"membershipId"`
+	// The context recorded by the source (a JSON object).
 	SourceContext JSON `json:"sourceContext"`
 	// The changes; empty when the stored entry cannot be read (hasError).
-	Changes  []*AttributeAssignmentChange `json:"changes"`
-	HasError bool                         `json:"hasError"`
+	Changes []*AttributeAssignmentChange `json:"changes"`
+	// True when the stored entry cannot be read; its changes are then empty.
+	HasError bool `json:"hasError"`
 }
 
 // One attribute assignment history entry of a member. Give either `changes`, or
@@ -74,89 +101,134 @@ type AttributeChangeEntryInput struct {
 	// Defaults to now; at most 5 minutes ahead. Stored with millisecond precision.
 	Timestamp *time.Time `json:"timestamp,omitempty"`
 	// The member: numeric, `usr_…` or global id.
-	UserID string      `json:"userId"`
-	Source Source      `json:"source"`
-	Actor  *ActorInput `json:"actor"`
+	UserID string `json:"userId"`
+	// Where the change came from.
+	Source Source `json:"source"`
+	// Who made the change.
+	Actor *ActorInput `json:"actor"`
 	// Any JSON object, at most 64 KiB.
-	SourceContext JSON                              `json:"sourceContext,omitempty"`
-	Changes       []*AttributeAssignmentChangeInput `json:"changes,omitempty"`
-	AttributeID   *string                           `json:"attributeId,omitempty"`
-	Previous      *ingest.AttributeValue            `json:"previous,omitempty"`
-	Current       *ingest.AttributeValue            `json:"current,omitempty"`
+	SourceContext JSON `json:"sourceContext,omitempty"`
+	// The changes; or give one change with `attributeId`, `previous` and `current`.
+	Changes []*AttributeAssignmentChangeInput `json:"changes,omitempty"`
+	// The attribute of a single change (`attr_…`).
+	AttributeID *string `json:"attributeId,omitempty"`
+	// The assignment before the single change.
+	Previous *ingest.AttributeValue `json:"previous,omitempty"`
+	// The assignment after the single change.
+	Current *ingest.AttributeValue `json:"current,omitempty"`
 }
 
+// Selects attribute assignment history entries; all conditions must hold.
 type AttributeHistoryFilter struct {
-	Timestamp *DateRange   `json:"timestamp,omitempty"`
-	Actor     *ActorFilter `json:"actor,omitempty"`
-	Source    *Source      `json:"source,omitempty"`
+	// Keep only entries recorded in this inclusive range.
+	Timestamp *DateRange `json:"timestamp,omitempty"`
+	// Keep only entries made by this actor.
+	Actor *ActorFilter `json:"actor,omitempty"`
+	// Keep only entries from this source.
+	Source *Source `json:"source,omitempty"`
 }
 
+// An attribute of the organization.
 type AttributeInput struct {
 	// The attribute's own id, `attr_…`.
-	ID      string                  `json:"id"`
-	Slug    string                  `json:"slug"`
-	Name    string                  `json:"name"`
-	Type    AttributeType           `json:"type"`
+	ID string `json:"id"`
+	// The URL slug.
+	Slug string `json:"slug"`
+	// The display name.
+	Name string `json:"name"`
+	// The kind of value it holds.
+	Type AttributeType `json:"type"`
+	// Its options.
 	Options []*AttributeOptionInput `json:"options,omitempty"`
 }
 
+// An option of an attribute.
 type AttributeOptionInput struct {
-	ID    string `json:"id"`
-	Slug  string `json:"slug"`
+	// The option's own id.
+	ID string `json:"id"`
+	// The URL slug.
+	Slug string `json:"slug"`
+	// The displayed value.
 	Value string `json:"value"`
 }
 
 // The attribute as it was when the change was recorded.
 type AttributeSnapshot struct {
-	ID   string        `json:"id"`
-	Slug string        `json:"slug"`
-	Name string        `json:"name"`
+	// The attribute's own id, `attr_…`.
+	ID string `json:"id"`
+	// The attribute's slug then.
+	Slug string `json:"slug"`
+	// The attribute's name then.
+	Name string `json:"name"`
+	// The kind of value it held then.
 	Type AttributeType `json:"type"`
 }
 
+// An attribute assignment: the option and its value.
 type AttributeValue struct {
-	OptionID   string   `json:"optionId"`
-	OptionSlug string   `json:"optionSlug"`
-	Value      string   `json:"value"`
-	Weight     *float64 `json:"weight,omitempty"`
+	// The option's id.
+	OptionID string `json:"optionId"`
+	// The option's slug.
+	OptionSlug string `json:"optionSlug"`
+	// The assigned value (the option's, or free text or a number).
+	Value string `json:"value"`
+	// The assignment's weight, when it has one.
+	Weight *float64 `json:"weight,omitempty"`
 }
 
+// A custom role of the organization.
 type CustomRoleInput struct {
-	ID          int      `json:"id"`
-	Name        string   `json:"name"`
+	// The platform's numeric id.
+	ID int `json:"id"`
+	// The role's name.
+	Name string `json:"name"`
+	// The permissions it grants.
 	Permissions []string `json:"permissions"`
 }
 
-// An inclusive date range; either end may be left open.
-type DateRange struct {
-	From *time.Time `json:"from,omitempty"`
-	To   *time.Time `json:"to,omitempty"`
-}
-
+// Directory records to upsert by the platform's ids; every list may be omitted.
 type DirectoryInput struct {
 	// Renames the organization itself.
 	Organization *OrganizationInput `json:"organization,omitempty"`
-	Teams        []*TeamInput       `json:"teams,omitempty"`
-	Users        []*UserInput       `json:"users,omitempty"`
-	CustomRoles  []*CustomRoleInput `json:"customRoles,omitempty"`
-	Memberships  []*MembershipInput `json:"memberships,omitempty"`
-	EventTypes   []*EventTypeInput  `json:"eventTypes,omitempty"`
-	Attributes   []*AttributeInput  `json:"attributes,omitempty"`
+	// Teams of the organization.
+	Teams []*TeamInput `json:"teams,omitempty"`
+	// Users (members of the organization or of its teams).
+	Users []*UserInput `json:"users,omitempty"`
+	// Custom roles of the organization.
+	CustomRoles []*CustomRoleInput `json:"customRoles,omitempty"`
+	// Memberships of the organization or of its teams.
+	Memberships []*MembershipInput `json:"memberships,omitempty"`
+	// Event types of its teams or of its members.
+	EventTypes []*EventTypeInput `json:"eventTypes,omitempty"`
+	// Attributes of the organization, with their options.
+	Attributes []*AttributeInput `json:"attributes,omitempty"`
 }
 
+// How many records of each kind a sync call upserted.
 type DirectorySyncResult struct {
-	Organizations    int `json:"organizations"`
-	Teams            int `json:"teams"`
-	Users            int `json:"users"`
-	CustomRoles      int `json:"customRoles"`
-	Memberships      int `json:"memberships"`
-	EventTypes       int `json:"eventTypes"`
-	Attributes       int `json:"attributes"`
+	// Organizations written (0 or 1).
+	Organizations int `json:"organizations"`
+	// Teams written.
+	Teams int `json:"teams"`
+	// Users written.
+	Users int `json:"users"`
+	// Custom roles written.
+	CustomRoles int `json:"customRoles"`
+	// Memberships written.
+	Memberships int `json:"memberships"`
+	// Event types written.
+	EventTypes int `json:"eventTypes"`
+	// Attributes written.
+	Attributes int `json:"attributes"`
+	// Attribute options written.
 	AttributeOptions int `json:"attributeOptions"`
 }
 
+// One changed field of an event type, as shown.
 type DisplayField struct {
-	Label      string             `json:"label"`
+	// The field's label (`Title`, `Length`, …).
+	Label string `json:"label"`
+	// The field's value or change.
 	FieldValue display.FieldValue `json:"fieldValue"`
 }
 
@@ -166,147 +238,225 @@ type DisplayField struct {
 // EVENT_TYPE_CREATED, `before` alone for EVENT_TYPE_DELETED, both for
 // EVENT_TYPE_MODIFIED, which must change something. At most 64 KiB each.
 type EventTypeChangeEntryInput struct {
-	IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
-	Timestamp      *time.Time      `json:"timestamp,omitempty"`
-	EventTypeID    string          `json:"eventTypeId"`
-	Action         EventTypeAction `json:"action"`
-	Source         Source          `json:"source"`
-	Actor          *ActorInput     `json:"actor"`
-	ImpersonatedBy *ingest.Person  `json:"impersonatedBy,omitempty"`
-	Payload        JSON            `json:"payload,omitempty"`
-	Before         JSON            `json:"before,omitempty"`
-	After          JSON            `json:"after,omitempty"`
+	// Retries with the same key return the stored entry; keys are per organization.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+	// Defaults to now; at most 5 minutes ahead. Stored with millisecond precision.
+	Timestamp *time.Time `json:"timestamp,omitempty"`
+	// The event type: numeric or global id.
+	EventTypeID string `json:"eventTypeId"`
+	// What happened.
+	Action EventTypeAction `json:"action"`
+	// Where the change came from.
+	Source Source `json:"source"`
+	// Who made the change.
+	Actor *ActorInput `json:"actor"`
+	// Who acted as the actor, under impersonation.
+	ImpersonatedBy *ingest.Person `json:"impersonatedBy,omitempty"`
+	// The change in the stored format.
+	Payload JSON `json:"payload,omitempty"`
+	// The event type before the change (a JSON object of its fields).
+	Before JSON `json:"before,omitempty"`
+	// The event type after the change (a JSON object of its fields).
+	After JSON `json:"after,omitempty"`
 }
 
+// One recorded change of an event type.
 type EventTypeHistoryEntry struct {
 	// The entry's UUIDv7.
-	ID             string          `json:"id"`
-	Action         EventTypeAction `json:"action"`
-	Type           RecordType      `json:"type"`
-	Timestamp      time.Time       `json:"timestamp"`
-	Source         Source          `json:"source"`
-	Actor          *Actor          `json:"actor"`
+	ID string `json:"id"`
+	// What happened.
+	Action EventTypeAction `json:"action"`
+	// The record-level kind of the change.
+	Type RecordType `json:"type"`
+	// When the change was made.
+	Timestamp time.Time `json:"timestamp"`
+	// Where the change came from.
+	Source Source `json:"source"`
+	// Who made the change, as they were at the time.
+	Actor *Actor `json:"actor"`
+	// Who acted as the actor, when the change was made under impersonation.
 	ImpersonatedBy *ImpersonatedBy `json:"impersonatedBy,omitempty"`
 	// For example `Ada Lovelace modified the event type`.
-	ActionDisplayTitle string          `json:"actionDisplayTitle"`
-	DisplayFields      []*DisplayField `json:"displayFields"`
+	ActionDisplayTitle string `json:"actionDisplayTitle"`
+	// The changed fields as they are shown; empty when the stored entry cannot be read (hasError).
+	DisplayFields []*DisplayField `json:"displayFields"`
 	// The stored change, keys sorted; null when it cannot be read (hasError).
 	DisplayJSON JSON `json:"displayJson,omitempty"`
-	HasError    bool `json:"hasError"`
+	// True when the stored entry cannot be read.
+	HasError bool `json:"hasError"`
 }
 
+// Selects event type history entries; all conditions must hold.
 type EventTypeHistoryFilter struct {
-	Timestamp *DateRange        `json:"timestamp,omitempty"`
-	Actions   []EventTypeAction `json:"actions,omitempty"`
-	Actor     *ActorFilter      `json:"actor,omitempty"`
+	// Keep only entries recorded in this inclusive range.
+	Timestamp *DateRange `json:"timestamp,omitempty"`
+	// Keep only entries of these actions.
+	Actions []EventTypeAction `json:"actions,omitempty"`
+	// Keep only entries made by this actor.
+	Actor *ActorFilter `json:"actor,omitempty"`
 }
 
 // A team event type (teamId), a personal one (ownerUserId), or a managed child (parentId and ownerUserId).
 type EventTypeInput struct {
-	ID          int    `json:"id"`
-	Title       string `json:"title"`
-	Slug        string `json:"slug"`
-	OwnerUserID *int   `json:"ownerUserId,omitempty"`
-	TeamID      *int   `json:"teamId,omitempty"`
-	ParentID    *int   `json:"parentId,omitempty"`
+	// The platform's numeric id.
+	ID int `json:"id"`
+	// The title.
+	Title string `json:"title"`
+	// The URL slug.
+	Slug string `json:"slug"`
+	// The owner (personal) or assigned member (managed child).
+	OwnerUserID *int `json:"ownerUserId,omitempty"`
+	// The team, for a team event type.
+	TeamID *int `json:"teamId,omitempty"`
+	// The parent event type, for a managed child.
+	ParentID *int `json:"parentId,omitempty"`
 }
 
+// The person who acted as the actor (impersonation), as they were at the time.
 type ImpersonatedBy struct {
-	DisplayName   string  `json:"displayName"`
-	DisplayEmail  *string `json:"displayEmail,omitempty"`
+	// The name to show.
+	DisplayName string `json:"displayName"`
+	// The email to show, when known.
+	DisplayEmail *string `json:"displayEmail,omitempty"`
+	// The avatar URL to show, when known.
 	DisplayAvatar *string `json:"displayAvatar,omitempty"`
 }
 
+// One changed field of a resource.
 type MemberChange struct {
-	Field    string  `json:"field"`
+	// The field's name.
+	Field string `json:"field"`
+	// The value before, as text; null when there was none.
 	OldValue *string `json:"oldValue,omitempty"`
+	// The value after, as text; null when there is none.
 	NewValue *string `json:"newValue,omitempty"`
 }
 
 // One member change log entry. `changes` is a list of
 // `{"field": …, "old_value": …, "new_value": …}`, at most 64 KiB.
 type MemberChangeLogEntryInput struct {
-	IdempotencyKey *string    `json:"idempotencyKey,omitempty"`
-	Timestamp      *time.Time `json:"timestamp,omitempty"`
+	// Retries with the same key return the stored entry; keys are per organization.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+	// Defaults to now; at most 5 minutes ahead. Stored with millisecond precision.
+	Timestamp *time.Time `json:"timestamp,omitempty"`
 	// The member who made the change: numeric, `usr_…` or global id.
-	ActorID      string          `json:"actorId"`
-	Action       ChangeLogAction `json:"action"`
-	ResourceType ResourceType    `json:"resourceType"`
+	ActorID string `json:"actorId"`
+	// What happened.
+	Action ChangeLogAction `json:"action"`
+	// The kind of resource changed.
+	ResourceType ResourceType `json:"resourceType"`
 	// For ORGANIZATION_USER, the target member (numeric, `usr_…` or global id; stored as `usr_…`).
-	ResourceID   string  `json:"resourceId"`
+	ResourceID string `json:"resourceId"`
+	// The resource's name at the time.
 	ResourceName *string `json:"resourceName,omitempty"`
-	Changes      JSON    `json:"changes,omitempty"`
+	// The changed fields: a JSON list of objects with `field`, `old_value` and `new_value`.
+	Changes JSON `json:"changes,omitempty"`
 }
 
+// Selects member change logs; all conditions must hold.
 type MemberChangeLogFilter struct {
-	Timestamp    *DateRange       `json:"timestamp,omitempty"`
-	Action       *ChangeLogAction `json:"action,omitempty"`
-	ResourceType *ResourceType    `json:"resourceType,omitempty"`
+	// Keep only entries recorded in this inclusive range.
+	Timestamp *DateRange `json:"timestamp,omitempty"`
+	// Keep only entries of this action.
+	Action *ChangeLogAction `json:"action,omitempty"`
+	// Keep only entries about this kind of resource.
+	ResourceType *ResourceType `json:"resourceType,omitempty"`
 	// Keep only entries performed by this user (numeric, public or global id).
 	ActorID *string `json:"actorId,omitempty"`
 }
 
 // A membership of the organization itself (no teamId) or of one of its teams.
 type MembershipInput struct {
-	ID           int  `json:"id"`
-	UserID       int  `json:"userId"`
-	TeamID       *int `json:"teamId,omitempty"`
-	Role         Role `json:"role"`
+	// The platform's numeric id.
+	ID int `json:"id"`
+	// The member's numeric id.
+	UserID int `json:"userId"`
+	// The team's numeric id, for a team membership.
+	TeamID *int `json:"teamId,omitempty"`
+	// The role held.
+	Role Role `json:"role"`
+	// The numeric id of a custom role held in addition.
 	CustomRoleID *int `json:"customRoleId,omitempty"`
 }
 
+// The write side: directory sync and recording history entries; every mutation needs a key with the `audit:write` scope bound to the organization it names.
 type Mutation struct {
 }
 
+// The organization's own fields.
 type OrganizationInput struct {
+	// The URL slug.
 	Slug string `json:"slug"`
+	// The display name.
 	Name string `json:"name"`
 }
 
 // Relay page information.
 type PageInfo struct {
-	HasNextPage     bool    `json:"hasNextPage"`
-	HasPreviousPage bool    `json:"hasPreviousPage"`
-	StartCursor     *string `json:"startCursor,omitempty"`
-	EndCursor       *string `json:"endCursor,omitempty"`
+	// Whether older entries follow the page (read them with `after: endCursor`).
+	HasNextPage bool `json:"hasNextPage"`
+	// Whether newer entries precede the page (read them with `before: startCursor`).
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The cursor of the page's first entry; pass it as `before` for the previous page.
+	StartCursor *string `json:"startCursor,omitempty"`
+	// The cursor of the page's last entry; pass it as `after` for the next page.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// The read side: the caller's view of the directory and the three histories.
 type Query struct {
 }
 
+// An entry as recorded.
 type RecordedEntry struct {
 	// The stored entry's id (UUIDv7, or `log_…` for member change logs).
 	ID string `json:"id"`
 	// The idempotency key as sent.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 	// False when the idempotency key was already recorded: the stored entry is returned.
-	Created   bool      `json:"created"`
+	Created bool `json:"created"`
+	// The stored timestamp.
 	Timestamp time.Time `json:"timestamp"`
 }
 
+// A team of the organization.
 type TeamInput struct {
-	ID   int    `json:"id"`
+	// The platform's numeric id.
+	ID int `json:"id"`
+	// The URL slug.
 	Slug string `json:"slug"`
+	// The display name.
 	Name string `json:"name"`
 }
 
+// A user.
 type UserInput struct {
+	// The platform's numeric id.
 	ID int `json:"id"`
 	// Kept when omitted; a new user without one gets a fresh `usr_…` id.
-	PublicID  *string `json:"publicId,omitempty"`
-	Email     string  `json:"email"`
-	Name      *string `json:"name,omitempty"`
+	PublicID *string `json:"publicId,omitempty"`
+	// The email address.
+	Email string `json:"email"`
+	// The display name.
+	Name *string `json:"name,omitempty"`
+	// The avatar's URL.
 	AvatarURL *string `json:"avatarUrl,omitempty"`
 }
 
+// The kind of actor that made a change.
 type ActorType string
 
 const (
-	ActorTypeUser     ActorType = "USER"
-	ActorTypeGuest    ActorType = "GUEST"
+	// A user of the platform.
+	ActorTypeUser ActorType = "USER"
+	// A guest without an account.
+	ActorTypeGuest ActorType = "GUEST"
+	// An attendee of a booking.
 	ActorTypeAttendee ActorType = "ATTENDEE"
-	ActorTypeSystem   ActorType = "SYSTEM"
-	ActorTypeApp      ActorType = "APP"
+	// The platform itself.
+	ActorTypeSystem ActorType = "SYSTEM"
+	// An installed app or integration.
+	ActorTypeApp ActorType = "APP"
 )
 
 var AllActorType = []ActorType{
@@ -360,12 +510,17 @@ func (e ActorType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What happened to a member's attribute assignment.
 type AttributeChangeType string
 
 const (
-	AttributeChangeTypeAssigned      AttributeChangeType = "ASSIGNED"
-	AttributeChangeTypeUnassigned    AttributeChangeType = "UNASSIGNED"
-	AttributeChangeTypeValueChanged  AttributeChangeType = "VALUE_CHANGED"
+	// An option was assigned.
+	AttributeChangeTypeAssigned AttributeChangeType = "ASSIGNED"
+	// An option was unassigned.
+	AttributeChangeTypeUnassigned AttributeChangeType = "UNASSIGNED"
+	// The assigned value changed.
+	AttributeChangeTypeValueChanged AttributeChangeType = "VALUE_CHANGED"
+	// The assignment's weight changed.
 	AttributeChangeTypeWeightChanged AttributeChangeType = "WEIGHT_CHANGED"
 )
 
@@ -419,13 +574,18 @@ func (e AttributeChangeType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The kind of value an attribute holds.
 type AttributeType string
 
 const (
-	AttributeTypeText         AttributeType = "TEXT"
-	AttributeTypeNumber       AttributeType = "NUMBER"
+	// Free text.
+	AttributeTypeText AttributeType = "TEXT"
+	// A number.
+	AttributeTypeNumber AttributeType = "NUMBER"
+	// One option of a list.
 	AttributeTypeSingleSelect AttributeType = "SINGLE_SELECT"
-	AttributeTypeMultiSelect  AttributeType = "MULTI_SELECT"
+	// Any options of a list.
+	AttributeTypeMultiSelect AttributeType = "MULTI_SELECT"
 )
 
 var AllAttributeType = []AttributeType{
@@ -478,16 +638,25 @@ func (e AttributeType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What a member change log records.
 type ChangeLogAction string
 
 const (
-	ChangeLogActionCreated        ChangeLogAction = "CREATED"
-	ChangeLogActionUpdated        ChangeLogAction = "UPDATED"
-	ChangeLogActionDeleted        ChangeLogAction = "DELETED"
-	ChangeLogActionAdded          ChangeLogAction = "ADDED"
-	ChangeLogActionRemoved        ChangeLogAction = "REMOVED"
-	ChangeLogActionRestored       ChangeLogAction = "RESTORED"
+	// A resource was created.
+	ChangeLogActionCreated ChangeLogAction = "CREATED"
+	// A resource was updated.
+	ChangeLogActionUpdated ChangeLogAction = "UPDATED"
+	// A resource was deleted.
+	ChangeLogActionDeleted ChangeLogAction = "DELETED"
+	// A resource was added (a member to the organization, …).
+	ChangeLogActionAdded ChangeLogAction = "ADDED"
+	// A resource was removed.
+	ChangeLogActionRemoved ChangeLogAction = "REMOVED"
+	// A deleted resource was restored.
+	ChangeLogActionRestored ChangeLogAction = "RESTORED"
+	// An entity was attached to a resource.
 	ChangeLogActionEntityAttached ChangeLogAction = "ENTITY_ATTACHED"
+	// An entity was detached from a resource.
 	ChangeLogActionEntityDetached ChangeLogAction = "ENTITY_DETACHED"
 )
 
@@ -545,12 +714,16 @@ func (e ChangeLogAction) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What happened to an event type.
 type EventTypeAction string
 
 const (
-	EventTypeActionEventTypeCreated  EventTypeAction = "EVENT_TYPE_CREATED"
+	// The event type was created.
+	EventTypeActionEventTypeCreated EventTypeAction = "EVENT_TYPE_CREATED"
+	// The event type was modified.
 	EventTypeActionEventTypeModified EventTypeAction = "EVENT_TYPE_MODIFIED"
-	EventTypeActionEventTypeDeleted  EventTypeAction = "EVENT_TYPE_DELETED"
+	// The event type was deleted.
+	EventTypeActionEventTypeDeleted EventTypeAction = "EVENT_TYPE_DELETED"
 )
 
 var AllEventTypeAction = []EventTypeAction{
@@ -602,12 +775,16 @@ func (e EventTypeAction) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The record-level kind of an event type history entry, as the REST documents name it.
 type RecordType string
 
 const (
-	RecordTypeRecordCreated  RecordType = "RECORD_CREATED"
+	// The record was created.
+	RecordTypeRecordCreated RecordType = "RECORD_CREATED"
+	// The record was modified.
 	RecordTypeRecordModified RecordType = "RECORD_MODIFIED"
-	RecordTypeRecordDeleted  RecordType = "RECORD_DELETED"
+	// The record was deleted.
+	RecordTypeRecordDeleted RecordType = "RECORD_DELETED"
 )
 
 var AllRecordType = []RecordType{
@@ -659,13 +836,18 @@ func (e RecordType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The kind of resource a member change log is about.
 type ResourceType string
 
 const (
+	// A member of the organization.
 	ResourceTypeOrganizationUser ResourceType = "ORGANIZATION_USER"
-	ResourceTypeAssistant        ResourceType = "ASSISTANT"
-	ResourceTypeRule             ResourceType = "RULE"
-	ResourceTypeDocument         ResourceType = "DOCUMENT"
+	// An assistant.
+	ResourceTypeAssistant ResourceType = "ASSISTANT"
+	// A rule.
+	ResourceTypeRule ResourceType = "RULE"
+	// A document.
+	ResourceTypeDocument ResourceType = "DOCUMENT"
 )
 
 var AllResourceType = []ResourceType{
@@ -718,11 +900,15 @@ func (e ResourceType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// An organization role.
 type Role string
 
 const (
-	RoleOwner  Role = "OWNER"
-	RoleAdmin  Role = "ADMIN"
+	// Owns the organization: every right, including on its audit histories.
+	RoleOwner Role = "OWNER"
+	// Administers the organization: reads its audit histories.
+	RoleAdmin Role = "ADMIN"
+	// A plain member: no access to others' audit histories.
 	RoleMember Role = "MEMBER"
 )
 
@@ -779,12 +965,19 @@ func (e Role) MarshalJSON() ([]byte, error) {
 type Source string
 
 const (
-	SourceWebapp      Source = "WEBAPP"
-	SourceAPIV1       Source = "API_V1"
-	SourceAPIV2       Source = "API_V2"
-	SourceWebhook     Source = "WEBHOOK"
-	SourceSystem      Source = "SYSTEM"
-	SourceDsync       Source = "DSYNC"
+	// The web application.
+	SourceWebapp Source = "WEBAPP"
+	// The v1 API.
+	SourceAPIV1 Source = "API_V1"
+	// The v2 API.
+	SourceAPIV2 Source = "API_V2"
+	// A webhook.
+	SourceWebhook Source = "WEBHOOK"
+	// The platform itself (jobs, migrations).
+	SourceSystem Source = "SYSTEM"
+	// Directory sync (SCIM).
+	SourceDsync Source = "DSYNC"
+	// An integration.
 	SourceIntegration Source = "INTEGRATION"
 )
 

@@ -216,11 +216,18 @@ func restartable(op string) *server {
 	return srv
 }
 
+// SkipReportEnv names a file to which every test skipped for want of a
+// PostgreSQL server appends a line, "package<TAB>test<TAB>reason". `go test`
+// without -v prints nothing of a passing package, skips included, so `make
+// test` sets it and prints a banner after the run when the file is not empty.
+const SkipReportEnv = "PGTEST_SKIP_REPORT"
+
 func unavailable(t testing.TB, err error) {
 	t.Helper()
 	if os.Getenv("CI") != "" {
 		t.Fatalf("pgtest: no PostgreSQL server available and CI is set: %v", err)
 	}
+	reportSkip(t.Name(), err)
 	t.Skipf("\n"+
 		"********************************************************************\n"+
 		"pgtest: SKIPPING: no PostgreSQL server available:\n  %v\n"+
@@ -738,4 +745,28 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// reportSkip appends the skipped test to the file SkipReportEnv names, if any.
+// Test binaries of several packages may append at once: each line is one
+// short write to a file opened for appending.
+func reportSkip(test string, err error) {
+	path := os.Getenv(SkipReportEnv)
+	if path == "" {
+		return
+	}
+	f, ferr := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if ferr != nil {
+		return
+	}
+	defer f.Close()
+	pkg := "?"
+	if wd, werr := os.Getwd(); werr == nil {
+		pkg = filepath.Base(wd)
+	}
+	reason := strings.Join(strings.Fields(err.Error()), " ")
+	if len(reason) > 160 {
+		reason = reason[:160] + "…"
+	}
+	fmt.Fprintf(f, "%s\t%s\t%s\n", pkg, test, reason)
 }
