@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -234,9 +235,9 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		RecordAttributeChanges func(childComplexity int, organizationID string, entries []*gqlmodel.AttributeChangeEntryInput) int
-		RecordEventTypeChanges func(childComplexity int, organizationID string, entries []*gqlmodel.EventTypeChangeEntryInput) int
-		RecordMemberChangeLogs func(childComplexity int, organizationID string, entries []*gqlmodel.MemberChangeLogEntryInput) int
+		RecordAttributeChanges func(childComplexity int, organizationID string, entries []*ingest.AttributeEntry) int
+		RecordEventTypeChanges func(childComplexity int, organizationID string, entries []*ingest.EventTypeEntry) int
+		RecordMemberChangeLogs func(childComplexity int, organizationID string, entries []*ingest.ChangeLogEntry) int
 		SyncDirectory          func(childComplexity int, organizationID string, input gqlmodel.DirectoryInput) int
 	}
 
@@ -343,9 +344,9 @@ type MembershipResolver interface {
 }
 type MutationResolver interface {
 	SyncDirectory(ctx context.Context, organizationID string, input gqlmodel.DirectoryInput) (*gqlmodel.DirectorySyncResult, error)
-	RecordAttributeChanges(ctx context.Context, organizationID string, entries []*gqlmodel.AttributeChangeEntryInput) ([]*gqlmodel.RecordedEntry, error)
-	RecordEventTypeChanges(ctx context.Context, organizationID string, entries []*gqlmodel.EventTypeChangeEntryInput) ([]*gqlmodel.RecordedEntry, error)
-	RecordMemberChangeLogs(ctx context.Context, organizationID string, entries []*gqlmodel.MemberChangeLogEntryInput) ([]*gqlmodel.RecordedEntry, error)
+	RecordAttributeChanges(ctx context.Context, organizationID string, entries []*ingest.AttributeEntry) ([]*gqlmodel.RecordedEntry, error)
+	RecordEventTypeChanges(ctx context.Context, organizationID string, entries []*ingest.EventTypeEntry) ([]*gqlmodel.RecordedEntry, error)
+	RecordMemberChangeLogs(ctx context.Context, organizationID string, entries []*ingest.ChangeLogEntry) ([]*gqlmodel.RecordedEntry, error)
 }
 type OrganizationResolver interface {
 	ID(ctx context.Context, obj *model.Organization) (string, error)
@@ -1095,7 +1096,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RecordAttributeChanges(childComplexity, args["organizationId"].(string), args["entries"].([]*gqlmodel.AttributeChangeEntryInput)), true
+		return e.ComplexityRoot.Mutation.RecordAttributeChanges(childComplexity, args["organizationId"].(string), args["entries"].([]*ingest.AttributeEntry)), true
 	case "Mutation.recordEventTypeChanges":
 		if e.ComplexityRoot.Mutation.RecordEventTypeChanges == nil {
 			break
@@ -1106,7 +1107,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RecordEventTypeChanges(childComplexity, args["organizationId"].(string), args["entries"].([]*gqlmodel.EventTypeChangeEntryInput)), true
+		return e.ComplexityRoot.Mutation.RecordEventTypeChanges(childComplexity, args["organizationId"].(string), args["entries"].([]*ingest.EventTypeEntry)), true
 	case "Mutation.recordMemberChangeLogs":
 		if e.ComplexityRoot.Mutation.RecordMemberChangeLogs == nil {
 			break
@@ -1117,7 +1118,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RecordMemberChangeLogs(childComplexity, args["organizationId"].(string), args["entries"].([]*gqlmodel.MemberChangeLogEntryInput)), true
+		return e.ComplexityRoot.Mutation.RecordMemberChangeLogs(childComplexity, args["organizationId"].(string), args["entries"].([]*ingest.ChangeLogEntry)), true
 	case "Mutation.syncDirectory":
 		if e.ComplexityRoot.Mutation.SyncDirectory == nil {
 			break
@@ -2309,8 +2310,8 @@ func (ec *executionContext) field_Mutation_recordAttributeChanges_args(ctx conte
 	}
 	args["organizationId"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "entries",
-		func(ctx context.Context, v any) ([]*gqlmodel.AttributeChangeEntryInput, error) {
-			return ec.unmarshalNAttributeChangeEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeEntryInputᚄ(ctx, v)
+		func(ctx context.Context, v any) ([]*ingest.AttributeEntry, error) {
+			return ec.unmarshalNAttributeChangeEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeEntryᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2331,8 +2332,8 @@ func (ec *executionContext) field_Mutation_recordEventTypeChanges_args(ctx conte
 	}
 	args["organizationId"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "entries",
-		func(ctx context.Context, v any) ([]*gqlmodel.EventTypeChangeEntryInput, error) {
-			return ec.unmarshalNEventTypeChangeEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeChangeEntryInputᚄ(ctx, v)
+		func(ctx context.Context, v any) ([]*ingest.EventTypeEntry, error) {
+			return ec.unmarshalNEventTypeChangeEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐEventTypeEntryᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2353,8 +2354,8 @@ func (ec *executionContext) field_Mutation_recordMemberChangeLogs_args(ctx conte
 	}
 	args["organizationId"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "entries",
-		func(ctx context.Context, v any) ([]*gqlmodel.MemberChangeLogEntryInput, error) {
-			return ec.unmarshalNMemberChangeLogEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEntryInputᚄ(ctx, v)
+		func(ctx context.Context, v any) ([]*ingest.ChangeLogEntry, error) {
+			return ec.unmarshalNMemberChangeLogEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐChangeLogEntryᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2713,8 +2714,8 @@ func (ec *executionContext) _Actor_type(ctx context.Context, field graphql.Colle
 			return obj.Type, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.ActorType) graphql.Marshaler {
-			return ec.marshalNActorType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorType(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNActorType2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -2952,8 +2953,8 @@ func (ec *executionContext) _AttributeAssignmentChange_type(ctx context.Context,
 			return obj.Type, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.AttributeChangeType) graphql.Marshaler {
-			return ec.marshalNAttributeChangeType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeType(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNAttributeChangeType2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3291,8 +3292,8 @@ func (ec *executionContext) _AttributeAssignmentEntry_source(ctx context.Context
 			return obj.Source, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.Source) graphql.Marshaler {
-			return ec.marshalNSource2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐSource(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNSource2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4492,8 +4493,8 @@ func (ec *executionContext) _EventTypeHistoryEntry_action(ctx context.Context, f
 			return obj.Action, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.EventTypeAction) graphql.Marshaler {
-			return ec.marshalNEventTypeAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeAction(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNEventTypeAction2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4561,8 +4562,8 @@ func (ec *executionContext) _EventTypeHistoryEntry_source(ctx context.Context, f
 			return obj.Source, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.Source) graphql.Marshaler {
-			return ec.marshalNSource2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐSource(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNSource2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5181,8 +5182,8 @@ func (ec *executionContext) _MemberChangeLog_action(ctx context.Context, field g
 			return obj.Action, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.ChangeLogAction) graphql.Marshaler {
-			return ec.marshalNChangeLogAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐChangeLogAction(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNChangeLogAction2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5227,8 +5228,8 @@ func (ec *executionContext) _MemberChangeLog_resourceType(ctx context.Context, f
 			return obj.ResourceType, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.ResourceType) graphql.Marshaler {
-			return ec.marshalNResourceType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐResourceType(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNResourceType2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5759,7 +5760,7 @@ func (ec *executionContext) _Mutation_recordAttributeChanges(ctx context.Context
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RecordAttributeChanges(ctx, fc.Args["organizationId"].(string), fc.Args["entries"].([]*gqlmodel.AttributeChangeEntryInput))
+			return ec.Resolvers.Mutation().RecordAttributeChanges(ctx, fc.Args["organizationId"].(string), fc.Args["entries"].([]*ingest.AttributeEntry))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -5821,7 +5822,7 @@ func (ec *executionContext) _Mutation_recordEventTypeChanges(ctx context.Context
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RecordEventTypeChanges(ctx, fc.Args["organizationId"].(string), fc.Args["entries"].([]*gqlmodel.EventTypeChangeEntryInput))
+			return ec.Resolvers.Mutation().RecordEventTypeChanges(ctx, fc.Args["organizationId"].(string), fc.Args["entries"].([]*ingest.EventTypeEntry))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -5883,7 +5884,7 @@ func (ec *executionContext) _Mutation_recordMemberChangeLogs(ctx context.Context
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RecordMemberChangeLogs(ctx, fc.Args["organizationId"].(string), fc.Args["entries"].([]*gqlmodel.MemberChangeLogEntryInput))
+			return ec.Resolvers.Mutation().RecordMemberChangeLogs(ctx, fc.Args["organizationId"].(string), fc.Args["entries"].([]*ingest.ChangeLogEntry))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -8317,7 +8318,7 @@ func (ec *executionContext) unmarshalInputActorFilter(ctx context.Context, obj a
 		switch k {
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
-			data, err := ec.unmarshalOActorType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorType(ctx, v)
+			data, err := ec.unmarshalOActorType2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -8334,8 +8335,8 @@ func (ec *executionContext) unmarshalInputActorFilter(ctx context.Context, obj a
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputActorInput(ctx context.Context, obj any) (gqlmodel.ActorInput, error) {
-	var it gqlmodel.ActorInput
+func (ec *executionContext) unmarshalInputActorInput(ctx context.Context, obj any) (ingest.Actor, error) {
+	var it ingest.Actor
 	if obj == nil {
 		return it, nil
 	}
@@ -8354,7 +8355,7 @@ func (ec *executionContext) unmarshalInputActorInput(ctx context.Context, obj an
 		switch k {
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
-			data, err := ec.unmarshalNActorType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorType(ctx, v)
+			data, err := ec.unmarshalNActorType2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -8392,8 +8393,8 @@ func (ec *executionContext) unmarshalInputActorInput(ctx context.Context, obj an
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputAttributeAssignmentChangeInput(ctx context.Context, obj any) (gqlmodel.AttributeAssignmentChangeInput, error) {
-	var it gqlmodel.AttributeAssignmentChangeInput
+func (ec *executionContext) unmarshalInputAttributeAssignmentChangeInput(ctx context.Context, obj any) (ingest.AttributeChange, error) {
+	var it ingest.AttributeChange
 	if obj == nil {
 		return it, nil
 	}
@@ -8419,7 +8420,7 @@ func (ec *executionContext) unmarshalInputAttributeAssignmentChangeInput(ctx con
 			it.AttributeID = data
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
-			data, err := ec.unmarshalOAttributeChangeType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeType(ctx, v)
+			data, err := ec.unmarshalOAttributeChangeType2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -8443,8 +8444,8 @@ func (ec *executionContext) unmarshalInputAttributeAssignmentChangeInput(ctx con
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputAttributeChangeEntryInput(ctx context.Context, obj any) (gqlmodel.AttributeChangeEntryInput, error) {
-	var it gqlmodel.AttributeChangeEntryInput
+func (ec *executionContext) unmarshalInputAttributeChangeEntryInput(ctx context.Context, obj any) (ingest.AttributeEntry, error) {
+	var it ingest.AttributeEntry
 	if obj == nil {
 		return it, nil
 	}
@@ -8470,42 +8471,42 @@ func (ec *executionContext) unmarshalInputAttributeChangeEntryInput(ctx context.
 			it.IdempotencyKey = data
 		case "timestamp":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timestamp"))
-			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODateTime2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Timestamp = data
 		case "userId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
-			data, err := ec.unmarshalNID2string(ctx, v)
+			data, err := ec.unmarshalNID2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserID = data
 		case "source":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
-			data, err := ec.unmarshalNSource2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐSource(ctx, v)
+			data, err := ec.unmarshalNSource2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Source = data
 		case "actor":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actor"))
-			data, err := ec.unmarshalNActorInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorInput(ctx, v)
+			data, err := ec.unmarshalNActorInput2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐActor(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Actor = data
 		case "sourceContext":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContext"))
-			data, err := ec.unmarshalOJSON2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐJSON(ctx, v)
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SourceContext = data
 		case "changes":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changes"))
-			data, err := ec.unmarshalOAttributeAssignmentChangeInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentChangeInputᚄ(ctx, v)
+			data, err := ec.unmarshalOAttributeAssignmentChangeInput2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeChangeᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -8570,7 +8571,7 @@ func (ec *executionContext) unmarshalInputAttributeHistoryFilter(ctx context.Con
 			it.Actor = data
 		case "source":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
-			data, err := ec.unmarshalOSource2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐSource(ctx, v)
+			data, err := ec.unmarshalOSource2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -8886,8 +8887,8 @@ func (ec *executionContext) unmarshalInputDirectoryInput(ctx context.Context, ob
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputEventTypeChangeEntryInput(ctx context.Context, obj any) (gqlmodel.EventTypeChangeEntryInput, error) {
-	var it gqlmodel.EventTypeChangeEntryInput
+func (ec *executionContext) unmarshalInputEventTypeChangeEntryInput(ctx context.Context, obj any) (ingest.EventTypeEntry, error) {
+	var it ingest.EventTypeEntry
 	if obj == nil {
 		return it, nil
 	}
@@ -8913,35 +8914,35 @@ func (ec *executionContext) unmarshalInputEventTypeChangeEntryInput(ctx context.
 			it.IdempotencyKey = data
 		case "timestamp":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timestamp"))
-			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODateTime2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Timestamp = data
 		case "eventTypeId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventTypeId"))
-			data, err := ec.unmarshalNID2string(ctx, v)
+			data, err := ec.unmarshalNID2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EventTypeID = data
 		case "action":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
-			data, err := ec.unmarshalNEventTypeAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeAction(ctx, v)
+			data, err := ec.unmarshalNEventTypeAction2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Action = data
 		case "source":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
-			data, err := ec.unmarshalNSource2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐSource(ctx, v)
+			data, err := ec.unmarshalNSource2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Source = data
 		case "actor":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actor"))
-			data, err := ec.unmarshalNActorInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorInput(ctx, v)
+			data, err := ec.unmarshalNActorInput2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐActor(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -8955,21 +8956,21 @@ func (ec *executionContext) unmarshalInputEventTypeChangeEntryInput(ctx context.
 			it.ImpersonatedBy = data
 		case "payload":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("payload"))
-			data, err := ec.unmarshalOJSON2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐJSON(ctx, v)
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Payload = data
 		case "before":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
-			data, err := ec.unmarshalOJSON2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐJSON(ctx, v)
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Before = data
 		case "after":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
-			data, err := ec.unmarshalOJSON2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐJSON(ctx, v)
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -9006,7 +9007,7 @@ func (ec *executionContext) unmarshalInputEventTypeHistoryFilter(ctx context.Con
 			it.Timestamp = data
 		case "actions":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actions"))
-			data, err := ec.unmarshalOEventTypeAction2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeActionᚄ(ctx, v)
+			data, err := ec.unmarshalOEventTypeAction2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -9088,8 +9089,8 @@ func (ec *executionContext) unmarshalInputEventTypeInput(ctx context.Context, ob
 	return it, nil
 }
 
-func (ec *executionContext) unmarshalInputMemberChangeLogEntryInput(ctx context.Context, obj any) (gqlmodel.MemberChangeLogEntryInput, error) {
-	var it gqlmodel.MemberChangeLogEntryInput
+func (ec *executionContext) unmarshalInputMemberChangeLogEntryInput(ctx context.Context, obj any) (ingest.ChangeLogEntry, error) {
+	var it ingest.ChangeLogEntry
 	if obj == nil {
 		return it, nil
 	}
@@ -9115,28 +9116,28 @@ func (ec *executionContext) unmarshalInputMemberChangeLogEntryInput(ctx context.
 			it.IdempotencyKey = data
 		case "timestamp":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timestamp"))
-			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODateTime2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Timestamp = data
 		case "actorId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorId"))
-			data, err := ec.unmarshalNID2string(ctx, v)
+			data, err := ec.unmarshalNID2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorID = data
 		case "action":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
-			data, err := ec.unmarshalNChangeLogAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐChangeLogAction(ctx, v)
+			data, err := ec.unmarshalNChangeLogAction2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Action = data
 		case "resourceType":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceType"))
-			data, err := ec.unmarshalNResourceType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐResourceType(ctx, v)
+			data, err := ec.unmarshalNResourceType2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -9157,7 +9158,7 @@ func (ec *executionContext) unmarshalInputMemberChangeLogEntryInput(ctx context.
 			it.ResourceName = data
 		case "changes":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changes"))
-			data, err := ec.unmarshalOJSON2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐJSON(ctx, v)
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -9194,14 +9195,14 @@ func (ec *executionContext) unmarshalInputMemberChangeLogFilter(ctx context.Cont
 			it.Timestamp = data
 		case "action":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
-			data, err := ec.unmarshalOChangeLogAction2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐChangeLogAction(ctx, v)
+			data, err := ec.unmarshalOChangeLogAction2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Action = data
 		case "resourceType":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceType"))
-			data, err := ec.unmarshalOResourceType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐResourceType(ctx, v)
+			data, err := ec.unmarshalOResourceType2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -12958,19 +12959,25 @@ func (ec *executionContext) marshalNActor2ᚖgithubᚗcomᚋauditgraphᚋauditgr
 	return ec._Actor(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNActorInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorInput(ctx context.Context, v any) (*gqlmodel.ActorInput, error) {
+func (ec *executionContext) unmarshalNActorInput2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐActor(ctx context.Context, v any) (ingest.Actor, error) {
 	res, err := ec.unmarshalInputActorInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) unmarshalNActorType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorType(ctx context.Context, v any) (gqlmodel.ActorType, error) {
-	var res gqlmodel.ActorType
-	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNActorType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorType(ctx context.Context, sel ast.SelectionSet, v gqlmodel.ActorType) graphql.Marshaler {
-	return v
+func (ec *executionContext) unmarshalNActorType2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNActorType2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNAttribute2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐAttributeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Attribute) graphql.Marshaler {
@@ -13025,9 +13032,9 @@ func (ec *executionContext) marshalNAttributeAssignmentChange2ᚖgithubᚗcomᚋ
 	return ec._AttributeAssignmentChange(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNAttributeAssignmentChangeInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentChangeInput(ctx context.Context, v any) (*gqlmodel.AttributeAssignmentChangeInput, error) {
+func (ec *executionContext) unmarshalNAttributeAssignmentChangeInput2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeChange(ctx context.Context, v any) (ingest.AttributeChange, error) {
 	res, err := ec.unmarshalInputAttributeAssignmentChangeInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNAttributeAssignmentConnection2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
@@ -13096,13 +13103,13 @@ func (ec *executionContext) marshalNAttributeAssignmentEntry2ᚖgithubᚗcomᚋa
 	return ec._AttributeAssignmentEntry(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNAttributeChangeEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeEntryInputᚄ(ctx context.Context, v any) ([]*gqlmodel.AttributeChangeEntryInput, error) {
+func (ec *executionContext) unmarshalNAttributeChangeEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeEntryᚄ(ctx context.Context, v any) ([]*ingest.AttributeEntry, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*gqlmodel.AttributeChangeEntryInput, len(vSlice))
+	res := make([]*ingest.AttributeEntry, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNAttributeChangeEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeEntryInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNAttributeChangeEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeEntry(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -13110,19 +13117,25 @@ func (ec *executionContext) unmarshalNAttributeChangeEntryInput2ᚕᚖgithubᚗc
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalNAttributeChangeEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeEntryInput(ctx context.Context, v any) (*gqlmodel.AttributeChangeEntryInput, error) {
+func (ec *executionContext) unmarshalNAttributeChangeEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeEntry(ctx context.Context, v any) (*ingest.AttributeEntry, error) {
 	res, err := ec.unmarshalInputAttributeChangeEntryInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNAttributeChangeType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeType(ctx context.Context, v any) (gqlmodel.AttributeChangeType, error) {
-	var res gqlmodel.AttributeChangeType
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNAttributeChangeType2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAttributeChangeType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeType(ctx context.Context, sel ast.SelectionSet, v gqlmodel.AttributeChangeType) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNAttributeChangeType2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNAttributeInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeInput(ctx context.Context, v any) (*gqlmodel.AttributeInput, error) {
@@ -13197,14 +13210,20 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) unmarshalNChangeLogAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐChangeLogAction(ctx context.Context, v any) (gqlmodel.ChangeLogAction, error) {
-	var res gqlmodel.ChangeLogAction
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNChangeLogAction2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNChangeLogAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐChangeLogAction(ctx context.Context, sel ast.SelectionSet, v gqlmodel.ChangeLogAction) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNChangeLogAction2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNCustomRoleInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐCustomRoleInput(ctx context.Context, v any) (*gqlmodel.CustomRoleInput, error) {
@@ -13273,23 +13292,29 @@ func (ec *executionContext) marshalNDisplayField2ᚖgithubᚗcomᚋauditgraphᚋ
 	return ec._DisplayField(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNEventTypeAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeAction(ctx context.Context, v any) (gqlmodel.EventTypeAction, error) {
-	var res gqlmodel.EventTypeAction
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNEventTypeAction2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNEventTypeAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeAction(ctx context.Context, sel ast.SelectionSet, v gqlmodel.EventTypeAction) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNEventTypeAction2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
-func (ec *executionContext) unmarshalNEventTypeChangeEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeChangeEntryInputᚄ(ctx context.Context, v any) ([]*gqlmodel.EventTypeChangeEntryInput, error) {
+func (ec *executionContext) unmarshalNEventTypeChangeEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐEventTypeEntryᚄ(ctx context.Context, v any) ([]*ingest.EventTypeEntry, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*gqlmodel.EventTypeChangeEntryInput, len(vSlice))
+	res := make([]*ingest.EventTypeEntry, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNEventTypeChangeEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeChangeEntryInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNEventTypeChangeEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐEventTypeEntry(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -13297,7 +13322,7 @@ func (ec *executionContext) unmarshalNEventTypeChangeEntryInput2ᚕᚖgithubᚗc
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalNEventTypeChangeEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeChangeEntryInput(ctx context.Context, v any) (*gqlmodel.EventTypeChangeEntryInput, error) {
+func (ec *executionContext) unmarshalNEventTypeChangeEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐEventTypeEntry(ctx context.Context, v any) (*ingest.EventTypeEntry, error) {
 	res, err := ec.unmarshalInputEventTypeChangeEntryInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
@@ -13381,6 +13406,22 @@ func (ec *executionContext) marshalNFieldValue2githubᚗcomᚋauditgraphᚋaudit
 		return graphql.Null
 	}
 	return ec._FieldValue(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNID2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐID(ctx context.Context, v any) (ingest.ID, error) {
+	res, err := gqlmodel.UnmarshalIngestID(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNID2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐID(ctx context.Context, sel ast.SelectionSet, v ingest.ID) graphql.Marshaler {
+	_ = sel
+	res := gqlmodel.MarshalIngestID(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -13539,13 +13580,13 @@ func (ec *executionContext) marshalNMemberChangeLogEdge2ᚖgithubᚗcomᚋauditg
 	return ec._MemberChangeLogEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNMemberChangeLogEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEntryInputᚄ(ctx context.Context, v any) ([]*gqlmodel.MemberChangeLogEntryInput, error) {
+func (ec *executionContext) unmarshalNMemberChangeLogEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐChangeLogEntryᚄ(ctx context.Context, v any) ([]*ingest.ChangeLogEntry, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*gqlmodel.MemberChangeLogEntryInput, len(vSlice))
+	res := make([]*ingest.ChangeLogEntry, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNMemberChangeLogEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEntryInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNMemberChangeLogEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐChangeLogEntry(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -13553,7 +13594,7 @@ func (ec *executionContext) unmarshalNMemberChangeLogEntryInput2ᚕᚖgithubᚗc
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalNMemberChangeLogEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEntryInput(ctx context.Context, v any) (*gqlmodel.MemberChangeLogEntryInput, error) {
+func (ec *executionContext) unmarshalNMemberChangeLogEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐChangeLogEntry(ctx context.Context, v any) (*ingest.ChangeLogEntry, error) {
 	res, err := ec.unmarshalInputMemberChangeLogEntryInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
@@ -13645,14 +13686,20 @@ func (ec *executionContext) marshalNRecordedEntry2ᚖgithubᚗcomᚋauditgraph�
 	return ec._RecordedEntry(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNResourceType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐResourceType(ctx context.Context, v any) (gqlmodel.ResourceType, error) {
-	var res gqlmodel.ResourceType
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNResourceType2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNResourceType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐResourceType(ctx context.Context, sel ast.SelectionSet, v gqlmodel.ResourceType) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNResourceType2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRole(ctx context.Context, v any) (gqlmodel.Role, error) {
@@ -13695,14 +13742,20 @@ func (ec *executionContext) marshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgra
 	return ret
 }
 
-func (ec *executionContext) unmarshalNSource2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐSource(ctx context.Context, v any) (gqlmodel.Source, error) {
-	var res gqlmodel.Source
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNSource2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNSource2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐSource(ctx context.Context, sel ast.SelectionSet, v gqlmodel.Source) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNSource2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -13948,32 +14001,34 @@ func (ec *executionContext) unmarshalOActorFilter2ᚖgithubᚗcomᚋauditgraph�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOActorType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorType(ctx context.Context, v any) (*gqlmodel.ActorType, error) {
+func (ec *executionContext) unmarshalOActorType2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(gqlmodel.ActorType)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOActorType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorType(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.ActorType) graphql.Marshaler {
+func (ec *executionContext) marshalOActorType2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
 }
 
-func (ec *executionContext) unmarshalOAttributeAssignmentChangeInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentChangeInputᚄ(ctx context.Context, v any) ([]*gqlmodel.AttributeAssignmentChangeInput, error) {
+func (ec *executionContext) unmarshalOAttributeAssignmentChangeInput2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeChangeᚄ(ctx context.Context, v any) ([]ingest.AttributeChange, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*gqlmodel.AttributeAssignmentChangeInput, len(vSlice))
+	res := make([]ingest.AttributeChange, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNAttributeAssignmentChangeInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentChangeInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNAttributeAssignmentChangeInput2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeChange(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -13981,20 +14036,22 @@ func (ec *executionContext) unmarshalOAttributeAssignmentChangeInput2ᚕᚖgithu
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalOAttributeChangeType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeType(ctx context.Context, v any) (*gqlmodel.AttributeChangeType, error) {
+func (ec *executionContext) unmarshalOAttributeChangeType2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(gqlmodel.AttributeChangeType)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOAttributeChangeType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeType(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.AttributeChangeType) graphql.Marshaler {
+func (ec *executionContext) marshalOAttributeChangeType2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOAttributeHistoryFilter2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeHistoryFilter(ctx context.Context, v any) (*gqlmodel.AttributeHistoryFilter, error) {
@@ -14084,20 +14141,22 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
-func (ec *executionContext) unmarshalOChangeLogAction2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐChangeLogAction(ctx context.Context, v any) (*gqlmodel.ChangeLogAction, error) {
+func (ec *executionContext) unmarshalOChangeLogAction2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(gqlmodel.ChangeLogAction)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOChangeLogAction2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐChangeLogAction(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.ChangeLogAction) graphql.Marshaler {
+func (ec *executionContext) marshalOChangeLogAction2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
 }
 
 func (ec *executionContext) marshalOCustomRole2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐCustomRole(ctx context.Context, sel ast.SelectionSet, v *model.CustomRole) graphql.Marshaler {
@@ -14148,6 +14207,24 @@ func (ec *executionContext) marshalODateTime2ᚖgithubᚗcomᚋauditgraphᚋaudi
 	return v
 }
 
+func (ec *executionContext) unmarshalODateTime2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := gqlmodel.UnmarshalDateTimeText(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODateTime2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := gqlmodel.MarshalDateTimeText(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
 	if v == nil {
 		return nil, nil
@@ -14173,16 +14250,16 @@ func (ec *executionContext) marshalOEventType2ᚖgithubᚗcomᚋauditgraphᚋaud
 	return ec._EventType(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOEventTypeAction2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeActionᚄ(ctx context.Context, v any) ([]gqlmodel.EventTypeAction, error) {
+func (ec *executionContext) unmarshalOEventTypeAction2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]gqlmodel.EventTypeAction, len(vSlice))
+	res := make([]string, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNEventTypeAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeAction(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNEventTypeAction2string(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14190,14 +14267,14 @@ func (ec *executionContext) unmarshalOEventTypeAction2ᚕgithubᚗcomᚋauditgra
 	return res, nil
 }
 
-func (ec *executionContext) marshalOEventTypeAction2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeActionᚄ(ctx context.Context, sel ast.SelectionSet, v []gqlmodel.EventTypeAction) graphql.Marshaler {
+func (ec *executionContext) marshalOEventTypeAction2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNEventTypeAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeAction(ctx, sel, v[i])
+		return ec.marshalNEventTypeAction2string(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14294,6 +14371,24 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx context.Context, v any) (json.RawMessage, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := gqlmodel.UnmarshalRawJSON(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOJSON2encodingᚋjsonᚐRawMessage(ctx context.Context, sel ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := gqlmodel.MarshalRawJSON(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOJSON2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐJSON(ctx context.Context, v any) (gqlmodel.JSON, error) {
 	if v == nil {
 		return nil, nil
@@ -14372,36 +14467,40 @@ func (ec *executionContext) unmarshalOPersonInput2ᚖgithubᚗcomᚋauditgraph�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOResourceType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐResourceType(ctx context.Context, v any) (*gqlmodel.ResourceType, error) {
+func (ec *executionContext) unmarshalOResourceType2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(gqlmodel.ResourceType)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOResourceType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐResourceType(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.ResourceType) graphql.Marshaler {
+func (ec *executionContext) marshalOResourceType2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
 }
 
-func (ec *executionContext) unmarshalOSource2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐSource(ctx context.Context, v any) (*gqlmodel.Source, error) {
+func (ec *executionContext) unmarshalOSource2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(gqlmodel.Source)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOSource2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐSource(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Source) graphql.Marshaler {
+func (ec *executionContext) marshalOSource2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

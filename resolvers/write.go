@@ -2,9 +2,7 @@ package resolvers
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
-	"time"
 
 	"github.com/auditgraph/auditgraph/graph/gqlmodel"
 	"github.com/auditgraph/auditgraph/ingest"
@@ -44,68 +42,35 @@ func ref(typ, id string) ingest.ID {
 	return ingest.ID(id)
 }
 
-func timestampArg(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	s := t.UTC().Format(time.RFC3339Nano)
-	return &s
-}
+// The entries are ingest's records as gqlgen read them (see
+// gqlmodel/inputs.go); only their ids may still be global ids of node(id:),
+// which ingest does not know.
 
-func rawJSON(j gqlmodel.JSON) json.RawMessage { return json.RawMessage(j) }
-
-func actorArg(a *gqlmodel.ActorInput) ingest.Actor {
-	if a == nil {
-		return ingest.Actor{}
-	}
-	return ingest.Actor{Type: string(a.Type), Ref: a.Ref, Name: a.Name, Email: a.Email, Avatar: a.Avatar}
-}
-
-func attributeEntriesArg(in []*gqlmodel.AttributeChangeEntryInput) []ingest.AttributeEntry {
+func attributeEntriesArg(in []*ingest.AttributeEntry) []ingest.AttributeEntry {
 	out := make([]ingest.AttributeEntry, len(in))
 	for i, e := range in {
-		o := ingest.AttributeEntry{
-			IdempotencyKey: e.IdempotencyKey, Timestamp: timestampArg(e.Timestamp), UserID: ref("User", e.UserID),
-			Source: string(e.Source), Actor: actorArg(e.Actor), SourceContext: rawJSON(e.SourceContext),
-			AttributeID: e.AttributeID, Previous: e.Previous, Current: e.Current,
-		}
-		for _, c := range e.Changes {
-			ch := ingest.AttributeChange{AttributeID: c.AttributeID, Previous: c.Previous, Current: c.Current}
-			if c.Type != nil {
-				t := string(*c.Type)
-				ch.Type = &t
-			}
-			o.Changes = append(o.Changes, ch)
-		}
-		out[i] = o
+		out[i] = *e
+		out[i].UserID = ref("User", string(e.UserID))
 	}
 	return out
 }
 
-func eventTypeEntriesArg(in []*gqlmodel.EventTypeChangeEntryInput) []ingest.EventTypeEntry {
+func eventTypeEntriesArg(in []*ingest.EventTypeEntry) []ingest.EventTypeEntry {
 	out := make([]ingest.EventTypeEntry, len(in))
 	for i, e := range in {
-		o := ingest.EventTypeEntry{
-			IdempotencyKey: e.IdempotencyKey, Timestamp: timestampArg(e.Timestamp), EventTypeID: ref("EventType", e.EventTypeID),
-			Action: string(e.Action), Source: string(e.Source), Actor: actorArg(e.Actor),
-			Payload: rawJSON(e.Payload), Before: rawJSON(e.Before), After: rawJSON(e.After), ImpersonatedBy: e.ImpersonatedBy,
-		}
-		out[i] = o
+		out[i] = *e
+		out[i].EventTypeID = ref("EventType", string(e.EventTypeID))
 	}
 	return out
 }
 
-func changeLogEntriesArg(in []*gqlmodel.MemberChangeLogEntryInput) []ingest.ChangeLogEntry {
+func changeLogEntriesArg(in []*ingest.ChangeLogEntry) []ingest.ChangeLogEntry {
 	out := make([]ingest.ChangeLogEntry, len(in))
 	for i, e := range in {
-		resourceID := e.ResourceID
-		if e.ResourceType == gqlmodel.ResourceTypeOrganizationUser {
-			resourceID = string(ref("User", e.ResourceID))
-		}
-		out[i] = ingest.ChangeLogEntry{
-			IdempotencyKey: e.IdempotencyKey, Timestamp: timestampArg(e.Timestamp), ActorID: ref("User", e.ActorID),
-			Action: strings.ToLower(string(e.Action)), ResourceType: strings.ToLower(string(e.ResourceType)),
-			ResourceID: resourceID, ResourceName: e.ResourceName, Changes: rawJSON(e.Changes),
+		out[i] = *e
+		out[i].ActorID = ref("User", string(e.ActorID))
+		if strings.EqualFold(e.ResourceType, model.ResourceOrganizationUser) {
+			out[i].ResourceID = string(ref("User", e.ResourceID))
 		}
 	}
 	return out

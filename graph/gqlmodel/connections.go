@@ -54,9 +54,9 @@ type (
 type MemberChangeLog struct {
 	ID           string
 	ActorUserID  int64
-	Action       ChangeLogAction
+	Action       string
 	Timestamp    time.Time
-	ResourceType ResourceType
+	ResourceType string
 	ResourceID   string
 	ResourceName *string
 	Changes      []*MemberChange
