@@ -269,6 +269,56 @@ func (s *Store) MembershipsOfUser(ctx context.Context, userID int64) ([]model.Me
 	return unwrap(rows, func(r *membershipRow) model.Membership { return r.Membership }), nil
 }
 
+// UserBelongings reads a user's memberships with their teams' organizations
+// in one statement.
+func (s *Store) UserBelongings(ctx context.Context, userID int64) (model.UserFacts, error) {
+	var rows []struct {
+		OrganizationID *int64 `bun:"organization_id"`
+		TeamID         *int64 `bun:"team_id"`
+		TeamOrgID      *int64 `bun:"team_org_id"`
+	}
+	err := s.idb.NewSelect().TableExpr("memberships AS m").
+		ColumnExpr("m.organization_id, m.team_id, t.organization_id AS team_org_id").
+		Join("LEFT JOIN teams AS t ON t.id = m.team_id").
+		Where("m.user_id = ?", userID).Scan(ctx, &rows)
+	var f model.UserFacts
+	if err != nil {
+		return f, err
+	}
+	for _, r := range rows {
+		switch {
+		case r.OrganizationID != nil:
+			f.Orgs = append(f.Orgs, *r.OrganizationID)
+		case r.TeamID != nil:
+			f.Teams = append(f.Teams, *r.TeamID)
+			if r.TeamOrgID != nil {
+				f.Orgs = append(f.Orgs, *r.TeamOrgID)
+			} else {
+				f.LooseTeams = append(f.LooseTeams, *r.TeamID)
+			}
+		}
+	}
+	return f, nil
+}
+
+// MembershipByID returns the membership, or NOT_FOUND.
+func (s *Store) MembershipByID(ctx context.Context, id int64) (*model.Membership, error) {
+	var r membershipRow
+	if err := s.idb.NewSelect().Model(&r).Where("m.id = ?", id).Scan(ctx); err != nil {
+		return nil, notFound(err, "membership not found")
+	}
+	return &r.Membership, nil
+}
+
+// AttributeByID returns the attribute, or NOT_FOUND.
+func (s *Store) AttributeByID(ctx context.Context, id string) (*model.Attribute, error) {
+	var r attributeRow
+	if err := s.idb.NewSelect().Model(&r).Where("a.id = ?", id).Scan(ctx); err != nil {
+		return nil, notFound(err, "attribute not found")
+	}
+	return &r.Attribute, nil
+}
+
 // Directory upserts key on the platform's own ids: sending the same record
 // twice leaves one row, updated in place.
 
@@ -378,7 +428,9 @@ func conflict(err error) error {
 		return err
 	}
 	if isConstraintViolation(err) {
-		return &model.Error{Code: model.CodeConflict, Message: "the record conflicts with stored data: " + err.Error()}
+		// The database's text names constraints and values of other
+		// tenants' records: it goes to the log, not to the caller.
+		return &model.Error{Code: model.CodeConflict, Message: "the record conflicts with a stored record (a slug, email or public id already taken)"}
 	}
 	return err
 }

@@ -49,7 +49,6 @@ type ResolverRoot interface {
 type DirectiveRoot struct {
 	CanAuditEventType func(ctx context.Context, obj any, next graphql.Resolver, scope string) (res any, err error)
 	HasRole           func(ctx context.Context, obj any, next graphql.Resolver, roles []gqlmodel.Role, permission *string, organization *string) (res any, err error)
-	HasScope          func(ctx context.Context, obj any, next graphql.Resolver, scope string) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -2135,20 +2134,6 @@ func (ec *executionContext) dir_hasRole_args(ctx context.Context, rawArgs map[st
 		return nil, err
 	}
 	args["organization"] = arg2
-	return args, nil
-}
-
-func (ec *executionContext) dir_hasScope_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNString2string(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["scope"] = arg0
 	return args, nil
 }
 
@@ -5700,25 +5685,7 @@ func (ec *executionContext) _Mutation_syncDirectory(ctx context.Context, field g
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().SyncDirectory(ctx, fc.Args["organizationId"].(string), fc.Args["input"].(gqlmodel.DirectoryInput))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				scope, err := ec.unmarshalNString2string(ctx, "audit:write")
-				if err != nil {
-					var zeroVal *gqlmodel.DirectorySyncResult
-					return zeroVal, err
-				}
-				if ec.Directives.HasScope == nil {
-					var zeroVal *gqlmodel.DirectorySyncResult
-					return zeroVal, errors.New("directive hasScope is not implemented")
-				}
-				return ec.Directives.HasScope(ctx, nil, directive0, scope)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.DirectorySyncResult) graphql.Marshaler {
 			return ec.marshalNDirectorySyncResult2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐDirectorySyncResult(ctx, selections, v)
 		},
@@ -5762,25 +5729,7 @@ func (ec *executionContext) _Mutation_recordAttributeChanges(ctx context.Context
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().RecordAttributeChanges(ctx, fc.Args["organizationId"].(string), fc.Args["entries"].([]*ingest.AttributeEntry))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				scope, err := ec.unmarshalNString2string(ctx, "audit:write")
-				if err != nil {
-					var zeroVal []*gqlmodel.RecordedEntry
-					return zeroVal, err
-				}
-				if ec.Directives.HasScope == nil {
-					var zeroVal []*gqlmodel.RecordedEntry
-					return zeroVal, errors.New("directive hasScope is not implemented")
-				}
-				return ec.Directives.HasScope(ctx, nil, directive0, scope)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.RecordedEntry) graphql.Marshaler {
 			return ec.marshalNRecordedEntry2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRecordedEntryᚄ(ctx, selections, v)
 		},
@@ -5824,25 +5773,7 @@ func (ec *executionContext) _Mutation_recordEventTypeChanges(ctx context.Context
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().RecordEventTypeChanges(ctx, fc.Args["organizationId"].(string), fc.Args["entries"].([]*ingest.EventTypeEntry))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				scope, err := ec.unmarshalNString2string(ctx, "audit:write")
-				if err != nil {
-					var zeroVal []*gqlmodel.RecordedEntry
-					return zeroVal, err
-				}
-				if ec.Directives.HasScope == nil {
-					var zeroVal []*gqlmodel.RecordedEntry
-					return zeroVal, errors.New("directive hasScope is not implemented")
-				}
-				return ec.Directives.HasScope(ctx, nil, directive0, scope)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.RecordedEntry) graphql.Marshaler {
 			return ec.marshalNRecordedEntry2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRecordedEntryᚄ(ctx, selections, v)
 		},
@@ -5886,25 +5817,7 @@ func (ec *executionContext) _Mutation_recordMemberChangeLogs(ctx context.Context
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().RecordMemberChangeLogs(ctx, fc.Args["organizationId"].(string), fc.Args["entries"].([]*ingest.ChangeLogEntry))
 		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				scope, err := ec.unmarshalNString2string(ctx, "audit:write")
-				if err != nil {
-					var zeroVal []*gqlmodel.RecordedEntry
-					return zeroVal, err
-				}
-				if ec.Directives.HasScope == nil {
-					var zeroVal []*gqlmodel.RecordedEntry
-					return zeroVal, errors.New("directive hasScope is not implemented")
-				}
-				return ec.Directives.HasScope(ctx, nil, directive0, scope)
-			}
-
-			next = directive1
-			return next
-		},
+		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.RecordedEntry) graphql.Marshaler {
 			return ec.marshalNRecordedEntry2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRecordedEntryᚄ(ctx, selections, v)
 		},

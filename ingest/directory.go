@@ -139,19 +139,22 @@ func forbidden(field string, value any, format string, args ...any) error {
 
 func ptr[T any](v T) *T { return &v }
 
-// SyncDirectory upserts d into organization orgID in one transaction. Every
-// record must belong to the organization, before and after the sync: records
-// of other tenants that share an id are refused, not overwritten. An existing
-// user who is not a member of orgID is left as stored. The caller has
+// SyncDirectory upserts d into organization orgID in one transaction, by the
+// write rules of model/write_access.go: every record must belong to the
+// organization, before and after the sync (records of other tenants that
+// share an id are refused, not overwritten); links (members, teams, parents,
+// owners) stay inside it; an existing user who belongs elsewhere too is left
+// as stored. holder is what the writing key's owner holds in orgID: nothing
+// beyond it is granted (nil: the operator, uncapped). The caller has
 // authorized writing into orgID.
-func SyncDirectory(ctx context.Context, s model.Store, orgID int64, d *Directory) (SyncCounts, error) {
+func SyncDirectory(ctx context.Context, s model.Store, orgID int64, holder *model.Access, d *Directory) (SyncCounts, error) {
 	var n SyncCounts
 	if err := checkDirectory(orgID, d); err != nil {
 		return n, err
 	}
 	err := s.InTx(ctx, func(tx model.Store) error {
 		n = SyncCounts{}
-		return syncInTx(ctx, tx, orgID, d, &n)
+		return syncInTx(ctx, tx, orgID, holder, d, &n)
 	})
 	return n, err
 }
@@ -209,66 +212,125 @@ func checkDirectory(orgID int64, d *Directory) error {
 // inOrganization reports whether the user has a membership of orgID or of
 // one of its teams.
 func inOrganization(ctx context.Context, s model.Store, userID, orgID int64) (bool, error) {
-	ms, err := s.MembershipsOfUser(ctx, userID)
+	f, err := s.UserBelongings(ctx, userID)
 	if err != nil {
 		return false, err
 	}
-	var teams []int64
-	for _, m := range ms {
-		if m.OrganizationID != nil && *m.OrganizationID == orgID {
-			return true, nil
-		}
-		if m.TeamID != nil {
-			teams = append(teams, *m.TeamID)
-		}
-	}
-	if len(teams) == 0 {
-		return false, nil
-	}
-	ts, err := s.TeamsByIDs(ctx, teams)
-	if err != nil {
-		return false, err
-	}
-	for _, t := range ts {
-		if t.OrganizationID != nil && *t.OrganizationID == orgID {
+	for _, o := range f.Orgs {
+		if o == orgID {
 			return true, nil
 		}
 	}
 	return false, nil
 }
 
-// eventTypeBelongs reports whether a stored event type belongs to orgID.
-func eventTypeBelongs(ctx context.Context, s model.Store, id, orgID int64) (exists, belongs bool, err error) {
-	own, err := s.EventTypeOwnership(ctx, id)
-	if model.ErrorCode(err) == model.CodeNotFound {
-		return false, false, nil
-	}
-	if err != nil {
-		return false, false, err
-	}
-	if own.OrganizationID != nil {
-		return true, *own.OrganizationID == orgID, nil
-	}
-	if own.TeamID == nil && own.OwnerUserID != nil {
-		_, err := s.OrganizationAccess(ctx, *own.OwnerUserID, orgID)
-		if model.ErrorCode(err) == model.CodeNotFound {
-			return true, false, nil
+// placement gathers the facts model.MayPlaceEventType decides on.
+func placement(ctx context.Context, s model.Store, et *model.EventType, orgID int64) (model.EventTypePlacement, error) {
+	var f model.EventTypePlacement
+	own, err := s.EventTypeOwnership(ctx, et.ID)
+	switch {
+	case err == nil:
+		f.Stored = own
+		if own.TeamID == nil && own.OwnerUserID != nil {
+			if f.StoredOwnerMember, err = inOrganization(ctx, s, *own.OwnerUserID, orgID); err != nil {
+				return f, err
+			}
 		}
-		return true, err == nil, err
+	case model.ErrorCode(err) != model.CodeNotFound:
+		return f, err
 	}
-	return true, false, nil
+	if et.TeamID != nil {
+		ts, err := s.TeamsByIDs(ctx, []int64{*et.TeamID})
+		if err != nil {
+			return f, err
+		}
+		if len(ts) > 0 {
+			f.TeamExists, f.TeamOrg = true, ts[0].OrganizationID
+		}
+	}
+	if et.ParentID != nil {
+		p, err := s.EventTypeOwnership(ctx, *et.ParentID)
+		if err != nil && model.ErrorCode(err) != model.CodeNotFound {
+			return f, err
+		}
+		f.Parent = p
+	}
+	if et.OwnerUserID != nil {
+		if f.OwnerMember, err = inOrganization(ctx, s, *et.OwnerUserID, orgID); err != nil {
+			return f, err
+		}
+	}
+	return f, nil
 }
 
-func syncInTx(ctx context.Context, s model.Store, orgID int64, d *Directory, n *SyncCounts) error {
+func syncInTx(ctx context.Context, s model.Store, orgID int64, holder *model.Access, d *Directory, n *SyncCounts) error {
 	if d.Organization != nil {
 		if err := s.UpsertOrganization(ctx, d.Organization); err != nil {
 			return fieldError("input.organization", err)
 		}
 		n.Organizations++
 	}
-	skipUser, err := checkOwnership(ctx, s, orgID, d)
-	if err != nil {
-		return err
+	// Existing records must already be this organization's: an upsert would
+	// otherwise move or rewrite another tenant's record that shares an id.
+	if len(d.Teams) > 0 {
+		ids := make([]int64, len(d.Teams))
+		for i, t := range d.Teams {
+			ids[i] = t.ID
+		}
+		stored, err := s.TeamsByIDs(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, st := range stored {
+			for i, t := range d.Teams {
+				if t.ID != st.ID {
+					continue
+				}
+				if err := model.MayChangeStored("team", t.ID, st.OrganizationID, orgID, fmt.Sprintf("input.teams[%d].id", i)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for i := range d.CustomRoles {
+		field := fmt.Sprintf("input.customRoles[%d]", i)
+		cr, err := s.CustomRoleByID(ctx, d.CustomRoles[i].ID)
+		if err == nil {
+			if err := model.MayChangeStored("custom role", cr.ID, &cr.OrganizationID, orgID, field+".id"); err != nil {
+				return err
+			}
+		} else if model.ErrorCode(err) != model.CodeNotFound {
+			return err
+		}
+		if err := model.MayGrantPermissions(holder, d.CustomRoles[i].Permissions, field+".permissions"); err != nil {
+			return err
+		}
+	}
+	for i := range d.EventTypes {
+		// The existing record is checked before anything is written.
+		f, err := placement(ctx, s, &d.EventTypes[i], orgID)
+		if err != nil {
+			return err
+		}
+		if err := model.MayChangeEventType(&d.EventTypes[i], f, orgID, fmt.Sprintf("input.eventTypes[%d]", i)); err != nil {
+			return err
+		}
+	}
+	skipUser := make([]bool, len(d.Users))
+	createdNow := map[int64]bool{}
+	for i, u := range d.Users {
+		if _, err := s.UserByID(ctx, u.ID); err != nil {
+			if model.ErrorCode(err) == model.CodeNotFound {
+				createdNow[u.ID] = true
+				continue
+			}
+			return err
+		}
+		f, err := s.UserBelongings(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		skipUser[i] = !model.MayRewriteUser(f, orgID)
 	}
 
 	for i := range d.Teams {
@@ -292,108 +354,56 @@ func syncInTx(ctx context.Context, s model.Store, orgID int64, d *Directory, n *
 		}
 		n.CustomRoles++
 	}
-	if err := syncMemberships(ctx, s, orgID, d.Memberships, n); err != nil {
-		return err
-	}
-	if err := syncEventTypes(ctx, s, orgID, d.EventTypes, n); err != nil {
-		return err
-	}
-	return syncAttributes(ctx, s, orgID, d.Attributes, n)
-}
-
-// checkOwnership refuses records that exist in another organization, and
-// reports which users to leave alone: existing users who are not members of
-// this one.
-func checkOwnership(ctx context.Context, s model.Store, orgID int64, d *Directory) ([]bool, error) {
-	// Existing records must already be this organization's: an upsert would
-	// otherwise move or rewrite another tenant's record that shares an id.
-	if len(d.Teams) > 0 {
-		ids := make([]int64, len(d.Teams))
-		for i, t := range d.Teams {
-			ids[i] = t.ID
-		}
-		stored, err := s.TeamsByIDs(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
-		for _, st := range stored {
-			if st.OrganizationID == nil || *st.OrganizationID != orgID {
-				for i, t := range d.Teams {
-					if t.ID == st.ID {
-						return nil, forbidden(fmt.Sprintf("input.teams[%d].id", i), t.ID, "team %d belongs to another organization", t.ID)
-					}
-				}
-			}
-		}
-	}
-	for i := range d.CustomRoles {
-		cr, err := s.CustomRoleByID(ctx, d.CustomRoles[i].ID)
-		if err == nil && cr.OrganizationID != orgID {
-			return nil, forbidden(fmt.Sprintf("input.customRoles[%d].id", i), cr.ID, "custom role %d belongs to another organization", cr.ID)
-		}
-		if err != nil && model.ErrorCode(err) != model.CodeNotFound {
-			return nil, err
-		}
-	}
-	for i, et := range d.EventTypes {
-		exists, belongs, err := eventTypeBelongs(ctx, s, et.ID, orgID)
-		if err != nil {
-			return nil, err
-		}
-		if exists && !belongs {
-			return nil, forbidden(fmt.Sprintf("input.eventTypes[%d].id", i), et.ID, "event type %d belongs to another organization", et.ID)
-		}
-	}
-	skipUser := make([]bool, len(d.Users))
-	for i, u := range d.Users {
-		if _, err := s.UserByID(ctx, u.ID); err != nil {
-			if model.ErrorCode(err) == model.CodeNotFound {
-				continue
-			}
-			return nil, err
-		}
-		member, err := inOrganization(ctx, s, u.ID, orgID)
-		if err != nil {
-			return nil, err
-		}
-		skipUser[i] = !member
-	}
-	return skipUser, nil
-}
-
-// syncMemberships upserts memberships into this organization or its teams;
-// a stored membership of another user or organization is refused.
-func syncMemberships(ctx context.Context, s model.Store, orgID int64, memberships []model.Membership, n *SyncCounts) error {
-	for i := range memberships {
-		m := &memberships[i]
+	for i := range d.Memberships {
+		m := &d.Memberships[i]
 		p := fmt.Sprintf("input.memberships[%d]", i)
 		if m.TeamID != nil {
 			ts, err := s.TeamsByIDs(ctx, []int64{*m.TeamID})
 			if err != nil {
 				return err
 			}
-			if len(ts) == 0 {
-				return model.InvalidField(p+".teamId", *m.TeamID, "team %d does not exist", *m.TeamID)
+			var teamOrg *int64
+			if len(ts) > 0 {
+				teamOrg = ts[0].OrganizationID
 			}
-			if ts[0].OrganizationID == nil || *ts[0].OrganizationID != orgID {
-				return forbidden(p+".teamId", *m.TeamID, "team %d belongs to another organization", *m.TeamID)
-			}
-		}
-		if m.CustomRoleID != nil {
-			cr, err := s.CustomRoleByID(ctx, *m.CustomRoleID)
-			if model.ErrorCode(err) == model.CodeNotFound {
-				return model.InvalidField(p+".customRoleId", *m.CustomRoleID, "custom role %d does not exist", *m.CustomRoleID)
-			}
-			if err != nil {
+			if err := model.MayLinkTeam(len(ts) > 0, teamOrg, orgID, p+".teamId", *m.TeamID); err != nil {
 				return err
 			}
-			if cr.OrganizationID != orgID {
-				return forbidden(p+".customRoleId", cr.ID, "custom role %d belongs to another organization", cr.ID)
+		}
+		var perms []string
+		if m.CustomRoleID != nil {
+			cr, err := s.CustomRoleByID(ctx, *m.CustomRoleID)
+			if err != nil && model.ErrorCode(err) != model.CodeNotFound {
+				return err
+			}
+			if err := model.MayLinkCustomRole(cr, orgID, p+".customRoleId", *m.CustomRoleID); err != nil {
+				return err
+			}
+			perms = cr.Permissions
+		}
+		exists := true
+		if _, err := s.UserByID(ctx, m.UserID); model.ErrorCode(err) == model.CodeNotFound {
+			exists = false
+		} else if err != nil {
+			return err
+		}
+		var uf model.UserFacts
+		if exists {
+			var err error
+			if uf, err = s.UserBelongings(ctx, m.UserID); err != nil {
+				return err
 			}
 		}
-		if _, err := s.UserByID(ctx, m.UserID); model.ErrorCode(err) == model.CodeNotFound {
-			return model.InvalidField(p+".userId", m.UserID, "user %d does not exist", m.UserID)
-		} else if err != nil {
+		if err := model.MayLinkMember(exists, createdNow[m.UserID], uf, orgID, p+".userId", m.UserID); err != nil {
+			return err
+		}
+		var storedRole model.Role
+		if sm, err := s.MembershipByID(ctx, m.ID); err == nil {
+			storedRole = sm.Role
+		} else if model.ErrorCode(err) != model.CodeNotFound {
+			return err
+		}
+		if err := model.MayGrant(holder, m.Role, perms, storedRole, p); err != nil {
 			return err
 		}
 		if err := s.UpsertMembership(ctx, m); err != nil {
@@ -417,71 +427,61 @@ func syncMemberships(ctx context.Context, s model.Store, orgID int64, membership
 		}
 		n.Memberships++
 	}
-	return nil
-}
-
-// syncEventTypes upserts event types, each of which must then belong to
-// this organization.
-func syncEventTypes(ctx context.Context, s model.Store, orgID int64, eventTypes []model.EventType, n *SyncCounts) error {
-	for i := range eventTypes {
-		et := &eventTypes[i]
+	for i := range d.EventTypes {
+		et := &d.EventTypes[i]
 		p := fmt.Sprintf("input.eventTypes[%d]", i)
-		if err := s.UpsertEventType(ctx, et); err != nil {
-			return fieldError(p, err)
-		}
-		_, belongs, err := eventTypeBelongs(ctx, s, et.ID, orgID)
+		// Links are checked now: teams and members of this call exist.
+		f, err := placement(ctx, s, et, orgID)
 		if err != nil {
 			return err
 		}
-		if !belongs {
-			return forbidden(p+".teamId", nil, "event type %d would not belong to organization %d: its team, or its owner's membership, must be this organization's", et.ID, orgID)
+		if err := model.MayPlaceEventType(et, f, orgID, p); err != nil {
+			return err
+		}
+		if err := s.UpsertEventType(ctx, et); err != nil {
+			return fieldError(p, err)
 		}
 		n.EventTypes++
 	}
-	return nil
-}
-
-// syncAttributes upserts attributes with their options; one stored in
-// another organization (or an option of another attribute) is refused.
-func syncAttributes(ctx context.Context, s model.Store, orgID int64, attrs []Attribute, n *SyncCounts) error {
-	if len(attrs) == 0 {
-		return nil
-	}
-	for i := range attrs {
-		a := &attrs[i]
-		if err := s.UpsertAttribute(ctx, &a.Attribute, a.Options); err != nil {
-			return fieldError(fmt.Sprintf("input.attributes[%d]", i), err)
+	if len(d.Attributes) > 0 {
+		for i := range d.Attributes {
+			a := &d.Attributes[i]
+			if err := s.UpsertAttribute(ctx, &a.Attribute, a.Options); err != nil {
+				return fieldError(fmt.Sprintf("input.attributes[%d]", i), err)
+			}
+			n.Attributes++
+			n.AttributeOptions += len(a.Options)
 		}
-		n.Attributes++
-		n.AttributeOptions += len(a.Options)
-	}
-	// Upserts never move an attribute or an option, so a record of
-	// another organization sharing an id is not found where it was sent.
-	stored, err := s.AttributesByOrganization(ctx, orgID)
-	if err != nil {
-		return err
-	}
-	have := map[string]bool{}
-	ids := make([]string, 0, len(stored))
-	for _, a := range stored {
-		have[a.ID] = true
-		ids = append(ids, a.ID)
-	}
-	opts, err := s.OptionsByAttributeIDs(ctx, ids)
-	if err != nil {
-		return err
-	}
-	optOf := map[string]string{}
-	for _, o := range opts {
-		optOf[o.ID] = o.AttributeID
-	}
-	for i, a := range attrs {
-		if !have[a.ID] {
-			return forbidden(fmt.Sprintf("input.attributes[%d].id", i), a.ID, "attribute %s belongs to another organization", a.ID)
+		// Upserts never move an attribute or an option, so a record of
+		// another organization sharing an id is not found where it was sent.
+		stored, err := s.AttributesByOrganization(ctx, orgID)
+		if err != nil {
+			return err
 		}
-		for j, o := range a.Options {
-			if optOf[o.ID] != a.ID {
-				return forbidden(fmt.Sprintf("input.attributes[%d].options[%d].id", i, j), o.ID, "option %s belongs to another attribute", o.ID)
+		have := map[string]bool{}
+		ids := make([]string, 0, len(stored))
+		for _, a := range stored {
+			have[a.ID] = true
+			ids = append(ids, a.ID)
+		}
+		opts, err := s.OptionsByAttributeIDs(ctx, ids)
+		if err != nil {
+			return err
+		}
+		optOf := map[string]string{}
+		for _, o := range opts {
+			optOf[o.ID] = o.AttributeID
+		}
+		for i, a := range d.Attributes {
+			if !have[a.ID] {
+				// Upserts never move an attribute: one not found here
+				// after its upsert is stored as another organization's.
+				return model.MayChangeStored("attribute", a.ID, nil, orgID, fmt.Sprintf("input.attributes[%d].id", i))
+			}
+			for j, o := range a.Options {
+				if optOf[o.ID] != a.ID {
+					return forbidden(fmt.Sprintf("input.attributes[%d].options[%d].id", i, j), o.ID, "option %s belongs to another attribute", o.ID)
+				}
 			}
 		}
 	}

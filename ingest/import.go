@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/auditgraph/auditgraph/model"
 )
@@ -307,6 +308,12 @@ func (im *importer) read(r io.Reader) error {
 		if err == io.EOF {
 			break
 		}
+		if errors.Is(err, errLineTooLong) {
+			// Skipped and reported; the lines after it are read on.
+			im.sum.Lines++
+			im.sum.reject(lineNo, "", model.InvalidField("line", nil, "the line is longer than %d bytes", MaxLineBytes))
+			continue
+		}
 		if err != nil {
 			readErr = fmt.Errorf("line %d: %w", lineNo, err)
 			break
@@ -319,6 +326,10 @@ func (im *importer) read(r io.Reader) error {
 			continue
 		}
 		im.sum.Lines++
+		if err := checkLineText(line); err != nil {
+			im.sum.reject(lineNo, "", err)
+			continue
+		}
 		if kind, org, ok := scanHead(line); ok && isEntryKind(kind) {
 			c.add(lineNo, kind, org, line)
 			if len(c.lines) >= chunkLines || len(c.buf) >= chunkBytes {
@@ -456,18 +467,29 @@ func (c *chunk) validate(ctx context.Context, v *Validator) {
 	}
 }
 
-// readLine returns the next line without its newline; a line longer than
-// MaxLineBytes is an error.
+var errLineTooLong = fmt.Errorf("line longer than %d bytes", MaxLineBytes)
+
+// readLine returns the next line without its newline. A line longer than
+// MaxLineBytes is read to its end without being kept, and is
+// errLineTooLong: the caller skips it and goes on.
 func readLine(br *bufio.Reader) ([]byte, error) {
 	line, err := br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
 		buf := append([]byte(nil), line...)
 		for err == bufio.ErrBufferFull {
 			line, err = br.ReadSlice('\n')
-			buf = append(buf, line...)
-			if len(buf) > MaxLineBytes {
-				return nil, fmt.Errorf("line longer than %d bytes", MaxLineBytes)
+			if len(buf) <= MaxLineBytes {
+				buf = append(buf, line...)
 			}
+		}
+		if len(buf) > MaxLineBytes {
+			if err == io.EOF {
+				err = nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			return nil, errLineTooLong
 		}
 		line = buf
 	}
@@ -511,6 +533,27 @@ func flush(ctx context.Context, w BulkWriter, b *pending, res *flushResult) erro
 		}
 		res.imported[l.kind] += stored[i]
 		res.duplicates += int64(l.n) - stored[i]
+	}
+	return nil
+}
+
+// checkLineText refuses a line whose text the database would refuse (see
+// model.FindBadText): bytes that are not UTF-8, or a NUL, which JSON can only
+// carry escaped. The escape is looked for first, so that clean lines cost
+// one scan.
+func checkLineText(line []byte) error {
+	if !utf8.Valid(line) {
+		return model.InvalidField("line", nil, "the line is not UTF-8")
+	}
+	if !bytes.Contains(line, []byte(`\u0000`)) {
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal(line, &v); err != nil {
+		return nil // decode reports it with the line's kind
+	}
+	if path, bad := model.FindBadText(v, "line"); bad {
+		return model.InvalidField(strings.TrimPrefix(path, "line."), nil, "%s holds a NUL byte", strings.TrimPrefix(path, "line."))
 	}
 	return nil
 }

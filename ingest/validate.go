@@ -145,7 +145,9 @@ func (v *Validator) user(ctx context.Context, field string, ref ID) (*model.User
 		u, err = v.dir.UserByPublicID(ctx, r.PublicID)
 	}
 	if model.ErrorCode(err) == model.CodeNotFound {
-		return nil, model.InvalidField(field, s, "user %s does not exist", s)
+		// Worded as for another tenant's user (see member): which ids
+		// exist elsewhere is nobody's business.
+		return nil, model.InvalidField(field, s, "user %s is not a member of this organization", s)
 	}
 	if err != nil {
 		return nil, err
@@ -172,7 +174,7 @@ func (v *Validator) member(ctx context.Context, field string, ref ID, orgID int6
 	}
 	a, err := v.dir.OrganizationAccess(ctx, u.ID, orgID)
 	if model.ErrorCode(err) == model.CodeNotFound {
-		return nil, 0, model.InvalidField(field, string(ref), "user %s is not a member of organization %d", ref, orgID)
+		return nil, 0, model.InvalidField(field, string(ref), "user %s is not a member of this organization", ref)
 	}
 	if err != nil {
 		return nil, 0, err
@@ -198,7 +200,7 @@ func (v *Validator) eventTypeInOrganization(ctx context.Context, field string, r
 		var err error
 		own, err = v.dir.EventTypeOwnership(ctx, id)
 		if model.ErrorCode(err) == model.CodeNotFound {
-			return 0, model.InvalidField(field, string(ref), "event type %d does not exist", id)
+			return 0, notThisOrganizations(field, ref)
 		}
 		if err != nil {
 			return 0, err
@@ -207,18 +209,24 @@ func (v *Validator) eventTypeInOrganization(ctx context.Context, field string, r
 		v.eventTypes[id] = own
 		v.mu.Unlock()
 	}
-	if own.OrganizationID != nil && *own.OrganizationID == orgID {
-		return id, nil
-	}
-	if own.TeamID == nil && own.OwnerUserID != nil {
-		if _, _, err := v.member(ctx, field, ID(strconv.FormatInt(*own.OwnerUserID, 10)), orgID); err == nil {
-			return id, nil
-		} else if model.ErrorCode(err) != model.CodeInvalid {
+	ownerMember := false
+	if own.OrganizationID == nil && own.TeamID == nil && own.OwnerUserID != nil {
+		_, _, err := v.member(ctx, field, ID(strconv.FormatInt(*own.OwnerUserID, 10)), orgID)
+		if err != nil && model.ErrorCode(err) != model.CodeInvalid {
 			return 0, err
 		}
+		ownerMember = err == nil
 	}
-	return 0, &model.Error{Code: model.CodeForbidden, Field: field, Value: string(ref),
-		Message: "event type " + strconv.FormatInt(id, 10) + " does not belong to organization " + strconv.FormatInt(orgID, 10)}
+	if model.EventTypeBelongs(own, ownerMember, orgID) {
+		return id, nil
+	}
+	return 0, notThisOrganizations(field, ref)
+}
+
+// notThisOrganizations answers an event type that does not exist and one of
+// another organization alike.
+func notThisOrganizations(field string, ref ID) error {
+	return model.InvalidField(field, string(ref), "event type %s is not an event type of this organization", ref)
 }
 
 func (v *Validator) attribute(ctx context.Context, field string, orgID int64, id string) (*storedAttribute, error) {
@@ -312,6 +320,27 @@ func actor(a Actor) (model.ActorSnapshot, error) {
 	return model.ActorSnapshot{Type: a.Type, Ref: a.Ref, Name: a.Name, Email: a.Email, Avatar: a.Avatar}, nil
 }
 
+// actor checks an actor and completes a bare reference: a USER actor sent
+// with a ref and no name, email or avatar takes the directory's profile as
+// it is now, at write time, and is shown as recorded from then on. Only a
+// member of the organization is completed: another tenant's profile is not
+// this one's to copy, and such a reference stays as sent.
+func (v *Validator) actor(ctx context.Context, a Actor, orgID int64) (model.ActorSnapshot, error) {
+	snap, err := actor(a)
+	if err != nil || snap.Type != model.ActorUser || snap.Ref == nil || snap.Name != nil || snap.Email != nil || snap.Avatar != nil {
+		return snap, err
+	}
+	u, _, err := v.member(ctx, "actor.ref", ID(*snap.Ref), orgID)
+	if model.ErrorCode(err) == model.CodeInvalid {
+		return snap, nil
+	}
+	if err != nil {
+		return snap, err
+	}
+	snap.Name, snap.Email, snap.Avatar = u.Name, &u.Email, u.AvatarURL
+	return snap, nil
+}
+
 // present reports whether raw holds a JSON value other than null.
 func present(raw json.RawMessage) bool {
 	s := strings.TrimSpace(string(raw))
@@ -356,7 +385,7 @@ func (v *Validator) AttributeEntry(ctx context.Context, orgID int64, in *Attribu
 	if err := oneOf("source", in.Source, model.Sources); err != nil {
 		return e, err
 	}
-	if e.Actor, err = actor(in.Actor); err != nil {
+	if e.Actor, err = v.actor(ctx, in.Actor, orgID); err != nil {
 		return e, err
 	}
 	u, membershipID, err := v.member(ctx, "userId", in.UserID, orgID)
@@ -478,7 +507,7 @@ func (v *Validator) EventTypeEntry(ctx context.Context, orgID int64, in *EventTy
 	if err := oneOf("source", in.Source, model.Sources); err != nil {
 		return e, err
 	}
-	if e.Actor, err = actor(in.Actor); err != nil {
+	if e.Actor, err = v.actor(ctx, in.Actor, orgID); err != nil {
 		return e, err
 	}
 	if in.ImpersonatedBy != nil {
@@ -570,7 +599,24 @@ func (v *Validator) ChangeLogEntry(ctx context.Context, orgID int64, in *ChangeL
 	e.ResourceID = in.ResourceID
 	switch {
 	case rt == model.ResourceOrganizationUser:
-		target, err := v.user(ctx, "resourceId", ID(in.ResourceID))
+		// The target is recorded by public id: only a member, or a user
+		// who belongs to no organization (removed), else a log would map
+		// another tenant's numeric ids to public ones.
+		target, _, err := v.member(ctx, "resourceId", ID(in.ResourceID), orgID)
+		if model.ErrorCode(err) == model.CodeInvalid {
+			u, uerr := v.user(ctx, "resourceId", ID(in.ResourceID))
+			if uerr != nil {
+				return e, err
+			}
+			ms, merr := v.dir.MembershipsOfUser(ctx, u.ID)
+			if merr != nil {
+				return e, merr
+			}
+			if len(ms) > 0 {
+				return e, err
+			}
+			target, err = u, nil
+		}
 		if err != nil {
 			return e, err
 		}
@@ -597,5 +643,7 @@ func (v *Validator) ChangeLogEntry(ctx context.Context, orgID int64, in *ChangeL
 	}
 	e.ID, e.OrganizationID, e.ActorUserID, e.Action, e.ResourceType, e.ResourceName =
 		model.NewChangeLogID(), orgID, actorUser.ID, action, rt, in.ResourceName
+	// The actor as the directory has them now, kept with the entry.
+	e.ActorPublicID, e.ActorName, e.ActorEmail, e.ActorAvatar = &actorUser.PublicID, actorUser.Name, &actorUser.Email, actorUser.AvatarURL
 	return e, nil
 }

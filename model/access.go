@@ -86,7 +86,9 @@ func AuthorizeOrganizationAccess(ctx context.Context, orgID int64, a *Access, ro
 	if err != nil {
 		return err
 	}
-	if p.lacksScope(ScopeRead) || p.outsideKeyOrg(&orgID) || a == nil {
+	// orgID 0 is an organization that does not exist: answered as one the
+	// caller may not read (the existence rule).
+	if orgID == 0 || p.lacksScope(ScopeRead) || p.outsideKeyOrg(&orgID) || a == nil {
 		return errForbidden
 	}
 	for _, r := range roles {
@@ -110,6 +112,10 @@ func AuthorizeEventType(ctx context.Context, dir Directory, eventTypeID int64, s
 		return err
 	}
 	a, err := dir.EventTypeAccess(ctx, eventTypeID, p.User.ID)
+	if ErrorCode(err) == CodeNotFound {
+		// The existence rule: a missing history answers as a hidden one.
+		return MissingHistory(err)
+	}
 	if err != nil {
 		return err
 	}
@@ -126,17 +132,4 @@ func AuthorizeEventType(ctx context.Context, dir Directory, eventTypeID int64, s
 		return nil
 	}
 	return errForbidden
-}
-
-// AuthorizeWrite decides whether the caller may write into an organization:
-// a key carrying ScopeWrite and bound to that organization.
-func AuthorizeWrite(ctx context.Context, orgID int64) error {
-	p, err := PrincipalFrom(ctx)
-	if err != nil {
-		return err
-	}
-	if p.Key == nil || !p.Key.HasScope(ScopeWrite) || p.Key.OrganizationID == nil || *p.Key.OrganizationID != orgID {
-		return &Error{Code: CodeForbidden, Message: "writing requires a key with the " + ScopeWrite + " scope for this organization"}
-	}
-	return nil
 }

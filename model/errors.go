@@ -35,6 +35,11 @@ type Error struct {
 	// Max is the bound a too large Value broke (see TooLarge), for an
 	// interface that words its bounds its own way; 0 otherwise.
 	Max int
+	// Missing is set on the FORBIDDEN that answers a history which does not
+	// exist (GraphQL's existence rule: hidden and missing answer alike). It
+	// is the NOT_FOUND a REST document that tells the two apart prescribes;
+	// GraphQL never shows it.
+	Missing *Error
 	// Reason is a finer cause than Code, for interfaces whose documents name
 	// one (the /v1 codes API_KEY_EXPIRED and ORGANIZATION_ACCESS_DENIED).
 	// GraphQL does not show it: its codes deliberately tell less.
@@ -58,6 +63,18 @@ func ErrorReason(err error) string {
 		return e.Reason
 	}
 	return ""
+}
+
+// MissingHistory is the answer for a history whose organization or event
+// type does not exist, given the lookup's NOT_FOUND: the same FORBIDDEN as
+// for a history the caller may not read.
+func MissingHistory(notFound error) *Error {
+	e := *errForbidden
+	var nf *Error
+	if errors.As(notFound, &nf) {
+		e.Missing = nf
+	}
+	return &e
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -62,6 +62,13 @@ type Directory interface {
 	// team and organization, in one lookup. NOT_FOUND when the event type
 	// does not exist.
 	EventTypeAccess(ctx context.Context, eventTypeID, userID int64) (*EventTypeAccess, error)
+	// UserBelongings is where a user belongs, in one lookup: the
+	// organizations (directly or through a team), all their teams, and
+	// those of their teams without an organization.
+	UserBelongings(ctx context.Context, userID int64) (UserFacts, error)
+	// MembershipByID and AttributeByID return one record, or NOT_FOUND.
+	MembershipByID(ctx context.Context, id int64) (*Membership, error)
+	AttributeByID(ctx context.Context, id string) (*Attribute, error)
 	// MembershipsOfUser lists all of a user's memberships.
 	MembershipsOfUser(ctx context.Context, userID int64) ([]Membership, error)
 }

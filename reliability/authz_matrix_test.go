@@ -34,7 +34,7 @@ const (
 var callerNames = []string{
 	"none", "malformed", "unknown", "expired", "revoked",
 	"member", "frank", "admin", "owner", "auditor", "outsider",
-	"etRead", "auditRead", "writer", "globexWriter", "prefixless",
+	"etRead", "auditRead", "writer", "adminWriter", "globexWriter", "prefixless",
 }
 
 // callerNotes says who each column is, for the printed table.
@@ -53,6 +53,7 @@ var callerNotes = map[string]string{
 	"etRead":       "Alice's key scoped EVENT_TYPE_READ",
 	"auditRead":    "Alice's key scoped audit:read",
 	"writer":       "Alice's key scoped audit:write bound to Acme",
+	"adminWriter":  "Bob's key (Acme ADMIN) scoped audit:write bound to Acme",
 	"globexWriter": "Erin's key scoped audit:write bound to Globex",
 	"prefixless":   "Alice's unscoped key whose secret lacks cal_ (refused by /v2 only)",
 }
@@ -85,6 +86,12 @@ type matrixSurface struct {
 	// read returns entries of.
 	history string
 	allowed []string
+	// refused is the GraphQL code of a refusal (FORBIDDEN when empty): a
+	// directory record the caller may not see is NOT_FOUND.
+	refused string
+	// override gives callers whose outcome is neither allowed nor the
+	// surface's refusal (a write key refused for what it sends).
+	override map[string]string
 	// request builds the call; cell is unique per (surface, caller), so
 	// that every write attempt has its own payload.
 	request func(cell int) (method, path string, headers map[string]string, body string)
@@ -92,6 +99,9 @@ type matrixSurface struct {
 
 // matrixWant renders an abstract outcome in the interface's format.
 func matrixWant(s matrixSurface, caller string) string {
+	if o, ok := s.override[caller]; ok {
+		return o
+	}
 	if caller == "prefixless" {
 		// /v2, as Cal.com, refuses a Bearer token without the cal_
 		// prefix; elsewhere the key is the owner's.
@@ -109,7 +119,11 @@ func matrixWant(s matrixSurface, caller string) string {
 	}
 	switch s.kind {
 	case kindGraphQL:
-		return map[string]string{allow: "data", unauth: model.CodeUnauthenticated, forbid: model.CodeForbidden}[outcome]
+		refused := s.refused
+		if refused == "" {
+			refused = model.CodeForbidden
+		}
+		return map[string]string{allow: "data", unauth: model.CodeUnauthenticated, forbid: refused}[outcome]
 	case kindV2:
 		return map[string]string{allow: "200", unauth: "401 UnauthorizedException", forbid: "403 ForbiddenException"}[outcome]
 	default:
@@ -190,11 +204,39 @@ const (
 	carolPublicID = "usr_demo0000000000000003"
 )
 
+// everyone maps every caller with a usable key to outcome.
+func everyone(outcome string) map[string]string {
+	m := map[string]string{}
+	for _, c := range callerNames {
+		m[c] = outcome
+	}
+	return m
+}
+
+// tenantMarkers are what each organization's directory shows: a body
+// answered to one tenant's caller must show none of the other's.
+var tenantMarkers = map[string][]string{
+	"acme":   {"Acme Corp", "@acme.example", `"name":"Engineering"`, "Engineering sync", "usr_demo0000000000000003"},
+	"globex": {"Globex", "@globex.example", `"name":"Support"`, "Support call", "usr_demo0000000000000016"},
+}
+
+// callerTenant is the organization whose directory a caller may see.
+func callerTenant(caller string) string {
+	switch caller {
+	case "outsider", "globexWriter":
+		return "globex"
+	case "none", "malformed", "unknown", "expired", "revoked":
+		return ""
+	}
+	return "acme"
+}
+
 func matrixSurfaces() []matrixSurface {
+	acmeMembers := []string{"member", "frank", "admin", "owner", "auditor", "etRead", "auditRead"}
 	acmeReaders := []string{"owner", "admin", "auditor", "auditRead"}
 	eventTypeAdmins := []string{"owner", "admin", "etRead"}
 	changeLogReaders := []string{"owner", "admin", "auditRead"}
-	writers := []string{"writer"}
+	writers := []string{"writer", "adminWriter"}
 	org := fmt.Sprint(seed.AcmeID)
 	carol := fmt.Sprint(seed.MemberUserID)
 	mutation := func(query string, vars func(cell int) map[string]any) func(int) (string, string, map[string]string, string) {
@@ -246,6 +288,55 @@ func matrixSurfaces() []matrixSurface {
 					"changes": []any{map[string]any{"field": "enabled", "old_value": true, "new_value": false}},
 				}}}
 			})},
+		// The directory: visible to the members of what it belongs to,
+		// through a key that reads; NOT_FOUND to anyone else, as missing.
+		{name: "gql organization(acme) teams members", field: "organization", refused: model.CodeNotFound, allowed: acmeMembers,
+			request: gqlRequest(`query { organization(id: "1") { name teams { name } attributes { name } member(userId: "5") { user { email } } } }`, nil)},
+		{name: "gql organization(globex)", field: "organization", refused: model.CodeNotFound, allowed: []string{"outsider"},
+			request: gqlRequest(`query { organization(id: "2") { name teams { name } member(userId: "16") { role user { email } } } }`, nil)},
+		{name: "gql organization(99999 missing)", field: "organization", refused: model.CodeNotFound,
+			request: gqlRequest(`query { organization(id: "99999") { name } }`, nil)},
+		{name: "gql eventType(2) team organization owner", field: "eventType", refused: model.CodeNotFound, allowed: acmeMembers,
+			request: gqlRequest(`query { eventType(id: "2") { title owner { email } team { name organization { name } } parent { title } } }`, nil)},
+		{name: "gql eventType(1 personal)", field: "eventType", refused: model.CodeNotFound, allowed: []string{"member"},
+			request: gqlRequest(`query { eventType(id: "1") { title owner { email } } }`, nil)},
+		{name: "gql eventType(6 globex)", field: "eventType", refused: model.CodeNotFound, allowed: []string{"outsider"},
+			request: gqlRequest(`query { eventType(id: "6") { title team { name organization { name } } } }`, nil)},
+		{name: "gql node(User 16 globex)", field: "node", refused: model.CodeNotFound, allowed: []string{"outsider"},
+			request: gqlRequest(`query($id: ID!) { node(id: $id) { id ... on User { email memberships { role } } } }`, map[string]any{"id": b64("User:16")})},
+		{name: "gql node(Membership carol)", field: "node", refused: model.CodeNotFound, allowed: acmeMembers,
+			request: gqlRequest(`query($id: ID!) { node(id: $id) { id ... on Membership { role user { email } organization { name } } } }`, map[string]any{"id": b64("Membership:103")})},
+		{name: "gql node(Attribute attr_dept)", field: "node", refused: model.CodeNotFound, allowed: acmeMembers,
+			request: gqlRequest(`query($id: ID!) { node(id: $id) { id ... on Attribute { name options { value } } } }`, map[string]any{"id": b64("Attribute:attr_dept")})},
+		// The existence rule and bad bytes on the history roots.
+		{name: "gql eventTypeHistory(99999 missing)", field: "eventTypeHistory",
+			request: gqlRequest(matrixEventTypeQuery, map[string]any{"id": "99999", "first": 5})},
+		{name: "gql eventTypeHistory(NUL in the id)", field: "eventTypeHistory", override: everyone(model.CodeInvalid),
+			request: gqlRequest(matrixEventTypeQuery, map[string]any{"id": "2\x00", "first": 5})},
+		// The attacks on the write side, as rows.
+		{name: "gql syncDirectory(globex) links Carol (attack 1)", field: "syncDirectory", write: true, override: map[string]string{"globexWriter": model.CodeInvalid},
+			request: mutation(matrixSyncMutation, func(cell int) map[string]any {
+				return map[string]any{"org": "2", "input": map[string]any{
+					"memberships": []any{map[string]any{"id": 9000 + cell, "userId": seed.MemberUserID, "role": "MEMBER"}}}}
+			})},
+		{name: "gql syncDirectory(acme) under Globex's parent (attack 4)", field: "syncDirectory", write: true, override: map[string]string{"writer": model.CodeInvalid, "adminWriter": model.CodeInvalid},
+			request: mutation(matrixSyncMutation, func(cell int) map[string]any {
+				return map[string]any{"org": org, "input": map[string]any{
+					"eventTypes": []any{map[string]any{"id": 7000 + cell, "title": "Spy", "slug": fmt.Sprintf("spy-%d", cell), "teamId": seed.EngineeringTeamID, "parentId": seed.GlobexEventTypeID}}}}
+			})},
+		{name: "gql syncDirectory(acme) owned by a Globex user (attack 4)", field: "syncDirectory", write: true, override: map[string]string{"writer": model.CodeInvalid, "adminWriter": model.CodeInvalid},
+			request: mutation(matrixSyncMutation, func(cell int) map[string]any {
+				return map[string]any{"org": org, "input": map[string]any{
+					"eventTypes": []any{map[string]any{"id": 7500 + cell, "title": "Spy", "slug": fmt.Sprintf("spy-o-%d", cell), "ownerUserId": 16}}}}
+			})},
+		{name: "gql syncDirectory(acme) new OWNER (attack 6)", field: "syncDirectory", write: true, allowed: []string{"writer"},
+			request: mutation(matrixSyncMutation, func(cell int) map[string]any {
+				id := 8000 + cell
+				return map[string]any{"org": org, "input": map[string]any{
+					"users":       []any{map[string]any{"id": id, "email": fmt.Sprintf("owner%d@acme.example", id), "name": "Matrix Owner"}},
+					"memberships": []any{map[string]any{"id": id, "userId": id, "role": "OWNER"}},
+				}}
+			})},
 		{name: "GET /v2 attribute history(acme, carol)", kind: kindV2, history: "attr", allowed: acmeReaders,
 			request: func(int) (string, string, map[string]string, string) {
 				return http.MethodGet, fmt.Sprintf("/v2/organizations/%s/attributes/assignments/%s/history?limit=5", org, carol), nil, ""
@@ -290,6 +381,7 @@ func matrixKeys(t *testing.T, store *db.Store, demo map[string]string) map[strin
 	}
 	keys["etRead"], _ = mk("etRead", model.APIKey{UserID: seed.OwnerUserID, Scopes: []string{model.ScopeEventTypeRead}})
 	keys["auditRead"], _ = mk("auditRead", model.APIKey{UserID: seed.OwnerUserID, OrganizationID: &acme, Scopes: []string{model.ScopeRead}})
+	keys["adminWriter"], _ = mk("adminWriter", model.APIKey{UserID: seed.AdminUserID, OrganizationID: &acme, Scopes: []string{model.ScopeWrite}})
 	prefixless := strings.TrimPrefix(model.NewKeySecret(), model.KeyPrefix)
 	if err := store.CreateAPIKey(ctx, &model.APIKey{Hash: model.HashKey(prefixless), Hint: model.KeyHint(prefixless), Name: "matrix prefixless", UserID: seed.OwnerUserID}); err != nil {
 		t.Fatal(err)
@@ -555,7 +647,11 @@ var leakMarkers = []string{`"edges"`, `"node"`, `"auditLogs"`, `"logs"`, `"curso
 	`"recordEventTypeChanges":[`, `"recordMemberChangeLogs":[`, `"syncDirectory":{`}
 
 func TestAuthorizationMatrix(t *testing.T) {
-	e := postgresEnv(t, testConfig(), db.Options{}, nil)
+	t.Run("sqlite", func(t *testing.T) { runMatrix(t, sqliteEnv(t, testConfig(), nil)) })
+	t.Run("postgres", func(t *testing.T) { runMatrix(t, postgresEnv(t, testConfig(), db.Options{}, nil)) })
+}
+
+func runMatrix(t *testing.T, e *env) {
 	keys := matrixKeys(t, e.store, e.keys)
 	histories := collectHistories(t, e.url, keys)
 	// Every part of every target history: a refused answer shows none.
@@ -615,8 +711,23 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Errorf("%s × %s: got %s, want %s: %s", s.name, caller, outcome, want, raw)
 			}
 			allowed := want == "data" || want == "200"
+			// Whatever the outcome, a body shows nothing of a tenant the
+			// caller does not belong to, but what the request itself sent.
+			for tenant, markers := range tenantMarkers {
+				if tenant == callerTenant(caller) {
+					continue
+				}
+				for _, m := range markers {
+					if bytes.Contains(raw, []byte(m)) && !strings.Contains(path+body, m) {
+						t.Errorf("%s × %s: answer shows %q of %s: %s", s.name, caller, m, tenant, raw)
+					}
+				}
+			}
 			if !allowed {
 				for _, m := range leakMarkers {
+					if m == `"node"` && s.field == "node" {
+						continue // the field's own name, in the error's path
+					}
 					if bytes.Contains(raw, []byte(m)) {
 						t.Errorf("%s × %s: refused answer carries %s: %s", s.name, caller, m, raw)
 					}
@@ -641,7 +752,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				if allowed && grew == 0 && outcome == want {
 					t.Errorf("%s × %s: allowed write stored nothing: %s", s.name, caller, raw)
 				}
-			} else if allowed && outcome == want {
+			} else if allowed && outcome == want && s.history != "" {
 				ids := returnedIDs(s, raw)
 				if len(ids) == 0 {
 					t.Errorf("%s × %s: allowed read returned no entries: %s", s.name, caller, raw)

@@ -42,7 +42,7 @@ func (r *eventTypeResolver) Owner(ctx context.Context, obj *model.EventType) (*m
 	if obj.OwnerUserID == nil {
 		return nil, nil
 	}
-	return loadersFrom(ctx).user(ctx, r.Store, *obj.OwnerUserID)
+	return r.visibleUser(ctx, *obj.OwnerUserID)
 }
 
 // Team is the resolver for the team field.
@@ -50,7 +50,7 @@ func (r *eventTypeResolver) Team(ctx context.Context, obj *model.EventType) (*mo
 	if obj.TeamID == nil {
 		return nil, nil
 	}
-	return loadersFrom(ctx).team(ctx, r.Store, *obj.TeamID)
+	return r.visibleTeam(ctx, *obj.TeamID)
 }
 
 // Parent is the resolver for the parent field.
@@ -58,7 +58,7 @@ func (r *eventTypeResolver) Parent(ctx context.Context, obj *model.EventType) (*
 	if obj.ParentID == nil {
 		return nil, nil
 	}
-	return r.Store.EventTypeByID(ctx, *obj.ParentID)
+	return r.visibleEventType(ctx, *obj.ParentID)
 }
 
 // History is the resolver for the history field.
@@ -91,12 +91,26 @@ func (r *membershipResolver) CustomRole(ctx context.Context, obj *model.Membersh
 	if obj.CustomRoleID == nil {
 		return nil, nil
 	}
-	return r.Store.CustomRoleByID(ctx, *obj.CustomRoleID)
+	cr, err := r.Store.CustomRoleByID(ctx, *obj.CustomRoleID)
+	if model.ErrorCode(err) == model.CodeNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := r.seesOrganization(ctx, cr.OrganizationID); !ok || err != nil {
+		return nil, err
+	}
+	return cr, nil
 }
 
 // User is the resolver for the user field.
 func (r *membershipResolver) User(ctx context.Context, obj *model.Membership) (*model.User, error) {
-	return loadersFrom(ctx).user(ctx, r.Store, obj.UserID)
+	u, err := r.visibleUser(ctx, obj.UserID)
+	if err == nil && u == nil {
+		return nil, model.Errorf(model.CodeNotFound, "user not found")
+	}
+	return u, err
 }
 
 // Organization is the resolver for the organization field.
@@ -104,7 +118,7 @@ func (r *membershipResolver) Organization(ctx context.Context, obj *model.Member
 	if obj.OrganizationID == nil {
 		return nil, nil
 	}
-	return loadersFrom(ctx).organization(ctx, r.Store, *obj.OrganizationID)
+	return r.visibleOrganization(ctx, *obj.OrganizationID)
 }
 
 // Team is the resolver for the team field.
@@ -112,7 +126,7 @@ func (r *membershipResolver) Team(ctx context.Context, obj *model.Membership) (*
 	if obj.TeamID == nil {
 		return nil, nil
 	}
-	return loadersFrom(ctx).team(ctx, r.Store, *obj.TeamID)
+	return r.visibleTeam(ctx, *obj.TeamID)
 }
 
 // ID is the resolver for the id field.
@@ -122,6 +136,9 @@ func (r *organizationResolver) ID(ctx context.Context, obj *model.Organization) 
 
 // Teams is the resolver for the teams field.
 func (r *organizationResolver) Teams(ctx context.Context, obj *model.Organization) ([]*model.Team, error) {
+	if ok, err := r.seesOrganization(ctx, obj.ID); !ok || err != nil {
+		return []*model.Team{}, err
+	}
 	ts, err := r.Store.TeamsByOrganization(ctx, obj.ID)
 	if err != nil {
 		return nil, err
@@ -131,6 +148,9 @@ func (r *organizationResolver) Teams(ctx context.Context, obj *model.Organizatio
 
 // Attributes is the resolver for the attributes field.
 func (r *organizationResolver) Attributes(ctx context.Context, obj *model.Organization) ([]*model.Attribute, error) {
+	if ok, err := r.seesOrganization(ctx, obj.ID); !ok || err != nil {
+		return []*model.Attribute{}, err
+	}
 	as, err := r.Store.AttributesByOrganization(ctx, obj.ID)
 	if err != nil {
 		return nil, err
@@ -140,6 +160,9 @@ func (r *organizationResolver) Attributes(ctx context.Context, obj *model.Organi
 
 // Member is the resolver for the member field.
 func (r *organizationResolver) Member(ctx context.Context, obj *model.Organization, userID string) (*gqlmodel.Member, error) {
+	if ok, err := r.seesOrganization(ctx, obj.ID); !ok || err != nil {
+		return nil, err
+	}
 	user, a, err := resolveMember(ctx, r.Store, obj, "userId", userID)
 	if model.ErrorCode(err) == model.CodeNotFound || (err == nil && a == nil) {
 		return nil, nil
@@ -160,7 +183,7 @@ func (r *teamResolver) Organization(ctx context.Context, obj *model.Team) (*mode
 	if obj.OrganizationID == nil {
 		return nil, nil
 	}
-	return loadersFrom(ctx).organization(ctx, r.Store, *obj.OrganizationID)
+	return r.visibleOrganization(ctx, *obj.OrganizationID)
 }
 
 // ID is the resolver for the id field.
@@ -170,17 +193,21 @@ func (r *userResolver) ID(ctx context.Context, obj *model.User) (string, error) 
 
 // Memberships is the resolver for the memberships field.
 func (r *userResolver) Memberships(ctx context.Context, obj *model.User) ([]*model.Membership, error) {
-	// A user's memberships in other organizations are not the caller's to see:
-	// only the viewer's own are listed.
-	p, err := model.PrincipalFrom(ctx)
-	if err != nil || p.User.ID != obj.ID {
-		return []*model.Membership{}, nil
-	}
 	ms, err := r.Store.MembershipsOfUser(ctx, obj.ID)
 	if err != nil {
 		return nil, err
 	}
-	return pointers(ms), nil
+	out := make([]*model.Membership, 0, len(ms))
+	for i := range ms {
+		ok, err := r.seesMembership(ctx, &ms[i])
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, &ms[i])
+		}
+	}
+	return out, nil
 }
 
 // Attribute returns graph.AttributeResolver implementation.

@@ -15,6 +15,11 @@ import (
 
 // Actor is the resolver for the actor field.
 func (r *memberChangeLogResolver) Actor(ctx context.Context, obj *gqlmodel.MemberChangeLog) (*model.User, error) {
+	// Shown as recorded; an entry recorded without a snapshot (none since
+	// the snapshot migration backfilled them) falls back to the directory.
+	if obj.Actor != nil {
+		return obj.Actor, nil
+	}
 	return loadersFrom(ctx).user(ctx, r.Store, obj.ActorUserID)
 }
 

@@ -20,6 +20,11 @@ type loaders struct {
 
 	mu       sync.Mutex
 	byPublic map[string]*model.Organization
+
+	viewer viewerState
+	// etAccess caches event type access facts: the eventType field and its
+	// history's check ask the same.
+	etAccess map[[2]int64]*model.EventTypeAccess
 }
 
 type loadersKey struct{}
@@ -146,4 +151,37 @@ func (l *loaders) team(ctx context.Context, s model.Directory, id int64) (*model
 	l.init(s)
 	t, err := l.teams.Load(ctx, id)
 	return notFoundAs(t, err, "team %d not found", id)
+}
+
+// eventTypeAccess is Directory.EventTypeAccess, cached for the request.
+func (l *loaders) eventTypeAccess(ctx context.Context, s model.Directory, eventTypeID, userID int64) (*model.EventTypeAccess, error) {
+	k := [2]int64{eventTypeID, userID}
+	l.mu.Lock()
+	a, ok := l.etAccess[k]
+	l.mu.Unlock()
+	if ok {
+		return a, nil
+	}
+	a, err := s.EventTypeAccess(ctx, eventTypeID, userID)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	if l.etAccess == nil {
+		l.etAccess = map[[2]int64]*model.EventTypeAccess{}
+	}
+	l.etAccess[k] = a
+	l.mu.Unlock()
+	return a, nil
+}
+
+// cachedDirectory answers EventTypeAccess from the request's loaders, so
+// that the rules in model ask the database once per request.
+type cachedDirectory struct {
+	model.Directory
+	l *loaders
+}
+
+func (c cachedDirectory) EventTypeAccess(ctx context.Context, eventTypeID, userID int64) (*model.EventTypeAccess, error) {
+	return c.l.eventTypeAccess(ctx, c.Directory, eventTypeID, userID)
 }

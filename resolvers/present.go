@@ -103,6 +103,13 @@ func presentChangeLog(e *model.MemberChangeLog) *gqlmodel.MemberChangeLog {
 		Timestamp: e.Timestamp, ResourceType: strings.ToUpper(e.ResourceType),
 		ResourceID: e.ResourceID, ResourceName: e.ResourceName, Changes: []*gqlmodel.MemberChange{},
 	}
+	if e.ActorEmail != nil {
+		u := &model.User{ID: e.ActorUserID, Email: *e.ActorEmail, Name: e.ActorName, AvatarURL: e.ActorAvatar}
+		if e.ActorPublicID != nil {
+			u.PublicID = *e.ActorPublicID
+		}
+		out.Actor = u
+	}
 	// Change logs have no hasError: an unreadable changes list shows as empty.
 	changes, _ := display.ParseMemberChanges([]byte(e.Changes))
 	for _, c := range changes {

@@ -1,7 +1,8 @@
 // Package resolvers implements the GraphQL schema of package graph: field
 // resolvers, the access directives, pagination, and the mapping of domain
-// errors to GraphQL errors. Access rules themselves live in model (access.go);
-// the directives only find the organization or event type a field is about.
+// errors to GraphQL errors. Access and visibility rules themselves live in
+// model (access.go, visibility.go, write_access.go); the directives and
+// visibility.go here only fetch the facts a rule needs and ask it.
 //
 // It must not import the HTTP server or the database implementation.
 package resolvers

@@ -19,26 +19,64 @@ func (r *queryResolver) Node(ctx context.Context, id string) (gqlmodel.Node, err
 		return nil, err
 	}
 	typ, key, ok := decodeGlobalID(id)
-	n, numeric := model.ParseID(key)
-	if !ok || !numeric {
-		return nil, model.InvalidField("id", id, "%q is not a node id", id)
+	if !ok {
+		return nil, model.InvalidField("id", id, "id is not a node id")
 	}
-	switch typ {
-	case "Organization":
-		return r.Organization(ctx, id)
-	case "EventType":
-		return r.EventType(ctx, id)
-	case "User":
-		if v, _ := r.Viewer(ctx); v != nil && v.ID == n {
-			return v, nil
+	// Every type that implements Node round-trips, through the same rule as
+	// its edges; a hidden node is a missing one.
+	var n gqlmodel.Node
+	if typ == "Attribute" {
+		a, err := r.Store.AttributeByID(ctx, key)
+		if err != nil && model.ErrorCode(err) != model.CodeNotFound {
+			return nil, err
 		}
-	case "Team":
-		t, err := loadersFrom(ctx).team(ctx, r.Store, n)
-		if err == nil && t.OrganizationID != nil && r.isMember(ctx, *t.OrganizationID) {
-			return t, nil
+		if a != nil {
+			if ok, err := r.seesOrganization(ctx, a.OrganizationID); err != nil {
+				return nil, err
+			} else if ok {
+				n = a
+			}
+		}
+	} else {
+		num, numeric := model.ParseID(key)
+		if !numeric {
+			return nil, model.InvalidField("id", id, "id is not a node id")
+		}
+		var err error
+		switch typ {
+		case "Organization":
+			n, err = nodeOf(r.visibleOrganization(ctx, num))
+		case "EventType":
+			n, err = nodeOf(r.visibleEventType(ctx, num))
+		case "User":
+			n, err = nodeOf(r.visibleUser(ctx, num))
+		case "Team":
+			n, err = nodeOf(r.visibleTeam(ctx, num))
+		case "Membership":
+			m, merr := r.Store.MembershipByID(ctx, num)
+			if merr != nil && model.ErrorCode(merr) != model.CodeNotFound {
+				return nil, merr
+			}
+			if m != nil {
+				ok, serr := r.seesMembership(ctx, m)
+				if serr != nil {
+					return nil, serr
+				}
+				if ok {
+					n = m
+				}
+			}
+		default:
+			return nil, model.InvalidField("id", id, "id is not a node id")
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
-	return nil, model.Errorf(model.CodeNotFound, "node %s not found", id)
+	if n == nil {
+		return nil, model.Errorf(model.CodeNotFound, "node not found")
+	}
+	return n, nil
 }
 
 // Viewer is the resolver for the viewer field.
@@ -56,12 +94,16 @@ func (r *queryResolver) Organization(ctx context.Context, id string) (*model.Org
 		return nil, err
 	}
 	org, err := resolveOrganization(ctx, r.Store, "id", id)
-	if err != nil {
+	if err != nil && model.ErrorCode(err) != model.CodeNotFound {
 		return nil, err
 	}
-	// Organizations are visible to their members only; to anyone else they do not exist.
-	if !r.isMember(ctx, org.ID) {
-		return nil, model.Errorf(model.CodeNotFound, "organization %s not found", id)
+	if org != nil {
+		if org, err = r.visibleOrganization(ctx, org.ID); err != nil {
+			return nil, err
+		}
+	}
+	if org == nil {
+		return nil, errOrganizationNotFound
 	}
 	return org, nil
 }
@@ -75,10 +117,14 @@ func (r *queryResolver) EventType(ctx context.Context, id string) (*model.EventT
 	if err != nil {
 		return nil, err
 	}
-	if !r.canSeeEventType(ctx, n) {
-		return nil, model.Errorf(model.CodeNotFound, "Event type with id %d not found", n)
+	et, err := r.visibleEventType(ctx, n)
+	if err != nil {
+		return nil, err
 	}
-	return r.Store.EventTypeByID(ctx, n)
+	if et == nil {
+		return nil, model.Errorf(model.CodeNotFound, "event type not found")
+	}
+	return et, nil
 }
 
 // AttributeAssignmentHistory is the resolver for the attributeAssignmentHistory field.
@@ -88,8 +134,8 @@ func (r *queryResolver) AttributeAssignmentHistory(ctx context.Context, orgID st
 		return nil, err
 	}
 	user, membership, err := resolveMember(ctx, r.Store, org, "userId", userID)
-	if err != nil {
-		return nil, err
+	if err != nil || membership == nil {
+		return nil, notAMember(err, notAMemberAttributes, userID, orgID)
 	}
 	return r.attributeHistory(ctx, org, user, membership, pageInput{First: first, After: after, Last: last, Before: before}, filter)
 }
@@ -110,8 +156,8 @@ func (r *queryResolver) MemberChangeLogs(ctx context.Context, organizationID str
 		return nil, err
 	}
 	user, membership, err := resolveMember(ctx, r.Store, org, "userId", userID)
-	if err != nil {
-		return nil, err
+	if err != nil || membership == nil {
+		return nil, notAMember(err, notAMemberChangeLogs, userID, organizationID)
 	}
 	return r.memberChangeLogs(ctx, org, user, membership, pageInput{First: first, After: after, Last: last, Before: before, Offset: offset}, filter)
 }

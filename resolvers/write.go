@@ -33,6 +33,20 @@ func (r *Resolver) writableOrganization(ctx context.Context, id string) (int64, 
 	return org.ID, nil
 }
 
+// writeHolder is what the writing key's owner holds in orgID: a write key
+// grants nothing beyond it. An owner who is no member holds nothing.
+func (r *Resolver) writeHolder(ctx context.Context, orgID int64) (*model.Access, error) {
+	p, err := model.PrincipalFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := r.Store.OrganizationAccess(ctx, p.User.ID, orgID)
+	if model.ErrorCode(err) == model.CodeNotFound {
+		return &model.Access{}, nil
+	}
+	return a, err
+}
+
 // ref turns a global id of type typ into its database id; anything else
 // (numbers, public ids) is passed on for ingest to resolve.
 func ref(typ, id string) ingest.ID {

@@ -19,7 +19,11 @@ func (r *mutationResolver) SyncDirectory(ctx context.Context, organizationID str
 	if err != nil {
 		return nil, err
 	}
-	n, err := ingest.SyncDirectory(ctx, r.Store, orgID, directoryArg(&input))
+	holder, err := r.writeHolder(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	n, err := ingest.SyncDirectory(ctx, r.Store, orgID, holder, directoryArg(&input))
 	if err != nil {
 		return nil, err
 	}

@@ -79,6 +79,15 @@ func pick(errs gqlerror.List, root string) *gqlerror.Error {
 }
 
 func fromGraphQL(e *gqlerror.Error, params map[string]param) *model.Error {
+	// The documents tell a missing organization or event type (404) from
+	// one the caller may not read (403), as the live services do; GraphQL
+	// answers both as the latter and carries the former along.
+	var de *model.Error
+	if errors.As(e.Err, &de) && de.Missing != nil {
+		m := *de.Missing
+		m.Reason = de.Reason
+		return &m
+	}
 	code, _ := e.Extensions["code"].(string)
 	// Parse and validation errors of a fixed operation mean the shim and the
 	// schema disagree: that is our fault, not the caller's.
@@ -93,8 +102,7 @@ func fromGraphQL(e *gqlerror.Error, params map[string]param) *model.Error {
 		// *model.Error: a message made of the argument's name and a rule is
 		// said again with the caller's name for it ("take must be …" for
 		// GraphQL's "first must be …"), and a bound in the document's words.
-		var de *model.Error
-		if errors.As(e, &de) && de.Rule != "" {
+		if de != nil && de.Rule != "" {
 			rule := de.Rule
 			if de.Max != 0 && p.tooLarge != "" {
 				rule = fmt.Sprintf(p.tooLarge, de.Max)
@@ -105,8 +113,7 @@ func fromGraphQL(e *gqlerror.Error, params map[string]param) *model.Error {
 	}
 	// The domain error the GraphQL error was made from, when it is one,
 	// carries the reason /v1 tells callers (GraphQL shows only the code).
-	reason := model.ErrorReason(e.Err)
-	return &model.Error{Code: code, Message: msg, Field: field, Reason: reason}
+	return &model.Error{Code: code, Message: msg, Field: field, Reason: model.ErrorReason(e.Err)}
 }
 
 // marshal encodes v as the services do (JSON.stringify): no HTML escaping

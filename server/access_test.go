@@ -79,12 +79,14 @@ func accessCases() []accessCase {
 		{"attr/globex-erin", attrRoot("2", "5"), outcomes(forbidden, "outsider", ok), false},
 		{"attr/acme-not-a-member", attrRoot("1", "5"), outcomes(forbidden, "owner", notFound, "admin", notFound, "auditor", notFound), false},
 		{"attr/acme-unknown-user", attrRoot("1", "999"), outcomes(forbidden, "owner", notFound, "admin", notFound, "auditor", notFound), false},
-		{"attr/unknown-org", attrRoot("999", "3"), outcomes(notFound), false},
-		{"attr/unknown-public-org", attrRoot("org_doesnotexist", "3"), outcomes(notFound), false},
+		// The existence rule: a missing history answers as a hidden one.
+		{"attr/unknown-org", attrRoot("999", "3"), outcomes(forbidden), false},
+		{"attr/unknown-public-org", attrRoot("org_doesnotexist", "3"), outcomes(forbidden), false},
 		// Member.attributeHistory: the organization is visible to its members only.
-		{"member.attributeHistory/acme-carol", memberAttr("1", "3"), outcomes(forbidden, "owner", ok, "admin", ok, "auditor", ok, "outsider", notFound), true},
+		// A write key reads no directory: the organization is not found.
+		{"member.attributeHistory/acme-carol", memberAttr("1", "3"), outcomes(forbidden, "owner", ok, "admin", ok, "auditor", ok, "outsider", notFound, "writer", notFound), true},
 		{"member.attributeHistory/globex-erin", memberAttr(globexPublicID, "5"), outcomes(notFound, "outsider", ok), false},
-		{"member.attributeHistory/acme-not-a-member", memberAttr("1", "5"), outcomes(noMember, "outsider", notFound), false},
+		{"member.attributeHistory/acme-not-a-member", memberAttr("1", "5"), outcomes(noMember, "outsider", notFound, "writer", notFound), false},
 
 		// eventTypeHistory: personal owner, team or organization OWNER/ADMIN, EVENT_TYPE_READ for scoped keys.
 		{"eventType/personal", eventTypeRoot("1"), outcomes(forbidden, "member", ok), true},
@@ -95,11 +97,11 @@ func accessCases() []accessCase {
 		{"eventType/sales-team", eventTypeRoot("5"), outcomes(forbidden, "owner", ok, "admin", ok, "etread", ok), true},
 		{"eventType/globex", eventTypeRoot("6"), outcomes(forbidden, "outsider", ok), true},
 		{"eventType/team-without-org", eventTypeRoot("7"), outcomes(forbidden), false},
-		{"eventType/unknown", eventTypeRoot("999"), outcomes(notFound), false},
+		{"eventType/unknown", eventTypeRoot("999"), outcomes(forbidden), false},
 		// EventType.history: the event type is visible to its owner, team members and organization members.
 		{"eventType.history/personal", eventTypeEntity("1"), outcomes(notFound, "member", ok), true},
-		{"eventType.history/team", eventTypeEntity("2"), outcomes(forbidden, "owner", ok, "admin", ok, "etread", ok, "outsider", notFound), true},
-		{"eventType.history/managed-child", eventTypeEntity(globalID("EventType", 4)), outcomes(forbidden, "owner", ok, "admin", ok, "etread", ok, "outsider", notFound), true},
+		{"eventType.history/team", eventTypeEntity("2"), outcomes(forbidden, "owner", ok, "admin", ok, "etread", ok, "outsider", notFound, "writer", notFound), true},
+		{"eventType.history/managed-child", eventTypeEntity(globalID("EventType", 4)), outcomes(forbidden, "owner", ok, "admin", ok, "etread", ok, "outsider", notFound, "writer", notFound), true},
 		{"eventType.history/globex", eventTypeEntity("6"), outcomes(notFound, "outsider", ok), true},
 		{"eventType.history/unknown", eventTypeEntity("999"), outcomes(notFound), false},
 
@@ -108,9 +110,9 @@ func accessCases() []accessCase {
 		{"changeLogs/acme-carol-numeric", changeLogsRoot("1", carolPublicID), acmeAdmins, true},
 		{"changeLogs/globex-erin", changeLogsRoot(globexPublicID, "5"), outcomes(forbidden, "outsider", ok), true},
 		{"changeLogs/acme-not-a-member", changeLogsRoot("1", "5"), outcomes(forbidden, "owner", notFound, "admin", notFound), false},
-		{"changeLogs/unknown-org", changeLogsRoot("999", "3"), outcomes(notFound), false},
+		{"changeLogs/unknown-org", changeLogsRoot("999", "3"), outcomes(forbidden), false},
 		// Member.changeLogs.
-		{"member.changeLogs/acme-carol", memberChangeLogs(acmePublicID, "3"), outcomes(forbidden, "owner", ok, "admin", ok, "outsider", notFound), true},
+		{"member.changeLogs/acme-carol", memberChangeLogs(acmePublicID, "3"), outcomes(forbidden, "owner", ok, "admin", ok, "outsider", notFound, "writer", notFound), true},
 		{"member.changeLogs/globex-erin", memberChangeLogs("2", "5"), outcomes(notFound, "outsider", ok), true},
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net"
 	"time"
 
 	"github.com/auditgraph/auditgraph/model"
@@ -27,9 +28,12 @@ type Config struct {
 	// PageSizes are the connections' default and largest page sizes (the
 	// REST endpoints run through them too).
 	PageSizes model.PageSizes
-	// Playground fills the playground's example variables and key.
+	// Playground fills the playground's example variables and key. The key
+	// is embedded only when ListenAddr is loopback only (see LoopbackOnly).
 	PlaygroundVariables map[string]map[string]any
 	PlaygroundAPIKey    string
+	// ListenAddr is the address the server was configured to listen on.
+	ListenAddr string
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -44,4 +48,19 @@ func Defaults() Config {
 		RateBurst:      100,
 		PageSizes:      model.DefaultPageSizes(),
 	}
+}
+
+// LoopbackOnly reports whether a server listening on addr (host:port) can
+// be reached from this machine only: a wildcard or empty host listens on
+// every interface, a name other than localhost may resolve anywhere.
+func LoopbackOnly(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -87,6 +87,7 @@ func (s *Server) configure(srv graphqlEngine) {
 	if s.cfg.MaxDepth > 0 {
 		srv.Use(depthLimit{max: s.cfg.MaxDepth})
 	}
+	srv.Use(resolvers.TextGuard{})
 	srv.SetErrorPresenter(resolvers.ErrorPresenter(s.logger, s.store.Unavailable))
 	srv.SetRecoverFunc(resolvers.Recover(s.logger))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {

@@ -101,10 +101,22 @@ func (s *Server) routes() {
 		w.Write([]byte(`{"status":"ok"}`))
 	}))
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
-	pg := playground.Handler(playground.Config{
-		Endpoint: "/graphql", Title: "auditgraph", DefaultAPIKey: s.cfg.PlaygroundAPIKey,
-		ExampleVariables: s.cfg.PlaygroundVariables,
-	})
+	pgConfig := playground.Config{Endpoint: "/graphql", Title: "auditgraph", ExampleVariables: s.cfg.PlaygroundVariables}
+	var pg http.Handler = playground.Handler(pgConfig)
+	if s.cfg.PlaygroundAPIKey != "" && LoopbackOnly(s.cfg.ListenAddr) {
+		// The key is embedded only for a server nobody else can reach, and
+		// only in a page asked for by a loopback name: a page fetched
+		// through another name (DNS rebinding) gets none.
+		pgConfig.DefaultAPIKey = s.cfg.PlaygroundAPIKey
+		keyed, plain := playground.Handler(pgConfig), pg
+		pg = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if LoopbackOnly(r.Host) || LoopbackOnly(r.Host+":0") {
+				keyed.ServeHTTP(w, r)
+				return
+			}
+			plain.ServeHTTP(w, r)
+		})
+	}
 	s.mux.Handle("GET /{$}", pg)
 	s.mux.Handle("GET /playground/", pg)
 

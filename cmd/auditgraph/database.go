@@ -71,6 +71,18 @@ func openMigrated(ctx context.Context, raw string, opt db.Options) (*db.DB, []st
 // migrate applies pending migrations and returns their full names
 // (version_comment), as `migrate status` shows them.
 func migrate(ctx context.Context, d *db.DB) ([]string, error) {
+	// A runtime role (see `migrate grant-runtime`) may not migrate: it only
+	// checks that the owner has.
+	if owner, super, err := db.RoleRights(ctx, d); err == nil && !owner && !super && d.Dialect == db.Postgres {
+		pending, err := d.PendingMigrations(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read the migrations applied (does this role have the runtime grants?): %w", err)
+		}
+		if pending {
+			return nil, fmt.Errorf("migrations are pending and this role does not own the tables: run `auditgraph migrate` as the owner role first")
+		}
+		return nil, nil
+	}
 	applied, err := d.Migrate(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("migrate %s: %w", d.Dialect, err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -196,6 +197,11 @@ func checkDemoStart(t *testing.T, p *process, dbURL string) {
 		}
 	}
 	checkCurlLine(t, out, base, key)
+	// Listening on loopback only, the playground has the owner key filled in.
+	page := getBody(t, base+"/")
+	if !strings.Contains(page, key) || !strings.Contains(out, "this machine only") {
+		t.Errorf("loopback-only demo: the playground lacks the key, or the banner does not say why")
+	}
 	store := openTestStore(t, dbURL)
 	k, err := store.APIKeyByHash(context.Background(), model.HashKey(key))
 	if err != nil || k.UserID != seed.OwnerUserID || !k.Usable(time.Now()) {
@@ -326,7 +332,7 @@ func TestServeConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.addr != ":8080" || c.databaseURL != "" || !c.demo || c.shutdownGrace != 15*time.Second || c.logFormat != "text" ||
+	if c.addr != "127.0.0.1:8080" || c.databaseURL != "" || !c.demo || c.shutdownGrace != 15*time.Second || c.logFormat != "text" ||
 		c.server.MaxDepth != 12 || !c.server.Introspection || c.server.PageSizes != model.DefaultPageSizes() {
 		t.Errorf("defaults: %+v", c)
 	}
@@ -579,3 +585,66 @@ type fakeAddr string
 
 func (a fakeAddr) Network() string { return "tcp" }
 func (a fakeAddr) String() string  { return string(a) }
+
+func getBody(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestServeEveryInterfaceEmbedsNoKey: a demo listening beyond this machine
+// serves no key in its playground, and its banner says so.
+func TestServeEveryInterfaceEmbedsNoKey(t *testing.T) {
+	dir := t.TempDir()
+	p := startServe(t, dir, nil, "-addr", ":0")
+	p.waitListening(t)
+	out := p.stdout.String()
+	m := keyLine.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no demo key in the banner:\n%s", out)
+	}
+	if page := getBody(t, p.baseURL(t)+"/"); strings.Contains(page, m[1]) || !strings.Contains(out, "no key filled in") {
+		t.Errorf("a demo on every interface embeds the owner key in its playground, or the banner does not say it does not")
+	}
+	p.stop(t, syscall.SIGTERM)
+}
+
+// TestServeAsRuntimeRole: serve warns when its role owns the history
+// tables, and runs as the role `migrate grant-runtime` creates without the
+// warning and without migrating.
+func TestServeAsRuntimeRole(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	dir := t.TempDir()
+	if code, stdout, stderr := cli(t, map[string]string{"DATABASE_URL": dsn}, "migrate", "grant-runtime", "auditgraph_cli_rt", "-role-password", "pw"); code != 0 ||
+		!strings.Contains(stdout, "role auditgraph_cli_rt may now") {
+		t.Fatalf("grant-runtime: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	p := startServe(t, dir, map[string]string{"DATABASE_URL": dsn}, "-addr", "127.0.0.1:0")
+	p.waitListening(t)
+	p.stop(t, syscall.SIGTERM)
+	if !strings.Contains(p.stderr.String(), "grant-runtime") {
+		t.Errorf("serve as the owner does not warn:\n%s", p.stderr)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword("auditgraph_cli_rt", "pw")
+	p = startServe(t, dir, map[string]string{"DATABASE_URL": u.String()}, "-addr", "127.0.0.1:0")
+	p.waitListening(t)
+	if code := getStatus(t, p.baseURL(t)+"/readyz"); code != http.StatusOK {
+		t.Errorf("GET /readyz as the runtime role = %d", code)
+	}
+	p.stop(t, syscall.SIGTERM)
+	if strings.Contains(p.stderr.String(), "grant-runtime") {
+		t.Errorf("serve as the runtime role warns:\n%s", p.stderr)
+	}
+}

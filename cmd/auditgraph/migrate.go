@@ -10,15 +10,17 @@ import (
 
 var migrateCommand = &command{
 	name:    "migrate",
-	args:    "[up|status] [flags]",
-	summary: "Apply pending migrations (up, the default) or list them (status).",
+	args:    "[up|status|grant-runtime ROLE] [flags]",
+	summary: "Apply pending migrations (up, the default), list them (status), or create the server's PostgreSQL runtime role (grant-runtime ROLE).",
 	run:     migrateRun,
 }
 
 func migrateRun(ctx context.Context, e *env, cmd *command, args []string) error {
 	f := newFlagSet(e, cmd)
-	var dbURL string
+	var dbURL, password string
 	databaseFlag(f, &dbURL)
+	f.stringVar(&password, "role-password", "AUDITGRAPH_RUNTIME_PASSWORD", "",
+		"grant-runtime: the runtime role's password (a new role without one cannot log in with a password; an existing role keeps its own)")
 	rest, err := f.parse(args)
 	if err != nil {
 		return err
@@ -27,11 +29,18 @@ func migrateRun(ctx context.Context, e *env, cmd *command, args []string) error 
 	if len(rest) > 0 {
 		action, rest = rest[0], rest[1:]
 	}
+	var role string
+	if action == "grant-runtime" {
+		if len(rest) == 0 {
+			return usagef("migrate grant-runtime: name the role to create or grant")
+		}
+		role, rest = rest[0], rest[1:]
+	}
 	if err := noArgs(f, rest); err != nil {
 		return err
 	}
-	if action != "up" && action != "status" {
-		return usagef("migrate: unknown action %q (want up or status)", action)
+	if action != "up" && action != "status" && action != "grant-runtime" {
+		return usagef("migrate: unknown action %q (want up, status or grant-runtime)", action)
 	}
 	url, _ := resolveDatabase(dbURL)
 	d, err := db.Open(url, db.Options{MaxOpenConns: 2})
@@ -40,6 +49,17 @@ func migrateRun(ctx context.Context, e *env, cmd *command, args []string) error 
 	}
 	defer d.Close()
 
+	if action == "grant-runtime" {
+		// Run as the role that owns the tables, after `migrate up`.
+		runtimeURL, err := db.GrantRuntimeRole(ctx, d, url, role, password)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "role %s may now read the directory and histories, upsert the directory and append to the histories; nothing else.\n"+
+			"Run the server as it: DATABASE_URL=%s\n"+
+			"Run this again after a migration that adds tables.\n", role, describeDatabase(runtimeURL))
+		return nil
+	}
 	if action == "up" {
 		applied, err := migrate(ctx, d)
 		if err != nil {

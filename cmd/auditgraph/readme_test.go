@@ -50,7 +50,7 @@ func TestREADMEQuickStartForNewcomers(t *testing.T) {
 			t.Errorf("an example hardcodes the address: %s", line)
 		}
 	}
-	if !regexp.MustCompile(`(?m)^API=http://localhost:8080$`).MatchString(quick) {
+	if !regexp.MustCompile(`(?m)^API=http://127\.0\.0\.1:8080$`).MatchString(quick) {
 		t.Error("the quick start does not set API")
 	}
 	// make build builds the binary the README promises.

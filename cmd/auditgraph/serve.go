@@ -43,7 +43,8 @@ func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error)
 	c := &serveConfig{}
 	def := server.Defaults()
 	f := newFlagSet(e, cmd)
-	f.stringVar(&c.addr, "addr", "AUDITGRAPH_ADDR", ":8080", "address to listen on")
+	f.stringVar(&c.addr, "addr", "AUDITGRAPH_ADDR", "127.0.0.1:8080",
+		"address to listen on; the default is this machine only (the playground embeds the demo key only on a loopback-only address): use :8080 to listen on every interface")
 	databaseFlag(f, &c.databaseURL)
 	f.boolVar(&c.demo, "demo", "AUDITGRAPH_DEMO", false,
 		"seed the demo data into an empty database and print demo API keys (default: true on the embedded SQLite default only)")
@@ -164,6 +165,13 @@ func serve(ctx context.Context, e *env, cmd *command, args []string) error {
 		c.server.PlaygroundAPIKey = demo.seeded.Keys["owner"]
 	}
 	c.server.PlaygroundVariables = demo.variables
+	c.server.ListenAddr = c.addr
+	if owner, super, err := db.RoleRights(ctx, d); err != nil {
+		log.Warn("could not read the database role's rights", "err", err)
+	} else if owner || super {
+		log.Warn("the server's database role owns the history tables or is a superuser: it could disable the append-only triggers and rewrite history. "+
+			"Run `auditgraph migrate grant-runtime ROLE` as the owner and serve as that role.", "owner", owner, "superuser", super)
+	}
 
 	// The REST endpoints page through the GraphQL limits, whose defaults
 	// are what the REST documents allow (limit 50, take 100).
@@ -177,7 +185,7 @@ func serve(ctx context.Context, e *env, cmd *command, args []string) error {
 		return err
 	}
 	base := baseURL(ln.Addr(), c.addr)
-	printBanner(e.stdout, base, dbURL, embedded, demo)
+	printBanner(e.stdout, base, dbURL, embedded, demo, server.LoopbackOnly(c.addr))
 
 	hs := &http.Server{
 		Handler:           srv.Handler(),
@@ -274,7 +282,7 @@ func baseURL(bound net.Addr, configured string) string {
 
 // printBanner writes the banner in one write, so that a reader of the
 // stream sees all of it or none.
-func printBanner(out io.Writer, base, dbURL string, embedded bool, demo *demoState) {
+func printBanner(out io.Writer, base, dbURL string, embedded bool, demo *demoState, loopback bool) {
 	w := &bytes.Buffer{}
 	where := describeDatabase(dbURL)
 	if embedded {
@@ -283,6 +291,13 @@ func printBanner(out io.Writer, base, dbURL string, embedded bool, demo *demoSta
 	fmt.Fprintf(w, "\nauditgraph is running on %s\n\n", where)
 	fmt.Fprintf(w, "  GraphQL     %s/graphql\n", base)
 	fmt.Fprintf(w, "  Playground  %s/\n", base)
+	if demo.seeded != nil {
+		if loopback {
+			fmt.Fprintf(w, "              (listening on this machine only: the playground has the demo owner key filled in)\n")
+		} else {
+			fmt.Fprintf(w, "              (listening beyond this machine: the playground has no key filled in; paste one)\n")
+		}
+	}
 	switch {
 	case demo.seeded != nil:
 		owner := demo.seeded.Keys["owner"]

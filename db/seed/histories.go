@@ -351,6 +351,10 @@ func changeLogs() []model.MemberChangeLog {
 			e := model.MemberChangeLog{
 				ID: g.logID(ts), OrganizationID: org.id, ActorUserID: actor.id, Action: action, Timestamp: ts,
 				ResourceType: rt, ResourceID: rid, ResourceName: ptr(rname), Changes: string(raw),
+				ActorPublicID: ptr(fmt.Sprintf("usr_demo%016d", actor.id)), ActorName: ptr(actor.name), ActorEmail: ptr(actor.email),
+			}
+			if actor.id%3 == 0 {
+				e.ActorAvatar = ptr(fmt.Sprintf("https://avatars.example/%d.png", actor.id))
 			}
 			e.IdempotencyKey = key("mcl", e.ID)
 			out = append(out, e)

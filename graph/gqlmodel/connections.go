@@ -52,8 +52,10 @@ type (
 
 // MemberChangeLog is one change log entry; its actor is loaded in batches.
 type MemberChangeLog struct {
-	ID           string
-	ActorUserID  int64
+	ID          string
+	ActorUserID int64
+	// Actor is the actor as recorded; nil for an entry recorded without.
+	Actor        *model.User
 	Action       string
 	Timestamp    time.Time
 	ResourceType string

@@ -2,7 +2,6 @@ package gqlmodel
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"strconv"
 	"time"
@@ -29,7 +28,7 @@ func MarshalDateTime(t time.Time) graphql.Marshaler {
 func UnmarshalDateTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, fmt.Errorf("DateTime must be an ISO 8601 string")
+		return time.Time{}, model.InvalidField("", nil, "DateTime must be an ISO 8601 string")
 	}
 	return ParseTime(s)
 }
@@ -75,7 +74,7 @@ type UpperBound struct{ time.Time }
 func (b *UpperBound) UnmarshalGQL(v any) error {
 	s, ok := v.(string)
 	if !ok {
-		return fmt.Errorf("DateTime must be an ISO 8601 string")
+		return model.InvalidField("", nil, "DateTime must be an ISO 8601 string")
 	}
 	t, err := ParseDateBound(s, true)
 	if err != nil {
