@@ -64,7 +64,9 @@ explain:
 
 # The soak test (cmd/soak): the real server on PostgreSQL (DATABASE_URL, or a
 # throwaway server from the local binaries) under a mixed read and ingest load
-# at concurrency 32; SOAK_DURATION sets how long (default 5m).
+# at concurrency 32; SOAK_DURATION sets how long (default 5m), SOAK_ABUSIVE how
+# many abusive clients (the abuse rows: costly documents, made-up keys, unique
+# operation names) run beside the normal ones (default 0).
 SOAK_DURATION ?= 5m
 soak:
 	go run ./cmd/soak -duration $(SOAK_DURATION)

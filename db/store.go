@@ -47,6 +47,23 @@ func (s *Store) Statements() int64 { return s.db.Statements() }
 // (see IsUnavailable).
 func (s *Store) Unavailable(err error) bool { return IsUnavailable(err) }
 
+// CapTenants makes the store run at most per statements of one tenant
+// (see WithTenant) at once; 0 leaves it unbounded. It changes s, so it is
+// called once, before s is shared.
+func (s *Store) CapTenants(per int) {
+	if per <= 0 {
+		return
+	}
+	s.db = s.db.WithQueryHook(&Fairness{Per: per})
+	s.idb = s.db.DB
+}
+
+// WithTenant returns ctx whose statements count against tenant's cap (see
+// CapTenants).
+func (s *Store) WithTenant(ctx context.Context, tenant string) context.Context {
+	return WithTenant(ctx, tenant)
+}
+
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 

@@ -1,7 +1,10 @@
 // Package reliability holds the tests that prove auditgraph holds up outside
 // the happy path: database faults with traffic running, graceful shutdown of
-// the real binary, the configured limits, secret handling in storage and
-// logs, and fuzzing of whole GraphQL documents against the real handler.
+// the real binary, the configured limits, abusive requests (one test per
+// kind: costly documents, made-up keys, unbounded labels, one tenant's flood
+// of the pool) answered within CPU, memory and size budgets, secret handling
+// in storage and logs, and fuzzing of whole GraphQL documents against the
+// real handler and of a document's cost before execution.
 //
 // It has no code of its own: everything is in its _test.go files. The fault
 // test stops and starts the package's private PostgreSQL server, so tests of

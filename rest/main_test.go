@@ -120,10 +120,12 @@ func newFixture(t *testing.T, cfg server.Config) *fixture {
 	return f
 }
 
-// testConfig is the default configuration with a rate limit no test reaches.
+// testConfig is the default configuration with rate limits no test reaches
+// (keys' and anonymous callers' alike).
 func testConfig() server.Config {
 	cfg := server.Defaults()
 	cfg.RateLimit, cfg.RateBurst = 10_000, 10_000
+	cfg.AnonymousRateLimit, cfg.AnonymousRateBurst = 10_000, 10_000
 	return cfg
 }
 

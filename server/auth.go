@@ -9,43 +9,6 @@ import (
 	"github.com/auditgraph/auditgraph/model"
 )
 
-// credentials reads the caller's key once per request, from
-// `Authorization: Bearer cal_…` or `X-API-Key: …`, and puts the principal (or
-// the refusal) in the request context. Missing credentials are not an error
-// here: public fields (introspection) need none, protected ones refuse.
-func (s *Server) credentials(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		secret, present := presentedKey(r)
-		ctx := r.Context()
-		if present {
-			p, err := s.authenticate(ctx, secret)
-			if err != nil {
-				ctx = model.WithCredentialError(ctx, err)
-			} else {
-				ctx = model.WithPrincipal(ctx, p)
-			}
-		}
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
-// calCredentials is credentials for the /v2 routes: as Cal.com, which takes
-// a Bearer token without the cal_ prefix for something else (an OAuth access
-// token) and refuses it, a prefixless Bearer token is refused whatever it is.
-func (s *Server) calCredentials(next http.Handler) http.Handler {
-	check := s.credentials(next)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h := r.Header.Get("Authorization"); h != "" {
-			if scheme, token, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") &&
-				!strings.HasPrefix(strings.TrimSpace(token), model.KeyPrefix) {
-				next.ServeHTTP(w, r.WithContext(model.WithCredentialError(r.Context(), model.ErrUnauthenticated)))
-				return
-			}
-		}
-		check.ServeHTTP(w, r)
-	})
-}
-
 // presentedKey returns the presented secret; a malformed header is presented
 // but empty, so it is refused like an unknown key.
 func presentedKey(r *http.Request) (string, bool) {
@@ -65,11 +28,63 @@ func presentedKey(r *http.Request) (string, bool) {
 // touchEvery bounds how often a key's last-used time is written.
 const touchEvery = time.Minute
 
+// Refused keys are remembered by hash, so a key presented again costs one
+// hash and one map lookup rather than a statement. The table is bounded;
+// an entry lives refusedKeyTTL, so a key refused before it was created (or
+// before its expiry was moved) is accepted again within that time.
+const (
+	refusedKeys   = 1 << 16
+	refusedKeyTTL = time.Minute
+	// goodKeys remembers keys that authenticated, by hash, so their
+	// holders pass an address's exhausted failure budget (see admit).
+	goodKeys   = 1 << 16
+	goodKeyTTL = 10 * time.Minute
+)
+
+// refusedCredential reports whether err is the verdict on a key (unknown,
+// expired, revoked) rather than a failure to reach one (database down).
+func refusedCredential(err error) bool {
+	switch model.ErrorCode(err) {
+	case model.CodeInternal, model.CodeUnavailable:
+		return false
+	}
+	return true
+}
+
+// authenticate looks the key up by its hash: first among recently refused
+// keys, then in the store. Credentials that cannot be a key are refused
+// without either.
 func (s *Server) authenticate(ctx context.Context, secret string) (*model.Principal, error) {
 	if secret == "" || len(secret) > 256 {
 		return nil, model.ErrUnauthenticated
 	}
-	k, u, err := s.store.APIKeyWithUser(ctx, model.HashKey(secret))
+	hash := model.HashKey(secret)
+	if err, ok := s.refused.Get(hash); ok {
+		return nil, err
+	}
+	p, err := s.lookupKey(ctx, hash)
+	switch {
+	case err == nil:
+		s.good.Add(hash, struct{}{})
+	case refusedCredential(err):
+		s.refused.Add(hash, err)
+		s.good.Remove(hash)
+	}
+	return p, err
+}
+
+// recentlyGood reports whether secret's key authenticated within
+// goodKeyTTL. It only lets the key through the failed-authentication gate:
+// the key is looked up as always.
+func (s *Server) recentlyGood(secret string) bool {
+	if secret == "" || len(secret) > 256 {
+		return false
+	}
+	return s.good.Contains(model.HashKey(secret))
+}
+
+func (s *Server) lookupKey(ctx context.Context, hash string) (*model.Principal, error) {
+	k, u, err := s.store.APIKeyWithUser(ctx, hash)
 	if model.ErrorCode(err) == model.CodeNotFound {
 		return nil, model.ErrUnauthenticated
 	}

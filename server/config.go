@@ -25,6 +25,26 @@ type Config struct {
 	// RateBurst the burst above it.
 	RateLimit float64
 	RateBurst int
+	// AnonymousRateLimit and AnonymousRateBurst are the budget per client
+	// address of requests without a valid key (0: no limit).
+	AnonymousRateLimit float64
+	AnonymousRateBurst int
+	// AuthFailureRate and AuthFailureBurst bound failed authentications per
+	// client address: past them the address gets 429 before any lookup.
+	AuthFailureRate  float64
+	AuthFailureBurst int
+	// Limits bound a GraphQL document before it is validated; its Depth is
+	// MaxDepth's.
+	Limits DocumentLimits
+	// MaxErrors bounds the errors of one response (the last says how many
+	// more there were).
+	MaxErrors int
+	// QueryCacheBytes bounds each of the parsed-document and
+	// persisted-query caches.
+	QueryCacheBytes int
+	// UserDBConcurrency bounds the SQL statements the queries of one user run
+	// at once, so one tenant cannot hold the whole pool (0: no bound).
+	UserDBConcurrency int
 	// PageSizes are the connections' default and largest page sizes (the
 	// REST endpoints run through them too).
 	PageSizes model.PageSizes
@@ -46,7 +66,24 @@ func Defaults() Config {
 		MaxComplexity:  5000,
 		RateLimit:      50,
 		RateBurst:      100,
-		PageSizes:      model.DefaultPageSizes(),
+
+		AnonymousRateLimit: 5,
+		AnonymousRateBurst: 20,
+		AuthFailureRate:    10.0 / 60,
+		AuthFailureBurst:   10,
+		Limits: DocumentLimits{
+			Bytes:      32 << 10,
+			Tokens:     10_000,
+			Fragments:  100,
+			Selections: 200,
+			SameName:   32,
+			Fields:     2_000,
+			ValueDepth: 16,
+		},
+		MaxErrors:         20,
+		QueryCacheBytes:   32 << 20,
+		UserDBConcurrency: 8,
+		PageSizes:         model.DefaultPageSizes(),
 	}
 }
 

@@ -4,13 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/auditgraph/auditgraph/graph"
 	"github.com/auditgraph/auditgraph/model"
@@ -28,6 +29,7 @@ type graphqlEngine interface {
 	SetErrorPresenter(graphql.ErrorPresenterFunc)
 	SetRecoverFunc(graphql.RecoverFunc)
 	AroundOperations(graphql.OperationMiddleware)
+	SetParserTokenLimit(int)
 }
 
 func (s *Server) executableSchema() graphql.ExecutableSchema {
@@ -73,29 +75,41 @@ func (s *Server) Execute(ctx context.Context, query string, variables map[string
 	return &graphql.Response{Errors: gqlerror.List{timedOut()}}
 }
 
-// configure applies the parsed-query cache, persisted queries, complexity
-// and depth limits, error mapping and metrics.
+// configure applies, in this order: persisted queries (to put the document
+// in place), the document limits (before gqlgen parses and validates), the
+// parser's token limit, the cost limit, then storing a persisted query
+// (after everything accepted it); error mapping and bounding, and metrics.
 func (s *Server) configure(srv graphqlEngine) {
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	parsed := newByteCache(s.cfg.QueryCacheBytes, func(q string, _ *ast.QueryDocument) int {
+		// A parsed document holds about ten times its text.
+		return 11 * len(q)
+	})
+	srv.SetQueryCache(parsed)
+	srv.SetParserTokenLimit(s.cfg.Limits.Tokens)
 	if s.cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	persisted := persistedQueries{cache: newByteCache(s.cfg.QueryCacheBytes, func(h, q string) int { return len(h) + len(q) })}
+	srv.Use(persisted)
+	limits := s.cfg.Limits
+	limits.Depth = s.cfg.MaxDepth
+	srv.Use(documentLimits{DocumentLimits: limits, parsed: parsed})
 	if s.cfg.MaxComplexity > 0 {
-		srv.Use(extension.FixedComplexityLimit(s.cfg.MaxComplexity))
+		srv.Use(costLimit{max: s.cfg.MaxComplexity, es: s.schema})
 	}
-	if s.cfg.MaxDepth > 0 {
-		srv.Use(depthLimit{max: s.cfg.MaxDepth})
-	}
+	srv.Use(errorBound{max: s.cfg.MaxErrors, maxMessage: maxErrorMessage})
+	srv.Use(queryFairness{store: s.store})
 	srv.Use(resolvers.TextGuard{})
 	srv.SetErrorPresenter(resolvers.ErrorPresenter(s.logger, s.store.Unavailable))
 	srv.SetRecoverFunc(resolvers.Recover(s.logger))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		start := time.Now()
-		name := graphql.GetOperationContext(ctx).OperationName
-		if name == "" {
-			name = "anonymous"
+		oc := graphql.GetOperationContext(ctx)
+		name := oc.OperationName
+		if oc.Operation != nil {
+			name = oc.Operation.Name
 		}
+		name = s.metrics.operationName(name)
 		h := next(ctx)
 		return func(ctx context.Context) *graphql.Response {
 			resp := h(ctx)
@@ -103,22 +117,57 @@ func (s *Server) configure(srv graphqlEngine) {
 			if resp != nil {
 				for _, e := range resp.Errors {
 					code, _ := e.Extensions["code"].(string)
-					s.metrics.errors.WithLabelValues(code).Inc()
+					s.metrics.errors.WithLabelValues(s.metrics.codeLabel(code)).Inc()
 				}
 			}
 			return resp
 		}
 	})
+	// The persisted query is stored by the last context mutator: every
+	// check before it has passed.
+	srv.Use(persistedStore{cache: persisted.cache})
+}
+
+// maxErrorMessage cuts an error message (a validation message can quote
+// the caller's input).
+const maxErrorMessage = 1024
+
+// costLimit refuses operations whose cost (resolvers.Cost) is over max.
+type costLimit struct {
+	max int
+	es  graphql.ExecutableSchema
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = costLimit{}
+
+func (costLimit) ExtensionName() string                   { return "ComplexityLimit" }
+func (costLimit) Validate(graphql.ExecutableSchema) error { return nil }
+func (c costLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil {
+		return nil
+	}
+	cost := resolvers.Cost(ctx, c.es, oc.Operation, oc.Doc.Fragments, oc.Variables)
+	if cost > c.max {
+		err := gqlerror.Errorf("operation has complexity %d, which exceeds the limit of %d", cost, c.max)
+		errcode.Set(err, "COMPLEXITY_LIMIT_EXCEEDED")
+		err.Extensions["complexity"] = cost
+		err.Extensions["maxComplexity"] = c.max
+		return err
+	}
+	return nil
 }
 
 // graphqlHandler is the GraphQL endpoint: credentials, per-request loaders,
 // then the executable schema.
 func (s *Server) graphqlHandler() http.Handler {
 	srv := s.newGraphQL(s.schema)
-	return s.rateLimit(writeGraphQLError, nil, s.credentials(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.admit(writeGraphQLError, nil, false, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := resolvers.WithLoaders(r.Context())
 		srv.ServeHTTP(&deadlineGuard{ResponseWriter: w, ctx: ctx}, r.WithContext(ctx))
-	})))
+	}))
 }
 
 // writeGraphQLError answers a request refused before execution (rate limit)
@@ -135,53 +184,26 @@ func writeGraphQLError(w http.ResponseWriter, _ *http.Request, err *model.Error)
 	}}})
 }
 
-// depthLimit refuses operations nested deeper than max selections.
-type depthLimit struct{ max int }
+// queryFairness names the caller's user as the tenant of a query
+// operation's statements, so the store caps how many of them run at once
+// (see Config.UserDBConcurrency). Keyed on the user, not the key: a tenant's
+// many keys share one cap. Mutations are left alone: their transactions
+// must not wait for a slot while holding a connection.
+type queryFairness struct{ store Store }
 
 var _ interface {
 	graphql.HandlerExtension
-	graphql.OperationContextMutator
-} = depthLimit{}
+	graphql.OperationInterceptor
+} = queryFairness{}
 
-func (depthLimit) ExtensionName() string                   { return "DepthLimit" }
-func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
-func (d depthLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if oc.Operation == nil {
-		return nil
-	}
-	if depth := selectionDepth(oc.Operation.SelectionSet, oc.Doc.Fragments, 0); depth > d.max {
-		return &gqlerror.Error{
-			Message:    "operation is nested too deeply",
-			Extensions: map[string]any{"code": model.CodeInvalid, "depth": depth, "maxDepth": d.max},
+func (queryFairness) ExtensionName() string                   { return "QueryFairness" }
+func (queryFairness) Validate(graphql.ExecutableSchema) error { return nil }
+func (q queryFairness) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	if oc.Operation != nil && oc.Operation.Operation == ast.Query {
+		if p, err := model.PrincipalFrom(ctx); err == nil && p.User != nil {
+			ctx = q.store.WithTenant(ctx, "user:"+strconv.FormatInt(p.User.ID, 10))
 		}
 	}
-	return nil
-}
-
-func selectionDepth(set ast.SelectionSet, frags ast.FragmentDefinitionList, seen int) int {
-	if seen > 64 { // fragment cycles are rejected by validation; stop anyway
-		return seen
-	}
-	max := 0
-	for _, sel := range set {
-		var d int
-		switch s := sel.(type) {
-		case *ast.Field:
-			if len(s.SelectionSet) > 0 {
-				d = 1 + selectionDepth(s.SelectionSet, frags, seen+1)
-			} else {
-				d = 1
-			}
-		case *ast.InlineFragment:
-			d = selectionDepth(s.SelectionSet, frags, seen+1)
-		case *ast.FragmentSpread:
-			if f := frags.ForName(s.Name); f != nil {
-				d = selectionDepth(f.SelectionSet, frags, seen+1)
-			}
-		}
-		if d > max {
-			max = d
-		}
-	}
-	return max
+	return next(ctx)
 }

@@ -50,7 +50,7 @@ func browserProfileDir(t *testing.T) string {
 
 // The playground served by the server works with the outside network
 // blocked: its assets come from the binary. It runs the EventTypeHistory
-// example and shows entries.
+// example and shows entries, then opens the Docs pane on the Query type.
 func TestPlaygroundInChromium(t *testing.T) {
 	bin := chromiumPath()
 	if bin == "" {
@@ -140,6 +140,35 @@ func TestPlaygroundInChromium(t *testing.T) {
 	}
 	if !strings.Contains(result, `"totalCount": 150`) {
 		t.Errorf("result is not event type 2's history:\n%.500s", result)
+	}
+
+	// The Docs pane: the playground's introspection query (graphql-js's,
+	// nested 15 deep) is accepted, the schema is shown, and the Query type
+	// opens with its fields.
+	docs := `(() => { const el = document.querySelector('.graphiql-doc-explorer'); return el ? el.innerText : ''; })()`
+	var docsText string
+	err = chromedp.Run(ctx,
+		chromedp.Click(`button[aria-label="Show Documentation Explorer"]`, chromedp.ByQuery),
+		chromedp.Poll(docs+`.includes('query: Query') || `+docs+`.includes('Error fetching schema')`, nil,
+			chromedp.WithPollingInterval(100*time.Millisecond)),
+		chromedp.Evaluate(docs, &docsText),
+	)
+	if err != nil {
+		t.Fatalf("opening the Docs pane: %v", err)
+	}
+	if !strings.Contains(docsText, "query: Query") || strings.Contains(docsText, "Error") {
+		t.Fatalf("the Docs pane does not show the schema:\n%.1000s", docsText)
+	}
+	err = chromedp.Run(ctx,
+		chromedp.Click(`//section[contains(@class,"graphiql-doc-explorer")]//a[contains(@class,"graphiql-doc-explorer-type-name")][text()="Query"]`, chromedp.BySearch),
+		chromedp.Poll(docs+`.includes('eventTypeHistory')`, nil, chromedp.WithPollingInterval(100*time.Millisecond)),
+		chromedp.Evaluate(docs, &docsText),
+	)
+	if err != nil {
+		t.Fatalf("opening the Query type in Docs: %v", err)
+	}
+	if !strings.Contains(docsText, "memberChangeLogs") {
+		t.Fatalf("the Query type's page in Docs:\n%.1000s", docsText)
 	}
 
 	var png []byte

@@ -20,6 +20,7 @@ import (
 	"github.com/auditgraph/auditgraph/graph/playground"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/rest"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -35,6 +36,11 @@ type Store interface {
 	// Unavailable reports whether err means the database could not be
 	// reached, which callers see as SERVICE_UNAVAILABLE.
 	Unavailable(err error) bool
+	// CapTenants bounds the statements one tenant runs at once to per (0:
+	// no bound); New calls it once, before the store serves a request.
+	CapTenants(per int)
+	// WithTenant returns ctx whose statements count against tenant's cap.
+	WithTenant(ctx context.Context, tenant string) context.Context
 }
 
 // Server is the assembled HTTP handler.
@@ -45,8 +51,12 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *metrics
 	limiter *rateLimiter
-	schema  graphql.ExecutableSchema
-	exec    *executor.Executor
+	// refused remembers, by hash, keys that failed to authenticate.
+	refused *expirable.LRU[string, error]
+	// good remembers, by hash, keys that authenticated.
+	good   *expirable.LRU[string, struct{}]
+	schema graphql.ExecutableSchema
+	exec   *executor.Executor
 	// v1NotFound and v2NotFound answer a path of their family that no
 	// route takes, in the family's envelope.
 	v1NotFound, v2NotFound http.Handler
@@ -58,7 +68,10 @@ func New(cfg Config, store Store, logger *slog.Logger) (*Server, error) {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Server{cfg: cfg, store: store, logger: logger, mux: http.NewServeMux(),
-		metrics: newMetrics(store), limiter: newRateLimiter(cfg.RateLimit, cfg.RateBurst)}
+		metrics: newMetrics(store), limiter: newRateLimiter(cfg),
+		refused: expirable.NewLRU[string, error](refusedKeys, nil, refusedKeyTTL),
+		good:    expirable.NewLRU[string, struct{}](goodKeys, nil, goodKeyTTL)}
+	store.CapTenants(cfg.UserDBConcurrency)
 	s.schema = s.executableSchema()
 	s.exec = s.newExecutor(s.schema)
 	s.routes()
@@ -123,14 +136,14 @@ func (s *Server) routes() {
 	// The REST shim: each endpoint runs its GraphQL operation through Execute.
 	api := rest.New(s, s.cfg.PageSizes)
 	calRoute := func(pattern, route string, h http.HandlerFunc) {
-		s.handle(pattern, route, s.rateLimit(rest.WriteCalError, calQuota, s.calCredentials(h)))
+		s.handle(pattern, route, s.admit(rest.WriteCalError, calQuota, true, h))
 	}
 	calRoute("/v2/organizations/{orgId}/attributes/assignments/{userId}/history", "rest_attribute_history", api.AttributeAssignmentHistory)
 	calRoute("/v2/event-types/{eventTypeId}/history", "rest_event_type_history", api.EventTypeHistory)
-	s.v2NotFound = s.observe("rest_v2_not_found", s.limits(s.rateLimit(rest.WriteCalError, calQuota, http.HandlerFunc(api.CalNotFound))))
+	s.v2NotFound = s.observe("rest_v2_not_found", s.limits(s.admit(rest.WriteCalError, calQuota, false, http.HandlerFunc(api.CalNotFound))))
 	s.mux.Handle("/v2/", s.v2NotFound)
 	s.handle("/v1/organizations/{organization_id}/users/{user_id}/change-logs", "rest_change_logs",
-		s.rateLimit(rest.WriteV1Error, v1Quota, s.credentials(http.HandlerFunc(api.MemberChangeLogs))))
-	s.v1NotFound = s.observe("rest_v1_not_found", s.limits(s.rateLimit(rest.WriteV1Error, v1Quota, http.HandlerFunc(api.V1NotFound))))
+		s.admit(rest.WriteV1Error, v1Quota, false, http.HandlerFunc(api.MemberChangeLogs)))
+	s.v1NotFound = s.observe("rest_v1_not_found", s.limits(s.admit(rest.WriteV1Error, v1Quota, false, http.HandlerFunc(api.V1NotFound))))
 	s.mux.Handle("/v1/", s.v1NotFound)
 }

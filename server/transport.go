@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -21,9 +22,10 @@ import (
 // writer passes the whole document through encoding/json again, which
 // re-validates and compacts it byte by byte (about a tenth of the CPU of a
 // page request). A body over the size limit is answered 413 with a coded
-// error. Other requests that do not reach execution (unreadable or
-// undecodable bodies, operations that fail to parse or validate) are
-// handed to transport.POST as they are, so their answers stay gqlgen's.
+// error. Unreadable or undecodable bodies are handed to transport.POST as
+// they are, so their answers stay gqlgen's; operations that fail to parse,
+// validate or pass the limits are answered as transport.POST answers them,
+// without running the checks a second time.
 type postJSON struct{ transport.POST }
 
 func (t postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
@@ -59,11 +61,23 @@ func (t postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 	rc, errs := exec.CreateOperationContext(ctx, params)
+	ct := responseContentType(r)
+	w.Header().Set("Content-Type", ct)
 	if errs != nil {
-		replay()
+		// Answered here rather than replayed: a replay would measure,
+		// parse and validate the document a second time. The status is
+		// transport.POST's.
+		status := http.StatusOK
+		if errcode.GetErrorKind(errs) == errcode.KindProtocol {
+			status = http.StatusUnprocessableEntity
+			if ct == "application/graphql-response+json" {
+				status = http.StatusBadRequest
+			}
+		}
+		w.WriteHeader(status)
+		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs))
 		return
 	}
-	w.Header().Set("Content-Type", responseContentType(r))
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	writeResponse(w, responses(ctx))
 }

@@ -58,6 +58,7 @@ func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error)
 	f.intVar(&c.server.MaxComplexity, "max-complexity", "AUDITGRAPH_MAX_COMPLEXITY", def.MaxComplexity, "most complex GraphQL operation accepted")
 	f.float64Var(&c.server.RateLimit, "rate-limit", "AUDITGRAPH_RATE_LIMIT", def.RateLimit, "sustained requests per second per API key; 0: no limit")
 	f.intVar(&c.server.RateBurst, "rate-burst", "AUDITGRAPH_RATE_BURST", def.RateBurst, "requests per API key allowed in a burst above the rate limit")
+	abuseFlags(f, &c.server, def)
 	f.intVar(&c.server.PageSizes.Default, "page-size", "AUDITGRAPH_PAGE_SIZE", def.PageSizes.Default,
 		"entries in a history page when the caller asks for no size")
 	f.intVar(&c.server.PageSizes.Max, "max-page-size", "AUDITGRAPH_MAX_PAGE_SIZE", def.PageSizes.Max,
@@ -103,6 +104,8 @@ func (c *serveConfig) validate() error {
 		return usagef("-rate-limit (AUDITGRAPH_RATE_LIMIT) must not be negative, got %g", c.server.RateLimit)
 	case c.server.RateBurst < 0 || (c.server.RateLimit > 0 && c.server.RateBurst < 1):
 		return usagef("-rate-burst (AUDITGRAPH_RATE_BURST) must be at least 1 when a rate limit is set, got %d", c.server.RateBurst)
+	case validateAbuse(c.server) != nil:
+		return validateAbuse(c.server)
 	case c.server.PageSizes.Validate() != nil:
 		return usagef("-page-size, -max-page-size, -max-change-log-page-size: %v", c.server.PageSizes.Validate())
 	case c.dbMaxConns < 1:

@@ -50,17 +50,19 @@ func main() {
 	warmup := flag.Duration("warmup", 0, "time after which the warm figures are taken (default: a tenth of the duration, at most 30s)")
 	ingestShare := flag.Int("ingest-every", 10, "one request in this many is an ingest mutation")
 	bin := flag.String("bin", "", "server binary to run (default: build ./cmd/auditgraph)")
+	abusive := flag.Int("abusive", envInt("SOAK_ABUSIVE", 0), "abusive clients sending the abuse issue's requests beside the normal load (env SOAK_ABUSIVE)")
+	abusiveRate := flag.Float64("abusive-rate", 20, "requests per second of each abusive client")
 	flag.Parse()
 	if *warmup == 0 {
 		*warmup = min(*duration/10, 30*time.Second)
 	}
-	if err := run(*duration, *warmup, *concurrency, *ingestShare, *bin); err != nil {
+	if err := run(*duration, *warmup, *concurrency, *ingestShare, *bin, *abusive, *abusiveRate); err != nil {
 		fmt.Fprintln(os.Stderr, "soak:", err)
 		os.Exit(1)
 	}
 }
 
-func run(duration, warmup time.Duration, concurrency, ingestEvery int, bin string) error {
+func run(duration, warmup time.Duration, concurrency, ingestEvery int, bin string, abusive int, abusiveRate float64) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	tmp, err := os.MkdirTemp("", "auditgraph-soak-")
@@ -92,71 +94,37 @@ func run(duration, warmup time.Duration, concurrency, ingestEvery int, bin strin
 	keys := dm.keys
 
 	// The server.
-	srv, err := startServer(tmp, bin, dbURL)
-	if err != nil {
-		return err
-	}
-	defer srv.stop()
-	base := srv.base
-	ingestTarget := strconv.FormatInt(seed.TeamEventTypeID, 10)
-	before, err := eventTypeTotal(base, keys["owner"], ingestTarget)
-	if err != nil {
-		return fmt.Errorf("reading the history before the load: %w", err)
-	}
-	start := sample(base, srv.pid)
-
-	// The load.
-	fmt.Printf("load: %d concurrent requests for %s against %s (PostgreSQL %s)\n", concurrency, duration, base, redact(dbURL))
-	ld := applyLoad(ctx, srv, dm, duration, warmup, concurrency, ingestEvery)
-	end := sample(base, srv.pid)
-	after, err := eventTypeTotal(base, keys["owner"], ingestTarget)
-	if err != nil {
-		return fmt.Errorf("reading the history back: %w", err)
-	}
-
-	return report(ld, start, end, before, after, warmup, concurrency, startedPG, srv.logPath)
-}
-
-// soakServer is the real binary serving the soak database.
-type soakServer struct {
-	base, logPath string
-	pid           int
-	stop          func()
-}
-
-// startServer builds the binary (unless bin names one) and starts it on a
-// free port, logging to a file under tmp; stop ends it (SIGTERM, then kill
-// after 20 s).
-func startServer(tmp, bin, dbURL string) (*soakServer, error) {
 	if bin == "" {
 		bin = filepath.Join(tmp, "auditgraph")
 		fmt.Println("building ./cmd/auditgraph...")
 		build := exec.Command("go", "build", "-o", bin, "./cmd/auditgraph")
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
-			return nil, fmt.Errorf("go build: %w", err)
+			return fmt.Errorf("go build: %w", err)
 		}
 	}
 	addr, err := freeAddr()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	logPath := filepath.Join(tmp, "server.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	defer logFile.Close()
 	srv := exec.Command(bin, "serve", "-addr", addr, "-database-url", dbURL, "-demo=false",
-		"-rate-limit", "0", "-log-format", "json", "-db-max-conns", "20")
+		// The normal clients share one key each at full speed: its budget is
+		// out of the way; the anonymous and failed-authentication budgets,
+		// which the abusive clients meet, keep their defaults.
+		"-rate-limit", "1000000", "-rate-burst", "1000000", "-log-format", "json", "-db-max-conns", "20")
 	srv.Stdout, srv.Stderr = io.Discard, logFile
 	if err := srv.Start(); err != nil {
-		logFile.Close()
-		return nil, err
+		return err
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- srv.Wait() }()
-	stop := func() {
-		defer logFile.Close()
+	defer func() {
 		select {
 		case <-exited:
 		default:
@@ -168,42 +136,46 @@ func startServer(tmp, bin, dbURL string) (*soakServer, error) {
 				<-exited
 			}
 		}
-	}
+	}()
 	base := "http://" + addr
 	if err := waitUp(base, exited); err != nil {
-		stop()
-		return nil, err
+		return err
 	}
-	return &soakServer{base: base, logPath: logPath, pid: srv.Process.Pid, stop: stop}, nil
-}
 
-// soakLoad is what the load measured.
-type soakLoad struct {
-	total   vegeta.Metrics
-	byKind  map[string]*vegeta.Metrics
-	gqlErrs map[string]int
-	written atomic.Int64
-	failedW int
-	// warm is sampled after the warm-up, nil if the load ended before.
-	warm *figures
-}
+	ingestTarget := strconv.FormatInt(seed.TeamEventTypeID, 10)
+	before, err := eventTypeTotal(base, keys["owner"], ingestTarget)
+	if err != nil {
+		return fmt.Errorf("reading the history before the load: %w", err)
+	}
+	start := sample(base, srv.Process.Pid)
 
-// applyLoad runs the mixed load for duration at concurrency and tallies the
-// answers by kind, the GraphQL error codes in 200 answers and the entries
-// the ingest calls wrote.
-func applyLoad(ctx context.Context, srv *soakServer, dm *demo, duration, warmup time.Duration, concurrency, ingestEvery int) *soakLoad {
-	tg := newTargeter(srv.base, dm, ingestEvery)
+	// The load.
+	tg := newTargeter(base, dm, ingestEvery)
 	attacker := vegeta.NewAttacker(vegeta.Workers(uint64(concurrency)), vegeta.MaxWorkers(uint64(concurrency)),
 		vegeta.Connections(concurrency), vegeta.Timeout(30*time.Second), vegeta.KeepAlive(true))
-	ld := &soakLoad{byKind: map[string]*vegeta.Metrics{}, gqlErrs: map[string]int{}}
-	var mu sync.Mutex
+	fmt.Printf("load: %d concurrent requests for %s against %s (PostgreSQL %s)\n", concurrency, duration, base, redact(dbURL))
+	var (
+		total   vegeta.Metrics
+		byKind  = map[string]*vegeta.Metrics{}
+		gqlErrs = map[string]int{}
+		written atomic.Int64
+		failedW int
+		warm    *figures
+		mu      sync.Mutex
+	)
 	warmTimer := time.AfterFunc(warmup, func() {
-		f := sample(srv.base, srv.pid)
+		f := sample(base, srv.Process.Pid)
 		mu.Lock()
-		ld.warm = &f
+		warm = &f
 		mu.Unlock()
 	})
 	defer warmTimer.Stop()
+	abuseCtx, stopAbuse := context.WithTimeout(ctx, duration)
+	defer stopAbuse()
+	abused := abuse(abuseCtx, base, keys, abusive, abusiveRate)
+	if abusive > 0 {
+		fmt.Printf("abuse: %d clients at %g requests/s each\n", abusive, abusiveRate)
+	}
 	results := attacker.Attack(tg.next, vegeta.Rate{Freq: 0}, duration, "soak")
 	go func() {
 		<-ctx.Done()
@@ -219,41 +191,42 @@ func applyLoad(ctx context.Context, srv *soakServer, dm *demo, duration, warmup 
 				break
 			}
 			kind := kindOf(r.URL)
-			m := ld.byKind[kind]
+			m := byKind[kind]
 			if m == nil {
 				m = &vegeta.Metrics{}
-				ld.byKind[kind] = m
+				byKind[kind] = m
 			}
 			m.Add(r)
-			ld.total.Add(r)
+			total.Add(r)
 			if r.Code == http.StatusOK && (strings.HasPrefix(kind, "graphql:") || kind == "ingest") {
 				for _, code := range errorCodes(r.Body) {
-					ld.gqlErrs[kind+" "+code]++
+					gqlErrs[kind+" "+code]++
 				}
 			}
 			if kind == "ingest" {
 				n, ok := created(r)
 				if ok {
-					ld.written.Add(int64(n))
+					written.Add(int64(n))
 				} else {
-					ld.failedW++
+					failedW++
 				}
 			}
 		case <-progress.C:
-			fmt.Printf("  ... %d requests so far\n", ld.total.Requests)
+			fmt.Printf("  ... %d requests so far\n", total.Requests)
 		}
 	}
-	ld.total.Close()
-	for _, m := range ld.byKind {
+	stopAbuse()
+	total.Close()
+	for _, m := range byKind {
 		m.Close()
 	}
-	return ld
-}
+	end := sample(base, srv.Process.Pid)
+	after, err := eventTypeTotal(base, keys["owner"], ingestTarget)
+	if err != nil {
+		return fmt.Errorf("reading the history back: %w", err)
+	}
 
-// report prints the soak's figures and fails it on any 5xx answer, lost
-// entry or failed ingest call.
-func report(ld *soakLoad, start, end figures, before, after int, warmup time.Duration, concurrency int, startedPG bool, logPath string) error {
-	total, warm := &ld.total, ld.warm
+	// The report.
 	fmt.Printf("\n== soak report ==\n")
 	fmt.Printf("duration            %s (warm-up %s), concurrency %d\n", total.Duration.Round(time.Millisecond), warmup, concurrency)
 	fmt.Printf("requests            %d (%.1f/s), success ratio %.4f\n", total.Requests, total.Rate, total.Success)
@@ -269,10 +242,10 @@ func report(ld *soakLoad, start, end figures, before, after int, warmup time.Dur
 		}
 	}
 	fmt.Printf("5xx or no answer    %d\n", fives)
-	if len(ld.gqlErrs) > 0 {
+	if len(gqlErrs) > 0 {
 		fmt.Printf("GraphQL errors in 200 answers:\n")
-		for _, k := range sortedKeys(ld.gqlErrs) {
-			fmt.Printf("  %-50s %d\n", k, ld.gqlErrs[k])
+		for _, k := range sortedKeys(gqlErrs) {
+			fmt.Printf("  %-50s %d\n", k, gqlErrs[k])
 		}
 	} else {
 		fmt.Printf("GraphQL errors      none\n")
@@ -280,25 +253,32 @@ func report(ld *soakLoad, start, end figures, before, after int, warmup time.Dur
 	if len(total.Errors) > 0 {
 		fmt.Printf("transport errors    %v\n", firstN(total.Errors, 5))
 	}
-	fmt.Printf("latency             %s\n", latencies(total))
+	fmt.Printf("latency             %s\n", latencies(&total))
 	fmt.Printf("by request kind:\n")
-	for _, k := range sortedKeys(ld.byKind) {
-		m := ld.byKind[k]
+	for _, k := range sortedKeys(byKind) {
+		m := byKind[k]
 		fmt.Printf("  %-30s %7d req  %s\n", k, m.Requests, latencies(m))
 	}
 	fmt.Printf("server goroutines   start %d, after warm-up %s, end %d\n", start.goroutines, warm.goroutinesText(), end.goroutines)
 	fmt.Printf("server RSS          start %s, after warm-up %s, end %s\n", mib(start.rss), warm.rssText(), mib(end.rss))
 	fmt.Printf("server Go heap      start %s, after warm-up %s, end %s (in use)\n", mib(start.heap), warm.heapText(), mib(end.heap))
-	fmt.Printf("entries written     %d (ingest calls failed: %d)\n", ld.written.Load(), ld.failedW)
+	fmt.Printf("entries written     %d (ingest calls failed: %d)\n", written.Load(), failedW)
 	readBack := after - before
 	fmt.Printf("entries read back   %d (eventTypeHistory totalCount %d -> %d)\n", readBack, before, after)
-	lost := ld.written.Load() - int64(readBack)
+	lost := written.Load() - int64(readBack)
 	fmt.Printf("lost entries        %d\n", lost)
 	if startedPG {
 		fmt.Printf("database            throwaway PostgreSQL (pgtest)\n")
 	}
-	if fives > 0 || lost != 0 || ld.failedW > 0 {
-		return fmt.Errorf("the soak failed: %d 5xx, %d lost entries, %d failed ingest calls (server log: kept below)\n%s", fives, lost, ld.failedW, tail(logPath))
+	abuseFailures := 0
+	if abusive > 0 {
+		var text string
+		text, abuseFailures = abused.report()
+		fmt.Print(text)
+	}
+	if fives > 0 || lost != 0 || failedW > 0 || abuseFailures > 0 {
+		return fmt.Errorf("the soak failed: %d 5xx, %d lost entries, %d failed ingest calls, %d abusive requests not refused with a code (server log: kept below)\n%s",
+			fives, lost, failedW, abuseFailures, tail(logPath))
 	}
 	return nil
 }
@@ -369,6 +349,14 @@ func (tg *targeter) next(t *vegeta.Target) error {
 	}
 	*t = tg.reads[int(i)%len(tg.reads)]
 	return nil
+}
+
+// envInt reads an integer setting from the environment.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return n
+	}
+	return def
 }
 
 func kindOf(raw string) string {

@@ -387,7 +387,7 @@ func (e *AttributeType) UnmarshalGQL(v any) error {
 }
 
 func (e AttributeType) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *AttributeType) UnmarshalJSON(b []byte) error {
@@ -448,7 +448,7 @@ func (e *RecordType) UnmarshalGQL(v any) error {
 }
 
 func (e RecordType) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *RecordType) UnmarshalJSON(b []byte) error {
@@ -509,7 +509,7 @@ func (e *Role) UnmarshalGQL(v any) error {
 }
 
 func (e Role) MarshalGQL(w io.Writer) {
-	fmt.Fprint(w, strconv.Quote(e.String()))
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
 func (e *Role) UnmarshalJSON(b []byte) error {
