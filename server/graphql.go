@@ -125,7 +125,7 @@ func (s *Server) configure(srv graphqlEngine) {
 	})
 	// The persisted query is stored by the last context mutator: every
 	// check before it has passed.
-	srv.Use(persistedStore{cache: persisted.cache})
+	srv.Use(persistedStore(persisted))
 }
 
 // maxErrorMessage cuts an error message (a validation message can quote
