@@ -183,7 +183,41 @@ func readChangeLogsRequest(r *http.Request, maxTake int) (*changeLogsRequest, *m
 	if !strings.HasPrefix(req.userID, "usr_") {
 		return nil, model.InvalidField("user_id", req.userID, "user_id must be a user id (usr_…)")
 	}
-	body, err := io.ReadAll(r.Body)
+	body, verr := readV1Body(r, req.inputs)
+	if verr != nil {
+		return nil, verr
+	}
+	if req.skip, verr = body.integer("skip", 0, 0, 0); verr != nil {
+		return nil, verr
+	}
+	if req.take, verr = body.integer("take", v1DefaultTake, 1, maxTake); verr != nil {
+		return nil, verr
+	}
+	if req.start, verr = body.date("start_date", false); verr != nil {
+		return nil, verr
+	}
+	if req.end, verr = body.date("end_date", true); verr != nil {
+		return nil, verr
+	}
+	if req.resourceType, verr = body.oneOf("resource_type", model.ChangeLogResourceTypes); verr != nil {
+		return nil, verr
+	}
+	if req.action, verr = body.oneOf("action", model.ChangeLogActions); verr != nil {
+		return nil, verr
+	}
+	return req, nil
+}
+
+// v1Body is a /v1 JSON body, read parameter by parameter; each parameter
+// read is kept in inputs as sent, to show it back in an error.
+type v1Body struct {
+	fields map[string]json.RawMessage
+	inputs map[string]any
+}
+
+// readV1Body reads the request body: empty, or one JSON object.
+func readV1Body(r *http.Request, inputs map[string]any) (*v1Body, *model.Error) {
+	raw, err := io.ReadAll(r.Body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -191,94 +225,83 @@ func readChangeLogsRequest(r *http.Request, maxTake int) (*changeLogsRequest, *m
 		}
 		return nil, model.InvalidField("body", nil, "request body could not be read")
 	}
-	fields := map[string]json.RawMessage{}
-	if len(bytes.TrimSpace(body)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		if err := dec.Decode(&fields); err != nil || fields == nil || dec.More() {
+	b := &v1Body{fields: map[string]json.RawMessage{}, inputs: inputs}
+	if len(bytes.TrimSpace(raw)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		if err := dec.Decode(&b.fields); err != nil || b.fields == nil || dec.More() {
 			return nil, model.InvalidField("body", nil, "request body must be a JSON object")
 		}
 	}
-	get := func(name string) (any, bool) {
-		raw, ok := fields[name]
-		if !ok {
-			return nil, false
-		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		var v any
-		dec.Decode(&v) // raw is one value the object decode already checked
-		if v == nil {
-			return nil, false
-		}
-		req.inputs[name] = v
-		return v, true
+	return b, nil
+}
+
+// get returns parameter name, numbers as json.Number; null is absent.
+func (b *v1Body) get(name string) (any, bool) {
+	raw, ok := b.fields[name]
+	if !ok {
+		return nil, false
 	}
-	// integer reads a whole number of at least min; max (0: none) is only
-	// named in the message, GraphQL enforces it.
-	integer := func(name string, def, min, max int) (int, *model.Error) {
-		v, ok := get(name)
-		if !ok {
-			return def, nil
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	dec.Decode(&v) // raw is one value the object decode already checked
+	if v == nil {
+		return nil, false
+	}
+	b.inputs[name] = v
+	return v, true
+}
+
+// integer reads a whole number of at least min (def when absent); max (0:
+// none) is only named in the message, GraphQL enforces it.
+func (b *v1Body) integer(name string, def, min, max int) (int, *model.Error) {
+	v, ok := b.get(name)
+	if !ok {
+		return def, nil
+	}
+	n, isInt := asInt(v)
+	if !isInt {
+		return 0, model.InvalidField(name, v, "%s must be an integer", name)
+	}
+	if n < min {
+		if max == 0 {
+			return 0, model.InvalidField(name, v, "%s must be %d or more", name, min)
 		}
-		n, isInt := asInt(v)
-		if !isInt {
-			return 0, model.InvalidField(name, v, "%s must be an integer", name)
-		}
-		if n < min {
-			if max == 0 {
-				return 0, model.InvalidField(name, v, "%s must be %d or more", name, min)
-			}
-			return 0, model.InvalidField(name, v, "%s must be between %d and %d", name, min, max)
-		}
-		return n, nil
+		return 0, model.InvalidField(name, v, "%s must be between %d and %d", name, min, max)
 	}
-	date := func(name string, upper bool) (string, *model.Error) {
-		v, ok := get(name)
-		if !ok {
-			return "", nil
-		}
-		s, isString := v.(string)
-		if !isString {
-			return "", model.InvalidField(name, v, "%s must be an ISO 8601 date-time", name)
-		}
-		t, err := gqlmodel.ParseDateBound(s, upper)
-		if err != nil {
-			return "", model.InvalidField(name, v, "%s must be an ISO 8601 date-time", name)
-		}
-		// Nanoseconds: the last instant of a day must reach GraphQL whole.
-		return t.Format(time.RFC3339Nano), nil
+	return n, nil
+}
+
+// date reads an ISO 8601 date-time or date as a range's lower or upper
+// bound (see gqlmodel.ParseDateBound), "" when absent.
+func (b *v1Body) date(name string, upper bool) (string, *model.Error) {
+	v, ok := b.get(name)
+	if !ok {
+		return "", nil
 	}
-	oneOf := func(name string, allowed []string) (string, *model.Error) {
-		v, ok := get(name)
-		if !ok {
-			return "", nil
-		}
-		s, isString := v.(string)
-		if !isString || !slices.Contains(allowed, s) {
-			return "", model.InvalidField(name, v, "%s must be one of: %s", name, strings.Join(allowed, ", "))
-		}
-		return s, nil
+	s, isString := v.(string)
+	if !isString {
+		return "", model.InvalidField(name, v, "%s must be an ISO 8601 date-time", name)
 	}
-	var verr *model.Error
-	if req.skip, verr = integer("skip", 0, 0, 0); verr != nil {
-		return nil, verr
+	t, err := gqlmodel.ParseDateBound(s, upper)
+	if err != nil {
+		return "", model.InvalidField(name, v, "%s must be an ISO 8601 date-time", name)
 	}
-	if req.take, verr = integer("take", v1DefaultTake, 1, maxTake); verr != nil {
-		return nil, verr
+	// Nanoseconds: the last instant of a day must reach GraphQL whole.
+	return t.Format(time.RFC3339Nano), nil
+}
+
+// oneOf reads a string among allowed, "" when absent.
+func (b *v1Body) oneOf(name string, allowed []string) (string, *model.Error) {
+	v, ok := b.get(name)
+	if !ok {
+		return "", nil
 	}
-	if req.start, verr = date("start_date", false); verr != nil {
-		return nil, verr
+	s, isString := v.(string)
+	if !isString || !slices.Contains(allowed, s) {
+		return "", model.InvalidField(name, v, "%s must be one of: %s", name, strings.Join(allowed, ", "))
 	}
-	if req.end, verr = date("end_date", true); verr != nil {
-		return nil, verr
-	}
-	if req.resourceType, verr = oneOf("resource_type", model.ChangeLogResourceTypes); verr != nil {
-		return nil, verr
-	}
-	if req.action, verr = oneOf("action", model.ChangeLogActions); verr != nil {
-		return nil, verr
-	}
-	return req, nil
+	return s, nil
 }
 
 // asInt accepts a JSON number with an integral value (5 and 5.0, not 5.5).
