@@ -31,29 +31,17 @@ const sqliteMaxVariables = 32766
 
 // CopyAttributeHistory bulk-loads attribute assignment entries.
 func (s *Store) CopyAttributeHistory(ctx context.Context, entries []model.AttributeAssignmentEntry) (int64, error) {
-	return copyRows(ctx, s, model.AttributeHistoryKind.Table, true, unwrap(entries, func(e *model.AttributeAssignmentEntry) attributeEntryRow {
-		r := attributeEntryRow{AttributeAssignmentEntry: *e}
-		r.Timestamp = r.Timestamp.UTC()
-		return r
-	}))
+	return copyRows(ctx, s, model.AttributeHistoryKind.Table, true, unwrap(entries, attributeEntryRowOf))
 }
 
 // CopyEventTypeHistory bulk-loads event type entries.
 func (s *Store) CopyEventTypeHistory(ctx context.Context, entries []model.EventTypeEntry) (int64, error) {
-	return copyRows(ctx, s, model.EventTypeHistoryKind.Table, true, unwrap(entries, func(e *model.EventTypeEntry) eventTypeEntryRow {
-		r := eventTypeEntryRow{EventTypeEntry: *e}
-		r.Timestamp = r.Timestamp.UTC()
-		return r
-	}))
+	return copyRows(ctx, s, model.EventTypeHistoryKind.Table, true, unwrap(entries, eventTypeEntryRowOf))
 }
 
 // CopyMemberChangeLogs bulk-loads member change logs.
 func (s *Store) CopyMemberChangeLogs(ctx context.Context, entries []model.MemberChangeLog) (int64, error) {
-	return copyRows(ctx, s, model.MemberChangeLogsKind.Table, false, unwrap(entries, func(e *model.MemberChangeLog) changeLogRow {
-		r := changeLogRow{MemberChangeLog: *e}
-		r.Timestamp = r.Timestamp.UTC()
-		return r
-	}))
+	return copyRows(ctx, s, model.MemberChangeLogsKind.Table, false, unwrap(entries, changeLogRowOf))
 }
 
 // copyRows bulk-loads rows into table. The columns and their values are

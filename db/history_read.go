@@ -96,6 +96,17 @@ func countRows[R any](ctx context.Context, s *Store, filter func(*bun.SelectQuer
 	return int(n), err
 }
 
+// actor keeps the entries of one actor type and reference ("" matches any).
+func actor(q *bun.SelectQuery, actorType, ref string) *bun.SelectQuery {
+	if actorType != "" {
+		q = q.Where("h.actor_type = ?", actorType)
+	}
+	if ref != "" {
+		q = q.Where("h.actor_ref = ?", ref)
+	}
+	return q
+}
+
 // finish trims the extra row and restores newest-first order.
 func finish[T any](items []T, p model.PageArgs) model.Page[T] {
 	more := len(items) > p.Limit
@@ -117,13 +128,7 @@ func attributeScope(f model.AttributeHistoryFilter) func(*bun.SelectQuery) *bun.
 }
 
 func attributeFilter(q *bun.SelectQuery, f model.AttributeHistoryFilter) *bun.SelectQuery {
-	q = timeRange(attributeScope(f)(q), f.TimeRange)
-	if f.ActorType != "" {
-		q = q.Where("h.actor_type = ?", f.ActorType)
-	}
-	if f.ActorRef != "" {
-		q = q.Where("h.actor_ref = ?", f.ActorRef)
-	}
+	q = actor(timeRange(attributeScope(f)(q), f.TimeRange), f.ActorType, f.ActorRef)
 	if f.Source != "" {
 		q = q.Where("h.source = ?", f.Source)
 	}
@@ -151,13 +156,7 @@ func eventTypeFilter(q *bun.SelectQuery, f model.EventTypeHistoryFilter) *bun.Se
 	if len(f.Actions) > 0 {
 		q = q.Where("h.action IN (?)", bun.List(f.Actions))
 	}
-	if f.ActorType != "" {
-		q = q.Where("h.actor_type = ?", f.ActorType)
-	}
-	if f.ActorRef != "" {
-		q = q.Where("h.actor_ref = ?", f.ActorRef)
-	}
-	return q
+	return actor(q, f.ActorType, f.ActorRef)
 }
 
 // EventTypeHistory reads one page of an event type's history.

@@ -57,36 +57,21 @@ func appendRows[R any, T any](ctx context.Context, s *Store, rows []R,
 
 // AppendAttributeHistory appends attribute assignment entries.
 func (s *Store) AppendAttributeHistory(ctx context.Context, entries []model.AttributeAssignmentEntry) ([]model.AttributeAssignmentEntry, error) {
-	rows := make([]attributeEntryRow, len(entries))
-	for i, e := range entries {
-		e.Timestamp = e.Timestamp.UTC()
-		rows[i].AttributeAssignmentEntry = e
-	}
-	return appendRows(ctx, s, rows,
+	return appendRows(ctx, s, unwrap(entries, attributeEntryRowOf),
 		func(e *model.AttributeAssignmentEntry) *string { return e.IdempotencyKey },
 		func(r *attributeEntryRow) model.AttributeAssignmentEntry { return r.AttributeAssignmentEntry })
 }
 
 // AppendEventTypeHistory appends event type entries.
 func (s *Store) AppendEventTypeHistory(ctx context.Context, entries []model.EventTypeEntry) ([]model.EventTypeEntry, error) {
-	rows := make([]eventTypeEntryRow, len(entries))
-	for i, e := range entries {
-		e.Timestamp = e.Timestamp.UTC()
-		rows[i].EventTypeEntry = e
-	}
-	return appendRows(ctx, s, rows,
+	return appendRows(ctx, s, unwrap(entries, eventTypeEntryRowOf),
 		func(e *model.EventTypeEntry) *string { return e.IdempotencyKey },
 		func(r *eventTypeEntryRow) model.EventTypeEntry { return r.EventTypeEntry })
 }
 
 // AppendMemberChangeLogs appends member change logs.
 func (s *Store) AppendMemberChangeLogs(ctx context.Context, entries []model.MemberChangeLog) ([]model.MemberChangeLog, error) {
-	rows := make([]changeLogRow, len(entries))
-	for i, e := range entries {
-		e.Timestamp = e.Timestamp.UTC()
-		rows[i].MemberChangeLog = e
-	}
-	return appendRows(ctx, s, rows,
+	return appendRows(ctx, s, unwrap(entries, changeLogRowOf),
 		func(e *model.MemberChangeLog) *string { return e.IdempotencyKey },
 		func(r *changeLogRow) model.MemberChangeLog { return r.MemberChangeLog })
 }
