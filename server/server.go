@@ -3,8 +3,10 @@
 // (request ids, logging, credentials, limits, CORS, security headers, and the
 // /v1 and /v2 envelopes for any path of those families).
 //
-// It holds no business rules: access is the schema's directives, rendering is
-// model/display's, SQL is db's.
+// It holds no business rules: access is model's, rendering is model/display's,
+// SQL is db's. It must never import db: it runs on the Store interface that
+// cmd/ opens and hands to New, which is how tests and the benchmark run it
+// on any store.
 package server
 
 import (
