@@ -10,21 +10,22 @@ import (
 
 // The three connections, shared by the root fields and the entity fields
 // (Member.attributeHistory, EventType.history, Member.changeLogs). Each
-// turns its GraphQL filter into the store's and hands the rest to
-// readConnection, which pages, reads and builds the connection the same way
-// for every history kind.
+// checks its paging arguments (page), turns its GraphQL filter into the
+// store's and hands the rest to readConnection, which reads and builds the
+// connection the same way for every history kind.
 
-// readConnection validates the paging arguments against kind's configured
-// limits, reads one page with read, and builds the connection: one edge per
-// entry, presented with present, and a count that runs only when selected.
-func readConnection[T any, N any](ctx context.Context, r *Resolver, kind *model.HistoryKind, in pageInput,
+// page validates the paging arguments against kind's configured limits.
+func (r *Resolver) page(kind *model.HistoryKind, in pageInput) (model.PageArgs, error) {
+	return pageArgs(kind, r.PageSizes.For(kind), in)
+}
+
+// readConnection reads the page p of kind with read and builds the
+// connection: one edge per entry, presented with present, and a count that
+// runs only when selected.
+func readConnection[T any, N any](ctx context.Context, kind *model.HistoryKind, p model.PageArgs,
 	read func(context.Context, model.PageArgs) (model.Page[T], error),
 	count func(context.Context) (int, error),
 	id func(*T) string, present func(*T) N) (*gqlmodel.Connection[N], error) {
-	p, err := pageArgs(kind, r.PageSizes.For(kind), in)
-	if err != nil {
-		return nil, err
-	}
 	page, err := read(ctx, p)
 	if err != nil {
 		return nil, err
@@ -48,7 +49,8 @@ func readConnection[T any, N any](ctx context.Context, r *Resolver, kind *model.
 // first, whoever the member.
 
 func (r *Resolver) attributeHistory(ctx context.Context, org *model.Organization, user *model.User, membership *model.Access, in pageInput, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.AttributeAssignmentConnection, error) {
-	if _, err := pageArgs(model.AttributeHistoryKind, r.PageSizes.For(model.AttributeHistoryKind), in); err != nil {
+	p, err := r.page(model.AttributeHistoryKind, in)
+	if err != nil {
 		return nil, err
 	}
 	if membership == nil {
@@ -62,7 +64,7 @@ func (r *Resolver) attributeHistory(ctx context.Context, org *model.Organization
 			f.Source = string(*filter.Source)
 		}
 	}
-	return readConnection(ctx, r, model.AttributeHistoryKind, in,
+	return readConnection(ctx, model.AttributeHistoryKind, p,
 		func(ctx context.Context, p model.PageArgs) (model.Page[model.AttributeAssignmentEntry], error) {
 			return r.Store.AttributeHistory(ctx, f, p)
 		},
@@ -71,6 +73,10 @@ func (r *Resolver) attributeHistory(ctx context.Context, org *model.Organization
 }
 
 func (r *Resolver) eventTypeHistory(ctx context.Context, eventTypeID int64, in pageInput, filter *gqlmodel.EventTypeHistoryFilter) (*gqlmodel.EventTypeHistoryConnection, error) {
+	p, err := r.page(model.EventTypeHistoryKind, in)
+	if err != nil {
+		return nil, err
+	}
 	f := model.EventTypeHistoryFilter{EventTypeID: eventTypeID}
 	if filter != nil {
 		f.TimeRange = timeRange(filter.Timestamp)
@@ -79,7 +85,7 @@ func (r *Resolver) eventTypeHistory(ctx context.Context, eventTypeID int64, in p
 		}
 		f.ActorType, f.ActorRef = actorFilter(filter.Actor)
 	}
-	return readConnection(ctx, r, model.EventTypeHistoryKind, in,
+	return readConnection(ctx, model.EventTypeHistoryKind, p,
 		func(ctx context.Context, p model.PageArgs) (model.Page[model.EventTypeEntry], error) {
 			return r.Store.EventTypeHistory(ctx, f, p)
 		},
@@ -88,7 +94,8 @@ func (r *Resolver) eventTypeHistory(ctx context.Context, eventTypeID int64, in p
 }
 
 func (r *Resolver) memberChangeLogs(ctx context.Context, org *model.Organization, user *model.User, membership *model.Access, in pageInput, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.MemberChangeLogConnection, error) {
-	if _, err := pageArgs(model.MemberChangeLogsKind, r.PageSizes.For(model.MemberChangeLogsKind), in); err != nil {
+	p, err := r.page(model.MemberChangeLogsKind, in)
+	if err != nil {
 		return nil, err
 	}
 	if membership == nil {
@@ -117,7 +124,7 @@ func (r *Resolver) memberChangeLogs(ctx context.Context, org *model.Organization
 			}
 		}
 	}
-	return readConnection(ctx, r, model.MemberChangeLogsKind, in,
+	return readConnection(ctx, model.MemberChangeLogsKind, p,
 		func(ctx context.Context, p model.PageArgs) (model.Page[model.MemberChangeLog], error) {
 			page, err := r.Store.MemberChangeLogs(ctx, f, p)
 			if err != nil {
