@@ -1,4 +1,4 @@
-.PHONY: test build install bench bench-quick bench-go run generate lint explain soak
+.PHONY: test build install bench bench-quick bench-go run generate lint explain soak ha-test
 
 GO ?= go
 
@@ -70,3 +70,11 @@ explain:
 SOAK_DURATION ?= 5m
 soak:
 	go run ./cmd/soak -duration $(SOAK_DURATION)
+
+# The failover test on pg_auto_failover (cmd/hatest), not part of `make
+# test`: installs Debian's postgresql-15-auto-failover when pg_autoctl is
+# missing, builds a monitor and two synchronously replicated nodes, writes
+# under load, kills the primary and counts acknowledged against stored.
+ha-test:
+	@command -v pg_autoctl >/dev/null || { apt-get update && apt-get install -y postgresql-15-auto-failover; }
+	$(GO) run ./cmd/hatest

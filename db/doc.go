@@ -5,5 +5,10 @@
 // difference is kept in one place. Its query hooks count statements and cap
 // how many one tenant runs at once (Fairness), whoever names the tenant.
 //
+// On PostgreSQL, Routed sends reads to streaming replicas (ReplicaSet: health,
+// lag, rotation) and honours consistency tokens, the primary's WAL position
+// after a write (LSN), so that a client reads its own writes; migrations of
+// processes started together take turns on an advisory lock.
+//
 // It must never import the GraphQL or HTTP packages.
 package db

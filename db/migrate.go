@@ -26,19 +26,43 @@ func (d *DB) migrator() (*migrate.Migrator, error) {
 	return migrate.NewMigrator(d.DB, ms, migrate.WithMarkAppliedOnSuccess(true)), nil
 }
 
+// migrationLockKey is the PostgreSQL advisory lock (pg_advisory_lock) that
+// serializes migrations between processes: the bytes of "auditgra".
+const migrationLockKey int64 = 0x6175646974677261
+
 // Migrate applies every pending migration and returns the names applied.
+//
+// On PostgreSQL, processes started together (a rolling deploy starts many)
+// take turns on a session advisory lock instead of bun's lock row, whose
+// holder makes every other process fail with "migrations table is already
+// locked" and which stays taken if its holder dies. The advisory lock is
+// released by PostgreSQL when its session ends, however the process ends.
+// Each waiter then finds the schema current and applies nothing. The wait
+// is bounded only by ctx: a long migration on one instance holds the others
+// at start, which is what a deploy wants.
 func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 	m, err := d.migrator()
 	if err != nil {
 		return nil, err
 	}
-	if err := m.Init(ctx); err != nil {
-		return nil, fmt.Errorf("init migrations: %w", err)
+	if d.Dialect == Postgres {
+		unlock, err := d.advisoryLock(ctx, migrationLockKey)
+		if err != nil {
+			return nil, fmt.Errorf("lock migrations: %w", err)
+		}
+		defer unlock()
+		if err := m.Init(ctx); err != nil {
+			return nil, fmt.Errorf("init migrations: %w", err)
+		}
+	} else {
+		if err := m.Init(ctx); err != nil {
+			return nil, fmt.Errorf("init migrations: %w", err)
+		}
+		if err := m.Lock(ctx); err != nil {
+			return nil, fmt.Errorf("lock migrations: %w", err)
+		}
+		defer m.Unlock(ctx) //nolint:errcheck
 	}
-	if err := m.Lock(ctx); err != nil {
-		return nil, fmt.Errorf("lock migrations: %w", err)
-	}
-	defer m.Unlock(ctx) //nolint:errcheck
 	group, err := m.Migrate(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
@@ -48,6 +72,24 @@ func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 		names = append(names, mg.Name)
 	}
 	return names, nil
+}
+
+// advisoryLock waits for the session advisory lock key on a connection of
+// its own and returns its release. The release closes that connection too,
+// so the lock cannot outlive it even if the unlock statement fails.
+func (d *DB) advisoryLock(ctx context.Context, key int64) (func(), error) {
+	conn, err := d.DB.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", key); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return func() {
+		conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(?)", key) //nolint:errcheck
+		conn.Close()
+	}, nil
 }
 
 // MigrationStatus is one migration and whether it has been applied.

@@ -47,15 +47,20 @@ func (s *Store) Statements() int64 { return s.db.Statements() }
 // (see IsUnavailable).
 func (s *Store) Unavailable(err error) bool { return IsUnavailable(err) }
 
-// CapTenants makes the store run at most per statements of one tenant
-// (see WithTenant) at once; 0 leaves it unbounded. It changes s, so it is
-// called once, before s is shared.
-func (s *Store) CapTenants(per int) {
+// CapTenants makes the store, and the replicas when not nil, run at most
+// per statements of one tenant (see WithTenant) at once, all of them
+// together; 0 leaves them unbounded. It changes s, so it is called once,
+// before s is shared.
+func (s *Store) CapTenants(per int, replicas *ReplicaSet) {
 	if per <= 0 {
 		return
 	}
-	s.db = s.db.WithQueryHook(&Fairness{Per: per})
+	f := &Fairness{Per: per}
+	s.db = s.db.WithQueryHook(f)
 	s.idb = s.db.DB
+	if replicas != nil {
+		replicas.AddQueryHook(f)
+	}
 }
 
 // WithTenant returns ctx whose statements count against tenant's cap (see

@@ -8,5 +8,8 @@
 //
 // It has no code of its own: everything is in its _test.go files. The fault
 // test stops and starts the package's private PostgreSQL server, so tests of
-// this package do not run in parallel with each other.
+// this package do not run in parallel with each other. The replica and
+// failover tests build replicated clusters of their own (pgtest.NewCluster):
+// read-your-writes across two instances, a replica stopped under load, and
+// the primary killed under write load.
 package reliability

@@ -4,6 +4,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/model"
 )
 
@@ -48,6 +49,10 @@ type Config struct {
 	// PageSizes are the connections' default and largest page sizes (the
 	// REST endpoints run through them too).
 	PageSizes model.PageSizes
+	// Replicas, when set, take history pages, counts and directory reads
+	// off the primary (see db.Routed); the server reports their state in
+	// /metrics. The caller opens and closes them.
+	Replicas *db.ReplicaSet
 	// Playground fills the playground's example variables and key. The key
 	// is embedded only when ListenAddr is loopback only (see LoopbackOnly).
 	PlaygroundVariables map[string]map[string]any

@@ -33,7 +33,7 @@ type graphqlEngine interface {
 }
 
 func (s *Server) executableSchema() graphql.ExecutableSchema {
-	res := &resolvers.Resolver{Store: s.store, Logger: s.logger, PageSizes: s.cfg.PageSizes}
+	res := &resolvers.Resolver{Store: s.store.Routed(s.cfg.Replicas), Logger: s.logger, PageSizes: s.cfg.PageSizes}
 	cfg := graph.Config{Resolvers: res, Directives: res.Directives()}
 	resolvers.SetComplexity(&cfg.Complexity, s.cfg.PageSizes)
 	return graph.NewExecutableSchema(cfg)
@@ -102,6 +102,7 @@ func (s *Server) configure(srv graphqlEngine) {
 	srv.Use(resolvers.TextGuard{})
 	srv.SetErrorPresenter(resolvers.ErrorPresenter(s.logger, s.store.Unavailable))
 	srv.SetRecoverFunc(resolvers.Recover(s.logger))
+	srv.AroundOperations(s.aroundMutation)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		start := time.Now()
 		oc := graphql.GetOperationContext(ctx)
@@ -164,10 +165,10 @@ func (c costLimit) MutateOperationContext(ctx context.Context, oc *graphql.Opera
 // then the executable schema.
 func (s *Server) graphqlHandler() http.Handler {
 	srv := s.newGraphQL(s.schema)
-	return s.admit(writeGraphQLError, nil, false, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.admit(writeGraphQLError, nil, false, s.consistency(writeGraphQLError, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := resolvers.WithLoaders(r.Context())
 		srv.ServeHTTP(&deadlineGuard{ResponseWriter: w, ctx: ctx}, r.WithContext(ctx))
-	}))
+	})))
 }
 
 // writeGraphQLError answers a request refused before execution (rate limit)
@@ -177,11 +178,13 @@ func writeGraphQLError(w http.ResponseWriter, _ *http.Request, err *model.Error)
 	if err.Code == model.CodeRateLimited {
 		status = http.StatusTooManyRequests
 	}
+	ext := map[string]any{"code": err.Code}
+	if err.Field != "" {
+		ext["field"] = err.Field // a refused header (X-Consistency-Token) is named like an argument
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(graphql.Response{Errors: gqlerror.List{{
-		Message: err.Message, Extensions: map[string]any{"code": err.Code},
-	}}})
+	json.NewEncoder(w).Encode(graphql.Response{Errors: gqlerror.List{{Message: err.Message, Extensions: ext}}})
 }
 
 // queryFairness names the caller's user as the tenant of a query

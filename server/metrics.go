@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/auditgraph/auditgraph/db"
 	"strconv"
 	"sync"
 	"time"
@@ -22,8 +23,9 @@ type metrics struct {
 }
 
 // newMetrics registers the series, with the connection pool's and the
-// statement count of store read at each scrape.
-func newMetrics(store Store) *metrics {
+// statement count of store (and of the replicas, when set) read at each
+// scrape.
+func newMetrics(store Store, replicas *db.ReplicaSet) *metrics {
 	m := &metrics{
 		opNames:  newLabelSet(maxOperationLabels),
 		codes:    newLabelSet(maxCodeLabels),
@@ -45,7 +47,13 @@ func newMetrics(store Store) *metrics {
 	}
 	statements := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "auditgraph_sql_statements_total", Help: "SQL statements run.",
-	}, func() float64 { return float64(store.Statements()) })
+	}, func() float64 {
+		n := store.Statements()
+		if replicas != nil {
+			n += replicas.Statements()
+		}
+		return float64(n)
+	})
 	m.registry.MustRegister(m.requests, m.latency, m.operations, m.errors, statements,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(store.Pool(), "auditgraph"))

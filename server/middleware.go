@@ -103,12 +103,13 @@ func (s *Server) cors(next http.Handler) http.Handler {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Add("Vary", "Origin")
-			h.Set("Access-Control-Allow-Headers", "Authorization, X-API-Key, Content-Type, cal-api-version, X-Request-Id")
+			h.Set("Access-Control-Allow-Headers", "Authorization, X-API-Key, Content-Type, cal-api-version, X-Request-Id, "+ConsistencyHeader)
 			h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-			// A browser client may read the quota headers, as Cal.com's do.
+			// A browser client may read the quota headers, as Cal.com's do,
+			// and the consistency token of its writes.
 			h.Set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After, "+
 				"X-RateLimit-Limit-Default, X-RateLimit-Remaining-Default, X-RateLimit-Reset-Default, "+
-				"X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset")
+				"X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, "+ConsistencyHeader)
 			h.Set("Access-Control-Max-Age", "600")
 			if r.Method == http.MethodOptions {
 				w.WriteHeader(http.StatusNoContent)

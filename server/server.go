@@ -4,9 +4,9 @@
 // /v1 and /v2 envelopes for any path of those families).
 //
 // It holds no business rules: access is model's, rendering is model/display's,
-// SQL is db's. It must never import db: it runs on the Store interface that
-// cmd/ opens and hands to New, which is how tests and the benchmark run it
-// on any store.
+// SQL is db's. It runs on the Store interface that cmd/ opens and hands to
+// New; it imports db only for the read replicas' routing and consistency
+// tokens (Config.Replicas).
 package server
 
 import (
@@ -18,6 +18,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/graph"
 	"github.com/auditgraph/auditgraph/graph/playground"
 	"github.com/auditgraph/auditgraph/model"
@@ -39,10 +40,18 @@ type Store interface {
 	// reached, which callers see as SERVICE_UNAVAILABLE.
 	Unavailable(err error) bool
 	// CapTenants bounds the statements one tenant runs at once to per (0:
-	// no bound); New calls it once, before the store serves a request.
-	CapTenants(per int)
+	// no bound), on the store and the replicas (nil: none) together; New
+	// calls it once, before the store serves a request.
+	CapTenants(per int, replicas *db.ReplicaSet)
 	// WithTenant returns ctx whose statements count against tenant's cap.
 	WithTenant(ctx context.Context, tenant string) context.Context
+	// Routed is the store the resolvers read through: reads go to the
+	// replicas (nil: none) as db.Routed decides, writes to the store.
+	Routed(replicas *db.ReplicaSet) model.Store
+	// ConsistencyToken is the primary's write position, which a client
+	// presents to read its own writes from a replica; ok is false where
+	// there are no replicas (SQLite).
+	ConsistencyToken(ctx context.Context) (lsn db.LSN, ok bool, err error)
 }
 
 // Server is the assembled HTTP handler.
@@ -70,10 +79,14 @@ func New(cfg Config, store Store, logger *slog.Logger) (*Server, error) {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Server{cfg: cfg, store: store, logger: logger, mux: http.NewServeMux(),
-		metrics: newMetrics(store), limiter: newRateLimiter(cfg),
+		metrics: newMetrics(store, cfg.Replicas), limiter: newRateLimiter(cfg),
 		refused: expirable.NewLRU[string, error](refusedKeys, nil, refusedKeyTTL),
 		good:    expirable.NewLRU[string, struct{}](goodKeys, nil, goodKeyTTL)}
-	store.CapTenants(cfg.UserDBConcurrency)
+	// One cap per user across the primary and the replicas.
+	store.CapTenants(cfg.UserDBConcurrency, cfg.Replicas)
+	if cfg.Replicas != nil {
+		s.metrics.registerReplicaMetrics(cfg.Replicas)
+	}
 	s.schema = s.executableSchema()
 	s.exec = s.newExecutor(s.schema)
 	s.routes()
@@ -138,14 +151,14 @@ func (s *Server) routes() {
 	// The REST shim: each endpoint runs its GraphQL operation through Execute.
 	api := rest.New(s, s.cfg.PageSizes)
 	calRoute := func(pattern, route string, h http.HandlerFunc) {
-		s.handle(pattern, route, s.admit(rest.WriteCalError, calQuota, true, h))
+		s.handle(pattern, route, s.admit(rest.WriteCalError, calQuota, true, s.consistency(rest.WriteCalError, h)))
 	}
 	calRoute("/v2/organizations/{orgId}/attributes/assignments/{userId}/history", "rest_attribute_history", api.AttributeAssignmentHistory)
 	calRoute("/v2/event-types/{eventTypeId}/history", "rest_event_type_history", api.EventTypeHistory)
 	s.v2NotFound = s.observe("rest_v2_not_found", s.limits(s.admit(rest.WriteCalError, calQuota, false, http.HandlerFunc(api.CalNotFound))))
 	s.mux.Handle("/v2/", s.v2NotFound)
 	s.handle("/v1/organizations/{organization_id}/users/{user_id}/change-logs", "rest_change_logs",
-		s.admit(rest.WriteV1Error, v1Quota, false, http.HandlerFunc(api.MemberChangeLogs)))
+		s.admit(rest.WriteV1Error, v1Quota, false, s.consistency(rest.WriteV1Error, http.HandlerFunc(api.MemberChangeLogs))))
 	s.v1NotFound = s.observe("rest_v1_not_found", s.limits(s.admit(rest.WriteV1Error, v1Quota, false, http.HandlerFunc(api.V1NotFound))))
 	s.mux.Handle("/v1/", s.v1NotFound)
 }

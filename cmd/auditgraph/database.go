@@ -27,13 +27,42 @@ func resolveDatabase(raw string) (string, bool) {
 	return raw, false
 }
 
+func isPostgresURL(raw string) bool {
+	return strings.HasPrefix(raw, "postgres://") || strings.HasPrefix(raw, "postgresql://")
+}
+
+// splitURLs undoes the comma split of a list of URLs where a comma is
+// inside one: a multi-host URL (postgres://u@h1:5432,h2:5432/db) continues
+// until the next part that starts a URL of its own.
+func splitURLs(parts []string) []string {
+	var out []string
+	for _, p := range parts {
+		if len(out) > 0 && !strings.Contains(p, "://") {
+			out[len(out)-1] += "," + p
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func allPostgresURLs(urls []string) bool {
+	for _, u := range urls {
+		if !isPostgresURL(u) {
+			return false
+		}
+	}
+	return true
+}
+
 // describeDatabase names a database URL for logs without its password.
 func describeDatabase(raw string) string {
 	if strings.HasPrefix(raw, "postgres://") || strings.HasPrefix(raw, "postgresql://") {
 		if u, err := url.Parse(raw); err == nil {
 			return u.Redacted()
 		}
-		return "PostgreSQL (unparsable URL)"
+		// A multi-host URL (h1:5432,h2:5432), which net/url cannot parse.
+		return db.RedactURL(raw)
 	}
 	return "SQLite " + raw
 }

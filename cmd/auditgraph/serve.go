@@ -37,6 +37,8 @@ type serveConfig struct {
 	logFormat     string
 	shutdownGrace time.Duration
 	gcPercent     int
+	replicaURLs   []string
+	replicas      db.ReplicaOptions
 }
 
 func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error) {
@@ -72,6 +74,15 @@ func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error)
 	f.durationVar(&c.shutdownGrace, "shutdown-grace", "AUDITGRAPH_SHUTDOWN_GRACE", 15*time.Second,
 		"how long in-flight requests may finish after SIGINT or SIGTERM")
 	gcPercentFlag(f, &c.gcPercent)
+	rdef := db.DefaultReplicaOptions()
+	f.listVar(&c.replicaURLs, "replica-urls", "AUDITGRAPH_REPLICA_URLS", nil,
+		"comma-separated postgres:// URLs of read replicas (streaming standbys of the primary): history pages, counts and directory reads go there")
+	f.durationVar(&c.replicas.MaxLag, "replica-max-lag", "AUDITGRAPH_REPLICA_MAX_LAG", rdef.MaxLag,
+		"a replica further behind the primary than this leaves the rotation until it catches up")
+	f.durationVar(&c.replicas.MaxWait, "replica-max-wait", "AUDITGRAPH_REPLICA_MAX_WAIT", rdef.MaxWait,
+		"how long a read presenting a consistency token waits for a replica to replay up to it before it goes to the primary")
+	f.durationVar(&c.replicas.CheckInterval, "replica-check-interval", "AUDITGRAPH_REPLICA_CHECK_INTERVAL", rdef.CheckInterval,
+		"how often each replica's health and lag are checked")
 	// The demo default follows the database actually chosen, which a flag may change.
 	demoSet := e.getenv("AUDITGRAPH_DEMO") != ""
 	rest, err := f.parse(args)
@@ -82,6 +93,7 @@ func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error)
 		return nil, err
 	}
 	f.Visit(func(fl *flag.Flag) { demoSet = demoSet || fl.Name == "demo" })
+	c.replicaURLs = splitURLs(c.replicaURLs)
 	if !demoSet {
 		_, c.demo = resolveDatabase(c.databaseURL)
 	}
@@ -114,6 +126,18 @@ func (c *serveConfig) validate() error {
 		return usagef("-db-statement-timeout (AUDITGRAPH_DB_STATEMENT_TIMEOUT) must not be negative, got %s", c.dbStmtTimeout)
 	case c.logFormat != "text" && c.logFormat != "json":
 		return usagef("-log-format (AUDITGRAPH_LOG_FORMAT) must be text or json, got %q", c.logFormat)
+	case len(c.replicaURLs) > 0 && !isPostgresURL(c.databaseURL):
+		return usagef("-replica-urls (AUDITGRAPH_REPLICA_URLS) needs a PostgreSQL -database-url (DATABASE_URL)")
+	case !allPostgresURLs(c.replicaURLs):
+		return usagef("-replica-urls (AUDITGRAPH_REPLICA_URLS) must be postgres:// URLs")
+	case len(c.replicaURLs) > 16:
+		return usagef("-replica-urls (AUDITGRAPH_REPLICA_URLS) names %d replicas, at most 16", len(c.replicaURLs))
+	case c.replicas.MaxLag <= 0:
+		return usagef("-replica-max-lag (AUDITGRAPH_REPLICA_MAX_LAG) must be positive, got %s", c.replicas.MaxLag)
+	case c.replicas.MaxWait < 0 || c.replicas.MaxWait > c.server.RequestTimeout:
+		return usagef("-replica-max-wait (AUDITGRAPH_REPLICA_MAX_WAIT) must be between 0 and -request-timeout, got %s", c.replicas.MaxWait)
+	case c.replicas.CheckInterval < 10*time.Millisecond:
+		return usagef("-replica-check-interval (AUDITGRAPH_REPLICA_CHECK_INTERVAL) must be at least 10ms, got %s", c.replicas.CheckInterval)
 	case c.shutdownGrace < 0:
 		return usagef("-shutdown-grace (AUDITGRAPH_SHUTDOWN_GRACE) must not be negative, got %s", c.shutdownGrace)
 	}
@@ -182,6 +206,17 @@ func serve(ctx context.Context, e *env, cmd *command, args []string) error {
 		log.Warn("largest page sizes differ from what the REST documents allow: REST pages are bounded by these instead",
 			"max_page_size", c.server.PageSizes.Max, "rest_v2_limit", doc.Max,
 			"max_change_log_page_size", c.server.PageSizes.MaxChangeLogs, "rest_v1_take", doc.MaxChangeLogs)
+	}
+	if len(c.replicaURLs) > 0 {
+		rs, err := db.OpenReplicas(store, c.replicaURLs, db.Options{MaxOpenConns: c.dbMaxConns, StatementTimeout: c.dbStmtTimeout}, c.replicas, log)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for _, st := range rs.Status() {
+			log.Info("read replica", "replica", st.Name, "in_rotation", st.InRotation, "reason", st.Reason)
+		}
+		c.server.Replicas = rs
 	}
 	srv, err := server.New(c.server, store, log)
 	if err != nil {

@@ -47,6 +47,14 @@
 // When no PostgreSQL is available, [NewDatabase] skips the test with a loud
 // message, unless the CI environment variable is set, in which case it fails.
 //
+// # Replicated clusters
+//
+// [NewCluster] starts, for one test, a primary of its own and streaming
+// standbys copied from it with pg_basebackup (optionally synchronous, or
+// held behind by recovery_min_apply_delay). Its nodes can be stopped,
+// killed and promoted, and [Cluster.MultiHostURL] names them all with
+// target_session_attrs=read-write, as a client of a failover setup would.
+//
 // # Restrictions
 //
 // The package starts processes, writes to the temp directory and relies on

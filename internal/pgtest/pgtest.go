@@ -118,14 +118,32 @@ func NewDatabase(t testing.TB) string {
 		t.Logf("pgtest: WARNING: %s", tplWarning)
 	}
 
+	return create(t, " TEMPLATE "+ident(tpl)+cloneOptions)
+}
+
+// NewEmptyDatabase is NewDatabase without the template: a database with
+// nothing in it (PostgreSQL's template0), for tests of what a first start
+// does, such as migrations. It is dropped in t.Cleanup.
+func NewEmptyDatabase(t testing.TB) string {
+	t.Helper()
+	if err := ensure(); err != nil {
+		unavailable(t, err)
+	}
+	return create(t, " TEMPLATE template0")
+}
+
+// create makes a database with the given CREATE DATABASE options and drops
+// it when the test ends.
+func create(t testing.TB, options string) string {
+	t.Helper()
 	name := fmt.Sprintf("t_%d_%d", os.Getpid(), cloneSeq.Add(1))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cloneMu.Lock()
-	err = adminExec(ctx, "CREATE DATABASE "+ident(name)+" TEMPLATE "+ident(tpl)+cloneOptions)
+	err := adminExec(ctx, "CREATE DATABASE "+ident(name)+options)
 	cloneMu.Unlock()
 	if err != nil {
-		t.Fatalf("pgtest: creating database %s from template %s: %v", name, tpl, err)
+		t.Fatalf("pgtest: creating database %s (%s): %v", name, options, err)
 	}
 	t.Cleanup(func() {
 		if srv != nil && !srv.running() {
@@ -391,6 +409,8 @@ type server struct {
 	sockDir          string
 	logPath          string
 	port             int
+	// extra are more -c settings, given after the defaults so they win.
+	extra []string
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd     // nil while stopped
@@ -504,6 +524,9 @@ func (s *server) start(port int) error {
 		"-c", "full_page_writes=off",
 		"-c", "max_connections=200",
 	)
+	for _, kv := range s.extra {
+		cmd.Args = append(cmd.Args, "-c", kv)
+	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Immediate shutdown if this process dies without stopping the server.
 	setPdeathsig(cmd.SysProcAttr, syscall.SIGQUIT)
