@@ -31,25 +31,28 @@ const sqliteMaxVariables = 32766
 
 // CopyAttributeHistory bulk-loads attribute assignment entries.
 func (s *Store) CopyAttributeHistory(ctx context.Context, entries []model.AttributeAssignmentEntry) (int64, error) {
-	return copyRows(ctx, s, model.AttributeHistoryKind.Table, true, unwrap(entries, attributeEntryRowOf))
+	return copyRows(ctx, s, model.AttributeHistoryKind, true, unwrap(entries, attributeEntryRowOf),
+		func(r *attributeEntryRow) string { return r.ID })
 }
 
 // CopyEventTypeHistory bulk-loads event type entries.
 func (s *Store) CopyEventTypeHistory(ctx context.Context, entries []model.EventTypeEntry) (int64, error) {
-	return copyRows(ctx, s, model.EventTypeHistoryKind.Table, true, unwrap(entries, eventTypeEntryRowOf))
+	return copyRows(ctx, s, model.EventTypeHistoryKind, true, unwrap(entries, eventTypeEntryRowOf),
+		func(r *eventTypeEntryRow) string { return r.ID })
 }
 
 // CopyMemberChangeLogs bulk-loads member change logs.
 func (s *Store) CopyMemberChangeLogs(ctx context.Context, entries []model.MemberChangeLog) (int64, error) {
-	return copyRows(ctx, s, model.MemberChangeLogsKind.Table, false, unwrap(entries, changeLogRowOf))
+	return copyRows(ctx, s, model.MemberChangeLogsKind, false, unwrap(entries, changeLogRowOf),
+		func(r *changeLogRow) string { return r.ID })
 }
 
-// copyRows bulk-loads rows into table. The columns and their values are
-// read from the row type's bun model, the one declaration of a history's
-// columns, so a column added to an entry type is loaded without naming it
-// here. uuidIDs says the table's id column is a uuid, which pgx's binary
-// COPY takes as 16 bytes.
-func copyRows[R any](ctx context.Context, s *Store, table string, uuidIDs bool, rows []R) (int64, error) {
+// copyRows bulk-loads rows into kind's table; id names a row's entry for
+// the live subscribers. The columns and their values are read from the row
+// type's bun model, the one declaration of a history's columns, so a column
+// added to an entry type is loaded without naming it here. uuidIDs says the
+// table's id column is a uuid, which pgx's binary COPY takes as 16 bytes.
+func copyRows[R any](ctx context.Context, s *Store, kind *model.HistoryKind, uuidIDs bool, rows []R, id func(*R) string) (int64, error) {
 	fields := s.db.DB.Dialect().Tables().Get(reflect.TypeFor[R]()).Fields
 	if s.dialect != Postgres {
 		return sqliteInsert(ctx, s, rows, len(fields))
@@ -58,7 +61,7 @@ func copyRows[R any](ctx context.Context, s *Store, table string, uuidIDs bool, 
 	for j, f := range fields {
 		columns[j] = f.Name
 	}
-	return s.pgCopy(ctx, table, columns, len(rows), func(i int) ([]any, error) {
+	return s.pgCopy(ctx, kind.Table, kind.Cursor, columns, len(rows), func(i int) string { return id(&rows[i]) }, func(i int) ([]any, error) {
 		rv := reflect.ValueOf(&rows[i]).Elem()
 		values := make([]any, len(fields))
 		for j, f := range fields {
@@ -85,7 +88,7 @@ func uuidBytes(id string) ([16]byte, error) {
 	return [16]byte(u), nil
 }
 
-func (s *Store) pgCopy(ctx context.Context, table string, columns []string, n int, row func(int) ([]any, error)) (int64, error) {
+func (s *Store) pgCopy(ctx context.Context, table, kind string, columns []string, n int, id func(int) string, row func(int) ([]any, error)) (int64, error) {
 	if n == 0 {
 		return 0, nil
 	}
@@ -120,9 +123,26 @@ func (s *Store) pgCopy(ctx context.Context, table string, columns []string, n in
 		if _, err := tx.Exec(ctx, "SAVEPOINT direct_copy"); err != nil {
 			return err
 		}
+		// The entries stored are announced on the live channel, inside the
+		// transaction (see live.go).
+		announce := func(ids []string) error {
+			for _, m := range chunks(kind, ids) {
+				if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", LiveChannel, m.payload()); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 		_, err = tx.CopyFrom(ctx, pgx.Identifier{table}, columns, rows())
 		if err == nil {
 			inserted = int64(n)
+			ids := make([]string, n)
+			for i := range ids {
+				ids[i] = id(i)
+			}
+			if err := announce(ids); err != nil {
+				return err
+			}
 			return tx.Commit(ctx)
 		}
 		if !isUniqueViolation(err) {
@@ -138,12 +158,20 @@ func (s *Store) pgCopy(ctx context.Context, table string, columns []string, n in
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_" + table}, columns, rows()); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, "INSERT INTO "+table+" SELECT * FROM "+stage+
-			" ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING")
+		// No conflict target: an entry whose id is stored already (an
+		// export imported back into its own database) is skipped too.
+		stored, err := tx.Query(ctx, "INSERT INTO "+table+" SELECT * FROM "+stage+" ON CONFLICT DO NOTHING RETURNING id::text")
 		if err != nil {
 			return err
 		}
-		inserted = tag.RowsAffected()
+		ids, err := pgx.CollectRows(stored, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		inserted = int64(len(ids))
+		if err := announce(ids); err != nil {
+			return err
+		}
 		return tx.Commit(ctx)
 	})
 	return inserted, conflict(err)
@@ -158,8 +186,7 @@ func sqliteInsert[R any](ctx context.Context, s *Store, rows []R, columns int) (
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		for start := 0; start < len(rows); start += chunk {
 			part := rows[start:min(start+chunk, len(rows))]
-			res, err := tx.NewInsert().Model(&part).
-				On("CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING").Exec(ctx)
+			res, err := tx.NewInsert().Model(&part).On("CONFLICT DO NOTHING").Exec(ctx)
 			if err != nil {
 				return err
 			}

@@ -372,7 +372,7 @@ func (s *Store) UpsertCustomRole(ctx context.Context, cr *model.CustomRole) erro
 	r := customRoleRow{CustomRole: *cr}
 	_, err := s.idb.NewInsert().Model(&r).
 		On("CONFLICT (id) DO UPDATE").Set("name = EXCLUDED.name").Set("permissions = EXCLUDED.permissions").Exec(ctx)
-	return conflict(err)
+	return s.accessChanged(ctx, err)
 }
 
 // UpsertMembership inserts or updates a membership by id.
@@ -380,7 +380,21 @@ func (s *Store) UpsertMembership(ctx context.Context, m *model.Membership) error
 	r := membershipRow{Membership: *m}
 	_, err := s.idb.NewInsert().Model(&r).
 		On("CONFLICT (id) DO UPDATE").Set("role = EXCLUDED.role").Set("custom_role_id = EXCLUDED.custom_role_id").Exec(ctx)
-	return conflict(err)
+	return s.accessChanged(ctx, err)
+}
+
+// accessChanged announces, after a directory write that may change who may
+// read what (a role, a custom role's permissions, an event type's owner),
+// that live subscribers re-check their access.
+func (s *Store) accessChanged(ctx context.Context, err error) error {
+	if err != nil {
+		return conflict(err)
+	}
+	if err := s.notify(ctx, s.idb, AccessChanged, nil); err != nil {
+		return err
+	}
+	s.publish(AccessChanged, nil)
+	return nil
 }
 
 // UpsertEventType inserts or updates an event type by id.
@@ -390,7 +404,7 @@ func (s *Store) UpsertEventType(ctx context.Context, e *model.EventType) error {
 		On("CONFLICT (id) DO UPDATE").Set("title = EXCLUDED.title").Set("slug = EXCLUDED.slug").
 		Set("owner_user_id = EXCLUDED.owner_user_id").Set("team_id = EXCLUDED.team_id").
 		Set("parent_id = EXCLUDED.parent_id").Exec(ctx)
-	return conflict(err)
+	return s.accessChanged(ctx, err)
 }
 
 // UpsertAttribute inserts or updates an attribute and its options by id.

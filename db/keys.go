@@ -69,6 +69,11 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id int64, at time.Time) error 
 	if n, _ := res.RowsAffected(); n == 0 {
 		return model.Errorf(model.CodeNotFound, "API key %d not found", id)
 	}
+	// Live subscriptions of the key end (they re-check their access).
+	if err := s.notify(ctx, s.idb, AccessChanged, nil); err != nil {
+		return err
+	}
+	s.publish(AccessChanged, nil)
 	return nil
 }
 

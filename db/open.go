@@ -38,18 +38,24 @@ type DB struct {
 	// WithQueryHook derives from it: the server's metric and the tests'
 	// statement budgets read it.
 	statements *StatementCounter
+
+	// pgConfig opens the live channel's listening connection (PostgreSQL).
+	pgConfig *pgx.ConnConfig
+	// bus is the live channel of SQLite databases (see live.go), shared by
+	// the databases WithQueryHook derives.
+	bus *bus
 }
 
 // newDB wraps b with the statement counter.
 func newDB(b *bun.DB, dialect string) *DB {
 	c := &StatementCounter{}
-	return &DB{DB: b.WithQueryHook(c), Dialect: dialect, statements: c}
+	return &DB{DB: b.WithQueryHook(c), Dialect: dialect, statements: c, bus: &bus{}}
 }
 
 // WithQueryHook returns a DB that also runs hook on every statement; d is
 // unchanged, and both share the connection pool and the statement count.
 func (d *DB) WithQueryHook(hook bun.QueryHook) *DB {
-	return &DB{DB: d.DB.WithQueryHook(hook), Dialect: d.Dialect, statements: d.statements}
+	return &DB{DB: d.DB.WithQueryHook(hook), Dialect: d.Dialect, statements: d.statements, pgConfig: d.pgConfig, bus: d.bus}
 }
 
 // Statements is the number of statements run so far.
@@ -85,7 +91,9 @@ func Open(url string, opt Options) (*DB, error) {
 		sqldb.SetMaxOpenConns(opt.MaxOpenConns)
 		sqldb.SetMaxIdleConns(opt.MaxIdleConns)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
-		return newDB(bun.NewDB(sqldb, pgdialect.New()), Postgres), nil
+		d := newDB(bun.NewDB(sqldb, pgdialect.New()), Postgres)
+		d.pgConfig = cfg
+		return d, nil
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
 	if i := strings.IndexByte(path, '?'); i >= 0 {

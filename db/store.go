@@ -69,6 +69,11 @@ func (s *Store) WithTenant(ctx context.Context, tenant string) context.Context {
 	return WithTenant(ctx, tenant)
 }
 
+// Listen calls fn with every entry announced as written (see DB.Listen).
+func (s *Store) Listen(ctx context.Context, ready func(), fn func(Notification)) error {
+	return s.db.Listen(ctx, ready, fn)
+}
+
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 

@@ -42,6 +42,7 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Organization() OrganizationResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 	Team() TeamResolver
 	User() UserResolver
 }
@@ -284,6 +285,12 @@ type ComplexityRoot struct {
 		Timestamp      func(childComplexity int) int
 	}
 
+	Subscription struct {
+		AttributeAssignmentHistory func(childComplexity int, orgID string, userID string, after *string, filter *gqlmodel.AttributeHistoryFilter) int
+		EventTypeHistory           func(childComplexity int, eventTypeID string, after *string, filter *gqlmodel.EventTypeHistoryFilter) int
+		MemberChangeLogs           func(childComplexity int, organizationID string, userID string, after *string, filter *gqlmodel.MemberChangeLogFilter) int
+	}
+
 	Team struct {
 		ID           func(childComplexity int) int
 		Name         func(childComplexity int) int
@@ -362,6 +369,11 @@ type QueryResolver interface {
 	AttributeAssignmentHistory(ctx context.Context, orgID string, userID string, first *int, after *string, last *int, before *string, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry], error)
 	EventTypeHistory(ctx context.Context, eventTypeID string, first *int, after *string, last *int, before *string, filter *gqlmodel.EventTypeHistoryFilter) (*gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry], error)
 	MemberChangeLogs(ctx context.Context, organizationID string, userID string, first *int, after *string, last *int, before *string, offset *int, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.Connection[*gqlmodel.MemberChangeLog], error)
+}
+type SubscriptionResolver interface {
+	AttributeAssignmentHistory(ctx context.Context, orgID string, userID string, after *string, filter *gqlmodel.AttributeHistoryFilter) (<-chan *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry], error)
+	EventTypeHistory(ctx context.Context, eventTypeID string, after *string, filter *gqlmodel.EventTypeHistoryFilter) (<-chan *gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry], error)
+	MemberChangeLogs(ctx context.Context, organizationID string, userID string, after *string, filter *gqlmodel.MemberChangeLogFilter) (<-chan *gqlmodel.Edge[*gqlmodel.MemberChangeLog], error)
 }
 type TeamResolver interface {
 	ID(ctx context.Context, obj *model.Team) (string, error)
@@ -1328,6 +1340,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RecordedEntry.Timestamp(childComplexity), true
 
+	case "Subscription.attributeAssignmentHistory":
+		if e.ComplexityRoot.Subscription.AttributeAssignmentHistory == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_attributeAssignmentHistory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.AttributeAssignmentHistory(childComplexity, args["orgId"].(string), args["userId"].(string), args["after"].(*string), args["filter"].(*gqlmodel.AttributeHistoryFilter)), true
+	case "Subscription.eventTypeHistory":
+		if e.ComplexityRoot.Subscription.EventTypeHistory == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_eventTypeHistory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.EventTypeHistory(childComplexity, args["eventTypeId"].(string), args["after"].(*string), args["filter"].(*gqlmodel.EventTypeHistoryFilter)), true
+	case "Subscription.memberChangeLogs":
+		if e.ComplexityRoot.Subscription.MemberChangeLogs == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_memberChangeLogs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.MemberChangeLogs(childComplexity, args["organizationId"].(string), args["userId"].(string), args["after"].(*string), args["filter"].(*gqlmodel.MemberChangeLogFilter)), true
+
 	case "Team.id", "Team.databaseId":
 		if e.ComplexityRoot.Team.ID == nil {
 			break
@@ -1489,6 +1535,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -1514,7 +1577,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/directory.graphqls" "schema/history.graphqls" "schema/schema.graphqls" "schema/write.graphqls"
+//go:embed "schema/directory.graphqls" "schema/history.graphqls" "schema/schema.graphqls" "schema/subscriptions.graphqls" "schema/write.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1529,6 +1592,7 @@ var sources = []*ast.Source{
 	{Name: "schema/directory.graphqls", Input: sourceData("schema/directory.graphqls"), BuiltIn: false},
 	{Name: "schema/history.graphqls", Input: sourceData("schema/history.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
+	{Name: "schema/subscriptions.graphqls", Input: sourceData("schema/subscriptions.graphqls"), BuiltIn: false},
 	{Name: "schema/write.graphqls", Input: sourceData("schema/write.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2626,6 +2690,112 @@ func (ec *executionContext) field_Query_organization_args(ctx context.Context, r
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_attributeAssignmentHistory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orgId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orgId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*gqlmodel.AttributeHistoryFilter, error) {
+			return ec.unmarshalOAttributeHistoryFilter2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeHistoryFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_eventTypeHistory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "eventTypeId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["eventTypeId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*gqlmodel.EventTypeHistoryFilter, error) {
+			return ec.unmarshalOEventTypeHistoryFilter2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_memberChangeLogs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organizationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*gqlmodel.MemberChangeLogFilter, error) {
+			return ec.unmarshalOMemberChangeLogFilter2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg3
 	return args, nil
 }
 
@@ -6803,6 +6973,207 @@ func (ec *executionContext) _RecordedEntry_timestamp(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_RecordedEntry_timestamp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RecordedEntry", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Subscription_attributeAssignmentHistory(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_attributeAssignmentHistory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().AttributeAssignmentHistory(ctx, fc.Args["orgId"].(string), fc.Args["userId"].(string), fc.Args["after"].(*string), fc.Args["filter"].(*gqlmodel.AttributeHistoryFilter))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				if err != nil {
+					var zeroVal *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]
+					return zeroVal, err
+				}
+				permission, err := ec.unmarshalOString2ᚖstring(ctx, "organization.attributes.readAuditLogs")
+				if err != nil {
+					var zeroVal *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]
+					return zeroVal, err
+				}
+				organization, err := ec.unmarshalOString2ᚖstring(ctx, "orgId")
+				if err != nil {
+					var zeroVal *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles, permission, organization)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
+			return ec.marshalOAttributeAssignmentEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_attributeAssignmentHistory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttributeAssignmentEdge(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_attributeAssignmentHistory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_eventTypeHistory(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_eventTypeHistory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().EventTypeHistory(ctx, fc.Args["eventTypeId"].(string), fc.Args["after"].(*string), fc.Args["filter"].(*gqlmodel.EventTypeHistoryFilter))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNString2string(ctx, "EVENT_TYPE_READ")
+				if err != nil {
+					var zeroVal *gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry]
+					return zeroVal, err
+				}
+				if ec.Directives.CanAuditEventType == nil {
+					var zeroVal *gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry]
+					return zeroVal, errors.New("directive canAuditEventType is not implemented")
+				}
+				return ec.Directives.CanAuditEventType(ctx, nil, directive0, scope)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
+			return ec.marshalOEventTypeHistoryEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_eventTypeHistory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventTypeHistoryEdge(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_eventTypeHistory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_memberChangeLogs(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_memberChangeLogs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().MemberChangeLogs(ctx, fc.Args["organizationId"].(string), fc.Args["userId"].(string), fc.Args["after"].(*string), fc.Args["filter"].(*gqlmodel.MemberChangeLogFilter))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				if err != nil {
+					var zeroVal *gqlmodel.Edge[*gqlmodel.MemberChangeLog]
+					return zeroVal, err
+				}
+				organization, err := ec.unmarshalOString2ᚖstring(ctx, "organizationId")
+				if err != nil {
+					var zeroVal *gqlmodel.Edge[*gqlmodel.MemberChangeLog]
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *gqlmodel.Edge[*gqlmodel.MemberChangeLog]
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles, nil, organization)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Edge[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
+			return ec.marshalOMemberChangeLogEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_memberChangeLogs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MemberChangeLogEdge(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_memberChangeLogs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Team_id(ctx context.Context, field graphql.CollectedField, obj *model.Team) (ret graphql.Marshaler) {
@@ -11411,6 +11782,30 @@ func (ec *executionContext) _RecordedEntry(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "attributeAssignmentHistory":
+		return ec._Subscription_attributeAssignmentHistory(ctx, fields[0])
+	case "eventTypeHistory":
+		return ec._Subscription_eventTypeHistory(ctx, fields[0])
+	case "memberChangeLogs":
+		return ec._Subscription_memberChangeLogs(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var teamImplementors = []string{"Team", "Node"}
 
 func (ec *executionContext) _Team(ctx context.Context, sel ast.SelectionSet, obj *model.Team) graphql.Marshaler {
@@ -12929,6 +13324,13 @@ func (ec *executionContext) unmarshalOAttributeAssignmentChangeInput2ᚕgithub�
 	return res, nil
 }
 
+func (ec *executionContext) marshalOAttributeAssignmentEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AttributeAssignmentEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOAttributeChangeType2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -13179,6 +13581,13 @@ func (ec *executionContext) marshalOEventTypeAction2ᚕstringᚄ(ctx context.Con
 	return ret
 }
 
+func (ec *executionContext) marshalOEventTypeHistoryEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EventTypeHistoryEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOEventTypeHistoryFilter2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryFilter(ctx context.Context, v any) (*gqlmodel.EventTypeHistoryFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -13303,6 +13712,13 @@ func (ec *executionContext) marshalOMember2ᚖgithubᚗcomᚋauditgraphᚋauditg
 		return graphql.Null
 	}
 	return ec._Member(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOMemberChangeLogEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Edge[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MemberChangeLogEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOMemberChangeLogFilter2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogFilter(ctx context.Context, v any) (*gqlmodel.MemberChangeLogFilter, error) {

@@ -80,6 +80,11 @@ type AttributeChange struct {
 // AttributeEntry is an attribute assignment history entry: either Changes,
 // or AttributeID with Previous and/or Current for a single change.
 type AttributeEntry struct {
+	// ID keeps the entry's id from an export (import only); empty: a new id.
+	ID *string `json:"id,omitempty"`
+	// Unreadable is an exported entry's stored change that could not be
+	// read (shown with hasError), kept as it was; only with ID.
+	Unreadable     *string           `json:"unreadable,omitempty"`
 	IdempotencyKey *string           `json:"idempotencyKey,omitempty"`
 	Timestamp      *string           `json:"timestamp,omitempty"`
 	UserID         ID                `json:"userId"`
@@ -95,6 +100,11 @@ type AttributeEntry struct {
 // EventTypeEntry is an event type history entry: either Payload in the
 // stored format, or Before/After snapshots the payload is computed from.
 type EventTypeEntry struct {
+	// ID keeps the entry's id from an export (import only); empty: a new id.
+	ID *string `json:"id,omitempty"`
+	// Unreadable is an exported entry's stored change that could not be
+	// read (shown with hasError), kept as it was; only with ID.
+	Unreadable     *string         `json:"unreadable,omitempty"`
 	IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
 	Timestamp      *string         `json:"timestamp,omitempty"`
 	EventTypeID    ID              `json:"eventTypeId"`
@@ -110,6 +120,11 @@ type EventTypeEntry struct {
 // ChangeLogEntry is a member change log. Action and ResourceType are
 // accepted in either case ("updated", "UPDATED").
 type ChangeLogEntry struct {
+	// ID keeps the entry's id from an export (import only); empty: a new id.
+	ID *string `json:"id,omitempty"`
+	// Unreadable is an exported entry's stored change that could not be
+	// read (shown with hasError), kept as it was; only with ID.
+	Unreadable     *string         `json:"unreadable,omitempty"`
 	IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
 	Timestamp      *string         `json:"timestamp,omitempty"`
 	ActorID        ID              `json:"actorId"`

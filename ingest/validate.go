@@ -266,6 +266,30 @@ func (v *Validator) attribute(ctx context.Context, field string, orgID int64, id
 
 // common checks of every entry.
 
+// unreadable checks an exported entry's unreadable stored change, which is
+// kept as it was so that it reads (as hasError) as it did.
+func unreadable(in *string, id *string) error {
+	if id == nil {
+		return model.InvalidField("unreadable", nil, "unreadable is only accepted with the id of an exported entry")
+	}
+	if len(*in) > MaxJSONBytes {
+		return model.InvalidField("unreadable", nil, "unreadable is %d bytes, more than %d", len(*in), MaxJSONBytes)
+	}
+	return nil
+}
+
+// entryID is the id an entry keeps (an exported entry imported again) or a
+// new one.
+func entryID(kind string, given *string, fresh func() string) (string, error) {
+	if given == nil {
+		return fresh(), nil
+	}
+	if !model.ValidEntryID(kind, *given) {
+		return "", model.InvalidField("id", *given, "id %q is not an entry id of this history", *given)
+	}
+	return *given, nil
+}
+
 func (v *Validator) timestamp(raw *string) (time.Time, error) {
 	now := v.Now()
 	if raw == nil {
@@ -402,6 +426,13 @@ func (v *Validator) AttributeEntry(ctx context.Context, orgID int64, in *Attribu
 		}
 		e.SourceContext = string(in.SourceContext)
 	}
+	if in.Unreadable != nil {
+		if err := unreadable(in.Unreadable, in.ID); err != nil {
+			return e, err
+		}
+		e.ID, e.OrganizationID, e.UserID, e.MembershipID, e.Source, e.Changes = *in.ID, orgID, u.ID, membershipID, in.Source, *in.Unreadable
+		return e, nil
+	}
 	changes := in.Changes
 	single := in.AttributeID != nil || in.Previous != nil || in.Current != nil
 	switch {
@@ -433,8 +464,10 @@ func (v *Validator) AttributeEntry(ctx context.Context, orgID int64, in *Attribu
 	if len(raw) > MaxJSONBytes {
 		return e, model.InvalidField("changes", nil, "changes are %d bytes, more than %d", len(raw), MaxJSONBytes)
 	}
-	e.ID, e.OrganizationID, e.UserID, e.MembershipID, e.Source, e.Changes =
-		model.NewEntryID(), orgID, u.ID, membershipID, in.Source, string(raw)
+	if e.ID, err = entryID(model.CursorAttributeHistory, in.ID, model.NewEntryID); err != nil {
+		return e, err
+	}
+	e.OrganizationID, e.UserID, e.MembershipID, e.Source, e.Changes = orgID, u.ID, membershipID, in.Source, string(raw)
 	return e, nil
 }
 
@@ -518,6 +551,11 @@ func (v *Validator) EventTypeEntry(ctx context.Context, orgID int64, in *EventTy
 	}
 	hasPayload, hasBefore, hasAfter := present(in.Payload), present(in.Before), present(in.After)
 	switch {
+	case in.Unreadable != nil:
+		if err := unreadable(in.Unreadable, in.ID); err != nil {
+			return e, err
+		}
+		e.Payload = *in.Unreadable
 	case hasPayload && (hasBefore || hasAfter):
 		return e, model.InvalidField("payload", nil, "give either payload or before/after snapshots, not both")
 	case hasPayload:
@@ -571,7 +609,10 @@ func (v *Validator) EventTypeEntry(ctx context.Context, orgID int64, in *EventTy
 		}
 		e.Payload = string(p)
 	}
-	e.ID, e.Action, e.Type, e.Source = model.NewEntryID(), in.Action, display.RecordType(in.Action), in.Source
+	if e.ID, err = entryID(model.CursorEventTypeHistory, in.ID, model.NewEntryID); err != nil {
+		return e, err
+	}
+	e.Action, e.Type, e.Source = in.Action, display.RecordType(in.Action), in.Source
 	return e, nil
 }
 
@@ -628,7 +669,12 @@ func (v *Validator) ChangeLogEntry(ctx context.Context, orgID int64, in *ChangeL
 		return e, model.InvalidField("resourceName", nil, "resourceName is longer than 2048 bytes")
 	}
 	e.Changes = "[]"
-	if present(in.Changes) {
+	if in.Unreadable != nil {
+		if err := unreadable(in.Unreadable, in.ID); err != nil {
+			return e, err
+		}
+		e.Changes = *in.Unreadable
+	} else if present(in.Changes) {
 		if err := jsonSize("changes", in.Changes); err != nil {
 			return e, err
 		}
@@ -641,8 +687,10 @@ func (v *Validator) ChangeLogEntry(ctx context.Context, orgID int64, in *ChangeL
 		}
 		e.Changes = string(in.Changes)
 	}
-	e.ID, e.OrganizationID, e.ActorUserID, e.Action, e.ResourceType, e.ResourceName =
-		model.NewChangeLogID(), orgID, actorUser.ID, action, rt, in.ResourceName
+	if e.ID, err = entryID(model.CursorMemberChangeLogs, in.ID, model.NewChangeLogID); err != nil {
+		return e, err
+	}
+	e.OrganizationID, e.ActorUserID, e.Action, e.ResourceType, e.ResourceName = orgID, actorUser.ID, action, rt, in.ResourceName
 	// The actor as the directory has them now, kept with the entry.
 	e.ActorPublicID, e.ActorName, e.ActorEmail, e.ActorAvatar = &actorUser.PublicID, actorUser.Name, &actorUser.Email, actorUser.AvatarURL
 	return e, nil

@@ -16,6 +16,9 @@ const (
 	CodeRateLimited     = "RATE_LIMITED"
 	CodeUnavailable     = "SERVICE_UNAVAILABLE"
 	CodeInternal        = "INTERNAL_SERVER_ERROR"
+	// CodeSlowSubscriber ends a live subscription that did not keep up; the
+	// error carries the cursor to resume from.
+	CodeSlowSubscriber = "SLOW_SUBSCRIBER"
 )
 
 // Error is the domain error: a code, a message safe to show to the caller, and
@@ -35,6 +38,9 @@ type Error struct {
 	// Max is the bound a too large Value broke (see TooLarge), for an
 	// interface that words its bounds its own way; 0 otherwise.
 	Max int
+	// Cursor is where an ended live subscription resumes from (the cursor of
+	// the last entry it delivered).
+	Cursor string
 	// Missing is set on the FORBIDDEN that answers a history which does not
 	// exist (GraphQL's existence rule: hidden and missing answer alike). It
 	// is the NOT_FOUND a REST document that tells the two apart prescribes;

@@ -92,6 +92,7 @@ func start(t testing.TB, cfg server.Config, store *db.Store, keys map[string]str
 	}
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(hs.Close)
+	t.Cleanup(s.Close)
 	return &env{url: hs.URL, store: store, keys: keys, srv: hs}
 }
 

@@ -40,6 +40,9 @@ func ErrorPresenter(logger *slog.Logger, unavailable ...func(error) bool) graphq
 			if de.Field != "" {
 				gqlErr.Extensions["field"] = de.Field
 			}
+			if de.Cursor != "" {
+				gqlErr.Extensions["cursor"] = de.Cursor
+			}
 		case gqlErr.Extensions["code"] != nil:
 			// Parse and validation failures already say what they are.
 		case gqlErr.Err == nil || isInputError(gqlErr.Err):

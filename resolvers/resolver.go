@@ -10,6 +10,7 @@ package resolvers
 import (
 	"log/slog"
 
+	"github.com/auditgraph/auditgraph/live"
 	"github.com/auditgraph/auditgraph/model"
 )
 
@@ -20,6 +21,10 @@ type Resolver struct {
 	// PageSizes bounds the connections' pages; the zero value means
 	// model.DefaultPageSizes.
 	PageSizes model.PageSizes
+	// Live is the process's fan-out of new entries, LiveReader what it
+	// reads them with; without them subscriptions are refused.
+	Live       *live.Hub
+	LiveReader LiveReader
 
 	entries entryCache
 }

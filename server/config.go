@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/auditgraph/auditgraph/db"
+	"github.com/auditgraph/auditgraph/live"
 	"github.com/auditgraph/auditgraph/model"
 )
 
@@ -53,6 +54,9 @@ type Config struct {
 	// off the primary (see db.Routed); the server reports their state in
 	// /metrics. The caller opens and closes them.
 	Replicas *db.ReplicaSet
+	// Live tunes the live subscriptions (see package live); zero values
+	// take live.DefaultConfig's.
+	Live live.Config
 	// Playground fills the playground's example variables and key. The key
 	// is embedded only when ListenAddr is loopback only (see LoopbackOnly).
 	PlaygroundVariables map[string]map[string]any
@@ -89,6 +93,7 @@ func Defaults() Config {
 		QueryCacheBytes:   32 << 20,
 		UserDBConcurrency: 8,
 		PageSizes:         model.DefaultPageSizes(),
+		Live:              live.DefaultConfig(),
 	}
 }
 

@@ -88,7 +88,7 @@ func (w *tokenWriter) Write(b []byte) (int, error) {
 
 func (w *tokenWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// aroundMutation runs a mutation with every read on the primary (its own
+// aroundMutation runs a mutation (and a subscription) with every read on the primary (its own
 // reads must see its writes at once) and, once it has run, reads the
 // primary's WAL position: a consistency token covering each of its
 // commits, put in extensions.consistencyToken and in the answer's header.
@@ -96,6 +96,11 @@ func (w *tokenWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // none and the client reads as it would without replicas.
 func (s *Server) aroundMutation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
+	if oc != nil && oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+		// A subscription's catch-up read and its live reads must see every
+		// announced commit: a lagging replica would open a gap between them.
+		return next(db.WithPrimary(ctx))
+	}
 	if oc == nil || oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
 		return next(ctx)
 	}

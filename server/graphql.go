@@ -29,11 +29,14 @@ type graphqlEngine interface {
 	SetErrorPresenter(graphql.ErrorPresenterFunc)
 	SetRecoverFunc(graphql.RecoverFunc)
 	AroundOperations(graphql.OperationMiddleware)
+	AroundResponses(graphql.ResponseMiddleware)
 	SetParserTokenLimit(int)
 }
 
 func (s *Server) executableSchema() graphql.ExecutableSchema {
-	res := &resolvers.Resolver{Store: s.store.Routed(s.cfg.Replicas), Logger: s.logger, PageSizes: s.cfg.PageSizes}
+	// Live reads stay on the primary: an announced entry must be readable
+	// at once, before any replica has replayed it.
+	res := &resolvers.Resolver{Store: s.store.Routed(s.cfg.Replicas), Logger: s.logger, PageSizes: s.cfg.PageSizes, Live: s.hub, LiveReader: s.store}
 	cfg := graph.Config{Resolvers: res, Directives: res.Directives()}
 	resolvers.SetComplexity(&cfg.Complexity, s.cfg.PageSizes)
 	return graph.NewExecutableSchema(cfg)
@@ -44,6 +47,10 @@ func (s *Server) executableSchema() graphql.ExecutableSchema {
 func (s *Server) newGraphQL(schema graphql.ExecutableSchema) *handler.Server {
 	srv := handler.New(schema)
 	srv.AddTransport(transport.Options{})
+	// Subscriptions: graphql-transport-ws over WebSocket, and server-sent
+	// events (a POST asking for text/event-stream, so before postJSON).
+	srv.AddTransport(s.websocket())
+	srv.AddTransport(transport.SSE{KeepAlivePingInterval: 15 * time.Second})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(postJSON{})
 	s.configure(srv)
@@ -103,6 +110,8 @@ func (s *Server) configure(srv graphqlEngine) {
 	srv.SetErrorPresenter(resolvers.ErrorPresenter(s.logger, s.store.Unavailable))
 	srv.SetRecoverFunc(resolvers.Recover(s.logger))
 	srv.AroundOperations(s.aroundMutation)
+	srv.AroundOperations(s.liveOperation)
+	srv.AroundResponses(s.liveResponse)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		start := time.Now()
 		oc := graphql.GetOperationContext(ctx)
@@ -167,6 +176,14 @@ func (s *Server) graphqlHandler() http.Handler {
 	srv := s.newGraphQL(s.schema)
 	return s.admit(writeGraphQLError, nil, false, s.consistency(writeGraphQLError, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := resolvers.WithLoaders(r.Context())
+		if streaming(r) {
+			// The server's read deadline bounds reading a request; a
+			// stream of events outlives it.
+			http.NewResponseController(w).SetReadDeadline(time.Time{})
+			// A WebSocket's operations are charged to this address when
+			// they carry no valid key.
+			ctx = context.WithValue(ctx, clientAddrKey{}, clientIP(r))
+		}
 		srv.ServeHTTP(&deadlineGuard{ResponseWriter: w, ctx: ctx}, r.WithContext(ctx))
 	})))
 }

@@ -98,6 +98,7 @@ func newEnv(t *testing.T, edit func(*server.Config)) *env {
 	}
 	e.ts = httptest.NewServer(e.srv.Handler())
 	t.Cleanup(e.ts.Close)
+	t.Cleanup(e.srv.Close)
 	return e
 }
 

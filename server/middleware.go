@@ -86,7 +86,7 @@ func (s *Server) limits(next http.Handler) http.Handler {
 		if s.cfg.MaxBodyBytes > 0 && r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 		}
-		if s.cfg.RequestTimeout > 0 {
+		if s.cfg.RequestTimeout > 0 && !streaming(r) {
 			ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 			defer cancel()
 			r = r.WithContext(ctx)

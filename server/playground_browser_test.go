@@ -171,6 +171,34 @@ func TestPlaygroundInChromium(t *testing.T) {
 		t.Fatalf("the Query type's page in Docs:\n%.1000s", docsText)
 	}
 
+	// The live tab runs its subscription over the page's WebSocket
+	// fetcher: an entry written afterwards appears in the result pane.
+	setVariables := `(() => { const el = document.querySelector('.graphiql-editor-tool .CodeMirror');
+		el.CodeMirror.setValue('{"eventTypeId": "2"}'); return true; })()`
+	var ok bool
+	err = chromedp.Run(ctx,
+		chromedp.Evaluate(`Array.from(document.querySelectorAll('.graphiql-tab-button')).find(b => b.textContent.includes('LiveEventTypeHistory')).click()`, nil),
+		chromedp.Sleep(300*time.Millisecond),
+		chromedp.Evaluate(setVariables, &ok),
+		chromedp.Click(`.graphiql-execute-button`, chromedp.ByQuery),
+		chromedp.Sleep(time.Second),
+	)
+	if err != nil {
+		t.Fatalf("starting the subscription: %v", err)
+	}
+	written := e.writeEntries(1)
+	err = chromedp.Run(ctx,
+		chromedp.Poll(readResult+`.includes('`+written[0]+`') || `+readResult+`.includes('"errors"')`, nil,
+			chromedp.WithPollingInterval(100*time.Millisecond)),
+		chromedp.Evaluate(readResult, &result),
+	)
+	if err != nil {
+		t.Fatalf("waiting for the live entry: %v", err)
+	}
+	if !strings.Contains(result, written[0]) || strings.Contains(result, `"errors"`) {
+		t.Fatalf("the live tab does not show the new entry %s:\n%.2000s", written[0], result)
+	}
+
 	var png []byte
 	if err := chromedp.Run(ctx, chromedp.CaptureScreenshot(&png)); err != nil {
 		t.Fatal(err)

@@ -21,7 +21,9 @@ import (
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/graph"
 	"github.com/auditgraph/auditgraph/graph/playground"
+	"github.com/auditgraph/auditgraph/live"
 	"github.com/auditgraph/auditgraph/model"
+	"github.com/auditgraph/auditgraph/resolvers"
 	"github.com/auditgraph/auditgraph/rest"
 	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -32,6 +34,8 @@ import (
 // opens it (package db); the server never reaches past this interface.
 type Store interface {
 	model.Store
+	// The live subscriptions read announced entries by id.
+	resolvers.LiveReader
 	// Pool is the connection pool, whose statistics the metrics export.
 	Pool() *sql.DB
 	// Statements is the number of SQL statements run so far.
@@ -48,6 +52,9 @@ type Store interface {
 	// Routed is the store the resolvers read through: reads go to the
 	// replicas (nil: none) as db.Routed decides, writes to the store.
 	Routed(replicas *db.ReplicaSet) model.Store
+	// Listen calls fn with every entry announced as written, by any
+	// process on the database, until ctx ends (the live subscriptions).
+	Listen(ctx context.Context, ready func(), fn func(db.Notification)) error
 	// ConsistencyToken is the primary's write position, which a client
 	// presents to read its own writes from a replica; ok is false where
 	// there are no replicas (SQLite).
@@ -71,6 +78,7 @@ type Server struct {
 	// v1NotFound and v2NotFound answer a path of their family that no
 	// route takes, in the family's envelope.
 	v1NotFound, v2NotFound http.Handler
+	hub                    *live.Hub
 }
 
 // New builds the server on an open, migrated store.
@@ -82,6 +90,9 @@ func New(cfg Config, store Store, logger *slog.Logger) (*Server, error) {
 		metrics: newMetrics(store, cfg.Replicas), limiter: newRateLimiter(cfg),
 		refused: expirable.NewLRU[string, error](refusedKeys, nil, refusedKeyTTL),
 		good:    expirable.NewLRU[string, struct{}](goodKeys, nil, goodKeyTTL)}
+	s.hub = live.New(cfg.Live, func(ctx context.Context, ready func(), fn func(string, []string)) error {
+		return store.Listen(ctx, ready, func(n db.Notification) { fn(n.Kind, n.IDs) })
+	}, logger)
 	// One cap per user across the primary and the replicas.
 	store.CapTenants(cfg.UserDBConcurrency, cfg.Replicas)
 	if cfg.Replicas != nil {
@@ -92,6 +103,10 @@ func New(cfg Config, store Store, logger *slog.Logger) (*Server, error) {
 	s.routes()
 	return s, nil
 }
+
+// Close ends the live subscriptions (SERVICE_UNAVAILABLE with their
+// cursors) and stops listening to the live channel.
+func (s *Server) Close() { s.hub.Close() }
 
 // Handler returns the root handler.
 func (s *Server) Handler() http.Handler { return s.secure(s.cors(s.apiFamilies(s.mux))) }
@@ -147,6 +162,9 @@ func (s *Server) routes() {
 	}
 	s.mux.Handle("GET /{$}", pg)
 	s.mux.Handle("GET /playground/", pg)
+
+	// The export (a project extension): the connections' files.
+	s.handle("GET /export/{history}", "export", s.admit(writeGraphQLError, nil, false, http.HandlerFunc(s.export)))
 
 	// The REST shim: each endpoint runs its GraphQL operation through Execute.
 	api := rest.New(s, s.cfg.PageSizes)

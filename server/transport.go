@@ -14,6 +14,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/auditgraph/auditgraph/model"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -76,6 +77,15 @@ func (t postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 		}
 		w.WriteHeader(status)
 		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs))
+		return
+	}
+	if rc.Operation != nil && rc.Operation.Operation == ast.Subscription {
+		// A subscription would hold its request open for one event.
+		w.WriteHeader(http.StatusBadRequest)
+		writeResponse(w, &graphql.Response{Errors: gqlerror.List{{
+			Message:    "subscriptions run over graphql-transport-ws (WebSocket) or server-sent events (Accept: text/event-stream)",
+			Extensions: map[string]any{"code": model.CodeInvalid},
+		}}})
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)

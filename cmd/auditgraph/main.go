@@ -33,6 +33,7 @@ var commands = []*command{
 	seedCommand,
 	apikeyCommand,
 	importCommand,
+	exportCommand,
 }
 
 // defaultCommand runs when the first argument is not a subcommand name, so

@@ -67,6 +67,16 @@ func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error)
 		"largest page of the attribute assignment and event type histories (first, last; REST limit)")
 	f.intVar(&c.server.PageSizes.MaxChangeLogs, "max-change-log-page-size", "AUDITGRAPH_MAX_CHANGE_LOG_PAGE_SIZE", def.PageSizes.MaxChangeLogs,
 		"largest page of member change logs (first, last; REST take)")
+	f.intVar(&c.server.Live.Buffer, "live-buffer", "AUDITGRAPH_LIVE_BUFFER", def.Live.Buffer,
+		"entries a live subscriber may have waiting before it is ended with SLOW_SUBSCRIBER")
+	f.durationVar(&c.server.Live.Settle, "live-settle", "AUDITGRAPH_LIVE_SETTLE", def.Live.Settle,
+		"how long new entries are held so that concurrent writers' entries go out in order")
+	f.intVar(&c.server.Live.MaxPerKey, "live-max-per-key", "AUDITGRAPH_LIVE_MAX_PER_KEY", def.Live.MaxPerKey,
+		"open live subscriptions allowed per API key")
+	f.intVar(&c.server.Live.MaxTotal, "live-max-subscriptions", "AUDITGRAPH_LIVE_MAX_SUBSCRIPTIONS", def.Live.MaxTotal,
+		"open live subscriptions allowed in the process")
+	f.durationVar(&c.server.Live.Recheck, "live-recheck", "AUDITGRAPH_LIVE_RECHECK", def.Live.Recheck,
+		"how often live subscribers' access is re-checked besides on key and membership changes")
 	f.intVar(&c.dbMaxConns, "db-max-conns", "AUDITGRAPH_DB_MAX_CONNS", 20, "largest number of open database connections (PostgreSQL)")
 	f.durationVar(&c.dbStmtTimeout, "db-statement-timeout", "AUDITGRAPH_DB_STATEMENT_TIMEOUT", 30*time.Second,
 		"longest a database statement may run (PostgreSQL); 0: no limit")
@@ -120,6 +130,16 @@ func (c *serveConfig) validate() error {
 		return validateAbuse(c.server)
 	case c.server.PageSizes.Validate() != nil:
 		return usagef("-page-size, -max-page-size, -max-change-log-page-size: %v", c.server.PageSizes.Validate())
+	case c.server.Live.Buffer < 1 || c.server.Live.Buffer > 100_000:
+		return usagef("-live-buffer (AUDITGRAPH_LIVE_BUFFER) must be between 1 and 100000, got %d", c.server.Live.Buffer)
+	case c.server.Live.Settle < 0 || c.server.Live.Settle > 10*time.Second:
+		return usagef("-live-settle (AUDITGRAPH_LIVE_SETTLE) must be between 0 and 10s, got %s", c.server.Live.Settle)
+	case c.server.Live.MaxPerKey < 1:
+		return usagef("-live-max-per-key (AUDITGRAPH_LIVE_MAX_PER_KEY) must be at least 1, got %d", c.server.Live.MaxPerKey)
+	case c.server.Live.MaxTotal < 1:
+		return usagef("-live-max-subscriptions (AUDITGRAPH_LIVE_MAX_SUBSCRIPTIONS) must be at least 1, got %d", c.server.Live.MaxTotal)
+	case c.server.Live.Recheck < time.Second:
+		return usagef("-live-recheck (AUDITGRAPH_LIVE_RECHECK) must be at least 1s, got %s", c.server.Live.Recheck)
 	case c.dbMaxConns < 1:
 		return usagef("-db-max-conns (AUDITGRAPH_DB_MAX_CONNS) must be at least 1, got %d", c.dbMaxConns)
 	case c.dbStmtTimeout < 0:
@@ -243,6 +263,9 @@ func serve(ctx context.Context, e *env, cmd *command, args []string) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down", "grace", c.shutdownGrace.String())
+	// Live subscriptions end first (with their cursors), so that their
+	// streams do not hold the shutdown.
+	srv.Close()
 	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownGrace)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
@@ -297,9 +320,10 @@ func prepareDemo(ctx context.Context, c *serveConfig, store *db.Store) (*demoSta
 	}
 	st.earlier = st.seeded == nil
 	st.variables = map[string]map[string]any{
-		"EventTypeHistory": {"eventTypeId": strconv.FormatInt(seed.TeamEventTypeID, 10)},
-		"AttributeHistory": {"orgId": strconv.FormatInt(seed.AcmeID, 10), "userId": strconv.FormatInt(seed.MemberUserID, 10)},
-		"MemberChangeLogs": {"organizationId": org.PublicID, "userId": user.PublicID},
+		"EventTypeHistory":     {"eventTypeId": strconv.FormatInt(seed.TeamEventTypeID, 10)},
+		"LiveEventTypeHistory": {"eventTypeId": strconv.FormatInt(seed.TeamEventTypeID, 10)},
+		"AttributeHistory":     {"orgId": strconv.FormatInt(seed.AcmeID, 10), "userId": strconv.FormatInt(seed.MemberUserID, 10)},
+		"MemberChangeLogs":     {"organizationId": org.PublicID, "userId": user.PublicID},
 	}
 	return st, nil
 }

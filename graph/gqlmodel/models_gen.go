@@ -316,6 +316,22 @@ type RecordedEntry struct {
 	Timestamp time.Time `json:"timestamp"`
 }
 
+// Live histories: each field delivers the entries of one history as they are
+// committed, oldest first, each once. The arguments, filters and access rules
+// are those of the query connection of the same name. Pass `after` (a cursor of
+// that connection, such as the first page's `startCursor`) to receive every
+// entry after it before the live ones, without a gap; resubscribe with the
+// cursor of the last edge received to resume. A subscription ends with a coded
+// error: FORBIDDEN or UNAUTHENTICATED when access is lost (a key revoked, a
+// membership changed), SLOW_SUBSCRIBER when the client did not keep up, and
+// SERVICE_UNAVAILABLE when the live feed was interrupted; the last two carry
+// `extensions.cursor` to resume from. The error comes with a null edge.
+// Transports: graphql-transport-ws over WebSocket (credentials in the
+// connection parameters or the upgrade request's headers) and server-sent
+// events (POST with `Accept: text/event-stream`).
+type Subscription struct {
+}
+
 // A team of the organization.
 type TeamInput struct {
 	// The platform's numeric id.

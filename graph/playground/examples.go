@@ -88,6 +88,20 @@ var Examples = []Example{
 `,
 		Variables: map[string]any{"organizationId": "", "userId": ""},
 	},
+	{
+		// Runs over graphql-transport-ws (the page's WebSocket fetcher):
+		// entries appear as they are written; pass a page's startCursor as
+		// after to receive the ones written since first.
+		Operation: "LiveEventTypeHistory",
+		Query: `subscription LiveEventTypeHistory($eventTypeId: ID!, $after: String) {
+  eventTypeHistory(eventTypeId: $eventTypeId, after: $after) {
+    cursor
+    node { id action timestamp actionDisplayTitle actor { type displayName } }
+  }
+}
+`,
+		Variables: map[string]any{"eventTypeId": "", "after": nil},
+	},
 }
 
 // tab is the shape GraphiQL expects in its defaultTabs prop.

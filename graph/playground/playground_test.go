@@ -19,7 +19,7 @@ import (
 	"testing"
 )
 
-var operationNames = []string{"EventTypeHistory", "AttributeHistory", "MemberChangeLogs"}
+var operationNames = []string{"EventTypeHistory", "AttributeHistory", "MemberChangeLogs", "LiveEventTypeHistory"}
 
 func get(t *testing.T, h http.Handler, target string, header ...string) *httptest.ResponseRecorder {
 	t.Helper()
@@ -378,14 +378,16 @@ func TestExampleTabs(t *testing.T) {
 	if err := json.Unmarshal([]byte(configRe.FindStringSubmatch(page)[1]), &got); err != nil {
 		t.Fatal(err)
 	}
-	fields := []string{"eventTypeHistory(", "attributeAssignmentHistory(", "memberChangeLogs("}
+	fields := []string{"eventTypeHistory(", "attributeAssignmentHistory(", "memberChangeLogs(", "eventTypeHistory("}
 	wantVars := []map[string]any{
 		{"eventTypeId": "et_42"},
 		{"orgId": "", "userId": ""},
 		{"organizationId": "org_7", "userId": "usr_9"},
+		{"eventTypeId": "", "after": nil},
 	}
+	kinds := []string{"query ", "query ", "query ", "subscription "}
 	for i, tab := range got.Tabs {
-		if !strings.HasPrefix(tab.Query, "query "+operationNames[i]+"(") || !strings.Contains(tab.Query, fields[i]) {
+		if !strings.HasPrefix(tab.Query, kinds[i]+operationNames[i]+"(") || !strings.Contains(tab.Query, fields[i]) {
 			t.Errorf("tab %d query starts %q", i, tab.Query[:40])
 		}
 		if strings.Count(tab.Query, "{") != strings.Count(tab.Query, "}") {

@@ -115,6 +115,43 @@
     });
   }
 
+  // Subscriptions run over graphql-transport-ws with GraphiQL's own
+  // graphql-ws client (bundled in graphiql.min.js), on the endpoint's URL
+  // with ws(s): the key goes in the connection parameters, since browsers
+  // cannot set headers on a WebSocket.
+  function websocketURL() {
+    var u = new URL(cfg.endpoint, window.location.href);
+    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    return u.toString();
+  }
+
+  function isSubscription(params) {
+    var doc = String(params.query || '').replace(/#[^\n]*/g, '');
+    if (params.operationName) {
+      return new RegExp('\\bsubscription\\s+' + params.operationName + '\\b').test(doc);
+    }
+    return /^\s*subscription\b/.test(doc);
+  }
+
+  var wsFetcher = null;
+  var wsFetcherKey = null;
+  function subscriptionFetcher() {
+    var key = currentKey();
+    if (!wsFetcher || wsFetcherKey !== key) {
+      var params = {};
+      if (key) {
+        params.Authorization = 'Bearer ' + key;
+      }
+      wsFetcher = window.GraphiQL.createFetcher({
+        url: cfg.endpoint,
+        subscriptionUrl: websocketURL(),
+        wsConnectionParams: params
+      });
+      wsFetcherKey = key;
+    }
+    return wsFetcher;
+  }
+
   var storage = window.GraphiQL.createLocalStorage({ namespace: cfg.storageNamespace });
   var root = window.ReactDOM.createRoot(mount);
 
@@ -138,7 +175,12 @@
   // what we want after the key changed (the old key may not have been
   // allowed to introspect).
   function render() {
-    props.fetcher = function (params, opts) { return fetcher(params, opts); };
+    props.fetcher = function (params, opts) {
+      if (isSubscription(params)) {
+        return subscriptionFetcher()(params, opts);
+      }
+      return fetcher(params, opts);
+    };
     root.render(window.React.createElement(window.GraphiQL, Object.assign({}, props)));
   }
 

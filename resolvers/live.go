@@ -1,0 +1,232 @@
+package resolvers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/auditgraph/auditgraph/graph/gqlmodel"
+	"github.com/auditgraph/auditgraph/live"
+	"github.com/auditgraph/auditgraph/model"
+)
+
+// LiveReader reads the entries of a filter among given ids: what a
+// notification's ids mean to a group of subscribers (package db).
+type LiveReader interface {
+	AttributeHistoryByIDs(ctx context.Context, f model.AttributeHistoryFilter, ids []string) ([]model.AttributeAssignmentEntry, error)
+	EventTypeHistoryByIDs(ctx context.Context, f model.EventTypeHistoryFilter, ids []string) ([]model.EventTypeEntry, error)
+	MemberChangeLogsByIDs(ctx context.Context, f model.MemberChangeLogFilter, ids []string) ([]model.MemberChangeLog, error)
+}
+
+// A subscription that ends with an error sends a null edge; the error
+// travels beside it, in the response's errors, by way of the terminal slot
+// the server puts in every subscription's context (WithTerminal), so that
+// it is presented and coded like any error, on every transport.
+
+type terminalKey struct{}
+
+// Terminal holds the error a subscription ended with.
+type Terminal struct {
+	mu  sync.Mutex
+	err error
+}
+
+// WithTerminal returns ctx with a fresh terminal slot.
+func WithTerminal(ctx context.Context) (context.Context, *Terminal) {
+	t := &Terminal{}
+	return context.WithValue(ctx, terminalKey{}, t), t
+}
+
+// TerminalFrom returns ctx's terminal slot, nil if none.
+func TerminalFrom(ctx context.Context) *Terminal {
+	t, _ := ctx.Value(terminalKey{}).(*Terminal)
+	return t
+}
+
+// Take returns the error once.
+func (t *Terminal) Take() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	err := t.err
+	t.err = nil
+	return err
+}
+
+func (t *Terminal) set(err error) {
+	t.mu.Lock()
+	t.err = err
+	t.mu.Unlock()
+}
+
+// groupOf names a filter: subscriptions with equal filters share reads.
+func groupOf(f any) string {
+	b, err := json.Marshal(f)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// afterCursor decodes a subscription's after argument.
+func afterCursor(kind string, after *string) (string, error) {
+	if after == nil {
+		return "", nil
+	}
+	return model.DecodeCursor(kind, "after", *after)
+}
+
+// readAfter reads the page of up to limit entries right after cursor (the
+// connection's backward page: the same keyset read), oldest first.
+func readAfter[T any](ctx context.Context, read func(context.Context, model.PageArgs) (model.Page[T], error), key func(*T) live.Key, cursor string, limit int) ([]live.Item, bool, error) {
+	page, err := read(ctx, model.PageArgs{Limit: limit, Backward: true, Cursor: cursor})
+	if err != nil {
+		return nil, false, err
+	}
+	items := make([]live.Item, len(page.Items))
+	for i := range page.Items {
+		e := &page.Items[len(page.Items)-1-i]
+		items[i] = live.Item{Key: key(e), Value: e}
+	}
+	return items, page.More, nil
+}
+
+func asItems[T any](entries []T, key func(*T) live.Key, err error) ([]live.Item, error) {
+	if err != nil {
+		return nil, err
+	}
+	items := make([]live.Item, len(entries))
+	for i := range entries {
+		items[i] = live.Item{Key: key(&entries[i]), Value: &entries[i]}
+	}
+	return items, nil
+}
+
+func attributeKey(e *model.AttributeAssignmentEntry) live.Key {
+	return live.Key{TS: e.Timestamp, ID: e.ID}
+}
+func eventTypeKey(e *model.EventTypeEntry) live.Key  { return live.Key{TS: e.Timestamp, ID: e.ID} }
+func changeLogKey(e *model.MemberChangeLog) live.Key { return live.Key{TS: e.Timestamp, ID: e.ID} }
+
+// stream opens a subscription to feed and turns its entries into edges.
+func stream[T, E any](ctx context.Context, r *Resolver, feed live.Feed, after *string, cursor string, edge func(context.Context, *T, string) *E) (<-chan *E, error) {
+	if r.Live == nil {
+		return nil, model.Errorf(model.CodeUnavailable, "live subscriptions are not available on this server")
+	}
+	p, err := model.PrincipalFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	feed.Authorize = r.accessCheck(ctx)
+	// The credentials of a WebSocket were read when it opened: the key
+	// may have been revoked since.
+	if err := feed.Authorize(ctx); err != nil {
+		return nil, err
+	}
+	owner := "user:" + strconv.FormatInt(p.User.ID, 10)
+	if p.Key != nil {
+		owner = "key:" + strconv.FormatInt(p.Key.ID, 10)
+	}
+	sub, err := r.Live.Subscribe(ctx, feed, owner, cursor)
+	if err != nil {
+		return nil, err
+	}
+	term := TerminalFrom(ctx)
+	out := make(chan *E)
+	go func() {
+		defer close(out)
+		last := ""
+		if after != nil {
+			last = *after
+		}
+		for it := range sub.C() {
+			c := model.EncodeCursor(feed.Kind, it.ID)
+			select {
+			case out <- edge(ctx, it.Value.(*T), c):
+				last = c
+			case <-ctx.Done():
+				return
+			}
+		}
+		err := sub.Err()
+		if err == nil || term == nil {
+			return
+		}
+		var me *model.Error
+		if errors.As(err, &me) {
+			e := *me
+			if e.Code == model.CodeSlowSubscriber || e.Code == model.CodeUnavailable {
+				e.Cursor = last
+			}
+			err = &e
+		}
+		term.set(err)
+		select {
+		case out <- nil:
+		case <-ctx.Done():
+		}
+	}()
+	return out, nil
+}
+
+// accessCheck returns the re-check of a subscription's access: the key is
+// looked up again (it may have been revoked or have expired), then the
+// field's own access directives run again, with fresh loaders. It must be
+// called with ctx or a context derived from it.
+func (r *Resolver) accessCheck(ctx context.Context) func(context.Context) error {
+	fc := graphql.GetFieldContext(ctx)
+	oc := graphql.GetOperationContext(ctx)
+	p, _ := model.PrincipalFrom(ctx)
+	dirs := r.Directives()
+	return func(c context.Context) error {
+		if p == nil || p.Key == nil {
+			return model.ErrUnauthenticated
+		}
+		k, u, err := r.Store.APIKeyWithUser(c, p.Key.Hash)
+		if model.ErrorCode(err) == model.CodeNotFound {
+			return model.ErrUnauthenticated
+		}
+		if err != nil {
+			return err
+		}
+		if !k.Usable(time.Now()) {
+			return model.ErrUnauthenticated
+		}
+		// c descends from the subscription's field context (the directives
+		// read its arguments there): wrapping it again would make the
+		// field its own parent.
+		c = model.WithPrincipal(WithLoaders(c), &model.Principal{User: u, Key: k})
+		pass := func(context.Context) (any, error) { return nil, nil }
+		for _, d := range fc.Field.Definition.Directives {
+			args := d.ArgumentMap(oc.Variables)
+			switch d.Name {
+			case "hasRole":
+				var roles []gqlmodel.Role
+				if list, ok := args["roles"].([]any); ok {
+					for _, v := range list {
+						s, _ := v.(string)
+						roles = append(roles, gqlmodel.Role(s))
+					}
+				}
+				_, err = dirs.HasRole(c, nil, pass, roles, stringArg(args, "permission"), stringArg(args, "organization"))
+			case "canAuditEventType":
+				scope, _ := args["scope"].(string)
+				_, err = dirs.CanAuditEventType(c, nil, pass, scope)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func stringArg(args map[string]any, name string) *string {
+	if s, ok := args[name].(string); ok {
+		return &s
+	}
+	return nil
+}
