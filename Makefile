@@ -34,10 +34,10 @@ install:
 # its floor (the server's SQL through pgx), and writes its report to
 # bench/results/.
 bench:
-	go run ./cmd/bench -scale 1000000 -duration 30s -import-entries 500000
+	go run ./cmd/bench -scale 1000000 -duration 30s -concurrency 2,16 -import-entries 500000
 
 bench-quick:
-	go run ./cmd/bench -scale 100000 -duration 10s -warmup 1s -ingest 3s -import-entries 100000
+	go run ./cmd/bench -scale 100000 -duration 10s -warmup 1s -concurrency 2,16 -ingest 3s -import-entries 100000
 
 # Go micro-benchmarks (cursor codec, rendering, a page resolver), allocations reported.
 bench-go:

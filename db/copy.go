@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"reflect"
 
@@ -31,37 +30,61 @@ const sqliteMaxVariables = 32766
 
 // CopyAttributeHistory bulk-loads attribute assignment entries.
 func (s *Store) CopyAttributeHistory(ctx context.Context, entries []model.AttributeAssignmentEntry) (int64, error) {
-	return copyRows(ctx, s, model.AttributeHistoryKind, true, unwrap(entries, attributeEntryRowOf),
+	entries = stored(entries, storedAttribute)
+	var items []leafItem
+	if !s.noLog {
+		items = attributeLeaves(entries)
+	}
+	return copyRows(ctx, s, model.AttributeHistoryKind, true, items,
+		unwrap(entries, func(e *model.AttributeAssignmentEntry) attributeEntryRow {
+			return attributeEntryRow{AttributeAssignmentEntry: *e}
+		}),
 		func(r *attributeEntryRow) string { return r.ID })
 }
 
 // CopyEventTypeHistory bulk-loads event type entries.
 func (s *Store) CopyEventTypeHistory(ctx context.Context, entries []model.EventTypeEntry) (int64, error) {
-	return copyRows(ctx, s, model.EventTypeHistoryKind, true, unwrap(entries, eventTypeEntryRowOf),
+	entries = stored(entries, storedEventType)
+	var items []leafItem
+	if !s.noLog {
+		var err error
+		if items, err = s.eventTypeLeaves(ctx, s.idb, entries); err != nil {
+			return 0, err
+		}
+	}
+	return copyRows(ctx, s, model.EventTypeHistoryKind, true, items,
+		unwrap(entries, func(e *model.EventTypeEntry) eventTypeEntryRow { return eventTypeEntryRow{EventTypeEntry: *e} }),
 		func(r *eventTypeEntryRow) string { return r.ID })
 }
 
 // CopyMemberChangeLogs bulk-loads member change logs.
 func (s *Store) CopyMemberChangeLogs(ctx context.Context, entries []model.MemberChangeLog) (int64, error) {
-	return copyRows(ctx, s, model.MemberChangeLogsKind, false, unwrap(entries, changeLogRowOf),
+	entries = stored(entries, storedChangeLog)
+	var items []leafItem
+	if !s.noLog {
+		items = changeLogLeaves(entries)
+	}
+	return copyRows(ctx, s, model.MemberChangeLogsKind, false, items,
+		unwrap(entries, func(e *model.MemberChangeLog) changeLogRow { return changeLogRow{MemberChangeLog: *e} }),
 		func(r *changeLogRow) string { return r.ID })
 }
 
-// copyRows bulk-loads rows into kind's table; id names a row's entry for
-// the live subscribers. The columns and their values are read from the row
-// type's bun model, the one declaration of a history's columns, so a column
-// added to an entry type is loaded without naming it here. uuidIDs says the
-// table's id column is a uuid, which pgx's binary COPY takes as 16 bytes.
-func copyRows[R any](ctx context.Context, s *Store, kind *model.HistoryKind, uuidIDs bool, rows []R, id func(*R) string) (int64, error) {
+// copyRows bulk-loads rows into kind's table, with their integrity log
+// items; id names a row's entry for the live subscribers. The columns and
+// their values are read from the row type's bun model, the one declaration
+// of a history's columns, so a column added to an entry type is loaded
+// without naming it here. uuidIDs says the table's id column is a uuid,
+// which pgx's binary COPY takes as 16 bytes.
+func copyRows[R any](ctx context.Context, s *Store, kind *model.HistoryKind, uuidIDs bool, items []leafItem, rows []R, id func(*R) string) (int64, error) {
 	fields := s.db.DB.Dialect().Tables().Get(reflect.TypeFor[R]()).Fields
 	if s.dialect != Postgres {
-		return sqliteInsert(ctx, s, rows, len(fields))
+		return sqliteInsert(ctx, s, rows, len(fields), items)
 	}
 	columns := make([]string, len(fields))
 	for j, f := range fields {
 		columns[j] = f.Name
 	}
-	return s.pgCopy(ctx, kind.Table, kind.Cursor, columns, len(rows), func(i int) string { return id(&rows[i]) }, func(i int) ([]any, error) {
+	return s.pgCopy(ctx, kind.Table, kind.Cursor, columns, len(rows), func(i int) string { return id(&rows[i]) }, items, func(i int) ([]any, error) {
 		rv := reflect.ValueOf(&rows[i]).Elem()
 		values := make([]any, len(fields))
 		for j, f := range fields {
@@ -78,6 +101,16 @@ func copyRows[R any](ctx context.Context, s *Store, kind *model.HistoryKind, uui
 	})
 }
 
+// stored returns the entries in their stored form, leaving the caller's
+// slice as it was.
+func stored[T any](entries []T, form func(T) T) []T {
+	out := make([]T, len(entries))
+	for i, e := range entries {
+		out[i] = form(e)
+	}
+	return out
+}
+
 // uuidBytes gives pgx's binary COPY the 16 bytes a uuid column takes; it
 // has no binary encoding for the text form.
 func uuidBytes(id string) ([16]byte, error) {
@@ -88,7 +121,10 @@ func uuidBytes(id string) ([16]byte, error) {
 	return [16]byte(u), nil
 }
 
-func (s *Store) pgCopy(ctx context.Context, table, kind string, columns []string, n int, id func(int) string, row func(int) ([]any, error)) (int64, error) {
+// pgCopy copies n rows into table, appends the items of the rows stored
+// to the integrity log and announces them on the live channel, in one
+// transaction.
+func (s *Store) pgCopy(ctx context.Context, table, kind string, columns []string, n int, id func(int) string, items []leafItem, row func(int) ([]any, error)) (int64, error) {
 	if n == 0 {
 		return 0, nil
 	}
@@ -135,6 +171,9 @@ func (s *Store) pgCopy(ctx context.Context, table, kind string, columns []string
 		}
 		_, err = tx.CopyFrom(ctx, pgx.Identifier{table}, columns, rows())
 		if err == nil {
+			if err := appendLog(ctx, pgxLog{tx: tx}, items); err != nil {
+				return err
+			}
 			inserted = int64(n)
 			ids := make([]string, n)
 			for i := range ids {
@@ -159,13 +198,17 @@ func (s *Store) pgCopy(ctx context.Context, table, kind string, columns []string
 			return err
 		}
 		// No conflict target: an entry whose id is stored already (an
-		// export imported back into its own database) is skipped too.
-		stored, err := tx.Query(ctx, "INSERT INTO "+table+" SELECT * FROM "+stage+" ON CONFLICT DO NOTHING RETURNING id::text")
+		// export imported back into its own database) is skipped too. The
+		// staging table keeps the batch's order, which the log follows.
+		res, err := tx.Query(ctx, "INSERT INTO "+table+" SELECT * FROM "+stage+" ON CONFLICT DO NOTHING RETURNING id::text")
 		if err != nil {
 			return err
 		}
-		ids, err := pgx.CollectRows(stored, pgx.RowTo[string])
+		ids, err := pgx.CollectRows(res, pgx.RowTo[string])
 		if err != nil {
+			return err
+		}
+		if err := appendLog(ctx, pgxLog{tx: tx}, only(items, ids)); err != nil {
 			return err
 		}
 		inserted = int64(len(ids))
@@ -177,30 +220,28 @@ func (s *Store) pgCopy(ctx context.Context, table, kind string, columns []string
 	return inserted, conflict(err)
 }
 
-func sqliteInsert[R any](ctx context.Context, s *Store, rows []R, columns int) (int64, error) {
+func sqliteInsert[R any](ctx context.Context, s *Store, rows []R, columns int, items []leafItem) (int64, error) {
 	if len(rows) == 0 {
 		return 0, nil
 	}
 	chunk := sqliteMaxVariables / columns
 	var inserted int64
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var ids []string
 		for start := 0; start < len(rows); start += chunk {
 			part := rows[start:min(start+chunk, len(rows))]
-			res, err := tx.NewInsert().Model(&part).On("CONFLICT DO NOTHING").Exec(ctx)
-			if err != nil {
+			var stored []string
+			if _, err := tx.NewInsert().Model(&part).On("CONFLICT DO NOTHING").
+				Returning("id").Exec(ctx, &stored); err != nil {
 				return err
 			}
-			inserted += rowsAffected(res)
+			ids = append(ids, stored...)
 		}
-		return nil
+		inserted = int64(len(ids))
+		if s.noLog {
+			return nil
+		}
+		return appendLog(ctx, bunLog{tx: tx, dialect: s.dialect}, only(items, ids))
 	})
 	return inserted, conflict(err)
-}
-
-func rowsAffected(res sql.Result) int64 {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0
-	}
-	return n
 }

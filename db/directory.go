@@ -193,16 +193,6 @@ func (s *Store) UserWithAccess(ctx context.Context, user model.Ref, orgID int64)
 	return &r.User, a, err
 }
 
-// OrganizationAccess returns the user's organization membership, or NOT_FOUND.
-func (s *Store) OrganizationAccess(ctx context.Context, userID, orgID int64) (*model.Access, error) {
-	return s.access(ctx, "organization_id", userID, orgID)
-}
-
-// TeamAccess returns the user's team membership, or NOT_FOUND.
-func (s *Store) TeamAccess(ctx context.Context, userID, teamID int64) (*model.Access, error) {
-	return s.access(ctx, "team_id", userID, teamID)
-}
-
 // EventTypeOwnership resolves the owner chain of an event type in one query:
 // the event type, its parent (managed children) and the team's organization.
 func (s *Store) EventTypeOwnership(ctx context.Context, eventTypeID int64) (*model.EventTypeOwnership, error) {
@@ -211,12 +201,6 @@ func (s *Store) EventTypeOwnership(ctx context.Context, eventTypeID int64) (*mod
 		return nil, err
 	}
 	return &a.EventTypeOwnership, nil
-}
-
-// EventTypeAccess resolves the owner chain of an event type and userID's
-// memberships in the owning team and its organization, in one query.
-func (s *Store) EventTypeAccess(ctx context.Context, eventTypeID, userID int64) (*model.EventTypeAccess, error) {
-	return s.eventTypeAccess(ctx, eventTypeID, userID)
 }
 
 // eventTypeAccess is EventTypeAccess; userID 0 (no user has it) looks up the
@@ -325,6 +309,7 @@ func (s *Store) AttributeByID(ctx context.Context, id string) (*model.Attribute,
 // UpsertOrganization inserts or updates an organization by id; a new one
 // without a public id gets one, an existing one keeps its own.
 func (s *Store) UpsertOrganization(ctx context.Context, o *model.Organization) error {
+	defer s.wrote()
 	if o.PublicID == "" {
 		o.PublicID = model.NewPublicID("org")
 	}
@@ -341,6 +326,7 @@ func (s *Store) UpsertOrganization(ctx context.Context, o *model.Organization) e
 
 // UpsertTeam inserts or updates a team by id.
 func (s *Store) UpsertTeam(ctx context.Context, t *model.Team) error {
+	defer s.wrote()
 	r := teamRow{Team: *t}
 	_, err := s.idb.NewInsert().Model(&r).
 		On("CONFLICT (id) DO UPDATE").Set("organization_id = EXCLUDED.organization_id").
@@ -350,6 +336,7 @@ func (s *Store) UpsertTeam(ctx context.Context, t *model.Team) error {
 
 // UpsertUser inserts or updates a user by id.
 func (s *Store) UpsertUser(ctx context.Context, u *model.User) error {
+	defer s.wrote()
 	if u.PublicID == "" {
 		u.PublicID = model.NewPublicID("usr")
 	}
@@ -366,6 +353,7 @@ func (s *Store) UpsertUser(ctx context.Context, u *model.User) error {
 
 // UpsertCustomRole inserts or updates a custom role by id.
 func (s *Store) UpsertCustomRole(ctx context.Context, cr *model.CustomRole) error {
+	defer s.wrote()
 	if cr.Permissions == nil {
 		cr.Permissions = []string{}
 	}
@@ -377,6 +365,7 @@ func (s *Store) UpsertCustomRole(ctx context.Context, cr *model.CustomRole) erro
 
 // UpsertMembership inserts or updates a membership by id.
 func (s *Store) UpsertMembership(ctx context.Context, m *model.Membership) error {
+	defer s.wrote()
 	r := membershipRow{Membership: *m}
 	_, err := s.idb.NewInsert().Model(&r).
 		On("CONFLICT (id) DO UPDATE").Set("role = EXCLUDED.role").Set("custom_role_id = EXCLUDED.custom_role_id").Exec(ctx)
@@ -399,6 +388,7 @@ func (s *Store) accessChanged(ctx context.Context, err error) error {
 
 // UpsertEventType inserts or updates an event type by id.
 func (s *Store) UpsertEventType(ctx context.Context, e *model.EventType) error {
+	defer s.wrote()
 	r := eventTypeRow{EventType: *e}
 	_, err := s.idb.NewInsert().Model(&r).
 		On("CONFLICT (id) DO UPDATE").Set("title = EXCLUDED.title").Set("slug = EXCLUDED.slug").

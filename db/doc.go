@@ -9,6 +9,11 @@
 // lag, rotation) and honours consistency tokens, the primary's WAL position
 // after a write (LSN), so that a client reads its own writes; migrations of
 // processes started together take turns on an advisory lock.
+// Every write of history entries, row by row or by COPY, also gives each
+// entry it stores a position in its tenant's tamper-evident log (package
+// integrity) in the same transaction (integrity.go); the proofs, the
+// checkpoint signing, the verifier's reading and the backfill are in
+// integrity_read.go.
 //
 // It must never import the GraphQL or HTTP packages.
 package db

@@ -161,9 +161,17 @@ func eventTypeFilter(q *bun.SelectQuery, f model.EventTypeHistoryFilter) *bun.Se
 
 // EventTypeHistory reads one page of an event type's history.
 func (s *Store) EventTypeHistory(ctx context.Context, f model.EventTypeHistoryFilter, p model.PageArgs) (model.Page[model.EventTypeEntry], error) {
+	if s.plainEventTypePage(f, p) {
+		// The hot page is a prepared statement, which checks the cursor
+		// itself (prepared.go).
+		rows, err := s.preparedEventTypePage(ctx, f, p)
+		if err != nil {
+			return model.Page[model.EventTypeEntry]{}, err
+		}
+		return finish(unwrap(rows, (*eventTypeEntryRow).entry), p), nil
+	}
 	return readPage(ctx, s, model.EventTypeHistoryKind, p, eventTypeScope(f),
-		func(q *bun.SelectQuery) *bun.SelectQuery { return eventTypeFilter(q, f) },
-		func(r *eventTypeEntryRow) model.EventTypeEntry { return r.EventTypeEntry })
+		func(q *bun.SelectQuery) *bun.SelectQuery { return eventTypeFilter(q, f) }, (*eventTypeEntryRow).entry)
 }
 
 // CountEventTypeHistory counts the entries matching f.

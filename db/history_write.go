@@ -12,36 +12,41 @@ import (
 // concurrent retries cannot both insert), and the stored entry is returned in
 // their place.
 
-// The entries actually inserted are announced on the live channel (see
-// live.go): inside the transaction on PostgreSQL, after it on SQLite.
+// The entries stored (not those skipped) get their positions in the
+// integrity log in the same transaction, and are announced on the live
+// channel (see live.go): inside the transaction on PostgreSQL, after it on
+// SQLite.
 func appendRows[R any, T any](ctx context.Context, s *Store, kind string, rows []R,
-	key func(*T) *string, id func(*T) string, get func(*R) T) ([]T, error) {
+	key func(*T) *string, get func(*R) T,
+	leaves func(context.Context, bun.IDB, []T) ([]leafItem, error)) ([]T, error) {
 	out := unwrap(rows, get)
 	if len(rows) == 0 {
 		return out, nil
 	}
-	// The ids sent, before the insert: bun may scan what the database
-	// returns back into rows.
-	sent := make([]string, len(out))
-	for i := range out {
-		sent[i] = id(&out[i])
-	}
 	var inserted []string
 	err := s.InTx(ctx, func(ms model.Store) error {
 		tx := ms.(*Store).idb
+		var items []leafItem
+		if !s.noLog {
+			var err error
+			if items, err = leaves(ctx, tx, out); err != nil {
+				return err
+			}
+		}
+		var stored []string
 		if _, err := tx.NewInsert().Model(&rows).
 			On("CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING").
-			Exec(ctx); err != nil {
+			Returning("id").Exec(ctx, &stored); err != nil {
 			return err
 		}
-		announce := func() error {
-			inserted = inserted[:0]
-			for i := range out {
-				if id(&out[i]) == sent[i] {
-					inserted = append(inserted, sent[i])
-				}
+		if !s.noLog {
+			if err := appendLog(ctx, bunLog{tx: tx, dialect: s.dialect}, only(items, stored)); err != nil {
+				return err
 			}
-			return s.notify(ctx, tx, kind, inserted)
+		}
+		announce := func() error {
+			inserted = stored
+			return s.notify(ctx, tx, kind, stored)
 		}
 		var keys []string
 		for i := range out {
@@ -52,13 +57,13 @@ func appendRows[R any, T any](ctx context.Context, s *Store, kind string, rows [
 		if len(keys) == 0 {
 			return announce()
 		}
-		var stored []R
-		if err := tx.NewSelect().Model(&stored).Where("h.idempotency_key IN (?)", bun.List(keys)).Scan(ctx); err != nil {
+		var existing []R
+		if err := tx.NewSelect().Model(&existing).Where("h.idempotency_key IN (?)", bun.List(keys)).Scan(ctx); err != nil {
 			return err
 		}
-		byKey := make(map[string]T, len(stored))
-		for i := range stored {
-			t := get(&stored[i])
+		byKey := make(map[string]T, len(existing))
+		for i := range existing {
+			t := get(&existing[i])
 			byKey[*key(&t)] = t
 		}
 		for i := range out {
@@ -78,24 +83,40 @@ func appendRows[R any, T any](ctx context.Context, s *Store, kind string, rows [
 
 // AppendAttributeHistory appends attribute assignment entries.
 func (s *Store) AppendAttributeHistory(ctx context.Context, entries []model.AttributeAssignmentEntry) ([]model.AttributeAssignmentEntry, error) {
-	return appendRows(ctx, s, model.CursorAttributeHistory, unwrap(entries, attributeEntryRowOf),
+	rows := make([]attributeEntryRow, len(entries))
+	for i, e := range entries {
+		rows[i].AttributeAssignmentEntry = storedAttribute(e)
+	}
+	return appendRows(ctx, s, model.CursorAttributeHistory, rows,
 		func(e *model.AttributeAssignmentEntry) *string { return e.IdempotencyKey },
-		func(e *model.AttributeAssignmentEntry) string { return e.ID },
-		func(r *attributeEntryRow) model.AttributeAssignmentEntry { return r.AttributeAssignmentEntry })
+		func(r *attributeEntryRow) model.AttributeAssignmentEntry { return r.AttributeAssignmentEntry },
+		func(_ context.Context, _ bun.IDB, es []model.AttributeAssignmentEntry) ([]leafItem, error) {
+			return attributeLeaves(es), nil
+		})
 }
 
 // AppendEventTypeHistory appends event type entries.
 func (s *Store) AppendEventTypeHistory(ctx context.Context, entries []model.EventTypeEntry) ([]model.EventTypeEntry, error) {
-	return appendRows(ctx, s, model.CursorEventTypeHistory, unwrap(entries, eventTypeEntryRowOf),
+	rows := make([]eventTypeEntryRow, len(entries))
+	for i, e := range entries {
+		rows[i].EventTypeEntry = storedEventType(e)
+	}
+	return appendRows(ctx, s, model.CursorEventTypeHistory, rows,
 		func(e *model.EventTypeEntry) *string { return e.IdempotencyKey },
-		func(e *model.EventTypeEntry) string { return e.ID },
-		func(r *eventTypeEntryRow) model.EventTypeEntry { return r.EventTypeEntry })
+		func(r *eventTypeEntryRow) model.EventTypeEntry { return r.EventTypeEntry },
+		s.eventTypeLeaves)
 }
 
 // AppendMemberChangeLogs appends member change logs.
 func (s *Store) AppendMemberChangeLogs(ctx context.Context, entries []model.MemberChangeLog) ([]model.MemberChangeLog, error) {
-	return appendRows(ctx, s, model.CursorMemberChangeLogs, unwrap(entries, changeLogRowOf),
+	rows := make([]changeLogRow, len(entries))
+	for i, e := range entries {
+		rows[i].MemberChangeLog = storedChangeLog(e)
+	}
+	return appendRows(ctx, s, model.CursorMemberChangeLogs, rows,
 		func(e *model.MemberChangeLog) *string { return e.IdempotencyKey },
-		func(e *model.MemberChangeLog) string { return e.ID },
-		func(r *changeLogRow) model.MemberChangeLog { return r.MemberChangeLog })
+		func(r *changeLogRow) model.MemberChangeLog { return r.MemberChangeLog },
+		func(_ context.Context, _ bun.IDB, es []model.MemberChangeLog) ([]leafItem, error) {
+			return changeLogLeaves(es), nil
+		})
 }

@@ -71,6 +71,11 @@ func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 	for _, mg := range group.Migrations {
 		names = append(names, mg.Name)
 	}
+	// Entries stored before the integrity log existed get their positions
+	// now, once (the log_state row remembers it).
+	if _, err := NewStore(d).Backfill(ctx); err != nil {
+		return names, fmt.Errorf("integrity log backfill: %w", err)
+	}
 	return names, nil
 }
 

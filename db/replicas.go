@@ -252,9 +252,7 @@ func (rs *ReplicaSet) Close() {
 // AddQueryHook adds a bun query hook to every replica's pool.
 func (rs *ReplicaSet) AddQueryHook(h bun.QueryHook) {
 	for _, r := range rs.replicas {
-		// The replica's monitor already uses its store, so the hook joins
-		// its database in place rather than replacing the store.
-		r.store.db.AddQueryHook(h) //lint:ignore SA1019 WithQueryHook would swap the store under the monitor
+		r.store.db.AddQueryHook(h)
 	}
 }
 

@@ -24,6 +24,9 @@ import (
 var DirectoryTables = []string{"organizations", "teams", "users", "custom_roles", "memberships",
 	"event_types", "attributes", "attribute_options", "api_keys"}
 
+// LogAppendOnlyTables are the integrity log's append-only tables.
+var LogAppendOnlyTables = []string{"log_leaves", "log_nodes", "log_checkpoints"}
+
 var roleName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
 // GrantRuntimeRole creates role (LOGIN, with password; an existing role keeps
@@ -72,6 +75,13 @@ func GrantRuntimeRole(ctx context.Context, d *DB, dsn, role, password string) (s
 	for _, t := range DirectoryTables {
 		stmts = append(stmts, fmt.Sprintf("GRANT SELECT, INSERT, UPDATE ON %s TO %s", t, r))
 	}
+	// The integrity log: positions, kept nodes and checkpoints are appended
+	// like history; a stream's row moves on with every append and checkpoint.
+	for _, t := range LogAppendOnlyTables {
+		stmts = append(stmts, fmt.Sprintf("GRANT SELECT, INSERT ON %s TO %s", t, r))
+	}
+	stmts = append(stmts, fmt.Sprintf("GRANT SELECT, INSERT, UPDATE ON log_streams TO %s", r),
+		fmt.Sprintf("GRANT SELECT ON log_state TO %s", r))
 	for _, s := range stmts {
 		if _, err := d.ExecContext(ctx, s); err != nil {
 			return "", fmt.Errorf("%s: %w", redactPassword(s), err)

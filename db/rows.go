@@ -91,26 +91,7 @@ type changeLogRow struct {
 	model.MemberChangeLog
 }
 
-// The history rows to write, from their entries: timestamps are stored in
-// UTC.
-
-func attributeEntryRowOf(e *model.AttributeAssignmentEntry) attributeEntryRow {
-	r := attributeEntryRow{AttributeAssignmentEntry: *e}
-	r.Timestamp = r.Timestamp.UTC()
-	return r
-}
-
-func eventTypeEntryRowOf(e *model.EventTypeEntry) eventTypeEntryRow {
-	r := eventTypeEntryRow{EventTypeEntry: *e}
-	r.Timestamp = r.Timestamp.UTC()
-	return r
-}
-
-func changeLogRowOf(e *model.MemberChangeLog) changeLogRow {
-	r := changeLogRow{MemberChangeLog: *e}
-	r.Timestamp = r.Timestamp.UTC()
-	return r
-}
+func (r *eventTypeEntryRow) entry() model.EventTypeEntry { return r.EventTypeEntry }
 
 // unwrap copies the domain values out of rows.
 func unwrap[R any, T any](rows []R, get func(*R) T) []T {

@@ -18,6 +18,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/auditgraph/auditgraph/graph/gqlmodel"
 	"github.com/auditgraph/auditgraph/ingest"
+	"github.com/auditgraph/auditgraph/integrity"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/model/display"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -35,7 +36,11 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Attribute() AttributeResolver
+	AttributeAssignmentEntry() AttributeAssignmentEntryResolver
+	EntryIntegrity() EntryIntegrityResolver
 	EventType() EventTypeResolver
+	EventTypeHistoryEntry() EventTypeHistoryEntryResolver
+	IntegrityStream() IntegrityStreamResolver
 	Member() MemberResolver
 	MemberChangeLog() MemberChangeLogResolver
 	Membership() MembershipResolver
@@ -92,6 +97,7 @@ type ComplexityRoot struct {
 		Changes       func(childComplexity int) int
 		HasError      func(childComplexity int) int
 		ID            func(childComplexity int) int
+		Integrity     func(childComplexity int) int
 		MembershipID  func(childComplexity int) int
 		Source        func(childComplexity int) int
 		SourceContext func(childComplexity int) int
@@ -145,6 +151,19 @@ type ComplexityRoot struct {
 		Label      func(childComplexity int) int
 	}
 
+	EntryIntegrity struct {
+		Checkpoint     func(childComplexity int) int
+		EntryID        func(childComplexity int) int
+		History        func(childComplexity int) int
+		InclusionProof func(childComplexity int) int
+		LeafData       func(childComplexity int) int
+		LeafHash       func(childComplexity int) int
+		LeafIndex      func(childComplexity int) int
+		ProofJSON      func(childComplexity int) int
+		Stream         func(childComplexity int) int
+		TreeSize       func(childComplexity int) int
+	}
+
 	EventType struct {
 		History func(childComplexity int, first *int, after *string, last *int, before *string, filter *gqlmodel.EventTypeHistoryFilter) int
 		ID      func(childComplexity int) int
@@ -176,6 +195,7 @@ type ComplexityRoot struct {
 		HasError           func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		ImpersonatedBy     func(childComplexity int) int
+		Integrity          func(childComplexity int) int
 		Source             func(childComplexity int) int
 		Timestamp          func(childComplexity int) int
 		Type               func(childComplexity int) int
@@ -185,6 +205,15 @@ type ComplexityRoot struct {
 		DisplayAvatar func(childComplexity int) int
 		DisplayEmail  func(childComplexity int) int
 		DisplayName   func(childComplexity int) int
+	}
+
+	IntegrityStream struct {
+		Checkpoint       func(childComplexity int) int
+		CheckpointRoot   func(childComplexity int) int
+		CheckpointSize   func(childComplexity int) int
+		ConsistencyProof func(childComplexity int, fromSize int, toSize *int) int
+		Size             func(childComplexity int) int
+		Stream           func(childComplexity int) int
 	}
 
 	Member struct {
@@ -207,6 +236,7 @@ type ComplexityRoot struct {
 		Actor        func(childComplexity int) int
 		Changes      func(childComplexity int) int
 		ID           func(childComplexity int) int
+		Integrity    func(childComplexity int) int
 		ResourceID   func(childComplexity int) int
 		ResourceName func(childComplexity int) int
 		ResourceType func(childComplexity int) int
@@ -260,8 +290,10 @@ type ComplexityRoot struct {
 
 	Query struct {
 		AttributeAssignmentHistory func(childComplexity int, orgID string, userID string, first *int, after *string, last *int, before *string, filter *gqlmodel.AttributeHistoryFilter) int
+		EntryIntegrity             func(childComplexity int, history gqlmodel.HistoryKind, id string) int
 		EventType                  func(childComplexity int, id string) int
 		EventTypeHistory           func(childComplexity int, eventTypeID string, first *int, after *string, last *int, before *string, filter *gqlmodel.EventTypeHistoryFilter) int
+		IntegrityStream            func(childComplexity int, stream string) int
 		MemberChangeLogs           func(childComplexity int, organizationID string, userID string, first *int, after *string, last *int, before *string, offset *int, filter *gqlmodel.MemberChangeLogFilter) int
 		Node                       func(childComplexity int, id string) int
 		Organization               func(childComplexity int, id string) int
@@ -324,6 +356,21 @@ type AttributeResolver interface {
 	Type(ctx context.Context, obj *model.Attribute) (gqlmodel.AttributeType, error)
 	Options(ctx context.Context, obj *model.Attribute) ([]*model.AttributeOption, error)
 }
+type AttributeAssignmentEntryResolver interface {
+	Integrity(ctx context.Context, obj *gqlmodel.AttributeAssignmentEntry) (*integrity.EntryProof, error)
+}
+type EntryIntegrityResolver interface {
+	History(ctx context.Context, obj *integrity.EntryProof) (gqlmodel.HistoryKind, error)
+	EntryID(ctx context.Context, obj *integrity.EntryProof) (string, error)
+
+	LeafIndex(ctx context.Context, obj *integrity.EntryProof) (int, error)
+	LeafData(ctx context.Context, obj *integrity.EntryProof) (string, error)
+	LeafHash(ctx context.Context, obj *integrity.EntryProof) (string, error)
+	TreeSize(ctx context.Context, obj *integrity.EntryProof) (*int, error)
+	InclusionProof(ctx context.Context, obj *integrity.EntryProof) ([]string, error)
+	Checkpoint(ctx context.Context, obj *integrity.EntryProof) (*string, error)
+	ProofJSON(ctx context.Context, obj *integrity.EntryProof) (string, error)
+}
 type EventTypeResolver interface {
 	ID(ctx context.Context, obj *model.EventType) (string, error)
 
@@ -332,12 +379,24 @@ type EventTypeResolver interface {
 	Parent(ctx context.Context, obj *model.EventType) (*model.EventType, error)
 	History(ctx context.Context, obj *model.EventType, first *int, after *string, last *int, before *string, filter *gqlmodel.EventTypeHistoryFilter) (*gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry], error)
 }
+type EventTypeHistoryEntryResolver interface {
+	Integrity(ctx context.Context, obj *gqlmodel.EventTypeHistoryEntry) (*integrity.EntryProof, error)
+}
+type IntegrityStreamResolver interface {
+	Size(ctx context.Context, obj *integrity.StreamState) (int, error)
+	Checkpoint(ctx context.Context, obj *integrity.StreamState) (*string, error)
+	CheckpointSize(ctx context.Context, obj *integrity.StreamState) (int, error)
+	CheckpointRoot(ctx context.Context, obj *integrity.StreamState) (*string, error)
+	ConsistencyProof(ctx context.Context, obj *integrity.StreamState, fromSize int, toSize *int) ([]string, error)
+}
 type MemberResolver interface {
 	AttributeHistory(ctx context.Context, obj *gqlmodel.Member, first *int, after *string, last *int, before *string, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry], error)
 	ChangeLogs(ctx context.Context, obj *gqlmodel.Member, first *int, after *string, last *int, before *string, offset *int, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.Connection[*gqlmodel.MemberChangeLog], error)
 }
 type MemberChangeLogResolver interface {
 	Actor(ctx context.Context, obj *gqlmodel.MemberChangeLog) (*model.User, error)
+
+	Integrity(ctx context.Context, obj *gqlmodel.MemberChangeLog) (*integrity.EntryProof, error)
 }
 type MembershipResolver interface {
 	ID(ctx context.Context, obj *model.Membership) (string, error)
@@ -369,6 +428,8 @@ type QueryResolver interface {
 	AttributeAssignmentHistory(ctx context.Context, orgID string, userID string, first *int, after *string, last *int, before *string, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry], error)
 	EventTypeHistory(ctx context.Context, eventTypeID string, first *int, after *string, last *int, before *string, filter *gqlmodel.EventTypeHistoryFilter) (*gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry], error)
 	MemberChangeLogs(ctx context.Context, organizationID string, userID string, first *int, after *string, last *int, before *string, offset *int, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.Connection[*gqlmodel.MemberChangeLog], error)
+	IntegrityStream(ctx context.Context, stream string) (*integrity.StreamState, error)
+	EntryIntegrity(ctx context.Context, history gqlmodel.HistoryKind, id string) (*integrity.EntryProof, error)
 }
 type SubscriptionResolver interface {
 	AttributeAssignmentHistory(ctx context.Context, orgID string, userID string, after *string, filter *gqlmodel.AttributeHistoryFilter) (<-chan *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry], error)
@@ -547,6 +608,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AttributeAssignmentEntry.ID(childComplexity), true
+	case "AttributeAssignmentEntry.integrity":
+		if e.ComplexityRoot.AttributeAssignmentEntry.Integrity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeAssignmentEntry.Integrity(childComplexity), true
 	case "AttributeAssignmentEntry.membershipId":
 		if e.ComplexityRoot.AttributeAssignmentEntry.MembershipID == nil {
 			break
@@ -735,6 +802,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DisplayField.Label(childComplexity), true
 
+	case "EntryIntegrity.checkpoint":
+		if e.ComplexityRoot.EntryIntegrity.Checkpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntryIntegrity.Checkpoint(childComplexity), true
+	case "EntryIntegrity.entryId":
+		if e.ComplexityRoot.EntryIntegrity.EntryID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntryIntegrity.EntryID(childComplexity), true
+	case "EntryIntegrity.history":
+		if e.ComplexityRoot.EntryIntegrity.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntryIntegrity.History(childComplexity), true
+	case "EntryIntegrity.inclusionProof":
+		if e.ComplexityRoot.EntryIntegrity.InclusionProof == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntryIntegrity.InclusionProof(childComplexity), true
+	case "EntryIntegrity.leafData":
+		if e.ComplexityRoot.EntryIntegrity.LeafData == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntryIntegrity.LeafData(childComplexity), true
+	case "EntryIntegrity.leafHash":
+		if e.ComplexityRoot.EntryIntegrity.LeafHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntryIntegrity.LeafHash(childComplexity), true
+	case "EntryIntegrity.leafIndex":
+		if e.ComplexityRoot.EntryIntegrity.LeafIndex == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntryIntegrity.LeafIndex(childComplexity), true
+	case "EntryIntegrity.proofJson":
+		if e.ComplexityRoot.EntryIntegrity.ProofJSON == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntryIntegrity.ProofJSON(childComplexity), true
+	case "EntryIntegrity.stream":
+		if e.ComplexityRoot.EntryIntegrity.Stream == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntryIntegrity.Stream(childComplexity), true
+	case "EntryIntegrity.treeSize":
+		if e.ComplexityRoot.EntryIntegrity.TreeSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntryIntegrity.TreeSize(childComplexity), true
+
 	case "EventType.history":
 		if e.ComplexityRoot.EventType.History == nil {
 			break
@@ -869,6 +997,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EventTypeHistoryEntry.ImpersonatedBy(childComplexity), true
+	case "EventTypeHistoryEntry.integrity":
+		if e.ComplexityRoot.EventTypeHistoryEntry.Integrity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventTypeHistoryEntry.Integrity(childComplexity), true
 	case "EventTypeHistoryEntry.source":
 		if e.ComplexityRoot.EventTypeHistoryEntry.Source == nil {
 			break
@@ -906,6 +1040,48 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ImpersonatedBy.DisplayName(childComplexity), true
+
+	case "IntegrityStream.checkpoint":
+		if e.ComplexityRoot.IntegrityStream.Checkpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrityStream.Checkpoint(childComplexity), true
+	case "IntegrityStream.checkpointRoot":
+		if e.ComplexityRoot.IntegrityStream.CheckpointRoot == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrityStream.CheckpointRoot(childComplexity), true
+	case "IntegrityStream.checkpointSize":
+		if e.ComplexityRoot.IntegrityStream.CheckpointSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrityStream.CheckpointSize(childComplexity), true
+	case "IntegrityStream.consistencyProof":
+		if e.ComplexityRoot.IntegrityStream.ConsistencyProof == nil {
+			break
+		}
+
+		args, err := ec.field_IntegrityStream_consistencyProof_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.IntegrityStream.ConsistencyProof(childComplexity, args["fromSize"].(int), args["toSize"].(*int)), true
+	case "IntegrityStream.size":
+		if e.ComplexityRoot.IntegrityStream.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrityStream.Size(childComplexity), true
+	case "IntegrityStream.stream":
+		if e.ComplexityRoot.IntegrityStream.Stream == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrityStream.Stream(childComplexity), true
 
 	case "Member.attributeHistory":
 		if e.ComplexityRoot.Member.AttributeHistory == nil {
@@ -997,6 +1173,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MemberChangeLog.ID(childComplexity), true
+	case "MemberChangeLog.integrity":
+		if e.ComplexityRoot.MemberChangeLog.Integrity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberChangeLog.Integrity(childComplexity), true
 	case "MemberChangeLog.resourceId":
 		if e.ComplexityRoot.MemberChangeLog.ResourceID == nil {
 			break
@@ -1226,6 +1408,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AttributeAssignmentHistory(childComplexity, args["orgId"].(string), args["userId"].(string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*gqlmodel.AttributeHistoryFilter)), true
+	case "Query.entryIntegrity":
+		if e.ComplexityRoot.Query.EntryIntegrity == nil {
+			break
+		}
+
+		args, err := ec.field_Query_entryIntegrity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EntryIntegrity(childComplexity, args["history"].(gqlmodel.HistoryKind), args["id"].(string)), true
 	case "Query.eventType":
 		if e.ComplexityRoot.Query.EventType == nil {
 			break
@@ -1248,6 +1441,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.EventTypeHistory(childComplexity, args["eventTypeId"].(string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*gqlmodel.EventTypeHistoryFilter)), true
+	case "Query.integrityStream":
+		if e.ComplexityRoot.Query.IntegrityStream == nil {
+			break
+		}
+
+		args, err := ec.field_Query_integrityStream_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IntegrityStream(childComplexity, args["stream"].(string)), true
 
 	case "Query.memberChangeLogs":
 		if e.ComplexityRoot.Query.MemberChangeLogs == nil {
@@ -1577,7 +1781,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/directory.graphqls" "schema/history.graphqls" "schema/schema.graphqls" "schema/subscriptions.graphqls" "schema/write.graphqls"
+//go:embed "schema/directory.graphqls" "schema/history.graphqls" "schema/integrity.graphqls" "schema/schema.graphqls" "schema/subscriptions.graphqls" "schema/write.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1591,6 +1795,7 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "schema/directory.graphqls", Input: sourceData("schema/directory.graphqls"), BuiltIn: false},
 	{Name: "schema/history.graphqls", Input: sourceData("schema/history.graphqls"), BuiltIn: false},
+	{Name: "schema/integrity.graphqls", Input: sourceData("schema/integrity.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
 	{Name: "schema/subscriptions.graphqls", Input: sourceData("schema/subscriptions.graphqls"), BuiltIn: false},
 	{Name: "schema/write.graphqls", Input: sourceData("schema/write.graphqls"), BuiltIn: false},
@@ -1689,6 +1894,8 @@ func (ec *executionContext) childFields_AttributeAssignmentEntry(ctx context.Con
 		return ec.fieldContext_AttributeAssignmentEntry_changes(ctx, field)
 	case "hasError":
 		return ec.fieldContext_AttributeAssignmentEntry_hasError(ctx, field)
+	case "integrity":
+		return ec.fieldContext_AttributeAssignmentEntry_integrity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AttributeAssignmentEntry", field.Name)
 }
@@ -1775,6 +1982,32 @@ func (ec *executionContext) childFields_DisplayField(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type DisplayField", field.Name)
 }
 
+func (ec *executionContext) childFields_EntryIntegrity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "history":
+		return ec.fieldContext_EntryIntegrity_history(ctx, field)
+	case "entryId":
+		return ec.fieldContext_EntryIntegrity_entryId(ctx, field)
+	case "stream":
+		return ec.fieldContext_EntryIntegrity_stream(ctx, field)
+	case "leafIndex":
+		return ec.fieldContext_EntryIntegrity_leafIndex(ctx, field)
+	case "leafData":
+		return ec.fieldContext_EntryIntegrity_leafData(ctx, field)
+	case "leafHash":
+		return ec.fieldContext_EntryIntegrity_leafHash(ctx, field)
+	case "treeSize":
+		return ec.fieldContext_EntryIntegrity_treeSize(ctx, field)
+	case "inclusionProof":
+		return ec.fieldContext_EntryIntegrity_inclusionProof(ctx, field)
+	case "checkpoint":
+		return ec.fieldContext_EntryIntegrity_checkpoint(ctx, field)
+	case "proofJson":
+		return ec.fieldContext_EntryIntegrity_proofJson(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EntryIntegrity", field.Name)
+}
+
 func (ec *executionContext) childFields_EventType(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1845,6 +2078,8 @@ func (ec *executionContext) childFields_EventTypeHistoryEntry(ctx context.Contex
 		return ec.fieldContext_EventTypeHistoryEntry_displayJson(ctx, field)
 	case "hasError":
 		return ec.fieldContext_EventTypeHistoryEntry_hasError(ctx, field)
+	case "integrity":
+		return ec.fieldContext_EventTypeHistoryEntry_integrity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventTypeHistoryEntry", field.Name)
 }
@@ -1859,6 +2094,24 @@ func (ec *executionContext) childFields_ImpersonatedBy(ctx context.Context, fiel
 		return ec.fieldContext_ImpersonatedBy_displayAvatar(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ImpersonatedBy", field.Name)
+}
+
+func (ec *executionContext) childFields_IntegrityStream(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stream":
+		return ec.fieldContext_IntegrityStream_stream(ctx, field)
+	case "size":
+		return ec.fieldContext_IntegrityStream_size(ctx, field)
+	case "checkpoint":
+		return ec.fieldContext_IntegrityStream_checkpoint(ctx, field)
+	case "checkpointSize":
+		return ec.fieldContext_IntegrityStream_checkpointSize(ctx, field)
+	case "checkpointRoot":
+		return ec.fieldContext_IntegrityStream_checkpointRoot(ctx, field)
+	case "consistencyProof":
+		return ec.fieldContext_IntegrityStream_consistencyProof(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IntegrityStream", field.Name)
 }
 
 func (ec *executionContext) childFields_Member(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1909,6 +2162,8 @@ func (ec *executionContext) childFields_MemberChangeLog(ctx context.Context, fie
 		return ec.fieldContext_MemberChangeLog_resourceName(ctx, field)
 	case "changes":
 		return ec.fieldContext_MemberChangeLog_changes(ctx, field)
+	case "integrity":
+		return ec.fieldContext_MemberChangeLog_integrity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MemberChangeLog", field.Name)
 }
@@ -2249,6 +2504,28 @@ func (ec *executionContext) field_EventType_history_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_IntegrityStream_consistencyProof_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "fromSize",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fromSize"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "toSize",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["toSize"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Member_attributeHistory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2527,6 +2804,28 @@ func (ec *executionContext) field_Query_attributeAssignmentHistory_args(ctx cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_entryIntegrity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "history",
+		func(ctx context.Context, v any) (gqlmodel.HistoryKind, error) {
+			return ec.unmarshalNHistoryKind2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐHistoryKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["history"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_eventTypeHistory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2592,6 +2891,20 @@ func (ec *executionContext) field_Query_eventType_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_integrityStream_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "stream",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["stream"] = arg0
 	return args, nil
 }
 
@@ -3607,6 +3920,38 @@ func (ec *executionContext) fieldContext_AttributeAssignmentEntry_hasError(_ con
 	return graphql.NewScalarFieldContext("AttributeAssignmentEntry", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _AttributeAssignmentEntry_integrity(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.AttributeAssignmentEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeAssignmentEntry_integrity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AttributeAssignmentEntry().Integrity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *integrity.EntryProof) graphql.Marshaler {
+			return ec.marshalNEntryIntegrity2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋintegrityᚐEntryProof(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeAssignmentEntry_integrity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttributeAssignmentEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EntryIntegrity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _AttributeOption_id(ctx context.Context, field graphql.CollectedField, obj *model.AttributeOption) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4203,6 +4548,236 @@ func (ec *executionContext) _DisplayField_fieldValue(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_DisplayField_fieldValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DisplayField", field, false, false, "FieldValue")
+}
+
+func (ec *executionContext) _EntryIntegrity_history(ctx context.Context, field graphql.CollectedField, obj *integrity.EntryProof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntryIntegrity_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EntryIntegrity().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.HistoryKind) graphql.Marshaler {
+			return ec.marshalNHistoryKind2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐHistoryKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntryIntegrity_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntryIntegrity", field, true, true, "HistoryKind")
+}
+
+func (ec *executionContext) _EntryIntegrity_entryId(ctx context.Context, field graphql.CollectedField, obj *integrity.EntryProof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntryIntegrity_entryId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EntryIntegrity().EntryID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntryIntegrity_entryId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntryIntegrity", field, true, true, "ID")
+}
+
+func (ec *executionContext) _EntryIntegrity_stream(ctx context.Context, field graphql.CollectedField, obj *integrity.EntryProof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntryIntegrity_stream(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stream, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntryIntegrity_stream(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntryIntegrity", field, false, false, "String")
+}
+
+func (ec *executionContext) _EntryIntegrity_leafIndex(ctx context.Context, field graphql.CollectedField, obj *integrity.EntryProof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntryIntegrity_leafIndex(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EntryIntegrity().LeafIndex(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntryIntegrity_leafIndex(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntryIntegrity", field, true, true, "Int")
+}
+
+func (ec *executionContext) _EntryIntegrity_leafData(ctx context.Context, field graphql.CollectedField, obj *integrity.EntryProof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntryIntegrity_leafData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EntryIntegrity().LeafData(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntryIntegrity_leafData(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntryIntegrity", field, true, true, "String")
+}
+
+func (ec *executionContext) _EntryIntegrity_leafHash(ctx context.Context, field graphql.CollectedField, obj *integrity.EntryProof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntryIntegrity_leafHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EntryIntegrity().LeafHash(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntryIntegrity_leafHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntryIntegrity", field, true, true, "String")
+}
+
+func (ec *executionContext) _EntryIntegrity_treeSize(ctx context.Context, field graphql.CollectedField, obj *integrity.EntryProof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntryIntegrity_treeSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EntryIntegrity().TreeSize(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EntryIntegrity_treeSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntryIntegrity", field, true, true, "Int")
+}
+
+func (ec *executionContext) _EntryIntegrity_inclusionProof(ctx context.Context, field graphql.CollectedField, obj *integrity.EntryProof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntryIntegrity_inclusionProof(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EntryIntegrity().InclusionProof(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EntryIntegrity_inclusionProof(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntryIntegrity", field, true, true, "String")
+}
+
+func (ec *executionContext) _EntryIntegrity_checkpoint(ctx context.Context, field graphql.CollectedField, obj *integrity.EntryProof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntryIntegrity_checkpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EntryIntegrity().Checkpoint(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EntryIntegrity_checkpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntryIntegrity", field, true, true, "String")
+}
+
+func (ec *executionContext) _EntryIntegrity_proofJson(ctx context.Context, field graphql.CollectedField, obj *integrity.EntryProof) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntryIntegrity_proofJson(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EntryIntegrity().ProofJSON(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntryIntegrity_proofJson(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntryIntegrity", field, true, true, "String")
 }
 
 func (ec *executionContext) _EventType_id(ctx context.Context, field graphql.CollectedField, obj *model.EventType) (ret graphql.Marshaler) {
@@ -4909,6 +5484,38 @@ func (ec *executionContext) fieldContext_EventTypeHistoryEntry_hasError(_ contex
 	return graphql.NewScalarFieldContext("EventTypeHistoryEntry", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _EventTypeHistoryEntry_integrity(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.EventTypeHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventTypeHistoryEntry_integrity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EventTypeHistoryEntry().Integrity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *integrity.EntryProof) graphql.Marshaler {
+			return ec.marshalNEntryIntegrity2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋintegrityᚐEntryProof(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventTypeHistoryEntry_integrity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventTypeHistoryEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EntryIntegrity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ImpersonatedBy_displayName(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.ImpersonatedBy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4976,6 +5583,165 @@ func (ec *executionContext) _ImpersonatedBy_displayAvatar(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_ImpersonatedBy_displayAvatar(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ImpersonatedBy", field, false, false, "String")
+}
+
+func (ec *executionContext) _IntegrityStream_stream(ctx context.Context, field graphql.CollectedField, obj *integrity.StreamState) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrityStream_stream(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stream, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrityStream_stream(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrityStream", field, false, false, "String")
+}
+
+func (ec *executionContext) _IntegrityStream_size(ctx context.Context, field graphql.CollectedField, obj *integrity.StreamState) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrityStream_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IntegrityStream().Size(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrityStream_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrityStream", field, true, true, "Int")
+}
+
+func (ec *executionContext) _IntegrityStream_checkpoint(ctx context.Context, field graphql.CollectedField, obj *integrity.StreamState) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrityStream_checkpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IntegrityStream().Checkpoint(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrityStream_checkpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrityStream", field, true, true, "String")
+}
+
+func (ec *executionContext) _IntegrityStream_checkpointSize(ctx context.Context, field graphql.CollectedField, obj *integrity.StreamState) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrityStream_checkpointSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IntegrityStream().CheckpointSize(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrityStream_checkpointSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrityStream", field, true, true, "Int")
+}
+
+func (ec *executionContext) _IntegrityStream_checkpointRoot(ctx context.Context, field graphql.CollectedField, obj *integrity.StreamState) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrityStream_checkpointRoot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IntegrityStream().CheckpointRoot(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrityStream_checkpointRoot(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrityStream", field, true, true, "String")
+}
+
+func (ec *executionContext) _IntegrityStream_consistencyProof(ctx context.Context, field graphql.CollectedField, obj *integrity.StreamState) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrityStream_consistencyProof(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.IntegrityStream().ConsistencyProof(ctx, obj, fc.Args["fromSize"].(int), fc.Args["toSize"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrityStream_consistencyProof(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IntegrityStream",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_IntegrityStream_consistencyProof_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Member_user(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Member) (ret graphql.Marshaler) {
@@ -5483,6 +6249,38 @@ func (ec *executionContext) fieldContext_MemberChangeLog_changes(_ context.Conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_MemberChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemberChangeLog_integrity(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.MemberChangeLog) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberChangeLog_integrity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MemberChangeLog().Integrity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *integrity.EntryProof) graphql.Marshaler {
+			return ec.marshalNEntryIntegrity2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋintegrityᚐEntryProof(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberChangeLog_integrity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberChangeLog",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EntryIntegrity(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6709,6 +7507,94 @@ func (ec *executionContext) fieldContext_Query_memberChangeLogs(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_memberChangeLogs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_integrityStream(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_integrityStream(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IntegrityStream(ctx, fc.Args["stream"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *integrity.StreamState) graphql.Marshaler {
+			return ec.marshalNIntegrityStream2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋintegrityᚐStreamState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_integrityStream(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IntegrityStream(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_integrityStream_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_entryIntegrity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_entryIntegrity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EntryIntegrity(ctx, fc.Args["history"].(gqlmodel.HistoryKind), fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *integrity.EntryProof) graphql.Marshaler {
+			return ec.marshalNEntryIntegrity2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋintegrityᚐEntryProof(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_entryIntegrity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EntryIntegrity(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_entryIntegrity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10388,43 +11274,49 @@ func (ec *executionContext) _AttributeAssignmentEntry(ctx context.Context, sel a
 		case "id":
 			out.Values[i] = ec._AttributeAssignmentEntry_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "timestamp":
 			out.Values[i] = ec._AttributeAssignmentEntry_timestamp(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "source":
 			out.Values[i] = ec._AttributeAssignmentEntry_source(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "actor":
 			out.Values[i] = ec._AttributeAssignmentEntry_actor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "membershipId":
 			out.Values[i] = ec._AttributeAssignmentEntry_membershipId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sourceContext":
 			out.Values[i] = ec._AttributeAssignmentEntry_sourceContext(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "changes":
 			out.Values[i] = ec._AttributeAssignmentEntry_changes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "hasError":
 			out.Values[i] = ec._AttributeAssignmentEntry_hasError(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "integrity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AttributeAssignmentEntry_integrity(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -10768,6 +11660,93 @@ func (ec *executionContext) _DisplayField(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var entryIntegrityImplementors = []string{"EntryIntegrity"}
+
+func (ec *executionContext) _EntryIntegrity(ctx context.Context, sel ast.SelectionSet, obj *integrity.EntryProof) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, entryIntegrityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EntryIntegrity")
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EntryIntegrity_history(ctx, field, obj)
+				})
+		case "entryId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EntryIntegrity_entryId(ctx, field, obj)
+				})
+		case "stream":
+			out.Values[i] = ec._EntryIntegrity_stream(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "leafIndex":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EntryIntegrity_leafIndex(ctx, field, obj)
+				})
+		case "leafData":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EntryIntegrity_leafData(ctx, field, obj)
+				})
+		case "leafHash":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EntryIntegrity_leafHash(ctx, field, obj)
+				})
+		case "treeSize":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EntryIntegrity_treeSize(ctx, field, obj)
+				})
+		case "inclusionProof":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EntryIntegrity_inclusionProof(ctx, field, obj)
+				})
+		case "checkpoint":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EntryIntegrity_checkpoint(ctx, field, obj)
+				})
+		case "proofJson":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EntryIntegrity_proofJson(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var eventTypeImplementors = []string{"EventType", "Node"}
 
 func (ec *executionContext) _EventType(ctx context.Context, sel ast.SelectionSet, obj *model.EventType) graphql.Marshaler {
@@ -10942,58 +11921,64 @@ func (ec *executionContext) _EventTypeHistoryEntry(ctx context.Context, sel ast.
 		case "id":
 			out.Values[i] = ec._EventTypeHistoryEntry_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "action":
 			out.Values[i] = ec._EventTypeHistoryEntry_action(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "type":
 			out.Values[i] = ec._EventTypeHistoryEntry_type(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "timestamp":
 			out.Values[i] = ec._EventTypeHistoryEntry_timestamp(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "source":
 			out.Values[i] = ec._EventTypeHistoryEntry_source(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "actor":
 			out.Values[i] = ec._EventTypeHistoryEntry_actor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "impersonatedBy":
 			out.Values[i] = ec._EventTypeHistoryEntry_impersonatedBy(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "actionDisplayTitle":
 			out.Values[i] = ec._EventTypeHistoryEntry_actionDisplayTitle(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "displayFields":
 			out.Values[i] = ec._EventTypeHistoryEntry_displayFields(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "displayJson":
 			out.Values[i] = ec._EventTypeHistoryEntry_displayJson(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "hasError":
 			out.Values[i] = ec._EventTypeHistoryEntry_hasError(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "integrity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EventTypeHistoryEntry_integrity(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11037,6 +12022,69 @@ func (ec *executionContext) _ImpersonatedBy(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var integrityStreamImplementors = []string{"IntegrityStream"}
+
+func (ec *executionContext) _IntegrityStream(ctx context.Context, sel ast.SelectionSet, obj *integrity.StreamState) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, integrityStreamImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IntegrityStream")
+		case "stream":
+			out.Values[i] = ec._IntegrityStream_stream(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "size":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IntegrityStream_size(ctx, field, obj)
+				})
+		case "checkpoint":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IntegrityStream_checkpoint(ctx, field, obj)
+				})
+		case "checkpointSize":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IntegrityStream_checkpointSize(ctx, field, obj)
+				})
+		case "checkpointRoot":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IntegrityStream_checkpointRoot(ctx, field, obj)
+				})
+		case "consistencyProof":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IntegrityStream_consistencyProof(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11209,6 +12257,12 @@ func (ec *executionContext) _MemberChangeLog(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "integrity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MemberChangeLog_integrity(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11626,6 +12680,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_memberChangeLogs(ctx, field)
+				})
+		case "integrityStream":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_integrityStream(ctx, field)
+				})
+		case "entryIntegrity":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_entryIntegrity(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -12636,6 +13702,14 @@ func (ec *executionContext) marshalNDisplayField2ᚖgithubᚗcomᚋauditgraphᚋ
 	return ec._DisplayField(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNEntryIntegrity2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋintegrityᚐEntryProof(ctx context.Context, sel ast.SelectionSet, v *integrity.EntryProof) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EntryIntegrity!")
+		return graphql.Null
+	}
+	return ec._EntryIntegrity(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNEventTypeAction2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -12738,6 +13812,16 @@ func (ec *executionContext) marshalNFieldValue2githubᚗcomᚋauditgraphᚋaudit
 	return ec._FieldValue(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNHistoryKind2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐHistoryKind(ctx context.Context, v any) (gqlmodel.HistoryKind, error) {
+	var res gqlmodel.HistoryKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNHistoryKind2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐHistoryKind(ctx context.Context, sel ast.SelectionSet, v gqlmodel.HistoryKind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNID2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐID(ctx context.Context, v any) (ingest.ID, error) {
 	res, err := gqlmodel.UnmarshalIngestID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -12792,6 +13876,14 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNIntegrityStream2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋintegrityᚐStreamState(ctx context.Context, sel ast.SelectionSet, v *integrity.StreamState) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IntegrityStream!")
+		return graphql.Null
+	}
+	return ec._IntegrityStream(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNJSON2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐJSON(ctx context.Context, v any) (gqlmodel.JSON, error) {
@@ -13810,6 +14902,41 @@ func (ec *executionContext) marshalOSource2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -68,9 +68,7 @@ func TestTenantFairnessOnThePool(t *testing.T) {
 			cfg.UserDBConcurrency = c.cap
 			e := postgresEnv(t, cfg, db.Options{MaxOpenConns: 4}, nil)
 			hook := &slowTenantHook{slowUser: seed.OwnerUserID, delay: 40 * time.Millisecond, inflight: map[int64]int{}, most: map[int64]int{}}
-			// The hook must run after the tenant cap New put on the
-			// store, so it joins the store's database in place.
-			e.store.DB().AddQueryHook(hook) //lint:ignore SA1019 WithQueryHook would run it before the cap
+			e.store.DB().AddQueryHook(hook)
 
 			ownerID := seed.OwnerUserID
 			vars := map[string]any{"id": teamEventType, "first": 5}

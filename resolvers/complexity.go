@@ -70,6 +70,14 @@ func SetComplexity(c *graph.ComplexityRoot, sizes model.PageSizes) {
 	c.EventType.History = func(child int, first *int, _ *string, last *int, _ *string, _ *gqlmodel.EventTypeHistoryFilter) int {
 		return pageCost(child, et, first, last)
 	}
+	// A proof reads its stream's stored leaves and hashes them: an entry's
+	// integrity costs as much as a page of entries, so a full page of proofs
+	// (50 × 50) stays within the default limit and two do not.
+	integrityCost := func(child int) int { return 50 + child }
+	c.AttributeAssignmentEntry.Integrity = integrityCost
+	c.EventTypeHistoryEntry.Integrity = integrityCost
+	c.MemberChangeLog.Integrity = integrityCost
+	c.IntegrityStream.ConsistencyProof = func(child int, _ int, _ *int) int { return 50 + child }
 }
 
 // onceFields are priced once per connection rather than per entry of its

@@ -73,9 +73,14 @@ func (r *Resolver) eventTypeHistory(ctx context.Context, eventTypeID int64, in p
 	if err != nil {
 		return nil, err
 	}
-	return readConnection(ctx, model.EventTypeHistoryKind, p, eventTypeFilter(eventTypeID, filter),
+	conn, err := readConnection(ctx, model.EventTypeHistoryKind, p, eventTypeFilter(eventTypeID, filter),
 		r.Store.EventTypeHistory, r.Store.CountEventTypeHistory,
 		func(e *model.EventTypeEntry) string { return e.ID }, r.entries.eventTypeEntry)
+	if err == nil && conn.Edges != nil {
+		// The rendered-page shortcut (fastpage.go) writes this page itself.
+		capture(ctx, conn)
+	}
+	return conn, err
 }
 
 func (r *Resolver) memberChangeLogs(ctx context.Context, org *model.Organization, user *model.User, membership *model.Access, in pageInput, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.MemberChangeLogConnection, error) {

@@ -23,9 +23,23 @@ func (r *memberChangeLogResolver) Actor(ctx context.Context, obj *gqlmodel.Membe
 	return loadersFrom(ctx).user(ctx, r.Store, obj.ActorUserID)
 }
 
+// AttributeAssignmentEntry returns graph.AttributeAssignmentEntryResolver implementation.
+func (r *Resolver) AttributeAssignmentEntry() graph.AttributeAssignmentEntryResolver {
+	return &attributeAssignmentEntryResolver{r}
+}
+
+// EventTypeHistoryEntry returns graph.EventTypeHistoryEntryResolver implementation.
+func (r *Resolver) EventTypeHistoryEntry() graph.EventTypeHistoryEntryResolver {
+	return &eventTypeHistoryEntryResolver{r}
+}
+
 // MemberChangeLog returns graph.MemberChangeLogResolver implementation.
 func (r *Resolver) MemberChangeLog() graph.MemberChangeLogResolver {
 	return &memberChangeLogResolver{r}
 }
 
-type memberChangeLogResolver struct{ *Resolver }
+type (
+	attributeAssignmentEntryResolver struct{ *Resolver }
+	eventTypeHistoryEntryResolver    struct{ *Resolver }
+	memberChangeLogResolver          struct{ *Resolver }
+)

@@ -39,7 +39,7 @@ func (s *Server) executableSchema() graphql.ExecutableSchema {
 	res := &resolvers.Resolver{Store: s.store.Routed(s.cfg.Replicas), Logger: s.logger, PageSizes: s.cfg.PageSizes, Live: s.hub, LiveReader: s.store}
 	cfg := graph.Config{Resolvers: res, Directives: res.Directives()}
 	resolvers.SetComplexity(&cfg.Complexity, s.cfg.PageSizes)
-	return graph.NewExecutableSchema(cfg)
+	return resolvers.FastPages(graph.NewExecutableSchema(cfg))
 }
 
 // newGraphQL builds the HTTP GraphQL server: explicit transports on the

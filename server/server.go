@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
@@ -52,6 +53,9 @@ type Store interface {
 	// Routed is the store the resolvers read through: reads go to the
 	// replicas (nil: none) as db.Routed decides, writes to the store.
 	Routed(replicas *db.ReplicaSet) model.Store
+	// CacheFacts keeps API keys and access facts for at most ttl (0: not
+	// at all), kept fresh across processes by the database's notices.
+	CacheFacts(ctx context.Context, ttl time.Duration) error
 	// Listen calls fn with every entry announced as written, by any
 	// process on the database, until ctx ends (the live subscriptions).
 	Listen(ctx context.Context, ready func(), fn func(db.Notification)) error
@@ -97,6 +101,9 @@ func New(cfg Config, store Store, logger *slog.Logger) (*Server, error) {
 	store.CapTenants(cfg.UserDBConcurrency, cfg.Replicas)
 	if cfg.Replicas != nil {
 		s.metrics.registerReplicaMetrics(cfg.Replicas)
+	}
+	if err := store.CacheFacts(context.Background(), cfg.AccessCacheTTL); err != nil {
+		return nil, err
 	}
 	s.schema = s.executableSchema()
 	s.exec = s.newExecutor(s.schema)
@@ -175,6 +182,14 @@ func (s *Server) routes() {
 	calRoute("/v2/event-types/{eventTypeId}/history", "rest_event_type_history", api.EventTypeHistory)
 	s.v2NotFound = s.observe("rest_v2_not_found", s.limits(s.admit(rest.WriteCalError, calQuota, false, http.HandlerFunc(api.CalNotFound))))
 	s.mux.Handle("/v2/", s.v2NotFound)
+	// The integrity endpoints (this project's extension) take the GraphQL
+	// endpoint's credentials and answer errors in the /v2 envelope.
+	integrityRoute := func(pattern, route string, h http.HandlerFunc) {
+		s.handle(pattern, route, s.admit(rest.WriteCalError, calQuota, false, h))
+	}
+	integrityRoute("GET /integrity/entries/{history}/{id}", "rest_integrity_entry", api.IntegrityEntry)
+	integrityRoute("GET /integrity/streams/{kind}/{id}", "rest_integrity_stream", api.IntegrityStream)
+	integrityRoute("GET /integrity/streams/{kind}/{id}/consistency", "rest_integrity_consistency", api.IntegrityConsistency)
 	s.handle("/v1/organizations/{organization_id}/users/{user_id}/change-logs", "rest_change_logs",
 		s.admit(rest.WriteV1Error, v1Quota, false, s.consistency(rest.WriteV1Error, http.HandlerFunc(api.MemberChangeLogs))))
 	s.v1NotFound = s.observe("rest_v1_not_found", s.limits(s.admit(rest.WriteV1Error, v1Quota, false, http.HandlerFunc(api.V1NotFound))))

@@ -34,6 +34,7 @@ var commands = []*command{
 	apikeyCommand,
 	importCommand,
 	exportCommand,
+	verifyCommand,
 }
 
 // defaultCommand runs when the first argument is not a subcommand name, so
@@ -43,6 +44,8 @@ const defaultCommand = "serve"
 // env is what a command may touch of the outside world; tests run commands
 // in-process with their own.
 type env struct {
+	// stdin is where `verify proof` reads; nil: the process's.
+	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string

@@ -39,6 +39,10 @@ type serveConfig struct {
 	gcPercent     int
 	replicaURLs   []string
 	replicas      db.ReplicaOptions
+	// integrityKeyFile holds the checkpoint signing key; empty: generated
+	// beside the embedded default, none otherwise.
+	integrityKeyFile   string
+	checkpointInterval time.Duration
 }
 
 func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error) {
@@ -67,6 +71,8 @@ func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error)
 		"largest page of the attribute assignment and event type histories (first, last; REST limit)")
 	f.intVar(&c.server.PageSizes.MaxChangeLogs, "max-change-log-page-size", "AUDITGRAPH_MAX_CHANGE_LOG_PAGE_SIZE", def.PageSizes.MaxChangeLogs,
 		"largest page of member change logs (first, last; REST take)")
+	f.durationVar(&c.server.AccessCacheTTL, "access-cache-ttl", "AUDITGRAPH_ACCESS_CACHE_TTL", def.AccessCacheTTL,
+		"longest an API key or access fact is served from memory (at most 10s); 0: read them on every request")
 	f.intVar(&c.server.Live.Buffer, "live-buffer", "AUDITGRAPH_LIVE_BUFFER", def.Live.Buffer,
 		"entries a live subscriber may have waiting before it is ended with SLOW_SUBSCRIBER")
 	f.durationVar(&c.server.Live.Settle, "live-settle", "AUDITGRAPH_LIVE_SETTLE", def.Live.Settle,
@@ -93,6 +99,10 @@ func parseServeConfig(e *env, cmd *command, args []string) (*serveConfig, error)
 		"how long a read presenting a consistency token waits for a replica to replay up to it before it goes to the primary")
 	f.durationVar(&c.replicas.CheckInterval, "replica-check-interval", "AUDITGRAPH_REPLICA_CHECK_INTERVAL", rdef.CheckInterval,
 		"how often each replica's health and lag are checked")
+	f.stringVar(&c.integrityKeyFile, "integrity-key-file", "AUDITGRAPH_INTEGRITY_KEY_FILE", "",
+		"file holding the Ed25519 note key that signs integrity checkpoints; empty: "+defaultKeyFile+" (created on first start) with the embedded SQLite default, no signing otherwise")
+	f.durationVar(&c.checkpointInterval, "checkpoint-interval", "AUDITGRAPH_CHECKPOINT_INTERVAL", 5*time.Second,
+		"how often a signed checkpoint is made of every integrity stream that grew")
 	// The demo default follows the database actually chosen, which a flag may change.
 	demoSet := e.getenv("AUDITGRAPH_DEMO") != ""
 	rest, err := f.parse(args)
@@ -130,6 +140,8 @@ func (c *serveConfig) validate() error {
 		return validateAbuse(c.server)
 	case c.server.PageSizes.Validate() != nil:
 		return usagef("-page-size, -max-page-size, -max-change-log-page-size: %v", c.server.PageSizes.Validate())
+	case c.server.AccessCacheTTL < 0 || c.server.AccessCacheTTL > server.MaxAccessCacheTTL:
+		return usagef("-access-cache-ttl (AUDITGRAPH_ACCESS_CACHE_TTL) must be between 0 and %s, got %s", server.MaxAccessCacheTTL, c.server.AccessCacheTTL)
 	case c.server.Live.Buffer < 1 || c.server.Live.Buffer > 100_000:
 		return usagef("-live-buffer (AUDITGRAPH_LIVE_BUFFER) must be between 1 and 100000, got %d", c.server.Live.Buffer)
 	case c.server.Live.Settle < 0 || c.server.Live.Settle > 10*time.Second:
@@ -160,6 +172,8 @@ func (c *serveConfig) validate() error {
 		return usagef("-replica-check-interval (AUDITGRAPH_REPLICA_CHECK_INTERVAL) must be at least 10ms, got %s", c.replicas.CheckInterval)
 	case c.shutdownGrace < 0:
 		return usagef("-shutdown-grace (AUDITGRAPH_SHUTDOWN_GRACE) must not be negative, got %s", c.shutdownGrace)
+	case c.checkpointInterval < 100*time.Millisecond:
+		return usagef("-checkpoint-interval (AUDITGRAPH_CHECKPOINT_INTERVAL) must be at least 100ms, got %s", c.checkpointInterval)
 	}
 	return nil
 }
@@ -238,12 +252,21 @@ func serve(ctx context.Context, e *env, cmd *command, args []string) error {
 		}
 		c.server.Replicas = rs
 	}
+	signer, err := checkpointSigner(c.integrityKeyFile, embedded, log)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(c.server, store, log)
 	if err != nil {
 		return err
 	}
 	base := baseURL(ln.Addr(), c.addr)
 	printBanner(e.stdout, base, dbURL, embedded, demo, server.LoopbackOnly(c.addr))
+	if signer != nil {
+		fmt.Fprintf(e.stdout, "Integrity checkpoints are signed; verify with\n  auditgraph verify -key '%s'\n\n", signer.VerifierKey())
+		stopSigning := signCheckpoints(ctx, store, signer, c.checkpointInterval, log)
+		defer stopSigning()
+	}
 
 	hs := &http.Server{
 		Handler:           srv.Handler(),

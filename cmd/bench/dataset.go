@@ -41,7 +41,7 @@ const (
 
 // datasetVersion names how the dataset is made; a database holding a
 // dataset made another way is rebuilt.
-const datasetVersion = "import-v1"
+const datasetVersion = "import-v3-integrity-log"
 
 // span is how far back the entries reach.
 const span = 365 * 24 * time.Hour

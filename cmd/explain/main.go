@@ -70,9 +70,10 @@ func run(ctx context.Context, rows, depth int) (int, error) {
 		scratch.describe, time.Since(begin).Round(time.Millisecond),
 		counts["event_type_history"], counts["attribute_assignment_history"], counts["member_change_logs"])
 
-	// The page reads run on a store whose statements the recorder sees.
+	// The recorder sees the page reads' statements.
 	rec := &recorder{}
-	reads, err := pageReads(ctx, d, db.NewStore(d.WithQueryHook(rec)), depth)
+	d.AddQueryHook(rec)
+	reads, err := pageReads(ctx, d, store, depth)
 	if err != nil {
 		return 1, err
 	}

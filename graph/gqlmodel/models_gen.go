@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/auditgraph/auditgraph/integrity"
 	"github.com/auditgraph/auditgraph/model/display"
 )
 
@@ -62,6 +63,8 @@ type AttributeAssignmentEntry struct {
 	Changes []*AttributeAssignmentChange `json:"changes"`
 	// True when the stored entry cannot be read; its changes are then empty.
 	HasError bool `json:"hasError"`
+	// The entry's position in its stream's tamper-evident log and its inclusion proof.
+	Integrity *integrity.EntryProof `json:"integrity"`
 }
 
 // Selects attribute assignment history entries; all conditions must hold.
@@ -202,6 +205,8 @@ type EventTypeHistoryEntry struct {
 	DisplayJSON JSON `json:"displayJson,omitempty"`
 	// True when the stored entry cannot be read.
 	HasError bool `json:"hasError"`
+	// The entry's position in its stream's tamper-evident log and its inclusion proof.
+	Integrity *integrity.EntryProof `json:"integrity"`
 }
 
 // Selects event type history entries; all conditions must hold.
@@ -415,6 +420,67 @@ func (e *AttributeType) UnmarshalJSON(b []byte) error {
 }
 
 func (e AttributeType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The history an entry belongs to, as the integrity log names it.
+type HistoryKind string
+
+const (
+	// The attribute assignment history.
+	HistoryKindAttributeAssignment HistoryKind = "ATTRIBUTE_ASSIGNMENT"
+	// The event type history.
+	HistoryKindEventType HistoryKind = "EVENT_TYPE"
+	// The member change logs.
+	HistoryKindMemberChangeLog HistoryKind = "MEMBER_CHANGE_LOG"
+)
+
+var AllHistoryKind = []HistoryKind{
+	HistoryKindAttributeAssignment,
+	HistoryKindEventType,
+	HistoryKindMemberChangeLog,
+}
+
+func (e HistoryKind) IsValid() bool {
+	switch e {
+	case HistoryKindAttributeAssignment, HistoryKindEventType, HistoryKindMemberChangeLog:
+		return true
+	}
+	return false
+}
+
+func (e HistoryKind) String() string {
+	return string(e)
+}
+
+func (e *HistoryKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = HistoryKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid HistoryKind", str)
+	}
+	return nil
+}
+
+func (e HistoryKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *HistoryKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e HistoryKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
