@@ -78,8 +78,8 @@ soak:
 ha-test:
 	@command -v pg_autoctl >/dev/null || { apt-get update && apt-get install -y postgresql-15-auto-failover; }
 	$(GO) run ./cmd/hatest
-# The live subscriptions and export benchmark (bench/cmd/live): 1,000
+# The live subscriptions and export benchmark (cmd/benchlive): 1,000
 # WebSocket subscribers with writes at 500 entries/s, then the export of a
 # 1,000,000-entry history, against a real server process on PostgreSQL.
 bench-live:
-	go run ./bench/cmd/live -subscribers 1000 -rate 500 -duration 30s -export 1000000
+	go run ./cmd/benchlive -subscribers 1000 -rate 500 -duration 30s -export 1000000
