@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/auditgraph/auditgraph/db"
@@ -30,7 +31,7 @@ const span = 365 * 24 * time.Hour
 // that for the neighbours. Timestamps spread evenly over the last year, two
 // entries per instant, so the id tie-break is exercised. The rows copy the
 // demo entries' payloads, which are realistic in size and shape.
-func fill(ctx context.Context, d *db.DB, store *db.Store, rows int) (map[string]int, error) {
+func fill(ctx context.Context, d *db.DB, store *db.Store, rows int, only map[string]bool) (map[string]int, error) {
 	member, err := store.UserByID(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -56,20 +57,22 @@ func fill(ctx context.Context, d *db.DB, store *db.Store, rows int) (map[string]
 	others := 2 * rows
 
 	type insert struct {
-		what string
-		sql  string
-		args []any
+		what  string
+		table string
+		sql   string
+		args  []any
 	}
 	inserts := []insert{
-		{"event type history", eventTypeSQL, []any{eventTypeID, start, step(rows), rows, "et"}},
-		{"event type history (neighbour)", eventTypeSQL, []any{otherEventTypeID, start, step(noise), noise, "nb"}},
-		{"attribute history", attributeSQL, []any{orgID, userID, memberships.Member, start, step(rows), rows}},
-		{"attribute history (neighbour)", attributeSQL, []any{orgID, otherUserID, memberships.Other, start, step(noise), noise}},
-		{"change logs by the member", byActorSQL, []any{orgID, userID, start, step(rows), rows}},
-		{"change logs on the member", onMemberSQL, []any{orgID, member.PublicID, start, step(rows), rows, model.ResourceOrganizationUser}},
-		{"change logs of a neighbour", byActorSQL, []any{orgID, otherActorID, start, step(noise), noise}},
-		{"change logs of other members", othersSQL, []any{orgID, start, step(others), others, model.ResourceOrganizationUser}},
+		{"event type history", "event_type_history", eventTypeSQL, []any{eventTypeID, start, step(rows), rows, "et"}},
+		{"event type history (neighbour)", "event_type_history", eventTypeSQL, []any{otherEventTypeID, start, step(noise), noise, "nb"}},
+		{"attribute history", "attribute_assignment_history", attributeSQL, []any{orgID, userID, memberships.Member, start, step(rows), rows}},
+		{"attribute history (neighbour)", "attribute_assignment_history", attributeSQL, []any{orgID, otherUserID, memberships.Other, start, step(noise), noise}},
+		{"change logs by the member", "member_change_logs", byActorSQL, []any{orgID, userID, start, step(rows), rows}},
+		{"change logs on the member", "member_change_logs", onMemberSQL, []any{orgID, member.PublicID, start, step(rows), rows, model.ResourceOrganizationUser}},
+		{"change logs of a neighbour", "member_change_logs", byActorSQL, []any{orgID, otherActorID, start, step(noise), noise}},
+		{"change logs of other members", "member_change_logs", othersSQL, []any{orgID, start, step(others), others, model.ResourceOrganizationUser}},
 	}
+	inserts = slices.DeleteFunc(inserts, func(in insert) bool { return !only[in.table] })
 	// A bulk load into indexed tables pays for every index at every row, at
 	// random positions of the uuid and md5 keys: past shared_buffers each
 	// row dirties pages all over the indexes. Loading the bare tables and
@@ -117,6 +120,7 @@ func fill(ctx context.Context, d *db.DB, store *db.Store, rows int) (map[string]
 		}
 		fmt.Printf("%s: %s.\n", t, size)
 	}
+	printHeights(ctx, d)
 	counts := map[string]int{}
 	for _, table := range historyTables {
 		var n int
@@ -171,6 +175,32 @@ func dropIndexes(ctx context.Context, d *db.DB) ([]string, error) {
 		}
 	}
 	return rebuild, nil
+}
+
+// printHeights prints the height of every B-tree of the history tables, the
+// levels a page read descends before it reaches its first entry. It needs
+// the pageinspect extension (contrib, superuser); without it the heights are
+// left out.
+func printHeights(ctx context.Context, d *db.DB) {
+	if _, err := d.ExecContext(ctx, "CREATE EXTENSION IF NOT EXISTS pageinspect"); err != nil {
+		fmt.Printf("B-tree heights left out (pageinspect: %v).\n", err)
+		return
+	}
+	var idx []struct {
+		Name   string `bun:"name"`
+		Height int    `bun:"height"`
+		Size   string `bun:"size"`
+	}
+	if err := d.NewRaw(`SELECT c.relname AS name, (SELECT level FROM bt_metap(c.relname)) + 1 AS height,
+		pg_size_pretty(pg_relation_size(c.oid)) AS size
+		FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid
+		WHERE i.indrelid::regclass::text IN (?) ORDER BY 1`, bun.In(historyTables)).Scan(ctx, &idx); err != nil {
+		fmt.Printf("B-tree heights left out: %v.\n", err)
+		return
+	}
+	for _, i := range idx {
+		fmt.Printf("index %s: height %d (root to leaf), %s.\n", i.Name, i.Height, i.Size)
+	}
 }
 
 // parallel runs fn for 0…n-1 on up to workers connections of their own,
