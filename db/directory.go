@@ -32,7 +32,7 @@ func (s *Store) OrganizationByPublicID(ctx context.Context, publicID string) (*m
 // OrganizationsByIDs returns the organizations that exist among ids.
 func (s *Store) OrganizationsByIDs(ctx context.Context, ids []int64) ([]model.Organization, error) {
 	var rows []organizationRow
-	if err := s.idb.NewSelect().Model(&rows).Where("o.id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	if err := s.idb.NewSelect().Model(&rows).Where("o.id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 		return nil, err
 	}
 	return unwrap(rows, func(r *organizationRow) model.Organization { return r.Organization }), nil
@@ -59,7 +59,7 @@ func (s *Store) UserByPublicID(ctx context.Context, publicID string) (*model.Use
 // UsersByIDs returns the users that exist among ids.
 func (s *Store) UsersByIDs(ctx context.Context, ids []int64) ([]model.User, error) {
 	var rows []userRow
-	if err := s.idb.NewSelect().Model(&rows).Where("u.id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	if err := s.idb.NewSelect().Model(&rows).Where("u.id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 		return nil, err
 	}
 	return unwrap(rows, func(r *userRow) model.User { return r.User }), nil
@@ -68,7 +68,7 @@ func (s *Store) UsersByIDs(ctx context.Context, ids []int64) ([]model.User, erro
 // TeamsByIDs returns the teams that exist among ids.
 func (s *Store) TeamsByIDs(ctx context.Context, ids []int64) ([]model.Team, error) {
 	var rows []teamRow
-	if err := s.idb.NewSelect().Model(&rows).Where("t.id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	if err := s.idb.NewSelect().Model(&rows).Where("t.id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 		return nil, err
 	}
 	return unwrap(rows, func(r *teamRow) model.Team { return r.Team }), nil
@@ -113,7 +113,7 @@ func (s *Store) AttributesByOrganization(ctx context.Context, orgID int64) ([]mo
 // OptionsByAttributeIDs lists the options of the attributes.
 func (s *Store) OptionsByAttributeIDs(ctx context.Context, ids []string) ([]model.AttributeOption, error) {
 	var rows []attributeOptionRow
-	if err := s.idb.NewSelect().Model(&rows).Where("ao.attribute_id IN (?)", bun.In(ids)).OrderExpr("ao.value, ao.id").Scan(ctx); err != nil {
+	if err := s.idb.NewSelect().Model(&rows).Where("ao.attribute_id IN (?)", bun.List(ids)).OrderExpr("ao.value, ao.id").Scan(ctx); err != nil {
 		return nil, err
 	}
 	return unwrap(rows, func(r *attributeOptionRow) model.AttributeOption { return r.AttributeOption }), nil
@@ -193,16 +193,6 @@ func (s *Store) UserWithAccess(ctx context.Context, user model.Ref, orgID int64)
 	return &r.User, a, err
 }
 
-// OrganizationAccess returns the user's organization membership, or NOT_FOUND.
-func (s *Store) OrganizationAccess(ctx context.Context, userID, orgID int64) (*model.Access, error) {
-	return s.access(ctx, "organization_id", userID, orgID)
-}
-
-// TeamAccess returns the user's team membership, or NOT_FOUND.
-func (s *Store) TeamAccess(ctx context.Context, userID, teamID int64) (*model.Access, error) {
-	return s.access(ctx, "team_id", userID, teamID)
-}
-
 // EventTypeOwnership resolves the owner chain of an event type in one query:
 // the event type, its parent (managed children) and the team's organization.
 func (s *Store) EventTypeOwnership(ctx context.Context, eventTypeID int64) (*model.EventTypeOwnership, error) {
@@ -211,12 +201,6 @@ func (s *Store) EventTypeOwnership(ctx context.Context, eventTypeID int64) (*mod
 		return nil, err
 	}
 	return &a.EventTypeOwnership, nil
-}
-
-// EventTypeAccess resolves the owner chain of an event type and userID's
-// memberships in the owning team and its organization, in one query.
-func (s *Store) EventTypeAccess(ctx context.Context, eventTypeID, userID int64) (*model.EventTypeAccess, error) {
-	return s.eventTypeAccess(ctx, eventTypeID, userID)
 }
 
 // eventTypeAccess is EventTypeAccess; userID 0 (no user has it) looks up the
@@ -325,6 +309,7 @@ func (s *Store) AttributeByID(ctx context.Context, id string) (*model.Attribute,
 // UpsertOrganization inserts or updates an organization by id; a new one
 // without a public id gets one, an existing one keeps its own.
 func (s *Store) UpsertOrganization(ctx context.Context, o *model.Organization) error {
+	defer s.wrote()
 	if o.PublicID == "" {
 		o.PublicID = model.NewPublicID("org")
 	}
@@ -341,6 +326,7 @@ func (s *Store) UpsertOrganization(ctx context.Context, o *model.Organization) e
 
 // UpsertTeam inserts or updates a team by id.
 func (s *Store) UpsertTeam(ctx context.Context, t *model.Team) error {
+	defer s.wrote()
 	r := teamRow{Team: *t}
 	_, err := s.idb.NewInsert().Model(&r).
 		On("CONFLICT (id) DO UPDATE").Set("organization_id = EXCLUDED.organization_id").
@@ -350,6 +336,7 @@ func (s *Store) UpsertTeam(ctx context.Context, t *model.Team) error {
 
 // UpsertUser inserts or updates a user by id.
 func (s *Store) UpsertUser(ctx context.Context, u *model.User) error {
+	defer s.wrote()
 	if u.PublicID == "" {
 		u.PublicID = model.NewPublicID("usr")
 	}
@@ -366,6 +353,7 @@ func (s *Store) UpsertUser(ctx context.Context, u *model.User) error {
 
 // UpsertCustomRole inserts or updates a custom role by id.
 func (s *Store) UpsertCustomRole(ctx context.Context, cr *model.CustomRole) error {
+	defer s.wrote()
 	if cr.Permissions == nil {
 		cr.Permissions = []string{}
 	}
@@ -377,6 +365,7 @@ func (s *Store) UpsertCustomRole(ctx context.Context, cr *model.CustomRole) erro
 
 // UpsertMembership inserts or updates a membership by id.
 func (s *Store) UpsertMembership(ctx context.Context, m *model.Membership) error {
+	defer s.wrote()
 	r := membershipRow{Membership: *m}
 	_, err := s.idb.NewInsert().Model(&r).
 		On("CONFLICT (id) DO UPDATE").Set("role = EXCLUDED.role").Set("custom_role_id = EXCLUDED.custom_role_id").Exec(ctx)
@@ -399,6 +388,7 @@ func (s *Store) accessChanged(ctx context.Context, err error) error {
 
 // UpsertEventType inserts or updates an event type by id.
 func (s *Store) UpsertEventType(ctx context.Context, e *model.EventType) error {
+	defer s.wrote()
 	r := eventTypeRow{EventType: *e}
 	_, err := s.idb.NewInsert().Model(&r).
 		On("CONFLICT (id) DO UPDATE").Set("title = EXCLUDED.title").Set("slug = EXCLUDED.slug").
@@ -447,4 +437,11 @@ func conflict(err error) error {
 		return &model.Error{Code: model.CodeConflict, Message: "the record conflicts with a stored record (a slug, email or public id already taken)"}
 	}
 	return err
+}
+
+// Empty reports whether the directory holds no organization yet: a database
+// the demo may be seeded into.
+func (s *Store) Empty(ctx context.Context) (bool, error) {
+	exists, err := s.idb.NewSelect().Model((*organizationRow)(nil)).Exists(ctx)
+	return !exists, err
 }

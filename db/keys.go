@@ -17,9 +17,9 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash string) (*model.APIKey, e
 	return &r.APIKey, nil
 }
 
-// APIKeyWithUser returns the key stored under hash and its owner in one
+// apiKeyWithUser returns the key stored under hash and its owner in one
 // query, or NOT_FOUND.
-func (s *Store) APIKeyWithUser(ctx context.Context, hash string) (*model.APIKey, *model.User, error) {
+func (s *Store) apiKeyWithUser(ctx context.Context, hash string) (*model.APIKey, *model.User, error) {
 	var r apiKeyUserRow
 	if err := s.idb.NewSelect().Model(&r).Relation("User").Where("k.key_hash = ?", hash).Scan(ctx); err != nil {
 		return nil, nil, notFound(err, "no such API key")
@@ -66,6 +66,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id int64, at time.Time) error 
 	if err != nil {
 		return err
 	}
+	s.wrote()
 	if n, _ := res.RowsAffected(); n == 0 {
 		return model.Errorf(model.CodeNotFound, "API key %d not found", id)
 	}
@@ -80,5 +81,8 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id int64, at time.Time) error 
 // TouchAPIKey records that the key was used at.
 func (s *Store) TouchAPIKey(ctx context.Context, id int64, at time.Time) error {
 	_, err := s.idb.NewUpdate().Model((*apiKeyRow)(nil)).Set("last_used_at = ?", at.UTC()).Where("id = ?", id).Exec(ctx)
+	if err == nil && s.facts != nil {
+		s.facts.touched(id, at.UTC())
+	}
 	return err
 }

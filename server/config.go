@@ -50,6 +50,11 @@ type Config struct {
 	// PageSizes are the connections' default and largest page sizes (the
 	// REST endpoints run through them too).
 	PageSizes model.PageSizes
+	// AccessCacheTTL is the longest an API key or access fact is served
+	// from memory after it was read (0: read on every request); writes drop
+	// them sooner (db.Store.CacheFacts). It bounds how long a revocation
+	// made elsewhere may go unseen.
+	AccessCacheTTL time.Duration
 	// Replicas, when set, take history pages, counts and directory reads
 	// off the primary (see db.Routed); the server reports their state in
 	// /metrics. The caller opens and closes them.
@@ -93,9 +98,14 @@ func Defaults() Config {
 		QueryCacheBytes:   32 << 20,
 		UserDBConcurrency: 8,
 		PageSizes:         model.DefaultPageSizes(),
+		AccessCacheTTL:    2 * time.Second,
 		Live:              live.DefaultConfig(),
 	}
 }
+
+// MaxAccessCacheTTL is the largest AccessCacheTTL accepted: a revocation
+// must take effect within a few seconds whatever the setting.
+const MaxAccessCacheTTL = 10 * time.Second
 
 // LoopbackOnly reports whether a server listening on addr (host:port) can
 // be reached from this machine only: a wildcard or empty host listens on

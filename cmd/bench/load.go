@@ -21,6 +21,9 @@ type httpCase struct {
 	floor   string // name of the floor case it is compared with
 	target  vegeta.Target
 	skipped string // why the case was not run, if it was not
+	// foreign is the other server a comparison case is sent to (nil:
+	// auditgraph's).
+	foreign *foreignServer
 }
 
 // floorCase is the SQL the server issues for one request of a case (see
@@ -52,22 +55,73 @@ type measurement struct {
 	RSSMaxBytes   float64
 	StmtsPerReq   float64
 	ServerSampled bool
+	// PGCPUPerReq is the CPU seconds of the bench database's server per
+	// request (0: unknown).
+	PGCPUPerReq float64
 }
 
 // runHTTP runs c closed-loop workers against the server for d.
 func runHTTP(ctx context.Context, srv *serverProc, hc *httpCase, c int, d time.Duration) (measurement, error) {
 	m := measurement{Case: hc.name, Concurrency: c}
+	if hc.foreign != nil {
+		return runForeign(ctx, hc, c, d)
+	}
 	before, err := srv.metrics()
 	if err != nil {
 		return m, err
 	}
+	pgBefore := postgresTicks()
 	stopRSS := sampleRSS(srv.pid(), &m.RSSMaxBytes)
+	metrics, firstError := attack(ctx, hc, c, d)
+	m.FirstError = firstError
+	stopRSS()
+	pgCPU := postgresCPUSince(pgBefore)
+	after, err := srv.metrics()
+	if err != nil {
+		return m, err
+	}
+	fillFromMetrics(&m, metrics)
+	served := after.Requests - before.Requests
+	if served > 0 {
+		m.StmtsPerReq = (after.Statements - before.Statements) / served
+		m.CPUPer1000 = (after.CPUSeconds - before.CPUSeconds) / served * 1000
+		m.PGCPUPerReq = pgCPU / served
+	}
+	if after.RSSBytes > m.RSSMaxBytes {
+		m.RSSMaxBytes = after.RSSBytes
+	}
+	m.ServerSampled = true
+	return m, ctx.Err()
+}
+
+// runForeign is runHTTP for another server: its CPU and memory from /proc.
+func runForeign(ctx context.Context, hc *httpCase, c int, d time.Duration) (measurement, error) {
+	m := measurement{Case: hc.name, Concurrency: c}
+	pid := hc.foreign.pid()
+	cpu0, pgBefore := processCPU(pid), postgresTicks()
+	stopRSS := sampleRSS(pid, &m.RSSMaxBytes)
+	metrics, firstError := attack(ctx, hc, c, d)
+	m.FirstError = firstError
+	stopRSS()
+	pgCPU, cpu := postgresCPUSince(pgBefore), processCPU(pid)-cpu0
+	fillFromMetrics(&m, metrics)
+	if metrics.Requests > 0 {
+		m.CPUPer1000 = cpu / float64(metrics.Requests) * 1000
+		m.PGCPUPerReq = pgCPU / float64(metrics.Requests)
+	}
+	m.ServerSampled = true
+	return m, ctx.Err()
+}
+
+// attack runs c closed-loop workers sending hc's request for d.
+func attack(ctx context.Context, hc *httpCase, c int, d time.Duration) (*vegeta.Metrics, string) {
 	attacker := vegeta.NewAttacker(
 		vegeta.Workers(uint64(c)), vegeta.MaxWorkers(uint64(c)),
 		vegeta.Connections(c), vegeta.MaxConnections(c), vegeta.KeepAlive(true),
 		vegeta.Timeout(30*time.Second), vegeta.Redirects(vegeta.NoFollow),
 	)
 	var metrics vegeta.Metrics
+	firstError := ""
 	results := attacker.Attack(vegeta.NewStaticTargeter(hc.target), vegeta.Rate{Freq: 0}, d, hc.name)
 	for {
 		select {
@@ -83,30 +137,15 @@ func runHTTP(ctx context.Context, srv *serverProc, hc *httpCase, c int, d time.D
 			if res.Error == "" && hc.graphql && bytes.Contains(res.Body, []byte(`"errors"`)) {
 				res.Error = fmt.Sprintf("GraphQL errors: %.300s", res.Body)
 			}
-			if res.Error != "" && m.FirstError == "" {
-				m.FirstError = res.Error
+			if res.Error != "" && firstError == "" {
+				firstError = res.Error
 			}
 			metrics.Add(res)
 		}
 	}
 done:
 	metrics.Close()
-	stopRSS()
-	after, err := srv.metrics()
-	if err != nil {
-		return m, err
-	}
-	fillFromMetrics(&m, &metrics)
-	served := after.Requests - before.Requests
-	if served > 0 {
-		m.StmtsPerReq = (after.Statements - before.Statements) / served
-		m.CPUPer1000 = (after.CPUSeconds - before.CPUSeconds) / served * 1000
-	}
-	if after.RSSBytes > m.RSSMaxBytes {
-		m.RSSMaxBytes = after.RSSBytes
-	}
-	m.ServerSampled = true
-	return m, ctx.Err()
+	return &metrics, firstError
 }
 
 func fillFromMetrics(m *measurement, v *vegeta.Metrics) {
@@ -151,6 +190,7 @@ func runFloor(ctx context.Context, pool *pgxpool.Pool, fc *floorCase, c int, d t
 		metrics vegeta.Metrics
 		wg      sync.WaitGroup
 	)
+	pgBefore := postgresTicks()
 	begin := time.Now()
 	deadline := begin.Add(d)
 	for w := 0; w < c; w++ {
@@ -175,7 +215,11 @@ func runFloor(ctx context.Context, pool *pgxpool.Pool, fc *floorCase, c int, d t
 	}
 	wg.Wait()
 	metrics.Close()
+	pgCPU := postgresCPUSince(pgBefore)
 	fillFromMetrics(&m, &metrics)
+	if m.Requests > 0 {
+		m.PGCPUPerReq = pgCPU / float64(m.Requests)
+	}
 	return m, ctx.Err()
 }
 

@@ -20,7 +20,7 @@ func (r *report) markdown() string {
 	w("# auditgraph benchmark, scale %d\n\n", c.scale)
 	w("| | |\n|---|---|\n")
 	w("| date | %s |\n", r.started.Format(time.RFC3339))
-	w("| commit | %s |\n", gitCommit())
+	w("| commit | %s (the checkout the server was built from) |\n", r.commit)
 	w("| machine | %d cores (nproc), %s, %s |\n", runtime.NumCPU(), cpuModel(), memTotal())
 	w("| load average (1, 5, 15 min) | %s before, %s after (after includes the run's own load) |\n", r.loadBefore, r.loadAfter)
 	w("| Go | %s |\n", goVersion())
@@ -56,8 +56,8 @@ func (r *report) markdown() string {
 		}
 		return ""
 	}
-	header := "| concurrency | req/s | p50 | p90 | p99 | errors | server CPU s / 1k req | server RSS | SQL stmts / req | server ÷ floor | deep ÷ first |\n" +
-		"|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+	header := "| concurrency | req/s | p50 | p90 | p99 | errors | server CPU s / 1k req | PostgreSQL CPU ms / req | server RSS | SQL stmts / req | server ÷ floor | deep ÷ first |\n" +
+		"|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
 	for _, hc := range r.http {
 		w("## %s\n\n", hc.name)
 		if hc.skipped != "" {
@@ -75,9 +75,13 @@ func (r *report) markdown() string {
 			first = firstOf(hc.group)
 		}
 		for i, m := range r.results[hc.name] {
-			w("| %d | %.0f | %s | %s | %s | %s | %.3f | %.0f MB | %.2f | %s | %s |\n", m.Concurrency, m.Rate,
-				ms(m.P50), ms(m.P90), ms(m.P99), errs(m), m.CPUPer1000, m.RSSMaxBytes/1e6, m.StmtsPerReq,
-				ratioPct(m.Rate, r.rateAt(hc.floor, i)), deepRatio(r.rateAt(first, i), m.Rate, hc.deep))
+			stmts, floor := fmt.Sprintf("%.2f", m.StmtsPerReq), ratioPct(m.Rate, r.rateAt(hc.floor, i))
+			if hc.foreign != nil {
+				stmts, floor = "—", "—"
+			}
+			w("| %d | %.0f | %s | %s | %s | %s | %.3f | %s | %.0f MB | %s | %s | %s |\n", m.Concurrency, m.Rate,
+				ms(m.P50), ms(m.P90), ms(m.P99), errs(m), m.CPUPer1000, pgCPU(m), m.RSSMaxBytes/1e6, stmts,
+				floor, deepRatio(r.rateAt(first, i), m.Rate, hc.deep))
 		}
 		if e := firstError(r.results[hc.name]); e != "" {
 			w("\nFirst error: `%.300s`\n", e)
@@ -112,14 +116,15 @@ func (r *report) markdown() string {
 				w("```sql\n-- statement %d of %d%s\n%s\n```\n", i+1, len(fc.seq.statements), mark, q)
 			}
 		}
-		w("\n| concurrency | req/s | p50 | p90 | p99 | errors | deep ÷ first |\n|---:|---:|---:|---:|---:|---:|---:|\n")
+		w("\n| concurrency | req/s | p50 | p90 | p99 | errors | PostgreSQL CPU ms / req | deep ÷ first |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for i, m := range r.results[fc.name] {
-			w("| %d | %.0f | %s | %s | %s | %s | %s |\n", m.Concurrency, m.Rate, ms(m.P50), ms(m.P90), ms(m.P99), errs(m),
-				deepRatio(r.rateAt(fc.first, i), m.Rate, fc.deep))
+			w("| %d | %.0f | %s | %s | %s | %s | %s | %s |\n", m.Concurrency, m.Rate, ms(m.P50), ms(m.P90), ms(m.P99), errs(m),
+				pgCPU(m), deepRatio(r.rateAt(fc.first, i), m.Rate, fc.deep))
 		}
 		w("\n")
 	}
 
+	w("%s", r.postgraphileComparison())
 	w("## SQL statements per request by page size\n\nGraphQL eventTypeHistory first page, 5 requests each:\n\n| page size | statements / request |\n|---:|---:|\n")
 	var limits []int
 	for l := range r.stmtsByLimit {
@@ -305,8 +310,25 @@ func (r *report) targets() string {
 			line(nil, "REST within 10%% of GraphQL: REST not measured")
 		}
 	}
+	for _, row := range []struct{ page, pgl, gql string }{{"first", pglFirst, gqlETFirst}, {"deep", pglDeep, gqlETDeep}} {
+		for i, p := range r.results[row.pgl] {
+			g := r.at(row.gql, i)
+			if p.Rate == 0 || g.Rate == 0 {
+				continue
+			}
+			ok := g.Rate >= 1.5*p.Rate
+			line(&ok, "GraphQL %s page at concurrency %d ≥ 1.5× PostGraphile's req/s: %.0f vs %.0f req/s = %.2f×", row.page, p.Concurrency, g.Rate, p.Rate, g.Rate/p.Rate)
+			if g.PGCPUPerReq > 0 && p.PGCPUPerReq > 0 {
+				ok := g.PGCPUPerReq <= p.PGCPUPerReq
+				line(&ok, "GraphQL %s page at concurrency %d: PostgreSQL CPU per page no higher than PostGraphile's: %s vs %s ms", row.page, p.Concurrency, pgCPU(g), pgCPU(p))
+			}
+		}
+	}
 	maxRSS := 0.0
 	for _, hc := range r.http {
+		if hc.foreign != nil {
+			continue
+		}
 		for _, m := range r.results[hc.name] {
 			maxRSS = max(maxRSS, m.RSSMaxBytes)
 		}
@@ -346,6 +368,66 @@ func (r *report) targets() string {
 		line(nil, "import at least 50,000 entries/s, separate run: not measured (see Ingest)")
 	}
 	return b.String()
+}
+
+// pgCPU is the CPU of the bench database's server per request, in ms.
+func pgCPU(m measurement) string {
+	if m.PGCPUPerReq == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.3f", m.PGCPUPerReq*1000)
+}
+
+// postgraphileComparison sets auditgraph's event type history pages beside
+// PostGraphile's reading the same rows, with the raw SQL floor.
+func (r *report) postgraphileComparison() string {
+	if len(r.results[pglFirst]) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("## auditgraph ÷ PostGraphile v5\n\n"+
+		"The same page of the same table: PostGraphile %s (amber preset, Node %s, a pool of 20 connections) serving `allEventTypeHistories` of the hot event type "+
+		"ordered by `created_at, id` descending, 25 entries with every column as stored (the payload as raw text); auditgraph's GraphQL and REST `/v2` pages render every "+
+		"field (display fields, titles, actor). The deep page is read by keyset on both (PostGraphile's own cursor of the entry %d deep). "+
+		"Ratios are auditgraph's req/s over PostGraphile's at the same concurrency; CPU columns are per request (server: the process; PostgreSQL: the bench database's server processes). "+
+		"The floor is the page statement alone through pgx. Load average before the run: %s.\n\n", postgraphileVersion, nodeVersion, r.cfg.depth, r.loadBefore)
+	w("| page | c | PostGraphile req/s | auditgraph GraphQL req/s | ÷ PostGraphile | REST /v2 req/s | ÷ PostGraphile | server CPU ms/req (GraphQL / PostGraphile) | PostgreSQL CPU ms/req (GraphQL / PostGraphile) | p99 (GraphQL / PostGraphile) | raw SQL floor req/s |\n")
+	w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, row := range []struct{ page, pgl, gql, rest string }{
+		{"first", pglFirst, gqlETFirst, restETFirst},
+		{"deep", pglDeep, gqlETDeep, restETDeep},
+	} {
+		for i, p := range r.results[row.pgl] {
+			g, rs := r.at(row.gql, i), r.at(row.rest, i)
+			w("| %s | %d | %.0f | %.0f | %s | %.0f | %s | %.2f / %.2f | %s / %s | %s / %s | %s |\n", row.page, p.Concurrency, p.Rate,
+				g.Rate, ratioX(g.Rate, p.Rate), rs.Rate, ratioX(rs.Rate, p.Rate), g.CPUPer1000, p.CPUPer1000, pgCPU(g), pgCPU(p),
+				ms(g.P99), ms(p.P99), floorRate(r.at(pageAloneName, i)))
+		}
+	}
+	w("\n")
+	return b.String()
+}
+
+func (r *report) at(name string, i int) measurement {
+	if ms := r.results[name]; i < len(ms) {
+		return ms[i]
+	}
+	return measurement{}
+}
+
+func ratioX(a, b float64) string {
+	if a == 0 || b == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f×", a/b)
+}
+
+func floorRate(m measurement) string {
+	if m.Rate == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.0f", m.Rate)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }

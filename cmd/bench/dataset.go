@@ -41,7 +41,7 @@ const (
 
 // datasetVersion names how the dataset is made; a database holding a
 // dataset made another way is rebuilt.
-const datasetVersion = "import-v2-integrity-log"
+const datasetVersion = "import-v3-integrity-log"
 
 // span is how far back the entries reach.
 const span = 365 * 24 * time.Hour
@@ -324,7 +324,7 @@ func newInsertSampler(ctx context.Context, d *db.DB) *insertSampler {
 	count := func() (int64, bool) {
 		var n int64
 		err := d.NewRaw("SELECT coalesce(sum(n_tup_ins), 0)::bigint FROM pg_stat_user_tables WHERE relname IN (?)",
-			bun.In(historyTables)).Scan(ctx, &n)
+			bun.List(historyTables)).Scan(ctx, &n)
 		return n, err == nil
 	}
 	s.base, _ = count()

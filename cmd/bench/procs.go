@@ -138,3 +138,58 @@ func procTicks() map[int]procTime {
 	}
 	return out
 }
+
+// benchPostmaster is the pid of the bench database's PostgreSQL server when
+// it runs on this machine (0: unknown); its processes' CPU is measured per
+// case.
+var benchPostmaster int
+
+// postgresTicks reads the CPU ticks of the bench database's server
+// processes (the postmaster and its children), by pid.
+func postgresTicks() map[int]procTime {
+	if benchPostmaster == 0 {
+		return nil
+	}
+	out := map[int]procTime{}
+	for pid, p := range procTicks() {
+		if p.name == "postgres" && (pid == benchPostmaster || p.ppid == benchPostmaster) {
+			out[pid] = p
+		}
+	}
+	return out
+}
+
+// postgresCPUSince is the CPU seconds the server's processes used since
+// before was read: processes started since count whole; those that ended
+// meanwhile are lost (connections are kept open during a case, so they are
+// few).
+func postgresCPUSince(before map[int]procTime) float64 {
+	if before == nil {
+		return 0
+	}
+	var ticks uint64
+	for pid, p := range postgresTicks() {
+		d := p.ticks
+		if q, ok := before[pid]; ok && q.ticks <= d {
+			d -= q.ticks
+		}
+		ticks += d
+	}
+	return float64(ticks) / clockTicks
+}
+
+// processCPU reads one process's CPU seconds (user and system).
+func processCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseUint(f[11], 10, 64)
+	stime, _ := strconv.ParseUint(f[12], 10, 64)
+	return float64(utime+stime) / clockTicks
+}

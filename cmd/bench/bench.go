@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"net/http"
 	"os"
 	"os/exec"
@@ -26,6 +27,7 @@ type report struct {
 	pg           *postgres
 	dataset      *datasetInfo
 	started      time.Time
+	commit       string // when the server binary was built
 	loadBefore   string
 	loadAfter    string
 	http         []*httpCase
@@ -61,6 +63,7 @@ func run(ctx context.Context, c config) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	rep.commit = gitCommit()
 	bin, err := buildServer(ctx, tmp)
 	if err != nil {
 		return err
@@ -88,7 +91,22 @@ func run(ctx context.Context, c config) error {
 	defer srv.stop()
 	logf("server pid %d at %s", srv.pid(), srv.base)
 
+	benchPostmaster = postmasterPID(ctx, d)
 	rep.http = httpCases(srv.base, fx)
+	if c.postgraphile {
+		pgl, err := startPostGraphile(ctx, pg.url, tmp)
+		var cases []*httpCase
+		if err == nil {
+			defer pgl.stop()
+			logf("PostGraphile pid %d at %s", pgl.pid(), pgl.base)
+			cases, err = postgraphileCases(pgl, c.depth)
+		}
+		if err != nil {
+			logf("PostGraphile: %v", err)
+			rep.notes = append(rep.notes, fmt.Sprintf("PostGraphile not measured: %.500s", err))
+		}
+		rep.http = insertAfter(rep.http, gqlETDeep, cases)
+	}
 	for _, hc := range rep.http {
 		if err := probe(hc); err != nil {
 			return err
@@ -116,6 +134,24 @@ func run(ctx context.Context, c config) error {
 	}
 	defer pool.Close()
 
+	if err := measureCases(ctx, c, rep, srv, pool); err != nil {
+		return err
+	}
+
+	if c.integrity {
+		ir := measureIntegrity(ctx, bin, srv, d, pg.url, signer.VerifierKey(), fx.apiKey)
+		rep.integrity = &ir
+	}
+	if c.ingest > 0 {
+		rep.ingest = measureIngest(ctx, bin, srv, store, pg.url, tmp, c.importEntries, c.ingest)
+	}
+	rep.loadAfter = loadavg()
+	return writeReport(c, rep)
+}
+
+// measureCases measures every case at every concurrency, each right after
+// its floor, and records the figures in rep.
+func measureCases(ctx context.Context, c config, rep *report, srv *serverProc, pool *pgxpool.Pool) error {
 	// Each case runs right after its floor at the same concurrency, so that
 	// the two figures a ratio compares are taken close together: the load
 	// other work puts on the machine drifts over a run.
@@ -189,15 +225,11 @@ func run(ctx context.Context, c config) error {
 			}
 		}
 	}
+	return nil
+}
 
-	if c.integrity {
-		ir := measureIntegrity(ctx, bin, srv, d, pg.url, signer.VerifierKey(), fx.apiKey)
-		rep.integrity = &ir
-	}
-	if c.ingest > 0 {
-		rep.ingest = measureIngest(ctx, bin, srv, store, pg.url, tmp, c.importEntries, c.ingest)
-	}
-	rep.loadAfter = loadavg()
+// writeReport prints the report and writes it under c.out (unless empty).
+func writeReport(c config, rep *report) error {
 	md := rep.markdown()
 	fmt.Println(md)
 	if c.out != "" {
@@ -215,6 +247,16 @@ func run(ctx context.Context, c config) error {
 		logf("wrote %s", path)
 	}
 	return nil
+}
+
+// insertAfter inserts more after the case named name (at the end if none is).
+func insertAfter(cases []*httpCase, name string, more []*httpCase) []*httpCase {
+	for i, hc := range cases {
+		if hc.name == name {
+			return append(cases[:i+1], append(more, cases[i+1:]...)...)
+		}
+	}
+	return append(cases, more...)
 }
 
 // statementsByPageSize sends the event type history first page at several

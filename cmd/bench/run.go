@@ -205,7 +205,9 @@ func gqlTarget(base, key, query string, vars map[string]any) vegeta.Target {
 // Names of the cases the targets refer to.
 const (
 	gqlETFirst  = "GraphQL eventTypeHistory, first page"
+	gqlETDeep   = "GraphQL eventTypeHistory, deep page"
 	restETFirst = "REST /v2 event type history, first page"
+	restETDeep  = "REST /v2 event type history, deep page"
 )
 
 func httpCases(base string, fx *fixture) []*httpCase {
@@ -225,11 +227,11 @@ func httpCases(base string, fx *fixture) []*httpCase {
 	return []*httpCase{
 		{name: gqlETFirst, group: "gql-et", graphql: true,
 			target: gqlTarget(base, fx.apiKey, eventTypeHistoryQuery, map[string]any{"id": etID, "first": 25})},
-		{name: "GraphQL eventTypeHistory, deep page", group: "gql-et", deep: true, graphql: true,
+		{name: gqlETDeep, group: "gql-et", deep: true, graphql: true,
 			target: gqlTarget(base, fx.apiKey, eventTypeHistoryQuery, map[string]any{"id": etID, "first": 25, "after": deepCursor})},
 		{name: restETFirst, group: "rest-et",
 			target: rest(http.MethodGet, "/v2/event-types/"+etID+"/history?limit=25", nil, v2)},
-		{name: "REST /v2 event type history, deep page", group: "rest-et", deep: true,
+		{name: restETDeep, group: "rest-et", deep: true,
 			target: rest(http.MethodGet, "/v2/event-types/"+etID+"/history?limit=25&cursor="+fx.etDeepID, nil, v2)},
 		{name: "GraphQL attributeAssignmentHistory, first page", graphql: true,
 			target: gqlTarget(base, fx.apiKey, attributeHistoryQuery, map[string]any{

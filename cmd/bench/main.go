@@ -35,6 +35,7 @@ type config struct {
 	label         string
 	ingest        time.Duration
 	importEntries int
+	postgraphile  bool
 	integrity     bool
 }
 
@@ -50,6 +51,7 @@ func main() {
 	flag.StringVar(&c.label, "label", "", "report file suffix (default: the scale)")
 	flag.DurationVar(&c.ingest, "ingest", 5*time.Second, "how long the record mutation and the store append are measured; 0: skip ingest")
 	flag.IntVar(&c.importEntries, "import-entries", 200_000, "entries in the file given to auditgraph import")
+	flag.BoolVar(&c.postgraphile, "postgraphile", true, "compare with PostGraphile "+postgraphileVersion+" on Node "+nodeVersion+", installed from npm into the user cache directory")
 	flag.BoolVar(&c.integrity, "integrity", true, "measure the integrity log: proof latency over REST and auditgraph verify of the whole database")
 	flag.Parse()
 	for _, s := range strings.Split(conc, ",") {

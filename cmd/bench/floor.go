@@ -144,9 +144,9 @@ func recordFloors(ctx context.Context, databaseURL string, cases []*httpCase) ([
 	}
 	defer d.Close()
 	rec := &recorder{}
-	d.AddQueryHook(rec)
 	cfg := server.Defaults()
 	cfg.RateLimit = 0
+	d.AddQueryHook(rec)
 	srv, err := server.New(cfg, db.NewStore(d), nil)
 	if err != nil {
 		return nil, nil, err
@@ -174,7 +174,7 @@ func recordFloors(ctx context.Context, databaseURL string, cases []*httpCase) ([
 		byCase = map[string]*floorCase{}
 	)
 	for _, hc := range cases {
-		if hc.skipped != "" {
+		if hc.skipped != "" || hc.foreign != nil {
 			continue
 		}
 		if err := send(hc); err != nil {
@@ -208,7 +208,7 @@ func recordFloors(ctx context.Context, databaseURL string, cases []*httpCase) ([
 	}
 	// Deep ÷ first of a floor compares it with the floor of its group's first page.
 	for _, hc := range cases {
-		if hc.deep && hc.skipped == "" {
+		if hc.deep && hc.skipped == "" && hc.foreign == nil {
 			for _, first := range cases {
 				if first.group == hc.group && !first.deep && first.skipped == "" && byCase[hc.name].first == "" {
 					byCase[hc.name].first = byCase[first.name].name

@@ -250,8 +250,13 @@ type entryTemplates struct {
 }
 
 // clTemplate is a demo change log: fixed has its action and resource, on
-// its action with the hot member as the resource.
-type clTemplate struct{ fixed, on []byte }
+// its action with the hot member as the resource; action is its action, for
+// the lines of other organizations, whose resource must be one of their
+// members (the import refuses another tenant's user).
+type clTemplate struct {
+	fixed, on []byte
+	action    string
+}
 
 type clFixed struct {
 	Action       string  `json:"action"`
@@ -323,7 +328,7 @@ func templates(d *demo) (*entryTemplates, error) {
 		if err != nil {
 			return nil, err
 		}
-		t.cl = append(t.cl, clTemplate{fixed: fixed, on: on})
+		t.cl = append(t.cl, clTemplate{fixed: fixed, on: on, action: e.Action})
 	}
 	if d.users[hotUserID] == "" {
 		return nil, fmt.Errorf("the demo has no user %d", hotUserID)
@@ -485,12 +490,19 @@ func writeEntries(path string, p *entryPlan, t *entryTemplates) (int64, error) {
 		// Member change logs: half of the hot member's are changes they
 		// made, half changes made to them.
 		tpl := t.cl[rng.IntN(len(t.cl))]
-		fixed := tpl.fixed
+		var fixed []byte
 		var g int
 		switch {
 		case hot && clHot%2 == 0:
 			head(ingest.KindMemberChangeLog, hotOrgID, "bench:cl:"+key, p.instant(clHot, p.hot))
 			ref("actorId", hotUserID)
+			// A resource among the organization's members (the demo's
+			// change logs name other organizations' users too).
+			var err error
+			resource := []int64{seed.OwnerUserID, seed.AdminUserID, 7}[clHot/2%3]
+			if fixed, err = members(clFixed{Action: tpl.action, ResourceType: model.ResourceOrganizationUser, ResourceID: strconv.FormatInt(resource, 10)}); err != nil {
+				return 0, err
+			}
 			g = clHot
 			clHot++
 		case hot:
@@ -503,6 +515,11 @@ func writeEntries(path string, p *entryPlan, t *entryTemplates) (int64, error) {
 			u := int64(benchUserFirst) + int64(clRest)%(benchUserLast-benchUserFirst+1)
 			head(ingest.KindMemberChangeLog, benchOrgOf(u), "bench:cl:"+key, p.instant(clRest, rest))
 			ref("actorId", u)
+			// The member changed themselves: a resource of their organization.
+			var err error
+			if fixed, err = members(clFixed{Action: tpl.action, ResourceType: model.ResourceOrganizationUser, ResourceID: strconv.FormatInt(u, 10)}); err != nil {
+				return 0, err
+			}
 			g = clRest
 			clRest++
 		}
