@@ -177,15 +177,18 @@ func (s *Store) pgCopy(ctx context.Context, table, kind string, columns []string
 		}
 		_, err = tx.CopyFrom(ctx, pgx.Identifier{table}, columns, rows())
 		if err == nil {
-			if err := appendLog(ctx, pgxLog{tx: tx}, items); err != nil {
-				return err
-			}
 			inserted = int64(n)
 			ids := make([]string, n)
 			for i := range ids {
 				ids[i] = id(i)
 			}
+			// Announced before the log's append: notifications are sent
+			// at commit either way, and the append holds its streams'
+			// locks to the commit, which other writers wait for.
 			if err := announce(ids); err != nil {
+				return err
+			}
+			if err := appendLog(ctx, pgxLog{tx: tx}, items); err != nil {
 				return err
 			}
 			return tx.Commit(ctx)
@@ -214,11 +217,11 @@ func (s *Store) pgCopy(ctx context.Context, table, kind string, columns []string
 		if err != nil {
 			return err
 		}
-		if err := appendLog(ctx, pgxLog{tx: tx}, only(items, ids)); err != nil {
-			return err
-		}
 		inserted = int64(len(ids))
 		if err := announce(ids); err != nil {
+			return err
+		}
+		if err := appendLog(ctx, pgxLog{tx: tx}, only(items, ids)); err != nil {
 			return err
 		}
 		return tx.Commit(ctx)
