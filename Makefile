@@ -28,16 +28,16 @@ build:
 install:
 	$(GO) install ./cmd/auditgraph
 
-# The load benchmark (bench/cmd/bench): builds (through auditgraph import)
+# The load benchmark (cmd/bench): builds (through auditgraph import)
 # or reuses a dataset on PostgreSQL (DATABASE_URL, or a private server from
 # the local binaries), starts the real server, measures each case against
 # its floor (the server's SQL through pgx), and writes its report to
 # bench/results/.
 bench:
-	go run ./bench/cmd/bench -scale 1000000 -duration 30s -concurrency 2,16 -import-entries 500000
+	go run ./cmd/bench -scale 1000000 -duration 30s -concurrency 2,16 -import-entries 500000
 
 bench-quick:
-	go run ./bench/cmd/bench -scale 100000 -duration 10s -warmup 1s -concurrency 2,16 -ingest 3s -import-entries 100000
+	go run ./cmd/bench -scale 100000 -duration 10s -warmup 1s -concurrency 2,16 -ingest 3s -import-entries 100000
 
 # Go micro-benchmarks (cursor codec, rendering, a page resolver), allocations reported.
 bench-go:
@@ -49,9 +49,14 @@ run:
 generate:
 	go run github.com/99designs/gqlgen generate
 
+# staticcheck is pinned to a version the module proxy serves; go run
+# fetches it once into the module cache, without touching go.mod.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt -l: files need formatting:"; echo "$$out"; exit 1; fi
 	go vet ./...
+	go run $(STATICCHECK) ./...
 
 # Runs cmd/explain, which comes with the store (db).
 explain:
@@ -73,8 +78,8 @@ soak:
 ha-test:
 	@command -v pg_autoctl >/dev/null || { apt-get update && apt-get install -y postgresql-15-auto-failover; }
 	$(GO) run ./cmd/hatest
-# The live subscriptions and export benchmark (bench/cmd/live): 1,000
+# The live subscriptions and export benchmark (cmd/benchlive): 1,000
 # WebSocket subscribers with writes at 500 entries/s, then the export of a
 # 1,000,000-entry history, against a real server process on PostgreSQL.
 bench-live:
-	go run ./bench/cmd/live -subscribers 1000 -rate 500 -duration 30s -export 1000000
+	go run ./cmd/benchlive -subscribers 1000 -rate 500 -duration 30s -export 1000000

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"reflect"
 
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/google/uuid"
@@ -27,16 +28,6 @@ import (
 // statement (SQLITE_MAX_VARIABLE_NUMBER since 3.32).
 const sqliteMaxVariables = 32766
 
-var (
-	attributeColumns = []string{"id", "organization_id", "user_id", "membership_id", "created_at", "source",
-		"actor_type", "actor_ref", "actor_name", "actor_email", "actor_avatar", "source_context", "changes", "idempotency_key"}
-	eventTypeColumns = []string{"id", "event_type_id", "action", "type", "created_at", "source",
-		"actor_type", "actor_ref", "actor_name", "actor_email", "actor_avatar",
-		"impersonated_by_name", "impersonated_by_email", "impersonated_by_avatar", "payload", "idempotency_key"}
-	changeLogColumns = []string{"id", "organization_id", "actor_user_id", "actor_public_id", "actor_name", "actor_email", "actor_avatar",
-		"action", "created_at", "resource_type", "resource_id", "resource_name", "changes", "idempotency_key"}
-)
-
 // CopyAttributeHistory bulk-loads attribute assignment entries.
 func (s *Store) CopyAttributeHistory(ctx context.Context, entries []model.AttributeAssignmentEntry) (int64, error) {
 	entries = stored(entries, storedAttribute)
@@ -44,20 +35,11 @@ func (s *Store) CopyAttributeHistory(ctx context.Context, entries []model.Attrib
 	if !s.noLog {
 		items = attributeLeaves(entries)
 	}
-	if s.dialect == Postgres {
-		return s.pgCopy(ctx, "attribute_assignment_history", model.CursorAttributeHistory, attributeColumns, len(entries), func(i int) string { return entries[i].ID }, items, func(i int) ([]any, error) {
-			e := &entries[i]
-			id, err := uuidBytes(e.ID)
-			return []any{id, e.OrganizationID, e.UserID, e.MembershipID, e.Timestamp, e.Source,
-				e.Actor.Type, e.Actor.Ref, e.Actor.Name, e.Actor.Email, e.Actor.Avatar,
-				e.SourceContext, e.Changes, e.IdempotencyKey}, err
-		})
-	}
-	rows := make([]attributeEntryRow, len(entries))
-	for i, e := range entries {
-		rows[i].AttributeAssignmentEntry = e
-	}
-	return sqliteInsert(ctx, s, rows, len(attributeColumns), items)
+	return copyRows(ctx, s, model.AttributeHistoryKind, true, items,
+		unwrap(entries, func(e *model.AttributeAssignmentEntry) attributeEntryRow {
+			return attributeEntryRow{AttributeAssignmentEntry: *e}
+		}),
+		func(r *attributeEntryRow) string { return r.ID })
 }
 
 // CopyEventTypeHistory bulk-loads event type entries.
@@ -70,20 +52,9 @@ func (s *Store) CopyEventTypeHistory(ctx context.Context, entries []model.EventT
 			return 0, err
 		}
 	}
-	if s.dialect == Postgres {
-		return s.pgCopy(ctx, "event_type_history", model.CursorEventTypeHistory, eventTypeColumns, len(entries), func(i int) string { return entries[i].ID }, items, func(i int) ([]any, error) {
-			e := &entries[i]
-			id, err := uuidBytes(e.ID)
-			return []any{id, e.EventTypeID, e.Action, e.Type, e.Timestamp, e.Source,
-				e.Actor.Type, e.Actor.Ref, e.Actor.Name, e.Actor.Email, e.Actor.Avatar,
-				e.ImpersonatedBy.Name, e.ImpersonatedBy.Email, e.ImpersonatedBy.Avatar, e.Payload, e.IdempotencyKey}, err
-		})
-	}
-	rows := make([]eventTypeEntryRow, len(entries))
-	for i, e := range entries {
-		rows[i].EventTypeEntry = e
-	}
-	return sqliteInsert(ctx, s, rows, len(eventTypeColumns), items)
+	return copyRows(ctx, s, model.EventTypeHistoryKind, true, items,
+		unwrap(entries, func(e *model.EventTypeEntry) eventTypeEntryRow { return eventTypeEntryRow{EventTypeEntry: *e} }),
+		func(r *eventTypeEntryRow) string { return r.ID })
 }
 
 // CopyMemberChangeLogs bulk-loads member change logs.
@@ -93,18 +64,41 @@ func (s *Store) CopyMemberChangeLogs(ctx context.Context, entries []model.Member
 	if !s.noLog {
 		items = changeLogLeaves(entries)
 	}
-	if s.dialect == Postgres {
-		return s.pgCopy(ctx, "member_change_logs", model.CursorMemberChangeLogs, changeLogColumns, len(entries), func(i int) string { return entries[i].ID }, items, func(i int) ([]any, error) {
-			e := &entries[i]
-			return []any{e.ID, e.OrganizationID, e.ActorUserID, e.ActorPublicID, e.ActorName, e.ActorEmail, e.ActorAvatar, e.Action, e.Timestamp,
-				e.ResourceType, e.ResourceID, e.ResourceName, e.Changes, e.IdempotencyKey}, nil
-		})
+	return copyRows(ctx, s, model.MemberChangeLogsKind, false, items,
+		unwrap(entries, func(e *model.MemberChangeLog) changeLogRow { return changeLogRow{MemberChangeLog: *e} }),
+		func(r *changeLogRow) string { return r.ID })
+}
+
+// copyRows bulk-loads rows into kind's table, with their integrity log
+// items; id names a row's entry for the live subscribers. The columns and
+// their values are read from the row type's bun model, the one declaration
+// of a history's columns, so a column added to an entry type is loaded
+// without naming it here. uuidIDs says the table's id column is a uuid,
+// which pgx's binary COPY takes as 16 bytes.
+func copyRows[R any](ctx context.Context, s *Store, kind *model.HistoryKind, uuidIDs bool, items []leafItem, rows []R, id func(*R) string) (int64, error) {
+	fields := s.db.DB.Dialect().Tables().Get(reflect.TypeFor[R]()).Fields
+	if s.dialect != Postgres {
+		return sqliteInsert(ctx, s, rows, len(fields), items)
 	}
-	rows := make([]changeLogRow, len(entries))
-	for i, e := range entries {
-		rows[i].MemberChangeLog = e
+	columns := make([]string, len(fields))
+	for j, f := range fields {
+		columns[j] = f.Name
 	}
-	return sqliteInsert(ctx, s, rows, len(changeLogColumns), items)
+	return s.pgCopy(ctx, kind.Table, kind.Cursor, columns, len(rows), func(i int) string { return id(&rows[i]) }, items, func(i int) ([]any, error) {
+		rv := reflect.ValueOf(&rows[i]).Elem()
+		values := make([]any, len(fields))
+		for j, f := range fields {
+			values[j] = f.Value(rv).Interface()
+			if uuidIDs && f.Name == "id" {
+				id, err := uuidBytes(values[j].(string))
+				if err != nil {
+					return nil, err
+				}
+				values[j] = id
+			}
+		}
+		return values, nil
+	})
 }
 
 // stored returns the entries in their stored form, leaving the caller's

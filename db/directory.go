@@ -32,7 +32,7 @@ func (s *Store) OrganizationByPublicID(ctx context.Context, publicID string) (*m
 // OrganizationsByIDs returns the organizations that exist among ids.
 func (s *Store) OrganizationsByIDs(ctx context.Context, ids []int64) ([]model.Organization, error) {
 	var rows []organizationRow
-	if err := s.idb.NewSelect().Model(&rows).Where("o.id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	if err := s.idb.NewSelect().Model(&rows).Where("o.id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 		return nil, err
 	}
 	return unwrap(rows, func(r *organizationRow) model.Organization { return r.Organization }), nil
@@ -59,7 +59,7 @@ func (s *Store) UserByPublicID(ctx context.Context, publicID string) (*model.Use
 // UsersByIDs returns the users that exist among ids.
 func (s *Store) UsersByIDs(ctx context.Context, ids []int64) ([]model.User, error) {
 	var rows []userRow
-	if err := s.idb.NewSelect().Model(&rows).Where("u.id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	if err := s.idb.NewSelect().Model(&rows).Where("u.id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 		return nil, err
 	}
 	return unwrap(rows, func(r *userRow) model.User { return r.User }), nil
@@ -68,7 +68,7 @@ func (s *Store) UsersByIDs(ctx context.Context, ids []int64) ([]model.User, erro
 // TeamsByIDs returns the teams that exist among ids.
 func (s *Store) TeamsByIDs(ctx context.Context, ids []int64) ([]model.Team, error) {
 	var rows []teamRow
-	if err := s.idb.NewSelect().Model(&rows).Where("t.id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	if err := s.idb.NewSelect().Model(&rows).Where("t.id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 		return nil, err
 	}
 	return unwrap(rows, func(r *teamRow) model.Team { return r.Team }), nil
@@ -113,7 +113,7 @@ func (s *Store) AttributesByOrganization(ctx context.Context, orgID int64) ([]mo
 // OptionsByAttributeIDs lists the options of the attributes.
 func (s *Store) OptionsByAttributeIDs(ctx context.Context, ids []string) ([]model.AttributeOption, error) {
 	var rows []attributeOptionRow
-	if err := s.idb.NewSelect().Model(&rows).Where("ao.attribute_id IN (?)", bun.In(ids)).OrderExpr("ao.value, ao.id").Scan(ctx); err != nil {
+	if err := s.idb.NewSelect().Model(&rows).Where("ao.attribute_id IN (?)", bun.List(ids)).OrderExpr("ao.value, ao.id").Scan(ctx); err != nil {
 		return nil, err
 	}
 	return unwrap(rows, func(r *attributeOptionRow) model.AttributeOption { return r.AttributeOption }), nil
@@ -437,4 +437,11 @@ func conflict(err error) error {
 		return &model.Error{Code: model.CodeConflict, Message: "the record conflicts with a stored record (a slug, email or public id already taken)"}
 	}
 	return err
+}
+
+// Empty reports whether the directory holds no organization yet: a database
+// the demo may be seeded into.
+func (s *Store) Empty(ctx context.Context) (bool, error) {
+	exists, err := s.idb.NewSelect().Model((*organizationRow)(nil)).Exists(ctx)
+	return !exists, err
 }

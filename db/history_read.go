@@ -74,6 +74,39 @@ func timeRange(q *bun.SelectQuery, r model.TimeRange) *bun.SelectQuery {
 	return q
 }
 
+// readPage reads one keyset page of kind: the rows R that filter selects
+// (filter applies the scope too), bounded by the cursor's entry within
+// scope, as domain values T.
+func readPage[R any, T any](ctx context.Context, s *Store, kind *model.HistoryKind, p model.PageArgs,
+	scope, filter func(*bun.SelectQuery) *bun.SelectQuery, get func(*R) T) (model.Page[T], error) {
+	var rows []R
+	q := keyset(filter(s.idb.NewSelect().Model(&rows)), p, s.pageAnchor(kind.Table, p, scope))
+	if err := q.Scan(ctx); err != nil {
+		return model.Page[T]{}, err
+	}
+	if err := s.checkAnchor(ctx, kind.Table, p, len(rows), scope); err != nil {
+		return model.Page[T]{}, err
+	}
+	return finish(unwrap(rows, get), p), nil
+}
+
+// countRows counts the rows R that filter selects.
+func countRows[R any](ctx context.Context, s *Store, filter func(*bun.SelectQuery) *bun.SelectQuery) (int, error) {
+	n, err := filter(s.idb.NewSelect().Model((*R)(nil))).Count(ctx)
+	return int(n), err
+}
+
+// actor keeps the entries of one actor type and reference ("" matches any).
+func actor(q *bun.SelectQuery, actorType, ref string) *bun.SelectQuery {
+	if actorType != "" {
+		q = q.Where("h.actor_type = ?", actorType)
+	}
+	if ref != "" {
+		q = q.Where("h.actor_ref = ?", ref)
+	}
+	return q
+}
+
 // finish trims the extra row and restores newest-first order.
 func finish[T any](items []T, p model.PageArgs) model.Page[T] {
 	more := len(items) > p.Limit
@@ -95,13 +128,7 @@ func attributeScope(f model.AttributeHistoryFilter) func(*bun.SelectQuery) *bun.
 }
 
 func attributeFilter(q *bun.SelectQuery, f model.AttributeHistoryFilter) *bun.SelectQuery {
-	q = timeRange(attributeScope(f)(q), f.TimeRange)
-	if f.ActorType != "" {
-		q = q.Where("h.actor_type = ?", f.ActorType)
-	}
-	if f.ActorRef != "" {
-		q = q.Where("h.actor_ref = ?", f.ActorRef)
-	}
+	q = actor(timeRange(attributeScope(f)(q), f.TimeRange), f.ActorType, f.ActorRef)
 	if f.Source != "" {
 		q = q.Where("h.source = ?", f.Source)
 	}
@@ -110,22 +137,14 @@ func attributeFilter(q *bun.SelectQuery, f model.AttributeHistoryFilter) *bun.Se
 
 // AttributeHistory reads one page of a member's attribute assignment history.
 func (s *Store) AttributeHistory(ctx context.Context, f model.AttributeHistoryFilter, p model.PageArgs) (model.Page[model.AttributeAssignmentEntry], error) {
-	const table = "attribute_assignment_history"
-	var rows []attributeEntryRow
-	q := keyset(attributeFilter(s.idb.NewSelect().Model(&rows), f), p, s.pageAnchor(table, p, attributeScope(f)))
-	if err := q.Scan(ctx); err != nil {
-		return model.Page[model.AttributeAssignmentEntry]{}, err
-	}
-	if err := s.checkAnchor(ctx, table, p, len(rows), attributeScope(f)); err != nil {
-		return model.Page[model.AttributeAssignmentEntry]{}, err
-	}
-	return finish(unwrap(rows, func(r *attributeEntryRow) model.AttributeAssignmentEntry { return r.AttributeAssignmentEntry }), p), nil
+	return readPage(ctx, s, model.AttributeHistoryKind, p, attributeScope(f),
+		func(q *bun.SelectQuery) *bun.SelectQuery { return attributeFilter(q, f) },
+		func(r *attributeEntryRow) model.AttributeAssignmentEntry { return r.AttributeAssignmentEntry })
 }
 
 // CountAttributeHistory counts the entries matching f.
 func (s *Store) CountAttributeHistory(ctx context.Context, f model.AttributeHistoryFilter) (int, error) {
-	n, err := attributeFilter(s.idb.NewSelect().Model((*attributeEntryRow)(nil)), f).Count(ctx)
-	return int(n), err
+	return countRows[attributeEntryRow](ctx, s, func(q *bun.SelectQuery) *bun.SelectQuery { return attributeFilter(q, f) })
 }
 
 func eventTypeScope(f model.EventTypeHistoryFilter) func(*bun.SelectQuery) *bun.SelectQuery {
@@ -135,43 +154,29 @@ func eventTypeScope(f model.EventTypeHistoryFilter) func(*bun.SelectQuery) *bun.
 func eventTypeFilter(q *bun.SelectQuery, f model.EventTypeHistoryFilter) *bun.SelectQuery {
 	q = timeRange(eventTypeScope(f)(q), f.TimeRange)
 	if len(f.Actions) > 0 {
-		q = q.Where("h.action IN (?)", bun.In(f.Actions))
+		q = q.Where("h.action IN (?)", bun.List(f.Actions))
 	}
-	if f.ActorType != "" {
-		q = q.Where("h.actor_type = ?", f.ActorType)
-	}
-	if f.ActorRef != "" {
-		q = q.Where("h.actor_ref = ?", f.ActorRef)
-	}
-	return q
+	return actor(q, f.ActorType, f.ActorRef)
 }
 
 // EventTypeHistory reads one page of an event type's history.
 func (s *Store) EventTypeHistory(ctx context.Context, f model.EventTypeHistoryFilter, p model.PageArgs) (model.Page[model.EventTypeEntry], error) {
-	const table = "event_type_history"
-	var rows []eventTypeEntryRow
 	if s.plainEventTypePage(f, p) {
-		// The prepared path checks the cursor itself (prepared.go).
-		var err error
-		if rows, err = s.preparedEventTypePage(ctx, f, p); err != nil {
+		// The hot page is a prepared statement, which checks the cursor
+		// itself (prepared.go).
+		rows, err := s.preparedEventTypePage(ctx, f, p)
+		if err != nil {
 			return model.Page[model.EventTypeEntry]{}, err
 		}
-		return finish(unwrap(rows, func(r *eventTypeEntryRow) model.EventTypeEntry { return r.EventTypeEntry }), p), nil
+		return finish(unwrap(rows, (*eventTypeEntryRow).entry), p), nil
 	}
-	q := keyset(eventTypeFilter(s.idb.NewSelect().Model(&rows), f), p, s.pageAnchor(table, p, eventTypeScope(f)))
-	if err := q.Scan(ctx); err != nil {
-		return model.Page[model.EventTypeEntry]{}, err
-	}
-	if err := s.checkAnchor(ctx, table, p, len(rows), eventTypeScope(f)); err != nil {
-		return model.Page[model.EventTypeEntry]{}, err
-	}
-	return finish(unwrap(rows, func(r *eventTypeEntryRow) model.EventTypeEntry { return r.EventTypeEntry }), p), nil
+	return readPage(ctx, s, model.EventTypeHistoryKind, p, eventTypeScope(f),
+		func(q *bun.SelectQuery) *bun.SelectQuery { return eventTypeFilter(q, f) }, (*eventTypeEntryRow).entry)
 }
 
 // CountEventTypeHistory counts the entries matching f.
 func (s *Store) CountEventTypeHistory(ctx context.Context, f model.EventTypeHistoryFilter) (int, error) {
-	n, err := eventTypeFilter(s.idb.NewSelect().Model((*eventTypeEntryRow)(nil)), f).Count(ctx)
-	return int(n), err
+	return countRows[eventTypeEntryRow](ctx, s, func(q *bun.SelectQuery) *bun.SelectQuery { return eventTypeFilter(q, f) })
 }
 
 // Member change logs related to a member are two index ranges: entries the
@@ -270,7 +275,7 @@ func changeLogOrder(alias string, p model.PageArgs) string {
 // come in page order, which the join (a nested loop over the keys) keeps, so
 // it needs no sort.
 func (s *Store) MemberChangeLogs(ctx context.Context, f model.MemberChangeLogFilter, p model.PageArgs) (model.Page[model.MemberChangeLog], error) {
-	const table = "member_change_logs"
+	table := model.MemberChangeLogsKind.Table
 	anchor := s.pageAnchor(table, p, changeLogScope(f))
 	var rows []changeLogRow
 	var err error

@@ -58,7 +58,7 @@ func appendRows[R any, T any](ctx context.Context, s *Store, kind string, rows [
 			return announce()
 		}
 		var existing []R
-		if err := tx.NewSelect().Model(&existing).Where("h.idempotency_key IN (?)", bun.In(keys)).Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(&existing).Where("h.idempotency_key IN (?)", bun.List(keys)).Scan(ctx); err != nil {
 			return err
 		}
 		byKey := make(map[string]T, len(existing))

@@ -128,7 +128,7 @@ func (b bunLog) lockStreams(ctx context.Context, names []string) ([]streamRow, e
 	sel := func() ([]streamRow, error) {
 		var rows []streamRow
 		q := b.tx.NewSelect().Table("log_streams").Column("stream", "size", "compact_range").
-			Where("stream IN (?)", bun.In(names)).OrderExpr("stream")
+			Where("stream IN (?)", bun.List(names)).OrderExpr("stream")
 		if b.dialect == Postgres {
 			q = q.For("UPDATE")
 		}
@@ -352,7 +352,7 @@ func eventTypeStreams(ctx context.Context, idb bun.IDB, ids []int64) (map[int64]
 		ColumnExpr("et.id, et.owner_user_id, COALESCE(et.team_id, p.team_id) AS team_id, t.organization_id").
 		Join("LEFT JOIN event_types AS p ON p.id = et.parent_id").
 		Join("LEFT JOIN teams AS t ON t.id = COALESCE(et.team_id, p.team_id)").
-		Where("et.id IN (?)", bun.In(ids)).Scan(ctx, &rows)
+		Where("et.id IN (?)", bun.List(ids)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, err
 	}

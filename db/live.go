@@ -187,7 +187,7 @@ const LiveReconnectDelay = 500 * time.Millisecond
 // AttributeHistoryByIDs returns the entries among ids that f selects.
 func (s *Store) AttributeHistoryByIDs(ctx context.Context, f model.AttributeHistoryFilter, ids []string) ([]model.AttributeAssignmentEntry, error) {
 	var rows []attributeEntryRow
-	err := attributeFilter(s.idb.NewSelect().Model(&rows), f).Where("h.id IN (?)", bun.In(ids)).
+	err := attributeFilter(s.idb.NewSelect().Model(&rows), f).Where("h.id IN (?)", bun.List(ids)).
 		OrderExpr("h.created_at ASC, h.id ASC").Scan(ctx)
 	return unwrap(rows, func(r *attributeEntryRow) model.AttributeAssignmentEntry { return r.AttributeAssignmentEntry }), err
 }
@@ -195,7 +195,7 @@ func (s *Store) AttributeHistoryByIDs(ctx context.Context, f model.AttributeHist
 // EventTypeHistoryByIDs returns the entries among ids that f selects.
 func (s *Store) EventTypeHistoryByIDs(ctx context.Context, f model.EventTypeHistoryFilter, ids []string) ([]model.EventTypeEntry, error) {
 	var rows []eventTypeEntryRow
-	err := eventTypeFilter(s.idb.NewSelect().Model(&rows), f).Where("h.id IN (?)", bun.In(ids)).
+	err := eventTypeFilter(s.idb.NewSelect().Model(&rows), f).Where("h.id IN (?)", bun.List(ids)).
 		OrderExpr("h.created_at ASC, h.id ASC").Scan(ctx)
 	return unwrap(rows, func(r *eventTypeEntryRow) model.EventTypeEntry { return r.EventTypeEntry }), err
 }
@@ -203,7 +203,7 @@ func (s *Store) EventTypeHistoryByIDs(ctx context.Context, f model.EventTypeHist
 // MemberChangeLogsByIDs returns the entries among ids that f selects.
 func (s *Store) MemberChangeLogsByIDs(ctx context.Context, f model.MemberChangeLogFilter, ids []string) ([]model.MemberChangeLog, error) {
 	var rows []changeLogRow
-	err := changeLogFilters(changeLogScope(f)(s.idb.NewSelect().Model(&rows)), f).Where("h.id IN (?)", bun.In(ids)).
+	err := changeLogFilters(changeLogScope(f)(s.idb.NewSelect().Model(&rows)), f).Where("h.id IN (?)", bun.List(ids)).
 		OrderExpr("h.created_at ASC, h.id ASC").Scan(ctx)
 	return unwrap(rows, func(r *changeLogRow) model.MemberChangeLog { return r.MemberChangeLog }), err
 }

@@ -47,12 +47,25 @@ type DB struct {
 	simpleOnly bool
 	// anchors are the entries cursors named, by id (prepared.go).
 	anchors *lru.Cache[string, anchor]
+	// statements counts every statement run on the database, from Open on:
+	// the server's metric and the tests' statement budgets read it.
+	statements *StatementCounter
 
 	// pgConfig opens the live channel's listening connection (PostgreSQL).
 	pgConfig *pgx.ConnConfig
 	// bus is the live channel of SQLite databases (see live.go).
 	bus bus
 }
+
+// counted gives d its statement counter.
+func counted(d *DB) *DB {
+	d.statements = &StatementCounter{}
+	d.AddQueryHook(d.statements)
+	return d
+}
+
+// Statements is the number of statements run so far.
+func (d *DB) Statements() int64 { return d.statements.Count() }
 
 // Close stops the fact cache's listener, then closes the database.
 func (d *DB) Close() error {
@@ -94,7 +107,7 @@ func Open(url string, opt Options) (*DB, error) {
 		sqldb.SetMaxIdleConns(opt.MaxIdleConns)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 		anchors, _ := lru.New[string, anchor](anchorCacheSize)
-		return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Dialect: Postgres, url: url, simpleOnly: opt.SimpleProtocolOnly, anchors: anchors, pgConfig: cfg}, nil
+		return counted(&DB{DB: bun.NewDB(sqldb, pgdialect.New()), Dialect: Postgres, url: url, simpleOnly: opt.SimpleProtocolOnly, anchors: anchors, pgConfig: cfg}), nil
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
 	if i := strings.IndexByte(path, '?'); i >= 0 {
@@ -108,7 +121,7 @@ func Open(url string, opt Options) (*DB, error) {
 	// SQLite has one writer; a small pool avoids lock contention churn.
 	sqldb.SetMaxOpenConns(4)
 	sqldb.SetMaxIdleConns(4)
-	return &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Dialect: SQLite, url: url}, nil
+	return counted(&DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Dialect: SQLite, url: url}), nil
 }
 
 // Ping checks that the database answers.

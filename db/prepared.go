@@ -170,7 +170,9 @@ func (s *Store) anchor(ctx context.Context, id string) (anchor, error) {
 // AddQueryHook adds a hook to every statement, the prepared ones included.
 func (d *DB) AddQueryHook(h bun.QueryHook) {
 	d.hooks = append(d.hooks, h)
-	d.DB.AddQueryHook(h)
+	// Stores made from d before share this bun.DB, and must see the hook:
+	// WithQueryHook would leave them a copy without it.
+	d.DB.AddQueryHook(h) //lint:ignore SA1019 the hook joins the shared bun.DB in place
 }
 
 // withHooks runs fn as one statement for the query hooks: template formatted

@@ -256,6 +256,15 @@ func (rs *ReplicaSet) AddQueryHook(h bun.QueryHook) {
 	}
 }
 
+// Statements is the number of statements run on the replicas so far.
+func (rs *ReplicaSet) Statements() int64 {
+	var n int64
+	for _, r := range rs.replicas {
+		n += r.store.db.Statements()
+	}
+	return n
+}
+
 // ObserveWaits registers fn to be told how long each read presenting a
 // consistency token waited for a replica (0 when one was ready at once).
 func (rs *ReplicaSet) ObserveWaits(fn func(time.Duration)) {

@@ -122,7 +122,7 @@ func RoleRights(ctx context.Context, d *DB) (owner, superuser bool, err error) {
 	}
 	err = d.NewRaw(`SELECT
   EXISTS (SELECT 1 FROM pg_tables WHERE tablename IN (?) AND pg_has_role(current_user, tableowner, 'USAGE')),
-  (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)`, bun.In(HistoryTables)).Scan(ctx, &owner, &superuser)
+  (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)`, bun.List(HistoryTables)).Scan(ctx, &owner, &superuser)
 	return owner, superuser, err
 }
 

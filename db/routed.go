@@ -26,6 +26,12 @@ var _ model.Store = (*Routed)(nil)
 // NewRouted routes primary's reads to replicas; with no replicas it is
 // the primary's Store itself.
 func NewRouted(primary *Store, replicas *ReplicaSet) model.Store {
+	return primary.Routed(replicas)
+}
+
+// Routed is NewRouted(s, replicas).
+func (s *Store) Routed(replicas *ReplicaSet) model.Store {
+	primary := s
 	if replicas == nil || len(replicas.replicas) == 0 {
 		return primary
 	}

@@ -5,8 +5,10 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// The row types give the domain types their tables; the domain package does
-// not know about bun.
+// The row types give the domain types their tables and aliases. The domain
+// types carry the column names as bun struct tags (text in a tag: package
+// model does not import bun), so one struct is both the domain value and the
+// row's columns, and no copy between the two can drift.
 
 type organizationRow struct {
 	bun.BaseModel `bun:"table:organizations,alias:o"`
@@ -88,6 +90,8 @@ type changeLogRow struct {
 	bun.BaseModel `bun:"table:member_change_logs,alias:h"`
 	model.MemberChangeLog
 }
+
+func (r *eventTypeEntryRow) entry() model.EventTypeEntry { return r.EventTypeEntry }
 
 // unwrap copies the domain values out of rows.
 func unwrap[R any, T any](rows []R, get func(*R) T) []T {

@@ -53,6 +53,42 @@ func (s *Store) InTx(ctx context.Context, fn func(model.Store) error) error {
 	return err
 }
 
+// Pool is the connection pool, for its metrics.
+func (s *Store) Pool() *sql.DB { return s.db.DB.DB }
+
+// Statements is the number of statements run on the database so far.
+func (s *Store) Statements() int64 { return s.db.Statements() }
+
+// Unavailable reports whether err means the database could not be reached
+// (see IsUnavailable).
+func (s *Store) Unavailable(err error) bool { return IsUnavailable(err) }
+
+// CapTenants makes the store, and the replicas when not nil, run at most
+// per statements of one tenant (see WithTenant) at once, all of them
+// together; 0 leaves them unbounded. It adds a hook to the database, so it
+// is called once, before the store serves.
+func (s *Store) CapTenants(per int, replicas *ReplicaSet) {
+	if per <= 0 {
+		return
+	}
+	f := &Fairness{Per: per}
+	s.db.AddQueryHook(f)
+	if replicas != nil {
+		replicas.AddQueryHook(f)
+	}
+}
+
+// WithTenant returns ctx whose statements count against tenant's cap (see
+// CapTenants).
+func (s *Store) WithTenant(ctx context.Context, tenant string) context.Context {
+	return WithTenant(ctx, tenant)
+}
+
+// Listen calls fn with every entry announced as written (see DB.Listen).
+func (s *Store) Listen(ctx context.Context, ready func(), fn func(Notification)) error {
+	return s.db.Listen(ctx, ready, fn)
+}
+
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 

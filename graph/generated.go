@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -16,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/auditgraph/auditgraph/graph/gqlmodel"
+	"github.com/auditgraph/auditgraph/ingest"
 	"github.com/auditgraph/auditgraph/integrity"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/model/display"
@@ -263,9 +265,9 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		RecordAttributeChanges func(childComplexity int, organizationID string, entries []*gqlmodel.AttributeChangeEntryInput) int
-		RecordEventTypeChanges func(childComplexity int, organizationID string, entries []*gqlmodel.EventTypeChangeEntryInput) int
-		RecordMemberChangeLogs func(childComplexity int, organizationID string, entries []*gqlmodel.MemberChangeLogEntryInput) int
+		RecordAttributeChanges func(childComplexity int, organizationID string, entries []*ingest.AttributeEntry) int
+		RecordEventTypeChanges func(childComplexity int, organizationID string, entries []*ingest.EventTypeEntry) int
+		RecordMemberChangeLogs func(childComplexity int, organizationID string, entries []*ingest.ChangeLogEntry) int
 		SyncDirectory          func(childComplexity int, organizationID string, input gqlmodel.DirectoryInput) int
 	}
 
@@ -375,7 +377,7 @@ type EventTypeResolver interface {
 	Owner(ctx context.Context, obj *model.EventType) (*model.User, error)
 	Team(ctx context.Context, obj *model.EventType) (*model.Team, error)
 	Parent(ctx context.Context, obj *model.EventType) (*model.EventType, error)
-	History(ctx context.Context, obj *model.EventType, first *int, after *string, last *int, before *string, filter *gqlmodel.EventTypeHistoryFilter) (*gqlmodel.EventTypeHistoryConnection, error)
+	History(ctx context.Context, obj *model.EventType, first *int, after *string, last *int, before *string, filter *gqlmodel.EventTypeHistoryFilter) (*gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry], error)
 }
 type EventTypeHistoryEntryResolver interface {
 	Integrity(ctx context.Context, obj *gqlmodel.EventTypeHistoryEntry) (*integrity.EntryProof, error)
@@ -388,8 +390,8 @@ type IntegrityStreamResolver interface {
 	ConsistencyProof(ctx context.Context, obj *integrity.StreamState, fromSize int, toSize *int) ([]string, error)
 }
 type MemberResolver interface {
-	AttributeHistory(ctx context.Context, obj *gqlmodel.Member, first *int, after *string, last *int, before *string, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.AttributeAssignmentConnection, error)
-	ChangeLogs(ctx context.Context, obj *gqlmodel.Member, first *int, after *string, last *int, before *string, offset *int, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.MemberChangeLogConnection, error)
+	AttributeHistory(ctx context.Context, obj *gqlmodel.Member, first *int, after *string, last *int, before *string, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry], error)
+	ChangeLogs(ctx context.Context, obj *gqlmodel.Member, first *int, after *string, last *int, before *string, offset *int, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.Connection[*gqlmodel.MemberChangeLog], error)
 }
 type MemberChangeLogResolver interface {
 	Actor(ctx context.Context, obj *gqlmodel.MemberChangeLog) (*model.User, error)
@@ -407,9 +409,9 @@ type MembershipResolver interface {
 }
 type MutationResolver interface {
 	SyncDirectory(ctx context.Context, organizationID string, input gqlmodel.DirectoryInput) (*gqlmodel.DirectorySyncResult, error)
-	RecordAttributeChanges(ctx context.Context, organizationID string, entries []*gqlmodel.AttributeChangeEntryInput) ([]*gqlmodel.RecordedEntry, error)
-	RecordEventTypeChanges(ctx context.Context, organizationID string, entries []*gqlmodel.EventTypeChangeEntryInput) ([]*gqlmodel.RecordedEntry, error)
-	RecordMemberChangeLogs(ctx context.Context, organizationID string, entries []*gqlmodel.MemberChangeLogEntryInput) ([]*gqlmodel.RecordedEntry, error)
+	RecordAttributeChanges(ctx context.Context, organizationID string, entries []*ingest.AttributeEntry) ([]*gqlmodel.RecordedEntry, error)
+	RecordEventTypeChanges(ctx context.Context, organizationID string, entries []*ingest.EventTypeEntry) ([]*gqlmodel.RecordedEntry, error)
+	RecordMemberChangeLogs(ctx context.Context, organizationID string, entries []*ingest.ChangeLogEntry) ([]*gqlmodel.RecordedEntry, error)
 }
 type OrganizationResolver interface {
 	ID(ctx context.Context, obj *model.Organization) (string, error)
@@ -423,16 +425,16 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*model.User, error)
 	Organization(ctx context.Context, id string) (*model.Organization, error)
 	EventType(ctx context.Context, id string) (*model.EventType, error)
-	AttributeAssignmentHistory(ctx context.Context, orgID string, userID string, first *int, after *string, last *int, before *string, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.AttributeAssignmentConnection, error)
-	EventTypeHistory(ctx context.Context, eventTypeID string, first *int, after *string, last *int, before *string, filter *gqlmodel.EventTypeHistoryFilter) (*gqlmodel.EventTypeHistoryConnection, error)
-	MemberChangeLogs(ctx context.Context, organizationID string, userID string, first *int, after *string, last *int, before *string, offset *int, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.MemberChangeLogConnection, error)
+	AttributeAssignmentHistory(ctx context.Context, orgID string, userID string, first *int, after *string, last *int, before *string, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry], error)
+	EventTypeHistory(ctx context.Context, eventTypeID string, first *int, after *string, last *int, before *string, filter *gqlmodel.EventTypeHistoryFilter) (*gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry], error)
+	MemberChangeLogs(ctx context.Context, organizationID string, userID string, first *int, after *string, last *int, before *string, offset *int, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.Connection[*gqlmodel.MemberChangeLog], error)
 	IntegrityStream(ctx context.Context, stream string) (*integrity.StreamState, error)
 	EntryIntegrity(ctx context.Context, history gqlmodel.HistoryKind, id string) (*integrity.EntryProof, error)
 }
 type SubscriptionResolver interface {
-	AttributeAssignmentHistory(ctx context.Context, orgID string, userID string, after *string, filter *gqlmodel.AttributeHistoryFilter) (<-chan *gqlmodel.AttributeAssignmentEdge, error)
-	EventTypeHistory(ctx context.Context, eventTypeID string, after *string, filter *gqlmodel.EventTypeHistoryFilter) (<-chan *gqlmodel.EventTypeHistoryEdge, error)
-	MemberChangeLogs(ctx context.Context, organizationID string, userID string, after *string, filter *gqlmodel.MemberChangeLogFilter) (<-chan *gqlmodel.MemberChangeLogEdge, error)
+	AttributeAssignmentHistory(ctx context.Context, orgID string, userID string, after *string, filter *gqlmodel.AttributeHistoryFilter) (<-chan *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry], error)
+	EventTypeHistory(ctx context.Context, eventTypeID string, after *string, filter *gqlmodel.EventTypeHistoryFilter) (<-chan *gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry], error)
+	MemberChangeLogs(ctx context.Context, organizationID string, userID string, after *string, filter *gqlmodel.MemberChangeLogFilter) (<-chan *gqlmodel.Edge[*gqlmodel.MemberChangeLog], error)
 }
 type TeamResolver interface {
 	ID(ctx context.Context, obj *model.Team) (string, error)
@@ -1287,7 +1289,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RecordAttributeChanges(childComplexity, args["organizationId"].(string), args["entries"].([]*gqlmodel.AttributeChangeEntryInput)), true
+		return e.ComplexityRoot.Mutation.RecordAttributeChanges(childComplexity, args["organizationId"].(string), args["entries"].([]*ingest.AttributeEntry)), true
 	case "Mutation.recordEventTypeChanges":
 		if e.ComplexityRoot.Mutation.RecordEventTypeChanges == nil {
 			break
@@ -1298,7 +1300,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RecordEventTypeChanges(childComplexity, args["organizationId"].(string), args["entries"].([]*gqlmodel.EventTypeChangeEntryInput)), true
+		return e.ComplexityRoot.Mutation.RecordEventTypeChanges(childComplexity, args["organizationId"].(string), args["entries"].([]*ingest.EventTypeEntry)), true
 	case "Mutation.recordMemberChangeLogs":
 		if e.ComplexityRoot.Mutation.RecordMemberChangeLogs == nil {
 			break
@@ -1309,7 +1311,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RecordMemberChangeLogs(childComplexity, args["organizationId"].(string), args["entries"].([]*gqlmodel.MemberChangeLogEntryInput)), true
+		return e.ComplexityRoot.Mutation.RecordMemberChangeLogs(childComplexity, args["organizationId"].(string), args["entries"].([]*ingest.ChangeLogEntry)), true
 	case "Mutation.syncDirectory":
 		if e.ComplexityRoot.Mutation.SyncDirectory == nil {
 			break
@@ -2636,8 +2638,8 @@ func (ec *executionContext) field_Mutation_recordAttributeChanges_args(ctx conte
 	}
 	args["organizationId"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "entries",
-		func(ctx context.Context, v any) ([]*gqlmodel.AttributeChangeEntryInput, error) {
-			return ec.unmarshalNAttributeChangeEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeEntryInputᚄ(ctx, v)
+		func(ctx context.Context, v any) ([]*ingest.AttributeEntry, error) {
+			return ec.unmarshalNAttributeChangeEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeEntryᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2658,8 +2660,8 @@ func (ec *executionContext) field_Mutation_recordEventTypeChanges_args(ctx conte
 	}
 	args["organizationId"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "entries",
-		func(ctx context.Context, v any) ([]*gqlmodel.EventTypeChangeEntryInput, error) {
-			return ec.unmarshalNEventTypeChangeEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeChangeEntryInputᚄ(ctx, v)
+		func(ctx context.Context, v any) ([]*ingest.EventTypeEntry, error) {
+			return ec.unmarshalNEventTypeChangeEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐEventTypeEntryᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2680,8 +2682,8 @@ func (ec *executionContext) field_Mutation_recordMemberChangeLogs_args(ctx conte
 	}
 	args["organizationId"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "entries",
-		func(ctx context.Context, v any) ([]*gqlmodel.MemberChangeLogEntryInput, error) {
-			return ec.unmarshalNMemberChangeLogEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEntryInputᚄ(ctx, v)
+		func(ctx context.Context, v any) ([]*ingest.ChangeLogEntry, error) {
+			return ec.unmarshalNMemberChangeLogEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐChangeLogEntryᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3196,8 +3198,8 @@ func (ec *executionContext) _Actor_type(ctx context.Context, field graphql.Colle
 			return obj.Type, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.ActorType) graphql.Marshaler {
-			return ec.marshalNActorType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorType(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNActorType2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3435,8 +3437,8 @@ func (ec *executionContext) _AttributeAssignmentChange_type(ctx context.Context,
 			return obj.Type, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.AttributeChangeType) graphql.Marshaler {
-			return ec.marshalNAttributeChangeType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeType(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNAttributeChangeType2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3542,7 +3544,7 @@ func (ec *executionContext) fieldContext_AttributeAssignmentChange_current(_ con
 	return fc, nil
 }
 
-func (ec *executionContext) _AttributeAssignmentConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.AttributeAssignmentConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttributeAssignmentConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3574,7 +3576,7 @@ func (ec *executionContext) fieldContext_AttributeAssignmentConnection_nodes(_ c
 	return fc, nil
 }
 
-func (ec *executionContext) _AttributeAssignmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.AttributeAssignmentConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttributeAssignmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3586,8 +3588,8 @@ func (ec *executionContext) _AttributeAssignmentConnection_edges(ctx context.Con
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.AttributeAssignmentEdge) graphql.Marshaler {
-			return ec.marshalNAttributeAssignmentEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
+			return ec.marshalNAttributeAssignmentEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3606,7 +3608,7 @@ func (ec *executionContext) fieldContext_AttributeAssignmentConnection_edges(_ c
 	return fc, nil
 }
 
-func (ec *executionContext) _AttributeAssignmentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.AttributeAssignmentConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttributeAssignmentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3638,7 +3640,7 @@ func (ec *executionContext) fieldContext_AttributeAssignmentConnection_pageInfo(
 	return fc, nil
 }
 
-func (ec *executionContext) _AttributeAssignmentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.AttributeAssignmentConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttributeAssignmentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3661,7 +3663,7 @@ func (ec *executionContext) fieldContext_AttributeAssignmentConnection_totalCoun
 	return graphql.NewScalarFieldContext("AttributeAssignmentConnection", field, true, false, "Int")
 }
 
-func (ec *executionContext) _AttributeAssignmentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.AttributeAssignmentEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttributeAssignmentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3684,7 +3686,7 @@ func (ec *executionContext) fieldContext_AttributeAssignmentEdge_cursor(_ contex
 	return graphql.NewScalarFieldContext("AttributeAssignmentEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttributeAssignmentEdge_node(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.AttributeAssignmentEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttributeAssignmentEdge_node(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3774,8 +3776,8 @@ func (ec *executionContext) _AttributeAssignmentEntry_source(ctx context.Context
 			return obj.Source, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.Source) graphql.Marshaler {
-			return ec.marshalNSource2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐSource(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNSource2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4984,11 +4986,11 @@ func (ec *executionContext) _EventType_history(ctx context.Context, field graphq
 			directive1 := func(ctx context.Context) (any, error) {
 				scope, err := ec.unmarshalNString2string(ctx, "EVENT_TYPE_READ")
 				if err != nil {
-					var zeroVal *gqlmodel.EventTypeHistoryConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]
 					return zeroVal, err
 				}
 				if ec.Directives.CanAuditEventType == nil {
-					var zeroVal *gqlmodel.EventTypeHistoryConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]
 					return zeroVal, errors.New("directive canAuditEventType is not implemented")
 				}
 				return ec.Directives.CanAuditEventType(ctx, obj, directive0, scope)
@@ -4997,8 +4999,8 @@ func (ec *executionContext) _EventType_history(ctx context.Context, field graphq
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.EventTypeHistoryConnection) graphql.Marshaler {
-			return ec.marshalNEventTypeHistoryConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
+			return ec.marshalNEventTypeHistoryConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5028,7 +5030,7 @@ func (ec *executionContext) fieldContext_EventType_history(ctx context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _EventTypeHistoryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.EventTypeHistoryConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _EventTypeHistoryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5060,7 +5062,7 @@ func (ec *executionContext) fieldContext_EventTypeHistoryConnection_nodes(_ cont
 	return fc, nil
 }
 
-func (ec *executionContext) _EventTypeHistoryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.EventTypeHistoryConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _EventTypeHistoryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5072,8 +5074,8 @@ func (ec *executionContext) _EventTypeHistoryConnection_edges(ctx context.Contex
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.EventTypeHistoryEdge) graphql.Marshaler {
-			return ec.marshalNEventTypeHistoryEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
+			return ec.marshalNEventTypeHistoryEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5092,7 +5094,7 @@ func (ec *executionContext) fieldContext_EventTypeHistoryConnection_edges(_ cont
 	return fc, nil
 }
 
-func (ec *executionContext) _EventTypeHistoryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.EventTypeHistoryConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _EventTypeHistoryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5124,7 +5126,7 @@ func (ec *executionContext) fieldContext_EventTypeHistoryConnection_pageInfo(_ c
 	return fc, nil
 }
 
-func (ec *executionContext) _EventTypeHistoryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.EventTypeHistoryConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _EventTypeHistoryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5147,7 +5149,7 @@ func (ec *executionContext) fieldContext_EventTypeHistoryConnection_totalCount(_
 	return graphql.NewScalarFieldContext("EventTypeHistoryConnection", field, true, false, "Int")
 }
 
-func (ec *executionContext) _EventTypeHistoryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.EventTypeHistoryEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _EventTypeHistoryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5170,7 +5172,7 @@ func (ec *executionContext) fieldContext_EventTypeHistoryEdge_cursor(_ context.C
 	return graphql.NewScalarFieldContext("EventTypeHistoryEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _EventTypeHistoryEdge_node(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.EventTypeHistoryEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _EventTypeHistoryEdge_node(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5237,8 +5239,8 @@ func (ec *executionContext) _EventTypeHistoryEntry_action(ctx context.Context, f
 			return obj.Action, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.EventTypeAction) graphql.Marshaler {
-			return ec.marshalNEventTypeAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeAction(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNEventTypeAction2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5306,8 +5308,8 @@ func (ec *executionContext) _EventTypeHistoryEntry_source(ctx context.Context, f
 			return obj.Source, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.Source) graphql.Marshaler {
-			return ec.marshalNSource2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐSource(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNSource2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5870,16 +5872,16 @@ func (ec *executionContext) _Member_attributeHistory(ctx context.Context, field 
 			directive1 := func(ctx context.Context) (any, error) {
 				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
 				if err != nil {
-					var zeroVal *gqlmodel.AttributeAssignmentConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, err
 				}
 				permission, err := ec.unmarshalOString2ᚖstring(ctx, "organization.attributes.readAuditLogs")
 				if err != nil {
-					var zeroVal *gqlmodel.AttributeAssignmentConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, err
 				}
 				if ec.Directives.HasRole == nil {
-					var zeroVal *gqlmodel.AttributeAssignmentConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, errors.New("directive hasRole is not implemented")
 				}
 				return ec.Directives.HasRole(ctx, obj, directive0, roles, permission, nil)
@@ -5888,8 +5890,8 @@ func (ec *executionContext) _Member_attributeHistory(ctx context.Context, field 
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.AttributeAssignmentConnection) graphql.Marshaler {
-			return ec.marshalNAttributeAssignmentConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
+			return ec.marshalNAttributeAssignmentConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5937,11 +5939,11 @@ func (ec *executionContext) _Member_changeLogs(ctx context.Context, field graphq
 			directive1 := func(ctx context.Context) (any, error) {
 				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
 				if err != nil {
-					var zeroVal *gqlmodel.MemberChangeLogConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.MemberChangeLog]
 					return zeroVal, err
 				}
 				if ec.Directives.HasRole == nil {
-					var zeroVal *gqlmodel.MemberChangeLogConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.MemberChangeLog]
 					return zeroVal, errors.New("directive hasRole is not implemented")
 				}
 				return ec.Directives.HasRole(ctx, obj, directive0, roles, nil, nil)
@@ -5950,8 +5952,8 @@ func (ec *executionContext) _Member_changeLogs(ctx context.Context, field graphq
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.MemberChangeLogConnection) graphql.Marshaler {
-			return ec.marshalNMemberChangeLogConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Connection[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
+			return ec.marshalNMemberChangeLogConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6117,8 +6119,8 @@ func (ec *executionContext) _MemberChangeLog_action(ctx context.Context, field g
 			return obj.Action, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.ChangeLogAction) graphql.Marshaler {
-			return ec.marshalNChangeLogAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐChangeLogAction(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNChangeLogAction2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6163,8 +6165,8 @@ func (ec *executionContext) _MemberChangeLog_resourceType(ctx context.Context, f
 			return obj.ResourceType, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.ResourceType) graphql.Marshaler {
-			return ec.marshalNResourceType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐResourceType(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNResourceType2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6284,7 +6286,7 @@ func (ec *executionContext) fieldContext_MemberChangeLog_integrity(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _MemberChangeLogConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.MemberChangeLogConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _MemberChangeLogConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.MemberChangeLog]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6316,7 +6318,7 @@ func (ec *executionContext) fieldContext_MemberChangeLogConnection_nodes(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _MemberChangeLogConnection_edges(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.MemberChangeLogConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _MemberChangeLogConnection_edges(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.MemberChangeLog]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6328,8 +6330,8 @@ func (ec *executionContext) _MemberChangeLogConnection_edges(ctx context.Context
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.MemberChangeLogEdge) graphql.Marshaler {
-			return ec.marshalNMemberChangeLogEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.Edge[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
+			return ec.marshalNMemberChangeLogEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6348,7 +6350,7 @@ func (ec *executionContext) fieldContext_MemberChangeLogConnection_edges(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _MemberChangeLogConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.MemberChangeLogConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _MemberChangeLogConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.MemberChangeLog]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6380,7 +6382,7 @@ func (ec *executionContext) fieldContext_MemberChangeLogConnection_pageInfo(_ co
 	return fc, nil
 }
 
-func (ec *executionContext) _MemberChangeLogConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.MemberChangeLogConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _MemberChangeLogConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Connection[*gqlmodel.MemberChangeLog]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6403,7 +6405,7 @@ func (ec *executionContext) fieldContext_MemberChangeLogConnection_totalCount(_ 
 	return graphql.NewScalarFieldContext("MemberChangeLogConnection", field, true, false, "Int")
 }
 
-func (ec *executionContext) _MemberChangeLogEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.MemberChangeLogEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _MemberChangeLogEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Edge[*gqlmodel.MemberChangeLog]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6426,7 +6428,7 @@ func (ec *executionContext) fieldContext_MemberChangeLogEdge_cursor(_ context.Co
 	return graphql.NewScalarFieldContext("MemberChangeLogEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _MemberChangeLogEdge_node(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.MemberChangeLogEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _MemberChangeLogEdge_node(ctx context.Context, field graphql.CollectedField, obj *gqlmodel.Edge[*gqlmodel.MemberChangeLog]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6709,7 +6711,7 @@ func (ec *executionContext) _Mutation_recordAttributeChanges(ctx context.Context
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RecordAttributeChanges(ctx, fc.Args["organizationId"].(string), fc.Args["entries"].([]*gqlmodel.AttributeChangeEntryInput))
+			return ec.Resolvers.Mutation().RecordAttributeChanges(ctx, fc.Args["organizationId"].(string), fc.Args["entries"].([]*ingest.AttributeEntry))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.RecordedEntry) graphql.Marshaler {
@@ -6753,7 +6755,7 @@ func (ec *executionContext) _Mutation_recordEventTypeChanges(ctx context.Context
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RecordEventTypeChanges(ctx, fc.Args["organizationId"].(string), fc.Args["entries"].([]*gqlmodel.EventTypeChangeEntryInput))
+			return ec.Resolvers.Mutation().RecordEventTypeChanges(ctx, fc.Args["organizationId"].(string), fc.Args["entries"].([]*ingest.EventTypeEntry))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.RecordedEntry) graphql.Marshaler {
@@ -6797,7 +6799,7 @@ func (ec *executionContext) _Mutation_recordMemberChangeLogs(ctx context.Context
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RecordMemberChangeLogs(ctx, fc.Args["organizationId"].(string), fc.Args["entries"].([]*gqlmodel.MemberChangeLogEntryInput))
+			return ec.Resolvers.Mutation().RecordMemberChangeLogs(ctx, fc.Args["organizationId"].(string), fc.Args["entries"].([]*ingest.ChangeLogEntry))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*gqlmodel.RecordedEntry) graphql.Marshaler {
@@ -7328,21 +7330,21 @@ func (ec *executionContext) _Query_attributeAssignmentHistory(ctx context.Contex
 			directive1 := func(ctx context.Context) (any, error) {
 				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
 				if err != nil {
-					var zeroVal *gqlmodel.AttributeAssignmentConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, err
 				}
 				permission, err := ec.unmarshalOString2ᚖstring(ctx, "organization.attributes.readAuditLogs")
 				if err != nil {
-					var zeroVal *gqlmodel.AttributeAssignmentConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, err
 				}
 				organization, err := ec.unmarshalOString2ᚖstring(ctx, "orgId")
 				if err != nil {
-					var zeroVal *gqlmodel.AttributeAssignmentConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, err
 				}
 				if ec.Directives.HasRole == nil {
-					var zeroVal *gqlmodel.AttributeAssignmentConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, errors.New("directive hasRole is not implemented")
 				}
 				return ec.Directives.HasRole(ctx, nil, directive0, roles, permission, organization)
@@ -7351,8 +7353,8 @@ func (ec *executionContext) _Query_attributeAssignmentHistory(ctx context.Contex
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.AttributeAssignmentConnection) graphql.Marshaler {
-			return ec.marshalNAttributeAssignmentConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
+			return ec.marshalNAttributeAssignmentConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7400,11 +7402,11 @@ func (ec *executionContext) _Query_eventTypeHistory(ctx context.Context, field g
 			directive1 := func(ctx context.Context) (any, error) {
 				scope, err := ec.unmarshalNString2string(ctx, "EVENT_TYPE_READ")
 				if err != nil {
-					var zeroVal *gqlmodel.EventTypeHistoryConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]
 					return zeroVal, err
 				}
 				if ec.Directives.CanAuditEventType == nil {
-					var zeroVal *gqlmodel.EventTypeHistoryConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]
 					return zeroVal, errors.New("directive canAuditEventType is not implemented")
 				}
 				return ec.Directives.CanAuditEventType(ctx, nil, directive0, scope)
@@ -7413,8 +7415,8 @@ func (ec *executionContext) _Query_eventTypeHistory(ctx context.Context, field g
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.EventTypeHistoryConnection) graphql.Marshaler {
-			return ec.marshalNEventTypeHistoryConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
+			return ec.marshalNEventTypeHistoryConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7462,16 +7464,16 @@ func (ec *executionContext) _Query_memberChangeLogs(ctx context.Context, field g
 			directive1 := func(ctx context.Context) (any, error) {
 				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
 				if err != nil {
-					var zeroVal *gqlmodel.MemberChangeLogConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.MemberChangeLog]
 					return zeroVal, err
 				}
 				organization, err := ec.unmarshalOString2ᚖstring(ctx, "organizationId")
 				if err != nil {
-					var zeroVal *gqlmodel.MemberChangeLogConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.MemberChangeLog]
 					return zeroVal, err
 				}
 				if ec.Directives.HasRole == nil {
-					var zeroVal *gqlmodel.MemberChangeLogConnection
+					var zeroVal *gqlmodel.Connection[*gqlmodel.MemberChangeLog]
 					return zeroVal, errors.New("directive hasRole is not implemented")
 				}
 				return ec.Directives.HasRole(ctx, nil, directive0, roles, nil, organization)
@@ -7480,8 +7482,8 @@ func (ec *executionContext) _Query_memberChangeLogs(ctx context.Context, field g
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.MemberChangeLogConnection) graphql.Marshaler {
-			return ec.marshalNMemberChangeLogConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Connection[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
+			return ec.marshalNMemberChangeLogConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7877,21 +7879,21 @@ func (ec *executionContext) _Subscription_attributeAssignmentHistory(ctx context
 			directive1 := func(ctx context.Context) (any, error) {
 				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
 				if err != nil {
-					var zeroVal *gqlmodel.AttributeAssignmentEdge
+					var zeroVal *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, err
 				}
 				permission, err := ec.unmarshalOString2ᚖstring(ctx, "organization.attributes.readAuditLogs")
 				if err != nil {
-					var zeroVal *gqlmodel.AttributeAssignmentEdge
+					var zeroVal *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, err
 				}
 				organization, err := ec.unmarshalOString2ᚖstring(ctx, "orgId")
 				if err != nil {
-					var zeroVal *gqlmodel.AttributeAssignmentEdge
+					var zeroVal *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, err
 				}
 				if ec.Directives.HasRole == nil {
-					var zeroVal *gqlmodel.AttributeAssignmentEdge
+					var zeroVal *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, errors.New("directive hasRole is not implemented")
 				}
 				return ec.Directives.HasRole(ctx, nil, directive0, roles, permission, organization)
@@ -7900,8 +7902,8 @@ func (ec *executionContext) _Subscription_attributeAssignmentHistory(ctx context
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.AttributeAssignmentEdge) graphql.Marshaler {
-			return ec.marshalOAttributeAssignmentEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentEdge(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
+			return ec.marshalOAttributeAssignmentEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx, selections, v)
 		},
 		true,
 		false,
@@ -7949,11 +7951,11 @@ func (ec *executionContext) _Subscription_eventTypeHistory(ctx context.Context, 
 			directive1 := func(ctx context.Context) (any, error) {
 				scope, err := ec.unmarshalNString2string(ctx, "EVENT_TYPE_READ")
 				if err != nil {
-					var zeroVal *gqlmodel.EventTypeHistoryEdge
+					var zeroVal *gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry]
 					return zeroVal, err
 				}
 				if ec.Directives.CanAuditEventType == nil {
-					var zeroVal *gqlmodel.EventTypeHistoryEdge
+					var zeroVal *gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry]
 					return zeroVal, errors.New("directive canAuditEventType is not implemented")
 				}
 				return ec.Directives.CanAuditEventType(ctx, nil, directive0, scope)
@@ -7962,8 +7964,8 @@ func (ec *executionContext) _Subscription_eventTypeHistory(ctx context.Context, 
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.EventTypeHistoryEdge) graphql.Marshaler {
-			return ec.marshalOEventTypeHistoryEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryEdge(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
+			return ec.marshalOEventTypeHistoryEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx, selections, v)
 		},
 		true,
 		false,
@@ -8011,16 +8013,16 @@ func (ec *executionContext) _Subscription_memberChangeLogs(ctx context.Context, 
 			directive1 := func(ctx context.Context) (any, error) {
 				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
 				if err != nil {
-					var zeroVal *gqlmodel.MemberChangeLogEdge
+					var zeroVal *gqlmodel.Edge[*gqlmodel.MemberChangeLog]
 					return zeroVal, err
 				}
 				organization, err := ec.unmarshalOString2ᚖstring(ctx, "organizationId")
 				if err != nil {
-					var zeroVal *gqlmodel.MemberChangeLogEdge
+					var zeroVal *gqlmodel.Edge[*gqlmodel.MemberChangeLog]
 					return zeroVal, err
 				}
 				if ec.Directives.HasRole == nil {
-					var zeroVal *gqlmodel.MemberChangeLogEdge
+					var zeroVal *gqlmodel.Edge[*gqlmodel.MemberChangeLog]
 					return zeroVal, errors.New("directive hasRole is not implemented")
 				}
 				return ec.Directives.HasRole(ctx, nil, directive0, roles, nil, organization)
@@ -8029,8 +8031,8 @@ func (ec *executionContext) _Subscription_memberChangeLogs(ctx context.Context, 
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.MemberChangeLogEdge) graphql.Marshaler {
-			return ec.marshalOMemberChangeLogEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEdge(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.Edge[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
+			return ec.marshalOMemberChangeLogEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx, selections, v)
 		},
 		true,
 		false,
@@ -9516,7 +9518,7 @@ func (ec *executionContext) unmarshalInputActorFilter(ctx context.Context, obj a
 		switch k {
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
-			data, err := ec.unmarshalOActorType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorType(ctx, v)
+			data, err := ec.unmarshalOActorType2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -9545,8 +9547,8 @@ func UnmarshalActorFilter(ctx context.Context, raw any) (gqlmodel.ActorFilter, e
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputActorInput(ctx context.Context, obj any) (gqlmodel.ActorInput, error) {
-	var it gqlmodel.ActorInput
+func (ec *executionContext) unmarshalInputActorInput(ctx context.Context, obj any) (ingest.Actor, error) {
+	var it ingest.Actor
 	if obj == nil {
 		return it, nil
 	}
@@ -9565,7 +9567,7 @@ func (ec *executionContext) unmarshalInputActorInput(ctx context.Context, obj an
 		switch k {
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
-			data, err := ec.unmarshalNActorType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorType(ctx, v)
+			data, err := ec.unmarshalNActorType2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -9609,14 +9611,14 @@ func (ec *executionContext) unmarshalInputActorInput(ctx context.Context, obj an
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalActorInput(ctx context.Context, raw any) (gqlmodel.ActorInput, error) {
-	var out gqlmodel.ActorInput
+func UnmarshalActorInput(ctx context.Context, raw any) (ingest.Actor, error) {
+	var out ingest.Actor
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ActorInput", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputAttributeAssignmentChangeInput(ctx context.Context, obj any) (gqlmodel.AttributeAssignmentChangeInput, error) {
-	var it gqlmodel.AttributeAssignmentChangeInput
+func (ec *executionContext) unmarshalInputAttributeAssignmentChangeInput(ctx context.Context, obj any) (ingest.AttributeChange, error) {
+	var it ingest.AttributeChange
 	if obj == nil {
 		return it, nil
 	}
@@ -9642,21 +9644,21 @@ func (ec *executionContext) unmarshalInputAttributeAssignmentChangeInput(ctx con
 			it.AttributeID = data
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
-			data, err := ec.unmarshalOAttributeChangeType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeType(ctx, v)
+			data, err := ec.unmarshalOAttributeChangeType2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Type = data
 		case "previous":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previous"))
-			data, err := ec.unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeValueInput(ctx, v)
+			data, err := ec.unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeValue(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Previous = data
 		case "current":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("current"))
-			data, err := ec.unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeValueInput(ctx, v)
+			data, err := ec.unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeValue(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -9672,14 +9674,14 @@ func (ec *executionContext) unmarshalInputAttributeAssignmentChangeInput(ctx con
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalAttributeAssignmentChangeInput(ctx context.Context, raw any) (gqlmodel.AttributeAssignmentChangeInput, error) {
-	var out gqlmodel.AttributeAssignmentChangeInput
+func UnmarshalAttributeAssignmentChangeInput(ctx context.Context, raw any) (ingest.AttributeChange, error) {
+	var out ingest.AttributeChange
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AttributeAssignmentChangeInput", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputAttributeChangeEntryInput(ctx context.Context, obj any) (gqlmodel.AttributeChangeEntryInput, error) {
-	var it gqlmodel.AttributeChangeEntryInput
+func (ec *executionContext) unmarshalInputAttributeChangeEntryInput(ctx context.Context, obj any) (ingest.AttributeEntry, error) {
+	var it ingest.AttributeEntry
 	if obj == nil {
 		return it, nil
 	}
@@ -9705,42 +9707,42 @@ func (ec *executionContext) unmarshalInputAttributeChangeEntryInput(ctx context.
 			it.IdempotencyKey = data
 		case "timestamp":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timestamp"))
-			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODateTime2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Timestamp = data
 		case "userId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
-			data, err := ec.unmarshalNID2string(ctx, v)
+			data, err := ec.unmarshalNID2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserID = data
 		case "source":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
-			data, err := ec.unmarshalNSource2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐSource(ctx, v)
+			data, err := ec.unmarshalNSource2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Source = data
 		case "actor":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actor"))
-			data, err := ec.unmarshalNActorInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorInput(ctx, v)
+			data, err := ec.unmarshalNActorInput2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐActor(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Actor = data
 		case "sourceContext":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceContext"))
-			data, err := ec.unmarshalOJSON2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐJSON(ctx, v)
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SourceContext = data
 		case "changes":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changes"))
-			data, err := ec.unmarshalOAttributeAssignmentChangeInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentChangeInputᚄ(ctx, v)
+			data, err := ec.unmarshalOAttributeAssignmentChangeInput2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeChangeᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -9754,14 +9756,14 @@ func (ec *executionContext) unmarshalInputAttributeChangeEntryInput(ctx context.
 			it.AttributeID = data
 		case "previous":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previous"))
-			data, err := ec.unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeValueInput(ctx, v)
+			data, err := ec.unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeValue(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Previous = data
 		case "current":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("current"))
-			data, err := ec.unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeValueInput(ctx, v)
+			data, err := ec.unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeValue(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -9777,8 +9779,8 @@ func (ec *executionContext) unmarshalInputAttributeChangeEntryInput(ctx context.
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalAttributeChangeEntryInput(ctx context.Context, raw any) (gqlmodel.AttributeChangeEntryInput, error) {
-	var out gqlmodel.AttributeChangeEntryInput
+func UnmarshalAttributeChangeEntryInput(ctx context.Context, raw any) (ingest.AttributeEntry, error) {
+	var out ingest.AttributeEntry
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AttributeChangeEntryInput", raw, &out)
 	return out, err
 }
@@ -9817,7 +9819,7 @@ func (ec *executionContext) unmarshalInputAttributeHistoryFilter(ctx context.Con
 			it.Actor = data
 		case "source":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
-			data, err := ec.unmarshalOSource2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐSource(ctx, v)
+			data, err := ec.unmarshalOSource2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -9965,8 +9967,8 @@ func UnmarshalAttributeOptionInput(ctx context.Context, raw any) (gqlmodel.Attri
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputAttributeValueInput(ctx context.Context, obj any) (gqlmodel.AttributeValueInput, error) {
-	var it gqlmodel.AttributeValueInput
+func (ec *executionContext) unmarshalInputAttributeValueInput(ctx context.Context, obj any) (ingest.AttributeValue, error) {
+	var it ingest.AttributeValue
 	if obj == nil {
 		return it, nil
 	}
@@ -10022,8 +10024,8 @@ func (ec *executionContext) unmarshalInputAttributeValueInput(ctx context.Contex
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalAttributeValueInput(ctx context.Context, raw any) (gqlmodel.AttributeValueInput, error) {
-	var out gqlmodel.AttributeValueInput
+func UnmarshalAttributeValueInput(ctx context.Context, raw any) (ingest.AttributeValue, error) {
+	var out ingest.AttributeValue
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AttributeValueInput", raw, &out)
 	return out, err
 }
@@ -10217,8 +10219,8 @@ func UnmarshalDirectoryInput(ctx context.Context, raw any) (gqlmodel.DirectoryIn
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputEventTypeChangeEntryInput(ctx context.Context, obj any) (gqlmodel.EventTypeChangeEntryInput, error) {
-	var it gqlmodel.EventTypeChangeEntryInput
+func (ec *executionContext) unmarshalInputEventTypeChangeEntryInput(ctx context.Context, obj any) (ingest.EventTypeEntry, error) {
+	var it ingest.EventTypeEntry
 	if obj == nil {
 		return it, nil
 	}
@@ -10244,63 +10246,63 @@ func (ec *executionContext) unmarshalInputEventTypeChangeEntryInput(ctx context.
 			it.IdempotencyKey = data
 		case "timestamp":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timestamp"))
-			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODateTime2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Timestamp = data
 		case "eventTypeId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventTypeId"))
-			data, err := ec.unmarshalNID2string(ctx, v)
+			data, err := ec.unmarshalNID2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EventTypeID = data
 		case "action":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
-			data, err := ec.unmarshalNEventTypeAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeAction(ctx, v)
+			data, err := ec.unmarshalNEventTypeAction2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Action = data
 		case "source":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
-			data, err := ec.unmarshalNSource2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐSource(ctx, v)
+			data, err := ec.unmarshalNSource2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Source = data
 		case "actor":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actor"))
-			data, err := ec.unmarshalNActorInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorInput(ctx, v)
+			data, err := ec.unmarshalNActorInput2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐActor(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Actor = data
 		case "impersonatedBy":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("impersonatedBy"))
-			data, err := ec.unmarshalOPersonInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐPersonInput(ctx, v)
+			data, err := ec.unmarshalOPersonInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐPerson(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ImpersonatedBy = data
 		case "payload":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("payload"))
-			data, err := ec.unmarshalOJSON2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐJSON(ctx, v)
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Payload = data
 		case "before":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
-			data, err := ec.unmarshalOJSON2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐJSON(ctx, v)
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Before = data
 		case "after":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
-			data, err := ec.unmarshalOJSON2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐJSON(ctx, v)
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10316,8 +10318,8 @@ func (ec *executionContext) unmarshalInputEventTypeChangeEntryInput(ctx context.
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalEventTypeChangeEntryInput(ctx context.Context, raw any) (gqlmodel.EventTypeChangeEntryInput, error) {
-	var out gqlmodel.EventTypeChangeEntryInput
+func UnmarshalEventTypeChangeEntryInput(ctx context.Context, raw any) (ingest.EventTypeEntry, error) {
+	var out ingest.EventTypeEntry
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EventTypeChangeEntryInput", raw, &out)
 	return out, err
 }
@@ -10349,7 +10351,7 @@ func (ec *executionContext) unmarshalInputEventTypeHistoryFilter(ctx context.Con
 			it.Timestamp = data
 		case "actions":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actions"))
-			data, err := ec.unmarshalOEventTypeAction2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeActionᚄ(ctx, v)
+			data, err := ec.unmarshalOEventTypeAction2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10455,8 +10457,8 @@ func UnmarshalEventTypeInput(ctx context.Context, raw any) (gqlmodel.EventTypeIn
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputMemberChangeLogEntryInput(ctx context.Context, obj any) (gqlmodel.MemberChangeLogEntryInput, error) {
-	var it gqlmodel.MemberChangeLogEntryInput
+func (ec *executionContext) unmarshalInputMemberChangeLogEntryInput(ctx context.Context, obj any) (ingest.ChangeLogEntry, error) {
+	var it ingest.ChangeLogEntry
 	if obj == nil {
 		return it, nil
 	}
@@ -10482,28 +10484,28 @@ func (ec *executionContext) unmarshalInputMemberChangeLogEntryInput(ctx context.
 			it.IdempotencyKey = data
 		case "timestamp":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timestamp"))
-			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			data, err := ec.unmarshalODateTime2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Timestamp = data
 		case "actorId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorId"))
-			data, err := ec.unmarshalNID2string(ctx, v)
+			data, err := ec.unmarshalNID2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorID = data
 		case "action":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
-			data, err := ec.unmarshalNChangeLogAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐChangeLogAction(ctx, v)
+			data, err := ec.unmarshalNChangeLogAction2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Action = data
 		case "resourceType":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceType"))
-			data, err := ec.unmarshalNResourceType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐResourceType(ctx, v)
+			data, err := ec.unmarshalNResourceType2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10524,7 +10526,7 @@ func (ec *executionContext) unmarshalInputMemberChangeLogEntryInput(ctx context.
 			it.ResourceName = data
 		case "changes":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changes"))
-			data, err := ec.unmarshalOJSON2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐJSON(ctx, v)
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10540,8 +10542,8 @@ func (ec *executionContext) unmarshalInputMemberChangeLogEntryInput(ctx context.
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalMemberChangeLogEntryInput(ctx context.Context, raw any) (gqlmodel.MemberChangeLogEntryInput, error) {
-	var out gqlmodel.MemberChangeLogEntryInput
+func UnmarshalMemberChangeLogEntryInput(ctx context.Context, raw any) (ingest.ChangeLogEntry, error) {
+	var out ingest.ChangeLogEntry
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MemberChangeLogEntryInput", raw, &out)
 	return out, err
 }
@@ -10573,14 +10575,14 @@ func (ec *executionContext) unmarshalInputMemberChangeLogFilter(ctx context.Cont
 			it.Timestamp = data
 		case "action":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
-			data, err := ec.unmarshalOChangeLogAction2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐChangeLogAction(ctx, v)
+			data, err := ec.unmarshalOChangeLogAction2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Action = data
 		case "resourceType":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceType"))
-			data, err := ec.unmarshalOResourceType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐResourceType(ctx, v)
+			data, err := ec.unmarshalOResourceType2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10728,8 +10730,8 @@ func UnmarshalOrganizationInput(ctx context.Context, raw any) (gqlmodel.Organiza
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputPersonInput(ctx context.Context, obj any) (gqlmodel.PersonInput, error) {
-	var it gqlmodel.PersonInput
+func (ec *executionContext) unmarshalInputPersonInput(ctx context.Context, obj any) (ingest.Person, error) {
+	var it ingest.Person
 	if obj == nil {
 		return it, nil
 	}
@@ -10778,8 +10780,8 @@ func (ec *executionContext) unmarshalInputPersonInput(ctx context.Context, obj a
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalPersonInput(ctx context.Context, raw any) (gqlmodel.PersonInput, error) {
-	var out gqlmodel.PersonInput
+func UnmarshalPersonInput(ctx context.Context, raw any) (ingest.Person, error) {
+	var out ingest.Person
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PersonInput", raw, &out)
 	return out, err
 }
@@ -11173,7 +11175,7 @@ func (ec *executionContext) _AttributeAssignmentChange(ctx context.Context, sel 
 
 var attributeAssignmentConnectionImplementors = []string{"AttributeAssignmentConnection"}
 
-func (ec *executionContext) _AttributeAssignmentConnection(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.AttributeAssignmentConnection) graphql.Marshaler {
+func (ec *executionContext) _AttributeAssignmentConnection(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attributeAssignmentConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -11222,7 +11224,7 @@ func (ec *executionContext) _AttributeAssignmentConnection(ctx context.Context, 
 
 var attributeAssignmentEdgeImplementors = []string{"AttributeAssignmentEdge"}
 
-func (ec *executionContext) _AttributeAssignmentEdge(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.AttributeAssignmentEdge) graphql.Marshaler {
+func (ec *executionContext) _AttributeAssignmentEdge(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attributeAssignmentEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -11820,7 +11822,7 @@ func (ec *executionContext) _EventType(ctx context.Context, sel ast.SelectionSet
 
 var eventTypeHistoryConnectionImplementors = []string{"EventTypeHistoryConnection"}
 
-func (ec *executionContext) _EventTypeHistoryConnection(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.EventTypeHistoryConnection) graphql.Marshaler {
+func (ec *executionContext) _EventTypeHistoryConnection(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventTypeHistoryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -11869,7 +11871,7 @@ func (ec *executionContext) _EventTypeHistoryConnection(ctx context.Context, sel
 
 var eventTypeHistoryEdgeImplementors = []string{"EventTypeHistoryEdge"}
 
-func (ec *executionContext) _EventTypeHistoryEdge(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.EventTypeHistoryEdge) graphql.Marshaler {
+func (ec *executionContext) _EventTypeHistoryEdge(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventTypeHistoryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -12280,7 +12282,7 @@ func (ec *executionContext) _MemberChangeLog(ctx context.Context, sel ast.Select
 
 var memberChangeLogConnectionImplementors = []string{"MemberChangeLogConnection"}
 
-func (ec *executionContext) _MemberChangeLogConnection(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.MemberChangeLogConnection) graphql.Marshaler {
+func (ec *executionContext) _MemberChangeLogConnection(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.Connection[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, memberChangeLogConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -12329,7 +12331,7 @@ func (ec *executionContext) _MemberChangeLogConnection(ctx context.Context, sel 
 
 var memberChangeLogEdgeImplementors = []string{"MemberChangeLogEdge"}
 
-func (ec *executionContext) _MemberChangeLogEdge(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.MemberChangeLogEdge) graphql.Marshaler {
+func (ec *executionContext) _MemberChangeLogEdge(ctx context.Context, sel ast.SelectionSet, obj *gqlmodel.Edge[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, memberChangeLogEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -13403,19 +13405,23 @@ func (ec *executionContext) marshalNActor2ᚖgithubᚗcomᚋauditgraphᚋauditgr
 	return ec._Actor(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNActorInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorInput(ctx context.Context, v any) (*gqlmodel.ActorInput, error) {
+func (ec *executionContext) unmarshalNActorInput2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐActor(ctx context.Context, v any) (ingest.Actor, error) {
 	res, err := ec.unmarshalInputActorInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) unmarshalNActorType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorType(ctx context.Context, v any) (gqlmodel.ActorType, error) {
-	var res gqlmodel.ActorType
-	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNActorType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorType(ctx context.Context, sel ast.SelectionSet, v gqlmodel.ActorType) graphql.Marshaler {
-	return v
+func (ec *executionContext) unmarshalNActorType2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNActorType2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ActorType!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNAttribute2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐAttributeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Attribute) graphql.Marshaler {
@@ -13466,12 +13472,12 @@ func (ec *executionContext) marshalNAttributeAssignmentChange2ᚖgithubᚗcomᚋ
 	return ec._AttributeAssignmentChange(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNAttributeAssignmentChangeInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentChangeInput(ctx context.Context, v any) (*gqlmodel.AttributeAssignmentChangeInput, error) {
+func (ec *executionContext) unmarshalNAttributeAssignmentChangeInput2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeChange(ctx context.Context, v any) (ingest.AttributeChange, error) {
 	res, err := ec.unmarshalInputAttributeAssignmentChangeInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAttributeAssignmentConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentConnection(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.AttributeAssignmentConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNAttributeAssignmentConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AttributeAssignmentConnection!")
 		return graphql.Null
@@ -13479,11 +13485,11 @@ func (ec *executionContext) marshalNAttributeAssignmentConnection2ᚖgithubᚗco
 	return ec._AttributeAssignmentConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNAttributeAssignmentEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*gqlmodel.AttributeAssignmentEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNAttributeAssignmentEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAttributeAssignmentEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentEdge(ctx, sel, v[i])
+		return ec.marshalNAttributeAssignmentEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -13495,7 +13501,7 @@ func (ec *executionContext) marshalNAttributeAssignmentEdge2ᚕᚖgithubᚗcom�
 	return ret
 }
 
-func (ec *executionContext) marshalNAttributeAssignmentEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.AttributeAssignmentEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNAttributeAssignmentEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AttributeAssignmentEdge!")
 		return graphql.Null
@@ -13527,13 +13533,13 @@ func (ec *executionContext) marshalNAttributeAssignmentEntry2ᚖgithubᚗcomᚋa
 	return ec._AttributeAssignmentEntry(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNAttributeChangeEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeEntryInputᚄ(ctx context.Context, v any) ([]*gqlmodel.AttributeChangeEntryInput, error) {
+func (ec *executionContext) unmarshalNAttributeChangeEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeEntryᚄ(ctx context.Context, v any) ([]*ingest.AttributeEntry, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*gqlmodel.AttributeChangeEntryInput, len(vSlice))
+	res := make([]*ingest.AttributeEntry, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNAttributeChangeEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeEntryInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNAttributeChangeEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeEntry(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -13541,19 +13547,23 @@ func (ec *executionContext) unmarshalNAttributeChangeEntryInput2ᚕᚖgithubᚗc
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalNAttributeChangeEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeEntryInput(ctx context.Context, v any) (*gqlmodel.AttributeChangeEntryInput, error) {
+func (ec *executionContext) unmarshalNAttributeChangeEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeEntry(ctx context.Context, v any) (*ingest.AttributeEntry, error) {
 	res, err := ec.unmarshalInputAttributeChangeEntryInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNAttributeChangeType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeType(ctx context.Context, v any) (gqlmodel.AttributeChangeType, error) {
-	var res gqlmodel.AttributeChangeType
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNAttributeChangeType2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAttributeChangeType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeType(ctx context.Context, sel ast.SelectionSet, v gqlmodel.AttributeChangeType) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNAttributeChangeType2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AttributeChangeType!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNAttributeInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeInput(ctx context.Context, v any) (*gqlmodel.AttributeInput, error) {
@@ -13622,14 +13632,18 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) unmarshalNChangeLogAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐChangeLogAction(ctx context.Context, v any) (gqlmodel.ChangeLogAction, error) {
-	var res gqlmodel.ChangeLogAction
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNChangeLogAction2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNChangeLogAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐChangeLogAction(ctx context.Context, sel ast.SelectionSet, v gqlmodel.ChangeLogAction) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNChangeLogAction2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ChangeLogAction!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNCustomRoleInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐCustomRoleInput(ctx context.Context, v any) (*gqlmodel.CustomRoleInput, error) {
@@ -13696,23 +13710,27 @@ func (ec *executionContext) marshalNEntryIntegrity2ᚖgithubᚗcomᚋauditgraph�
 	return ec._EntryIntegrity(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNEventTypeAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeAction(ctx context.Context, v any) (gqlmodel.EventTypeAction, error) {
-	var res gqlmodel.EventTypeAction
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNEventTypeAction2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNEventTypeAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeAction(ctx context.Context, sel ast.SelectionSet, v gqlmodel.EventTypeAction) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNEventTypeAction2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "EventTypeAction!")
+	}
+	return res
 }
 
-func (ec *executionContext) unmarshalNEventTypeChangeEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeChangeEntryInputᚄ(ctx context.Context, v any) ([]*gqlmodel.EventTypeChangeEntryInput, error) {
+func (ec *executionContext) unmarshalNEventTypeChangeEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐEventTypeEntryᚄ(ctx context.Context, v any) ([]*ingest.EventTypeEntry, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*gqlmodel.EventTypeChangeEntryInput, len(vSlice))
+	res := make([]*ingest.EventTypeEntry, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNEventTypeChangeEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeChangeEntryInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNEventTypeChangeEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐEventTypeEntry(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -13720,12 +13738,12 @@ func (ec *executionContext) unmarshalNEventTypeChangeEntryInput2ᚕᚖgithubᚗc
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalNEventTypeChangeEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeChangeEntryInput(ctx context.Context, v any) (*gqlmodel.EventTypeChangeEntryInput, error) {
+func (ec *executionContext) unmarshalNEventTypeChangeEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐEventTypeEntry(ctx context.Context, v any) (*ingest.EventTypeEntry, error) {
 	res, err := ec.unmarshalInputEventTypeChangeEntryInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNEventTypeHistoryConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryConnection(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.EventTypeHistoryConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNEventTypeHistoryConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "EventTypeHistoryConnection!")
 		return graphql.Null
@@ -13733,11 +13751,11 @@ func (ec *executionContext) marshalNEventTypeHistoryConnection2ᚖgithubᚗcom�
 	return ec._EventTypeHistoryConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNEventTypeHistoryEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*gqlmodel.EventTypeHistoryEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNEventTypeHistoryEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNEventTypeHistoryEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryEdge(ctx, sel, v[i])
+		return ec.marshalNEventTypeHistoryEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -13749,7 +13767,7 @@ func (ec *executionContext) marshalNEventTypeHistoryEdge2ᚕᚖgithubᚗcomᚋau
 	return ret
 }
 
-func (ec *executionContext) marshalNEventTypeHistoryEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.EventTypeHistoryEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNEventTypeHistoryEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "EventTypeHistoryEdge!")
 		return graphql.Null
@@ -13802,6 +13820,20 @@ func (ec *executionContext) unmarshalNHistoryKind2githubᚗcomᚋauditgraphᚋau
 
 func (ec *executionContext) marshalNHistoryKind2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐHistoryKind(ctx context.Context, sel ast.SelectionSet, v gqlmodel.HistoryKind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNID2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐID(ctx context.Context, v any) (ingest.ID, error) {
+	res, err := gqlmodel.UnmarshalIngestID(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNID2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐID(ctx context.Context, sel ast.SelectionSet, v ingest.ID) graphql.Marshaler {
+	_ = sel
+	res := gqlmodel.MarshalIngestID(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -13916,7 +13948,7 @@ func (ec *executionContext) marshalNMemberChangeLog2ᚖgithubᚗcomᚋauditgraph
 	return ec._MemberChangeLog(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMemberChangeLogConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogConnection(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.MemberChangeLogConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNMemberChangeLogConnection2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Connection[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "MemberChangeLogConnection!")
 		return graphql.Null
@@ -13924,11 +13956,11 @@ func (ec *executionContext) marshalNMemberChangeLogConnection2ᚖgithubᚗcomᚋ
 	return ec._MemberChangeLogConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMemberChangeLogEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*gqlmodel.MemberChangeLogEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNMemberChangeLogEdge2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*gqlmodel.Edge[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMemberChangeLogEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEdge(ctx, sel, v[i])
+		return ec.marshalNMemberChangeLogEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -13940,7 +13972,7 @@ func (ec *executionContext) marshalNMemberChangeLogEdge2ᚕᚖgithubᚗcomᚋaud
 	return ret
 }
 
-func (ec *executionContext) marshalNMemberChangeLogEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.MemberChangeLogEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNMemberChangeLogEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Edge[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "MemberChangeLogEdge!")
 		return graphql.Null
@@ -13948,13 +13980,13 @@ func (ec *executionContext) marshalNMemberChangeLogEdge2ᚖgithubᚗcomᚋauditg
 	return ec._MemberChangeLogEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNMemberChangeLogEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEntryInputᚄ(ctx context.Context, v any) ([]*gqlmodel.MemberChangeLogEntryInput, error) {
+func (ec *executionContext) unmarshalNMemberChangeLogEntryInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐChangeLogEntryᚄ(ctx context.Context, v any) ([]*ingest.ChangeLogEntry, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*gqlmodel.MemberChangeLogEntryInput, len(vSlice))
+	res := make([]*ingest.ChangeLogEntry, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNMemberChangeLogEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEntryInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNMemberChangeLogEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐChangeLogEntry(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -13962,7 +13994,7 @@ func (ec *executionContext) unmarshalNMemberChangeLogEntryInput2ᚕᚖgithubᚗc
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalNMemberChangeLogEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEntryInput(ctx context.Context, v any) (*gqlmodel.MemberChangeLogEntryInput, error) {
+func (ec *executionContext) unmarshalNMemberChangeLogEntryInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐChangeLogEntry(ctx context.Context, v any) (*ingest.ChangeLogEntry, error) {
 	res, err := ec.unmarshalInputMemberChangeLogEntryInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
@@ -14046,14 +14078,18 @@ func (ec *executionContext) marshalNRecordedEntry2ᚖgithubᚗcomᚋauditgraph�
 	return ec._RecordedEntry(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNResourceType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐResourceType(ctx context.Context, v any) (gqlmodel.ResourceType, error) {
-	var res gqlmodel.ResourceType
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNResourceType2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNResourceType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐResourceType(ctx context.Context, sel ast.SelectionSet, v gqlmodel.ResourceType) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNResourceType2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ResourceType!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRole(ctx context.Context, v any) (gqlmodel.Role, error) {
@@ -14096,14 +14132,18 @@ func (ec *executionContext) marshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgra
 	return ret
 }
 
-func (ec *executionContext) unmarshalNSource2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐSource(ctx context.Context, v any) (gqlmodel.Source, error) {
-	var res gqlmodel.Source
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNSource2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNSource2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐSource(ctx context.Context, sel ast.SelectionSet, v gqlmodel.Source) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNSource2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Source!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -14341,32 +14381,34 @@ func (ec *executionContext) unmarshalOActorFilter2ᚖgithubᚗcomᚋauditgraph�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOActorType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorType(ctx context.Context, v any) (*gqlmodel.ActorType, error) {
+func (ec *executionContext) unmarshalOActorType2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(gqlmodel.ActorType)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOActorType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐActorType(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.ActorType) graphql.Marshaler {
+func (ec *executionContext) marshalOActorType2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
 }
 
-func (ec *executionContext) unmarshalOAttributeAssignmentChangeInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentChangeInputᚄ(ctx context.Context, v any) ([]*gqlmodel.AttributeAssignmentChangeInput, error) {
+func (ec *executionContext) unmarshalOAttributeAssignmentChangeInput2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeChangeᚄ(ctx context.Context, v any) ([]ingest.AttributeChange, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*gqlmodel.AttributeAssignmentChangeInput, len(vSlice))
+	res := make([]ingest.AttributeChange, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNAttributeAssignmentChangeInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentChangeInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNAttributeAssignmentChangeInput2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeChange(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14374,27 +14416,29 @@ func (ec *executionContext) unmarshalOAttributeAssignmentChangeInput2ᚕᚖgithu
 	return res, nil
 }
 
-func (ec *executionContext) marshalOAttributeAssignmentEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeAssignmentEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.AttributeAssignmentEdge) graphql.Marshaler {
+func (ec *executionContext) marshalOAttributeAssignmentEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._AttributeAssignmentEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOAttributeChangeType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeType(ctx context.Context, v any) (*gqlmodel.AttributeChangeType, error) {
+func (ec *executionContext) unmarshalOAttributeChangeType2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(gqlmodel.AttributeChangeType)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOAttributeChangeType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeChangeType(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.AttributeChangeType) graphql.Marshaler {
+func (ec *executionContext) marshalOAttributeChangeType2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOAttributeHistoryFilter2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeHistoryFilter(ctx context.Context, v any) (*gqlmodel.AttributeHistoryFilter, error) {
@@ -14446,7 +14490,7 @@ func (ec *executionContext) marshalOAttributeValue2ᚖgithubᚗcomᚋauditgraph�
 	return ec._AttributeValue(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeValueInput(ctx context.Context, v any) (*gqlmodel.AttributeValueInput, error) {
+func (ec *executionContext) unmarshalOAttributeValueInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeValue(ctx context.Context, v any) (*ingest.AttributeValue, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -14484,20 +14528,22 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
-func (ec *executionContext) unmarshalOChangeLogAction2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐChangeLogAction(ctx context.Context, v any) (*gqlmodel.ChangeLogAction, error) {
+func (ec *executionContext) unmarshalOChangeLogAction2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(gqlmodel.ChangeLogAction)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOChangeLogAction2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐChangeLogAction(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.ChangeLogAction) graphql.Marshaler {
+func (ec *executionContext) marshalOChangeLogAction2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
 }
 
 func (ec *executionContext) marshalOCustomRole2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐCustomRole(ctx context.Context, sel ast.SelectionSet, v *model.CustomRole) graphql.Marshaler {
@@ -14548,6 +14594,24 @@ func (ec *executionContext) marshalODateTime2ᚖgithubᚗcomᚋauditgraphᚋaudi
 	return v
 }
 
+func (ec *executionContext) unmarshalODateTime2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := gqlmodel.UnmarshalDateTimeText(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODateTime2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := gqlmodel.MarshalDateTimeText(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
 	if v == nil {
 		return nil, nil
@@ -14573,16 +14637,16 @@ func (ec *executionContext) marshalOEventType2ᚖgithubᚗcomᚋauditgraphᚋaud
 	return ec._EventType(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOEventTypeAction2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeActionᚄ(ctx context.Context, v any) ([]gqlmodel.EventTypeAction, error) {
+func (ec *executionContext) unmarshalOEventTypeAction2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]gqlmodel.EventTypeAction, len(vSlice))
+	res := make([]string, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNEventTypeAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeAction(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNEventTypeAction2string(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14590,14 +14654,14 @@ func (ec *executionContext) unmarshalOEventTypeAction2ᚕgithubᚗcomᚋauditgra
 	return res, nil
 }
 
-func (ec *executionContext) marshalOEventTypeAction2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeActionᚄ(ctx context.Context, sel ast.SelectionSet, v []gqlmodel.EventTypeAction) graphql.Marshaler {
+func (ec *executionContext) marshalOEventTypeAction2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNEventTypeAction2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeAction(ctx, sel, v[i])
+		return ec.marshalNEventTypeAction2string(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14609,7 +14673,7 @@ func (ec *executionContext) marshalOEventTypeAction2ᚕgithubᚗcomᚋauditgraph
 	return ret
 }
 
-func (ec *executionContext) marshalOEventTypeHistoryEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeHistoryEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.EventTypeHistoryEdge) graphql.Marshaler {
+func (ec *executionContext) marshalOEventTypeHistoryEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -14701,6 +14765,24 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx context.Context, v any) (json.RawMessage, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := gqlmodel.UnmarshalRawJSON(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOJSON2encodingᚋjsonᚐRawMessage(ctx context.Context, sel ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := gqlmodel.MarshalRawJSON(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOJSON2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐJSON(ctx context.Context, v any) (gqlmodel.JSON, error) {
 	if v == nil {
 		return nil, nil
@@ -14724,7 +14806,7 @@ func (ec *executionContext) marshalOMember2ᚖgithubᚗcomᚋauditgraphᚋauditg
 	return ec._Member(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOMemberChangeLogEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMemberChangeLogEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.MemberChangeLogEdge) graphql.Marshaler {
+func (ec *executionContext) marshalOMemberChangeLogEdge2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Edge[*gqlmodel.MemberChangeLog]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -14778,7 +14860,7 @@ func (ec *executionContext) unmarshalOOrganizationInput2ᚖgithubᚗcomᚋauditg
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOPersonInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐPersonInput(ctx context.Context, v any) (*gqlmodel.PersonInput, error) {
+func (ec *executionContext) unmarshalOPersonInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐPerson(ctx context.Context, v any) (*ingest.Person, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -14786,36 +14868,40 @@ func (ec *executionContext) unmarshalOPersonInput2ᚖgithubᚗcomᚋauditgraph�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOResourceType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐResourceType(ctx context.Context, v any) (*gqlmodel.ResourceType, error) {
+func (ec *executionContext) unmarshalOResourceType2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(gqlmodel.ResourceType)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOResourceType2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐResourceType(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.ResourceType) graphql.Marshaler {
+func (ec *executionContext) marshalOResourceType2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
 }
 
-func (ec *executionContext) unmarshalOSource2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐSource(ctx context.Context, v any) (*gqlmodel.Source, error) {
+func (ec *executionContext) unmarshalOSource2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(gqlmodel.Source)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOSource2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐSource(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.Source) graphql.Marshaler {
+func (ec *executionContext) marshalOSource2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

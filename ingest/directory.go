@@ -270,67 +270,9 @@ func syncInTx(ctx context.Context, s model.Store, orgID int64, holder *model.Acc
 		}
 		n.Organizations++
 	}
-	// Existing records must already be this organization's: an upsert would
-	// otherwise move or rewrite another tenant's record that shares an id.
-	if len(d.Teams) > 0 {
-		ids := make([]int64, len(d.Teams))
-		for i, t := range d.Teams {
-			ids[i] = t.ID
-		}
-		stored, err := s.TeamsByIDs(ctx, ids)
-		if err != nil {
-			return err
-		}
-		for _, st := range stored {
-			for i, t := range d.Teams {
-				if t.ID != st.ID {
-					continue
-				}
-				if err := model.MayChangeStored("team", t.ID, st.OrganizationID, orgID, fmt.Sprintf("input.teams[%d].id", i)); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	for i := range d.CustomRoles {
-		field := fmt.Sprintf("input.customRoles[%d]", i)
-		cr, err := s.CustomRoleByID(ctx, d.CustomRoles[i].ID)
-		if err == nil {
-			if err := model.MayChangeStored("custom role", cr.ID, &cr.OrganizationID, orgID, field+".id"); err != nil {
-				return err
-			}
-		} else if model.ErrorCode(err) != model.CodeNotFound {
-			return err
-		}
-		if err := model.MayGrantPermissions(holder, d.CustomRoles[i].Permissions, field+".permissions"); err != nil {
-			return err
-		}
-	}
-	for i := range d.EventTypes {
-		// The existing record is checked before anything is written.
-		f, err := placement(ctx, s, &d.EventTypes[i], orgID)
-		if err != nil {
-			return err
-		}
-		if err := model.MayChangeEventType(&d.EventTypes[i], f, orgID, fmt.Sprintf("input.eventTypes[%d]", i)); err != nil {
-			return err
-		}
-	}
-	skipUser := make([]bool, len(d.Users))
-	createdNow := map[int64]bool{}
-	for i, u := range d.Users {
-		if _, err := s.UserByID(ctx, u.ID); err != nil {
-			if model.ErrorCode(err) == model.CodeNotFound {
-				createdNow[u.ID] = true
-				continue
-			}
-			return err
-		}
-		f, err := s.UserBelongings(ctx, u.ID)
-		if err != nil {
-			return err
-		}
-		skipUser[i] = !model.MayRewriteUser(f, orgID)
+	skipUser, createdNow, err := checkOwnership(ctx, s, orgID, holder, d)
+	if err != nil {
+		return err
 	}
 
 	for i := range d.Teams {
@@ -355,75 +297,8 @@ func syncInTx(ctx context.Context, s model.Store, orgID int64, holder *model.Acc
 		n.CustomRoles++
 	}
 	for i := range d.Memberships {
-		m := &d.Memberships[i]
-		p := fmt.Sprintf("input.memberships[%d]", i)
-		if m.TeamID != nil {
-			ts, err := s.TeamsByIDs(ctx, []int64{*m.TeamID})
-			if err != nil {
-				return err
-			}
-			var teamOrg *int64
-			if len(ts) > 0 {
-				teamOrg = ts[0].OrganizationID
-			}
-			if err := model.MayLinkTeam(len(ts) > 0, teamOrg, orgID, p+".teamId", *m.TeamID); err != nil {
-				return err
-			}
-		}
-		var perms []string
-		if m.CustomRoleID != nil {
-			cr, err := s.CustomRoleByID(ctx, *m.CustomRoleID)
-			if err != nil && model.ErrorCode(err) != model.CodeNotFound {
-				return err
-			}
-			if err := model.MayLinkCustomRole(cr, orgID, p+".customRoleId", *m.CustomRoleID); err != nil {
-				return err
-			}
-			perms = cr.Permissions
-		}
-		exists := true
-		if _, err := s.UserByID(ctx, m.UserID); model.ErrorCode(err) == model.CodeNotFound {
-			exists = false
-		} else if err != nil {
+		if err := syncMembership(ctx, s, orgID, holder, &d.Memberships[i], fmt.Sprintf("input.memberships[%d]", i), createdNow); err != nil {
 			return err
-		}
-		var uf model.UserFacts
-		if exists {
-			var err error
-			if uf, err = s.UserBelongings(ctx, m.UserID); err != nil {
-				return err
-			}
-		}
-		if err := model.MayLinkMember(exists, createdNow[m.UserID], uf, orgID, p+".userId", m.UserID); err != nil {
-			return err
-		}
-		var storedRole model.Role
-		if sm, err := s.MembershipByID(ctx, m.ID); err == nil {
-			storedRole = sm.Role
-		} else if model.ErrorCode(err) != model.CodeNotFound {
-			return err
-		}
-		if err := model.MayGrant(holder, m.Role, perms, storedRole, p); err != nil {
-			return err
-		}
-		if err := s.UpsertMembership(ctx, m); err != nil {
-			return fieldError(p, err)
-		}
-		// The upsert keys on the id and never changes a membership's user or
-		// organization, so a stored membership of someone else shows here.
-		ms, err := s.MembershipsOfUser(ctx, m.UserID)
-		if err != nil {
-			return err
-		}
-		ok := false
-		for _, sm := range ms {
-			if sm.ID == m.ID {
-				ok = sm.TeamID == nil && sm.OrganizationID != nil && *sm.OrganizationID == orgID ||
-					sm.TeamID != nil && m.TeamID != nil && *sm.TeamID == *m.TeamID
-			}
-		}
-		if !ok {
-			return forbidden(p+".id", m.ID, "membership %d belongs to another user or organization", m.ID)
 		}
 		n.Memberships++
 	}
@@ -443,45 +318,199 @@ func syncInTx(ctx context.Context, s model.Store, orgID int64, holder *model.Acc
 		}
 		n.EventTypes++
 	}
-	if len(d.Attributes) > 0 {
-		for i := range d.Attributes {
-			a := &d.Attributes[i]
-			if err := s.UpsertAttribute(ctx, &a.Attribute, a.Options); err != nil {
-				return fieldError(fmt.Sprintf("input.attributes[%d]", i), err)
-			}
-			n.Attributes++
-			n.AttributeOptions += len(a.Options)
+	return syncAttributes(ctx, s, orgID, d.Attributes, n)
+}
+
+// checkOwnership applies the rules to the records as they are stored,
+// before anything is written: another organization's team, custom role or
+// event type is refused. It reports which users to leave alone (existing
+// users the rules keep this organization from rewriting) and which ones
+// this call creates.
+func checkOwnership(ctx context.Context, s model.Store, orgID int64, holder *model.Access, d *Directory) ([]bool, map[int64]bool, error) {
+	// Existing records must already be this organization's: an upsert would
+	// otherwise move or rewrite another tenant's record that shares an id.
+	if len(d.Teams) > 0 {
+		ids := make([]int64, len(d.Teams))
+		for i, t := range d.Teams {
+			ids[i] = t.ID
 		}
-		// Upserts never move an attribute or an option, so a record of
-		// another organization sharing an id is not found where it was sent.
-		stored, err := s.AttributesByOrganization(ctx, orgID)
+		stored, err := s.TeamsByIDs(ctx, ids)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		have := map[string]bool{}
-		ids := make([]string, 0, len(stored))
-		for _, a := range stored {
-			have[a.ID] = true
-			ids = append(ids, a.ID)
-		}
-		opts, err := s.OptionsByAttributeIDs(ctx, ids)
-		if err != nil {
-			return err
-		}
-		optOf := map[string]string{}
-		for _, o := range opts {
-			optOf[o.ID] = o.AttributeID
-		}
-		for i, a := range d.Attributes {
-			if !have[a.ID] {
-				// Upserts never move an attribute: one not found here
-				// after its upsert is stored as another organization's.
-				return model.MayChangeStored("attribute", a.ID, nil, orgID, fmt.Sprintf("input.attributes[%d].id", i))
-			}
-			for j, o := range a.Options {
-				if optOf[o.ID] != a.ID {
-					return forbidden(fmt.Sprintf("input.attributes[%d].options[%d].id", i, j), o.ID, "option %s belongs to another attribute", o.ID)
+		for _, st := range stored {
+			for i, t := range d.Teams {
+				if t.ID != st.ID {
+					continue
 				}
+				if err := model.MayChangeStored("team", t.ID, st.OrganizationID, orgID, fmt.Sprintf("input.teams[%d].id", i)); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+	}
+	for i := range d.CustomRoles {
+		field := fmt.Sprintf("input.customRoles[%d]", i)
+		cr, err := s.CustomRoleByID(ctx, d.CustomRoles[i].ID)
+		if err == nil {
+			if err := model.MayChangeStored("custom role", cr.ID, &cr.OrganizationID, orgID, field+".id"); err != nil {
+				return nil, nil, err
+			}
+		} else if model.ErrorCode(err) != model.CodeNotFound {
+			return nil, nil, err
+		}
+		if err := model.MayGrantPermissions(holder, d.CustomRoles[i].Permissions, field+".permissions"); err != nil {
+			return nil, nil, err
+		}
+	}
+	for i := range d.EventTypes {
+		// The existing record is checked before anything is written.
+		f, err := placement(ctx, s, &d.EventTypes[i], orgID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := model.MayChangeEventType(&d.EventTypes[i], f, orgID, fmt.Sprintf("input.eventTypes[%d]", i)); err != nil {
+			return nil, nil, err
+		}
+	}
+	skipUser := make([]bool, len(d.Users))
+	createdNow := map[int64]bool{}
+	for i, u := range d.Users {
+		if _, err := s.UserByID(ctx, u.ID); err != nil {
+			if model.ErrorCode(err) == model.CodeNotFound {
+				createdNow[u.ID] = true
+				continue
+			}
+			return nil, nil, err
+		}
+		f, err := s.UserBelongings(ctx, u.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		skipUser[i] = !model.MayRewriteUser(f, orgID)
+	}
+	return skipUser, createdNow, nil
+}
+
+// syncMembership writes one membership, p naming it in errors, into this
+// organization or one of its teams, as the rules allow its links and the
+// roles it grants; a stored membership of another user or organization is
+// refused.
+func syncMembership(ctx context.Context, s model.Store, orgID int64, holder *model.Access, m *model.Membership, p string, createdNow map[int64]bool) error {
+	if m.TeamID != nil {
+		ts, err := s.TeamsByIDs(ctx, []int64{*m.TeamID})
+		if err != nil {
+			return err
+		}
+		var teamOrg *int64
+		if len(ts) > 0 {
+			teamOrg = ts[0].OrganizationID
+		}
+		if err := model.MayLinkTeam(len(ts) > 0, teamOrg, orgID, p+".teamId", *m.TeamID); err != nil {
+			return err
+		}
+	}
+	var perms []string
+	if m.CustomRoleID != nil {
+		cr, err := s.CustomRoleByID(ctx, *m.CustomRoleID)
+		if err != nil && model.ErrorCode(err) != model.CodeNotFound {
+			return err
+		}
+		if err := model.MayLinkCustomRole(cr, orgID, p+".customRoleId", *m.CustomRoleID); err != nil {
+			return err
+		}
+		perms = cr.Permissions
+	}
+	exists := true
+	if _, err := s.UserByID(ctx, m.UserID); model.ErrorCode(err) == model.CodeNotFound {
+		exists = false
+	} else if err != nil {
+		return err
+	}
+	var uf model.UserFacts
+	if exists {
+		var err error
+		if uf, err = s.UserBelongings(ctx, m.UserID); err != nil {
+			return err
+		}
+	}
+	if err := model.MayLinkMember(exists, createdNow[m.UserID], uf, orgID, p+".userId", m.UserID); err != nil {
+		return err
+	}
+	var storedRole model.Role
+	if sm, err := s.MembershipByID(ctx, m.ID); err == nil {
+		storedRole = sm.Role
+	} else if model.ErrorCode(err) != model.CodeNotFound {
+		return err
+	}
+	if err := model.MayGrant(holder, m.Role, perms, storedRole, p); err != nil {
+		return err
+	}
+	if err := s.UpsertMembership(ctx, m); err != nil {
+		return fieldError(p, err)
+	}
+	// The upsert keys on the id and never changes a membership's user or
+	// organization, so a stored membership of someone else shows here.
+	ms, err := s.MembershipsOfUser(ctx, m.UserID)
+	if err != nil {
+		return err
+	}
+	ok := false
+	for _, sm := range ms {
+		if sm.ID == m.ID {
+			ok = sm.TeamID == nil && sm.OrganizationID != nil && *sm.OrganizationID == orgID ||
+				sm.TeamID != nil && m.TeamID != nil && *sm.TeamID == *m.TeamID
+		}
+	}
+	if !ok {
+		return forbidden(p+".id", m.ID, "membership %d belongs to another user or organization", m.ID)
+	}
+	return nil
+}
+
+// syncAttributes upserts attributes with their options; one stored in
+// another organization (or an option of another attribute) is refused.
+func syncAttributes(ctx context.Context, s model.Store, orgID int64, attrs []Attribute, n *SyncCounts) error {
+	if len(attrs) == 0 {
+		return nil
+	}
+	for i := range attrs {
+		a := &attrs[i]
+		if err := s.UpsertAttribute(ctx, &a.Attribute, a.Options); err != nil {
+			return fieldError(fmt.Sprintf("input.attributes[%d]", i), err)
+		}
+		n.Attributes++
+		n.AttributeOptions += len(a.Options)
+	}
+	// Upserts never move an attribute or an option, so a record of
+	// another organization sharing an id is not found where it was sent.
+	stored, err := s.AttributesByOrganization(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	ids := make([]string, 0, len(stored))
+	for _, a := range stored {
+		have[a.ID] = true
+		ids = append(ids, a.ID)
+	}
+	opts, err := s.OptionsByAttributeIDs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	optOf := map[string]string{}
+	for _, o := range opts {
+		optOf[o.ID] = o.AttributeID
+	}
+	for i, a := range attrs {
+		if !have[a.ID] {
+			// Upserts never move an attribute: one not found here
+			// after its upsert is stored as another organization's.
+			return model.MayChangeStored("attribute", a.ID, nil, orgID, fmt.Sprintf("input.attributes[%d].id", i))
+		}
+		for j, o := range a.Options {
+			if optOf[o.ID] != a.ID {
+				return forbidden(fmt.Sprintf("input.attributes[%d].options[%d].id", i, j), o.ID, "option %s belongs to another attribute", o.ID)
 			}
 		}
 	}

@@ -23,4 +23,8 @@
 // A record batch is all-or-nothing. An import is not: every line stands
 // alone, rejected lines are listed with their line numbers and the others
 // are imported (see Import).
+//
+// The input records (input.go) are also the GraphQL write inputs: gqlgen
+// binds them, so ingest must never import the GraphQL, HTTP or database
+// packages, and an entry's field is declared here once.
 package ingest

@@ -10,7 +10,7 @@ import "bytes"
 // integer, keys and those values free of escapes. Anything else (including
 // keys that match only case-insensitively, as encoding/json would accept)
 // gives !ok, and the caller decodes the line instead.
-func scanHead(b []byte) (kind string, org Ref, ok bool) {
+func scanHead(b []byte) (kind string, org ID, ok bool) {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return "", "", false
@@ -42,7 +42,7 @@ func scanHead(b []byte) (kind string, org Ref, ok bool) {
 			kind = string(b[i+1 : end-1])
 		case string(key) == "organizationId":
 			if end = plainString(b, i); end >= 0 {
-				org = Ref(b[i+1 : end-1])
+				org = ID(b[i+1 : end-1])
 			} else {
 				end = i
 				for end < len(b) && b[end] >= '0' && b[end] <= '9' {
@@ -51,7 +51,7 @@ func scanHead(b []byte) (kind string, org Ref, ok bool) {
 				if end == i || end-i > 18 {
 					return "", "", false
 				}
-				org = Ref(b[i:end])
+				org = ID(b[i:end])
 			}
 		case bytes.EqualFold(key, []byte("kind")), bytes.EqualFold(key, []byte("organizationId")):
 			return "", "", false

@@ -43,7 +43,7 @@ func TestScanHead(t *testing.T) {
 		}
 		var head struct {
 			Kind           string `json:"kind"`
-			OrganizationID Ref    `json:"organizationId"`
+			OrganizationID ID     `json:"organizationId"`
 		}
 		if err := json.Unmarshal([]byte(tc.line), &head); err != nil {
 			t.Errorf("%s: scanned, but does not decode: %v", tc.line, err)
@@ -67,7 +67,7 @@ func FuzzScanHead(f *testing.F) {
 		}
 		var head struct {
 			Kind           string `json:"kind"`
-			OrganizationID Ref    `json:"organizationId"`
+			OrganizationID ID     `json:"organizationId"`
 		}
 		if err := json.Unmarshal(line, &head); err != nil {
 			return // the full decode rejects the line

@@ -162,74 +162,89 @@ func Import(ctx context.Context, s model.Store, w BulkWriter, r io.Reader, opt I
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sum := &Summary{Imported: map[string]int64{}}
-	v := NewValidator(s)
+	im := &importer{ctx: ctx, cancel: cancel, s: s, v: NewValidator(s), opt: opt,
+		sum: &Summary{Imported: map[string]int64{}}, cur: &pending{}}
+	im.startLoader(w)
+	im.startValidation()
+	return im.finish(im.read(r))
+}
 
-	// Loading runs beside parsing and validation: one batch is written while
-	// the next is read.
-	batches := make(chan *pending, 1)
-	done := make(chan flushResult, 1)
+// importer is one run of Import: the reader of lines (read), a pool of
+// workers validating chunks of entry lines and a collector putting their
+// results back in file order (startValidation), and a loader writing the
+// batches (startLoader), each beside the others.
+type importer struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	s      model.Store
+	v      *Validator
+	opt    ImportOptions
+	sum    *Summary
+	// cur is the batch being filled: by the collector, or by the reader
+	// while the collector is drained.
+	cur *pending
+
+	batches chan *pending
+	loaded  chan flushResult
+
+	jobs, order chan *chunk
+	collected   chan error
+	workers     sync.WaitGroup
+}
+
+// startLoader writes batches while the next is read; the first error stops
+// the import.
+func (im *importer) startLoader(w BulkWriter) {
+	im.batches = make(chan *pending, 1)
+	im.loaded = make(chan flushResult, 1)
 	go func() {
 		res := flushResult{imported: map[string]int64{}}
-		for b := range batches {
+		for b := range im.batches {
 			if res.err != nil {
 				continue
 			}
-			if res.err = flush(ctx, w, b, &res); res.err != nil {
-				cancel()
+			if res.err = flush(im.ctx, w, b, &res); res.err != nil {
+				im.cancel()
 			}
 		}
-		done <- res
+		im.loaded <- res
 	}()
-	send := func(b *pending) bool {
-		select {
-		case batches <- b:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
+}
 
-	// Entry lines are validated by a pool of workers, a chunk of lines at a
-	// time; the collector takes the chunks back in file order, so batches
-	// and rejections come out as a serial import would give them. A
-	// directory line (or one whose head needs a full decode) waits until
-	// every line before it is collected, and is handled in place: entries
-	// after it see the directory it changed.
-	cur := &pending{}
-	collected := func(c *chunk) bool {
-		for _, rj := range c.rejected {
-			sum.reject(rj.line, rj.kind, rj.err)
-		}
-		cur.attr = append(cur.attr, c.out.attr...)
-		cur.et = append(cur.et, c.out.et...)
-		cur.cl = append(cur.cl, c.out.cl...)
-		if cur.len() >= opt.BatchSize {
-			if !send(cur) {
-				return false
-			}
-			cur = &pending{}
-		}
+// send hands a full batch to the loader.
+func (im *importer) send(b *pending) bool {
+	select {
+	case im.batches <- b:
 		return true
+	case <-im.ctx.Done():
+		return false
 	}
+}
+
+// startValidation starts the workers and the collector. Entry lines are
+// validated by a pool of workers, a chunk of lines at a time; the collector
+// takes the chunks back in file order, so batches and rejections come out
+// as a serial import would give them. A directory line (or one whose head
+// needs a full decode) waits until every line before it is collected, and
+// is handled in place: entries after it see the directory it changed.
+func (im *importer) startValidation() {
 	workers := max(1, runtime.GOMAXPROCS(0))
-	jobs := make(chan *chunk, workers)
-	order := make(chan *chunk, 2*workers)
-	collectorDone := make(chan error, 1)
-	var wg sync.WaitGroup
+	im.jobs = make(chan *chunk, workers)
+	im.order = make(chan *chunk, 2*workers)
+	im.collected = make(chan error, 1)
 	for range workers {
-		wg.Add(1)
+		im.workers.Add(1)
 		go func() {
-			defer wg.Done()
-			for c := range jobs {
-				c.validate(ctx, v)
+			defer im.workers.Done()
+			for c := range im.jobs {
+				c.validate(im.ctx, im.v)
 				close(c.done)
 			}
 		}()
 	}
 	go func() {
 		var err error
-		for c := range order {
+		for c := range im.order {
 			if c.barrier {
 				close(c.done)
 				continue
@@ -240,27 +255,51 @@ func Import(ctx context.Context, s model.Store, w BulkWriter, r io.Reader, opt I
 			}
 			if c.err != nil {
 				err = c.err
-				cancel()
+				im.cancel()
 				continue
 			}
-			if !collected(c) {
-				err = ctx.Err()
+			if !im.collect(c) {
+				err = im.ctx.Err()
 			}
 		}
-		collectorDone <- err
+		im.collected <- err
 	}()
-	// dispatch hands c to the workers and the collector.
-	dispatch := func(c *chunk) {
-		order <- c
-		jobs <- c
-	}
-	// drain waits until the collector has taken every chunk dispatched.
-	drain := func() {
-		b := &chunk{barrier: true, done: make(chan struct{})}
-		order <- b
-		<-b.done
-	}
+}
 
+// collect takes a validated chunk into the summary and the current batch.
+func (im *importer) collect(c *chunk) bool {
+	for _, rj := range c.rejected {
+		im.sum.reject(rj.line, rj.kind, rj.err)
+	}
+	im.cur.attr = append(im.cur.attr, c.out.attr...)
+	im.cur.et = append(im.cur.et, c.out.et...)
+	im.cur.cl = append(im.cur.cl, c.out.cl...)
+	if im.cur.len() >= im.opt.BatchSize {
+		if !im.send(im.cur) {
+			return false
+		}
+		im.cur = &pending{}
+	}
+	return true
+}
+
+// dispatch hands c to the workers and the collector.
+func (im *importer) dispatch(c *chunk) {
+	im.order <- c
+	im.jobs <- c
+}
+
+// drain waits until the collector has taken every chunk dispatched.
+func (im *importer) drain() {
+	b := &chunk{barrier: true, done: make(chan struct{})}
+	im.order <- b
+	<-b.done
+}
+
+// read reads r line by line: entry lines go to the workers in chunks,
+// other lines are handled in place once everything before them is in. It
+// returns what stops the import (an unreadable input, a failing store).
+func (im *importer) read(r io.Reader) error {
 	br := bufio.NewReaderSize(r, 256<<10)
 	c := newChunk()
 	var readErr error
@@ -271,85 +310,91 @@ func Import(ctx context.Context, s model.Store, w BulkWriter, r io.Reader, opt I
 		}
 		if errors.Is(err, errLineTooLong) {
 			// Skipped and reported; the lines after it are read on.
-			sum.Lines++
-			sum.reject(lineNo, "", model.InvalidField("line", nil, "the line is longer than %d bytes", MaxLineBytes))
+			im.sum.Lines++
+			im.sum.reject(lineNo, "", model.InvalidField("line", nil, "the line is longer than %d bytes", MaxLineBytes))
 			continue
 		}
 		if err != nil {
 			readErr = fmt.Errorf("line %d: %w", lineNo, err)
 			break
 		}
-		if ctx.Err() != nil {
+		if im.ctx.Err() != nil {
 			break
 		}
 		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
 		}
-		sum.Lines++
+		im.sum.Lines++
 		if err := checkLineText(line); err != nil {
-			sum.reject(lineNo, "", err)
+			im.sum.reject(lineNo, "", err)
 			continue
 		}
 		if kind, org, ok := scanHead(line); ok && isEntryKind(kind) {
 			c.add(lineNo, kind, org, line)
 			if len(c.lines) >= chunkLines || len(c.buf) >= chunkBytes {
-				dispatch(c)
+				im.dispatch(c)
 				c = newChunk()
 			}
 			continue
 		}
 		// Serial path: everything before this line goes first.
 		if len(c.lines) > 0 {
-			dispatch(c)
+			im.dispatch(c)
 			c = newChunk()
 		}
-		drain()
-		if ctx.Err() != nil {
+		im.drain()
+		if im.ctx.Err() != nil {
 			break
 		}
-		kind, err := importLine(ctx, s, v, line, cur, sum)
+		kind, err := importLine(im.ctx, im.s, im.v, line, im.cur, im.sum)
 		if err != nil {
 			var me *model.Error
-			if !errors.As(err, &me) && ctx.Err() == nil {
+			if !errors.As(err, &me) && im.ctx.Err() == nil {
 				readErr = fmt.Errorf("line %d: %w", lineNo, err)
 				break
 			}
-			sum.reject(lineNo, kind, err)
+			im.sum.reject(lineNo, kind, err)
 			continue
 		}
-		if cur.len() >= opt.BatchSize {
-			if !send(cur) {
+		if im.cur.len() >= im.opt.BatchSize {
+			if !im.send(im.cur) {
 				break
 			}
-			cur = &pending{}
+			im.cur = &pending{}
 		}
 	}
-	if len(c.lines) > 0 && readErr == nil && ctx.Err() == nil {
-		dispatch(c)
+	if len(c.lines) > 0 && readErr == nil && im.ctx.Err() == nil {
+		im.dispatch(c)
 	}
-	close(jobs)
-	close(order)
-	wg.Wait()
-	if err := <-collectorDone; err != nil && readErr == nil && !errors.Is(err, context.Canceled) {
+	return readErr
+}
+
+// finish waits for the workers, the collector and the loader, and returns
+// the summary with the first error of any.
+func (im *importer) finish(readErr error) (*Summary, error) {
+	close(im.jobs)
+	close(im.order)
+	im.workers.Wait()
+	if err := <-im.collected; err != nil && readErr == nil && !errors.Is(err, context.Canceled) {
 		readErr = err
 	}
-	if cur.len() > 0 && readErr == nil {
-		send(cur)
+	if im.cur.len() > 0 && readErr == nil {
+		im.send(im.cur)
 	}
-	close(batches)
-	res := <-done
+	close(im.batches)
+	res := <-im.loaded
 	for k, n := range res.imported {
-		sum.Imported[k] += n
+		im.sum.Imported[k] += n
 	}
-	sum.Duplicates += res.duplicates
+	im.sum.Duplicates += res.duplicates
 	switch {
 	case res.err != nil:
-		return sum, res.err
+		return im.sum, res.err
 	case readErr != nil:
-		return sum, readErr
+		return im.sum, readErr
 	}
-	return sum, ctx.Err()
+	return im.sum, im.ctx.Err()
 }
 
 const (
@@ -380,7 +425,7 @@ type chunk struct {
 type chunkLine struct {
 	no         int
 	kind       string
-	org        Ref
+	org        ID
 	start, end int
 }
 
@@ -395,7 +440,7 @@ func newChunk() *chunk {
 }
 
 // add copies line: the reader's buffer is reused.
-func (c *chunk) add(no int, kind string, org Ref, line []byte) {
+func (c *chunk) add(no int, kind string, org ID, line []byte) {
 	start := len(c.buf)
 	c.buf = append(c.buf, line...)
 	c.lines = append(c.lines, chunkLine{no: no, kind: kind, org: org, start: start, end: len(c.buf)})
@@ -534,7 +579,7 @@ func decode(line []byte, dst any) error {
 func importLine(ctx context.Context, s model.Store, v *Validator, line []byte, cur *pending, sum *Summary) (string, error) {
 	var head struct {
 		Kind           string `json:"kind"`
-		OrganizationID Ref    `json:"organizationId"`
+		OrganizationID ID     `json:"organizationId"`
 	}
 	if err := decode(line, &head); err != nil {
 		return "", err
@@ -556,7 +601,7 @@ func importLine(ctx context.Context, s model.Store, v *Validator, line []byte, c
 
 // entryLine validates the history entry of line, of the given kind and
 // organization, and adds it to cur.
-func entryLine(ctx context.Context, v *Validator, kind string, orgRef Ref, line []byte, cur *pending) error {
+func entryLine(ctx context.Context, v *Validator, kind string, orgRef ID, line []byte, cur *pending) error {
 	if orgRef == "" {
 		return model.InvalidField("organizationId", nil, "organizationId is required")
 	}
@@ -616,7 +661,7 @@ func importDirectory(ctx context.Context, s model.Store, v *Validator, kind stri
 		if id == nil {
 			return nil
 		}
-		_, err := v.Organization(ctx, "organizationId", Ref(fmt.Sprint(*id)))
+		_, err := v.Organization(ctx, "organizationId", ID(fmt.Sprint(*id)))
 		return err
 	}
 	switch kind {

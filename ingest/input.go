@@ -14,20 +14,22 @@ import (
 // `auditgraph import` (their JSON tags) and what the GraphQL resolvers
 // convert mutation arguments into, so that one set of rules validates both.
 
-// Ref is a reference to a user, an organization or an event type: a number,
-// or a string holding a number or a public id ("usr_…", "org_…"). JSON
-// accepts both forms, since producers write ids either way.
-type Ref string
+// ID is a user, an organization or an event type as an input names it: a
+// number, or a string holding a number or a public id ("usr_…", "org_…").
+// JSON accepts both forms, since producers write ids either way. The
+// validator reads it into a model.Ref (model.ParseRef) once it knows which
+// record it names.
+type ID string
 
 // UnmarshalJSON implements json.Unmarshaler.
-func (r *Ref) UnmarshalJSON(b []byte) error {
+func (r *ID) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		*r = Ref(s)
+		*r = ID(s)
 		return nil
 	}
 	if bytes.Equal(b, []byte("null")) {
@@ -37,7 +39,7 @@ func (r *Ref) UnmarshalJSON(b []byte) error {
 	if _, err := strconv.ParseInt(string(b), 10, 64); err != nil {
 		return fmt.Errorf("%s is not an id", b)
 	}
-	*r = Ref(b)
+	*r = ID(b)
 	return nil
 }
 
@@ -85,7 +87,7 @@ type AttributeEntry struct {
 	Unreadable     *string           `json:"unreadable,omitempty"`
 	IdempotencyKey *string           `json:"idempotencyKey,omitempty"`
 	Timestamp      *string           `json:"timestamp,omitempty"`
-	UserID         Ref               `json:"userId"`
+	UserID         ID                `json:"userId"`
 	Source         string            `json:"source"`
 	Actor          Actor             `json:"actor"`
 	SourceContext  json.RawMessage   `json:"sourceContext,omitempty"`
@@ -105,7 +107,7 @@ type EventTypeEntry struct {
 	Unreadable     *string         `json:"unreadable,omitempty"`
 	IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
 	Timestamp      *string         `json:"timestamp,omitempty"`
-	EventTypeID    Ref             `json:"eventTypeId"`
+	EventTypeID    ID              `json:"eventTypeId"`
 	Action         string          `json:"action"`
 	Source         string          `json:"source"`
 	Actor          Actor           `json:"actor"`
@@ -125,7 +127,7 @@ type ChangeLogEntry struct {
 	Unreadable     *string         `json:"unreadable,omitempty"`
 	IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
 	Timestamp      *string         `json:"timestamp,omitempty"`
-	ActorID        Ref             `json:"actorId"`
+	ActorID        ID              `json:"actorId"`
 	Action         string          `json:"action"`
 	ResourceType   string          `json:"resourceType"`
 	ResourceID     string          `json:"resourceId"`

@@ -91,14 +91,9 @@ func fieldError(path string, err error) error {
 	return &out
 }
 
-func parseID(s string) (int64, bool) {
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil && n > 0
-}
-
 // Organization resolves a numeric or "org_…" id; an unknown one is
 // BAD_USER_INPUT about field.
-func (v *Validator) Organization(ctx context.Context, field string, ref Ref) (*model.Organization, error) {
+func (v *Validator) Organization(ctx context.Context, field string, ref ID) (*model.Organization, error) {
 	s := string(ref)
 	v.mu.Lock()
 	o, ok := v.orgs[s]
@@ -106,14 +101,15 @@ func (v *Validator) Organization(ctx context.Context, field string, ref Ref) (*m
 	if ok {
 		return o, nil
 	}
+	r, valid := model.ParseRef(s, "org_")
 	var err error
-	switch n, numeric := parseID(s); {
-	case numeric:
-		o, err = v.dir.OrganizationByID(ctx, n)
-	case strings.HasPrefix(s, "org_") && len(s) <= 64:
-		o, err = v.dir.OrganizationByPublicID(ctx, s)
-	default:
+	switch {
+	case !valid:
 		return nil, model.InvalidField(field, s, "%q is not an organization id", s)
+	case r.ID != 0:
+		o, err = v.dir.OrganizationByID(ctx, r.ID)
+	default:
+		o, err = v.dir.OrganizationByPublicID(ctx, r.PublicID)
 	}
 	if model.ErrorCode(err) == model.CodeNotFound {
 		return nil, model.InvalidField(field, s, "organization %s does not exist", s)
@@ -128,7 +124,7 @@ func (v *Validator) Organization(ctx context.Context, field string, ref Ref) (*m
 }
 
 // user resolves a numeric or "usr_…" id.
-func (v *Validator) user(ctx context.Context, field string, ref Ref) (*model.User, error) {
+func (v *Validator) user(ctx context.Context, field string, ref ID) (*model.User, error) {
 	s := string(ref)
 	v.mu.Lock()
 	u, ok := v.users[s]
@@ -136,16 +132,17 @@ func (v *Validator) user(ctx context.Context, field string, ref Ref) (*model.Use
 	if ok {
 		return u, nil
 	}
+	r, valid := model.ParseRef(s, "usr_")
 	var err error
-	switch n, numeric := parseID(s); {
-	case numeric:
-		u, err = v.dir.UserByID(ctx, n)
-	case strings.HasPrefix(s, "usr_") && len(s) <= 64:
-		u, err = v.dir.UserByPublicID(ctx, s)
+	switch {
 	case s == "":
 		return nil, model.InvalidField(field, s, "%s is required", field)
-	default:
+	case !valid:
 		return nil, model.InvalidField(field, s, "%q is not a user id", s)
+	case r.ID != 0:
+		u, err = v.dir.UserByID(ctx, r.ID)
+	default:
+		u, err = v.dir.UserByPublicID(ctx, r.PublicID)
 	}
 	if model.ErrorCode(err) == model.CodeNotFound {
 		// Worded as for another tenant's user (see member): which ids
@@ -163,7 +160,7 @@ func (v *Validator) user(ctx context.Context, field string, ref Ref) (*model.Use
 
 // member resolves a user who must be a member of the organization and
 // returns their organization membership id.
-func (v *Validator) member(ctx context.Context, field string, ref Ref, orgID int64) (*model.User, int64, error) {
+func (v *Validator) member(ctx context.Context, field string, ref ID, orgID int64) (*model.User, int64, error) {
 	u, err := v.user(ctx, field, ref)
 	if err != nil {
 		return nil, 0, err
@@ -191,8 +188,8 @@ func (v *Validator) member(ctx context.Context, field string, ref Ref, orgID int
 // eventTypeInOrganization checks that the event type exists and belongs to
 // the organization: through its team (a managed child through its parent's),
 // or, for a personal one, through its owner's membership.
-func (v *Validator) eventTypeInOrganization(ctx context.Context, field string, ref Ref, orgID int64) (int64, error) {
-	id, ok := parseID(string(ref))
+func (v *Validator) eventTypeInOrganization(ctx context.Context, field string, ref ID, orgID int64) (int64, error) {
+	id, ok := model.ParseID(string(ref))
 	if !ok {
 		return 0, model.InvalidField(field, string(ref), "%q is not an event type id", ref)
 	}
@@ -214,7 +211,7 @@ func (v *Validator) eventTypeInOrganization(ctx context.Context, field string, r
 	}
 	ownerMember := false
 	if own.OrganizationID == nil && own.TeamID == nil && own.OwnerUserID != nil {
-		_, _, err := v.member(ctx, field, Ref(strconv.FormatInt(*own.OwnerUserID, 10)), orgID)
+		_, _, err := v.member(ctx, field, ID(strconv.FormatInt(*own.OwnerUserID, 10)), orgID)
 		if err != nil && model.ErrorCode(err) != model.CodeInvalid {
 			return 0, err
 		}
@@ -228,7 +225,7 @@ func (v *Validator) eventTypeInOrganization(ctx context.Context, field string, r
 
 // notThisOrganizations answers an event type that does not exist and one of
 // another organization alike.
-func notThisOrganizations(field string, ref Ref) error {
+func notThisOrganizations(field string, ref ID) error {
 	return model.InvalidField(field, string(ref), "event type %s is not an event type of this organization", ref)
 }
 
@@ -357,7 +354,7 @@ func (v *Validator) actor(ctx context.Context, a Actor, orgID int64) (model.Acto
 	if err != nil || snap.Type != model.ActorUser || snap.Ref == nil || snap.Name != nil || snap.Email != nil || snap.Avatar != nil {
 		return snap, err
 	}
-	u, _, err := v.member(ctx, "actor.ref", Ref(*snap.Ref), orgID)
+	u, _, err := v.member(ctx, "actor.ref", ID(*snap.Ref), orgID)
 	if model.ErrorCode(err) == model.CodeInvalid {
 		return snap, nil
 	}
@@ -646,9 +643,9 @@ func (v *Validator) ChangeLogEntry(ctx context.Context, orgID int64, in *ChangeL
 		// The target is recorded by public id: only a member, or a user
 		// who belongs to no organization (removed), else a log would map
 		// another tenant's numeric ids to public ones.
-		target, _, err := v.member(ctx, "resourceId", Ref(in.ResourceID), orgID)
+		target, _, err := v.member(ctx, "resourceId", ID(in.ResourceID), orgID)
 		if model.ErrorCode(err) == model.CodeInvalid {
-			u, uerr := v.user(ctx, "resourceId", Ref(in.ResourceID))
+			u, uerr := v.user(ctx, "resourceId", ID(in.ResourceID))
 			if uerr != nil {
 				return e, err
 			}

@@ -706,7 +706,7 @@ func TestValidatorRefusesInvalidJSON(t *testing.T) {
 	v := ingest.NewValidator(e.store)
 	actor := ingest.Actor{Type: model.ActorUser}
 	broken := json.RawMessage(`{"title": "Sync",`)
-	etID := ingest.Ref(strconv.FormatInt(seed.TeamEventTypeID, 10))
+	etID := ingest.ID(strconv.FormatInt(seed.TeamEventTypeID, 10))
 	cases := []struct {
 		name, field string
 		run         func() error
@@ -727,7 +727,7 @@ func TestValidatorRefusesInvalidJSON(t *testing.T) {
 			return err
 		}},
 		{"member changes", "changes", func() error {
-			_, err := v.ChangeLogEntry(ctx, seed.AcmeID, &ingest.ChangeLogEntry{ActorID: ingest.Ref(strconv.FormatInt(seed.OwnerUserID, 10)),
+			_, err := v.ChangeLogEntry(ctx, seed.AcmeID, &ingest.ChangeLogEntry{ActorID: ingest.ID(strconv.FormatInt(seed.OwnerUserID, 10)),
 				Action: "updated", ResourceType: "rule", ResourceID: "rule_7", Changes: broken})
 			return err
 		}},

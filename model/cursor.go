@@ -28,7 +28,7 @@ func EncodeCursor(kind, id string) string {
 // BAD_USER_INPUT error naming field.
 func DecodeCursor(kind, field, cursor string) (string, error) {
 	bad := func() error {
-		return InvalidField(field, nil, "%s is not a valid cursor of this connection", field)
+		return FieldRule(field, nil, "is not a valid cursor of this connection")
 	}
 	if cursor == "" || len(cursor) > MaxCursorLength {
 		return "", bad()

@@ -2,6 +2,7 @@ package model
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -70,13 +71,29 @@ type Membership struct {
 	CustomRoleID   *int64 `bun:"custom_role_id" json:"customRoleId"`
 }
 
-// Access is what a user may do in one organization or team: the role of their
-// membership and the permissions of its custom role.
 // Ref names a directory record by its numeric ID or, when ID is 0, by its
 // public id ("org_…", "usr_…").
 type Ref struct {
 	ID       int64
 	PublicID string
+}
+
+// ParseID reads a database id: a positive decimal number.
+func ParseID(s string) (int64, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n > 0
+}
+
+// ParseRef reads a numeric id, or a public id starting with prefix ("org_",
+// "usr_") of at most 64 bytes.
+func ParseRef(s, prefix string) (Ref, bool) {
+	if n, ok := ParseID(s); ok {
+		return Ref{ID: n}, true
+	}
+	if strings.HasPrefix(s, prefix) && len(s) <= 64 {
+		return Ref{PublicID: s}, true
+	}
+	return Ref{}, false
 }
 
 // String is the id the caller gave, for messages.

@@ -30,6 +30,14 @@ type Error struct {
 	Field string
 	// Value is the offending value, when showing it back helps the caller.
 	Value any
+	// Rule is Message without the field's name in front ("must be at most
+	// 50"), for an interface that knows the field by another name: the REST
+	// shim says "take must be at most 50" where GraphQL said "first …",
+	// without reading the field's name out of Message.
+	Rule string
+	// Max is the bound a too large Value broke (see TooLarge), for an
+	// interface that words its bounds its own way; 0 otherwise.
+	Max int
 	// Cursor is where an ended live subscription resumes from (the cursor of
 	// the last entry it delivered).
 	Cursor string
@@ -85,6 +93,21 @@ func Errorf(code, format string, args ...any) *Error {
 // InvalidField returns a BAD_USER_INPUT error about one input field.
 func InvalidField(field string, value any, format string, args ...any) *Error {
 	return &Error{Code: CodeInvalid, Message: fmt.Sprintf(format, args...), Field: field, Value: value}
+}
+
+// FieldRule returns a BAD_USER_INPUT error about one input field whose
+// message is the field's name and the rule it broke: "first must not be
+// negative".
+func FieldRule(field string, value any, format string, args ...any) *Error {
+	rule := fmt.Sprintf(format, args...)
+	return &Error{Code: CodeInvalid, Message: field + " " + rule, Field: field, Value: value, Rule: rule}
+}
+
+// TooLarge returns the BAD_USER_INPUT error of a value above max.
+func TooLarge(field string, value any, max int) *Error {
+	e := FieldRule(field, value, "must be at most %d", max)
+	e.Max = max
+	return e
 }
 
 // ErrorCode returns the code of err: the code of a wrapped *Error, or

@@ -29,7 +29,7 @@ const (
 // EventTypeActions lists every event type action.
 var EventTypeActions = []string{EventTypeCreated, EventTypeModified, EventTypeDeleted}
 
-// Attribute change types.
+// AttributeChangeTypes lists the attribute change types.
 var AttributeChangeTypes = []string{"ASSIGNED", "UNASSIGNED", "VALUE_CHANGED", "WEIGHT_CHANGED"}
 
 // Member change log actions and resource types, as the /v1 contract spells them.

@@ -5,19 +5,17 @@ import (
 	"time"
 )
 
-// Page sizes of the connections when the server is not configured otherwise.
-const (
-	DefaultPageSize      = 25
-	MaxCalPageSize       = 50  // attribute assignment and event type history
-	MaxChangeLogPageSize = 100 // member change logs
-)
+// DefaultPageSize is the size of a history page when neither the caller nor
+// the server says otherwise.
+const DefaultPageSize = 25
 
 // PageSizeCeiling bounds what a configuration may allow: a page is built in
 // memory and rendered whole.
 const PageSizeCeiling = 1000
 
-// PageSizes are the page sizes a server allows: the size of a page when the
-// caller asks for none, and the largest a caller may ask for.
+// PageSizes are the page sizes a server allows, as its flags set them: the
+// size of a page when the caller asks for none, and the largest a caller may
+// ask for. For turns them into one history kind's Limits.
 type PageSizes struct {
 	// Default applies to every history.
 	Default int
@@ -27,9 +25,10 @@ type PageSizes struct {
 	MaxChangeLogs int
 }
 
-// DefaultPageSizes are 25, at most 50, and at most 100 for change logs.
+// DefaultPageSizes are the kinds' own limits: 25, at most 50, and at most 100
+// for change logs.
 func DefaultPageSizes() PageSizes {
-	return PageSizes{Default: DefaultPageSize, Max: MaxCalPageSize, MaxChangeLogs: MaxChangeLogPageSize}
+	return PageSizes{Default: DefaultPageSize, Max: AttributeHistoryKind.Limits.Max, MaxChangeLogs: MemberChangeLogsKind.Limits.Max}
 }
 
 // OrDefault returns p, or the default sizes when p is the zero value.

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/internal/cputime"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/server"
@@ -146,8 +145,6 @@ func TestAbusiveDocuments(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			check := func(t *testing.T, cfg server.Config, want []string) {
 				e := sqliteEnv(t, cfg, nil)
-				counter := &db.StatementCounter{}
-				e.store.DB().AddQueryHook(counter)
 				key := ""
 				if c.withKey {
 					key = e.keys["owner"]
@@ -157,7 +154,7 @@ func TestAbusiveDocuments(t *testing.T) {
 					t.Fatalf("the document is %d bytes, over the body limit", len(body))
 				}
 				var r *gqlResponse
-				before := counter.Count()
+				before := e.store.Statements()
 				cpu, wall, alloc, _ := measured(func() {
 					var err error
 					r, err = postRaw(context.Background(), http.DefaultClient, e.url, key, body)
@@ -183,7 +180,7 @@ func TestAbusiveDocuments(t *testing.T) {
 				}
 				// With a key, its lookup and the record of its use are the
 				// statements allowed.
-				if n := counter.Count() - before; n > 2 || n > 0 && !c.withKey {
+				if n := e.store.Statements() - before; n > 2 || n > 0 && !c.withKey {
 					t.Fatalf("%d statements ran for a refused document", n)
 				}
 			}
@@ -344,8 +341,7 @@ func TestMadeUpKeys(t *testing.T) {
 	cfg := testConfig()
 	cfg.RateLimit, cfg.RateBurst = 50, 100
 	e := sqliteEnv(t, cfg, nil)
-	counter := &db.StatementCounter{}
-	e.store.DB().AddQueryHook(counter)
+	before := e.store.Statements()
 	if r := mustPost(t, e, e.keys["owner"], `{ viewer { id } }`, nil); r.Status != http.StatusOK {
 		t.Fatalf("the owner's key: %s", r.Raw)
 	}
@@ -357,11 +353,11 @@ func TestMadeUpKeys(t *testing.T) {
 			statuses[r.Status]++
 		}
 	})
-	t.Logf("%d made-up keys: statuses %v, %d statements, cpu %s", n, statuses, counter.Count(), cpu)
+	t.Logf("%d made-up keys: statuses %v, %d statements, cpu %s", n, statuses, e.store.Statements()-before, cpu)
 	if statuses[http.StatusTooManyRequests] < n-cfg.AuthFailureBurst-2 {
 		t.Fatalf("statuses %v: want all but the failure budget refused 429", statuses)
 	}
-	if c := counter.Count(); c > int64(cfg.AuthFailureBurst+4) {
+	if c := e.store.Statements() - before; c > int64(cfg.AuthFailureBurst+4) {
 		t.Fatalf("%d statements for %d made-up keys: want at most the failure budget", c, n)
 	}
 	// A key that authenticated before the flood still works from the

@@ -69,6 +69,7 @@ func TestTenantFairnessOnThePool(t *testing.T) {
 			e := postgresEnv(t, cfg, db.Options{MaxOpenConns: 4}, nil)
 			hook := &slowTenantHook{slowUser: seed.OwnerUserID, delay: 40 * time.Millisecond, inflight: map[int64]int{}, most: map[int64]int{}}
 			e.store.DB().AddQueryHook(hook)
+
 			ownerID := seed.OwnerUserID
 			vars := map[string]any{"id": teamEventType, "first": 5}
 			var wg sync.WaitGroup

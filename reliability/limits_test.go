@@ -82,11 +82,11 @@ func TestPageSizeCaps(t *testing.T) {
 		max         int
 	}{
 		{"eventTypeHistory", `query($id: ID!, $n: Int) { eventTypeHistory(eventTypeId: $id, first: $n) { edges { node { id } } } }`,
-			map[string]any{"id": teamEventType}, model.MaxCalPageSize},
+			map[string]any{"id": teamEventType}, model.EventTypeHistoryKind.Limits.Max},
 		{"attributeAssignmentHistory", `query($org: ID!, $user: ID!, $n: Int) { attributeAssignmentHistory(orgId: $org, userId: $user, first: $n) { edges { node { id } } } }`,
-			orgUser, model.MaxCalPageSize},
+			orgUser, model.AttributeHistoryKind.Limits.Max},
 		{"memberChangeLogs", `query($org: ID!, $user: ID!, $n: Int) { memberChangeLogs(organizationId: $org, userId: $user, first: $n) { edges { node { id } } } }`,
-			orgUser, model.MaxChangeLogPageSize},
+			orgUser, model.MemberChangeLogsKind.Limits.Max},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -191,7 +191,7 @@ func TestConfiguredPageSizes(t *testing.T) {
 	answer.Status = ""
 	status, body = get("/v2/event-types/" + teamEventType + "/history?limit=11")
 	if err := json.Unmarshal([]byte(body), &answer); status != http.StatusBadRequest || err != nil || answer.Status != "error" ||
-		answer.Error.Message != "limit must be at most 10" || answer.Error.Details.Field != "limit" {
+		answer.Error.Message != "limit must not be greater than 10" || answer.Error.Details.Field != "limit" {
 		t.Errorf("REST limit=11, over the configured maximum: %d %.400s", status, body)
 	}
 }

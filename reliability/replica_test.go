@@ -136,15 +136,14 @@ const recordOneMutation = `mutation($org: ID!, $entries: [EventTypeChangeEntryIn
 // answer is a GraphQL answer with the headers and extensions this file
 // looks at.
 type answer struct {
-	status     int
-	token      string
-	extToken   string
-	codes      []string
-	data       json.RawMessage
-	raw        string
-	latency    time.Duration
-	transport  error
-	statusLine string
+	status    int
+	token     string
+	extToken  string
+	codes     []string
+	data      json.RawMessage
+	raw       string
+	latency   time.Duration
+	transport error
 }
 
 func (a *answer) ok() bool {

@@ -22,19 +22,21 @@ const (
 )
 
 // A connection costs its children's complexity times the page size asked
-// for (def when none is), so a query asking for 50 entries with deep
+// for (the default when none is), so a query asking for 50 entries with deep
 // selections costs what it will really cost. A page of 0 still runs its
 // statement (and its count, priced by totalCount), so it costs as one entry.
-func pageCost(child, def int, first, last *int) int {
-	n := def
+// A size above the kind's largest page costs that page: the resolver refuses
+// it with the bound before any work, and the caller learns the bound rather
+// than a complexity (the REST endpoints rely on that answer for their upper
+// bounds).
+func pageCost(child int, lim model.Limits, first, last *int) int {
+	n := lim.Default
 	if first != nil {
 		n = *first
 	} else if last != nil {
 		n = *last
 	}
-	if n < 1 {
-		n = 1
-	}
+	n = max(1, min(n, lim.Max))
 	return safeAdd(1, safeMul(child, n))
 }
 
@@ -47,26 +49,26 @@ func offsetCost(cost int, offset *int) int {
 }
 
 // SetComplexity fills the complexity functions of the connection fields,
-// for a server whose default page size is that of sizes.
+// for a server with the page sizes sizes.
 func SetComplexity(c *graph.ComplexityRoot, sizes model.PageSizes) {
-	def := sizes.OrDefault().Default
+	attr, et, cl := sizes.For(model.AttributeHistoryKind), sizes.For(model.EventTypeHistoryKind), sizes.For(model.MemberChangeLogsKind)
 	c.Query.AttributeAssignmentHistory = func(child int, _, _ string, first *int, _ *string, last *int, _ *string, _ *gqlmodel.AttributeHistoryFilter) int {
-		return pageCost(child, def, first, last)
+		return pageCost(child, attr, first, last)
 	}
 	c.Query.EventTypeHistory = func(child int, _ string, first *int, _ *string, last *int, _ *string, _ *gqlmodel.EventTypeHistoryFilter) int {
-		return pageCost(child, def, first, last)
+		return pageCost(child, et, first, last)
 	}
 	c.Query.MemberChangeLogs = func(child int, _, _ string, first *int, _ *string, last *int, _ *string, offset *int, _ *gqlmodel.MemberChangeLogFilter) int {
-		return offsetCost(pageCost(child, def, first, last), offset)
+		return offsetCost(pageCost(child, cl, first, last), offset)
 	}
 	c.Member.AttributeHistory = func(child int, first *int, _ *string, last *int, _ *string, _ *gqlmodel.AttributeHistoryFilter) int {
-		return pageCost(child, def, first, last)
+		return pageCost(child, attr, first, last)
 	}
 	c.Member.ChangeLogs = func(child int, first *int, _ *string, last *int, _ *string, offset *int, _ *gqlmodel.MemberChangeLogFilter) int {
-		return offsetCost(pageCost(child, def, first, last), offset)
+		return offsetCost(pageCost(child, cl, first, last), offset)
 	}
 	c.EventType.History = func(child int, first *int, _ *string, last *int, _ *string, _ *gqlmodel.EventTypeHistoryFilter) int {
-		return pageCost(child, def, first, last)
+		return pageCost(child, et, first, last)
 	}
 	// A proof reads its stream's stored leaves and hashes them: an entry's
 	// integrity costs as much as a page of entries, so a full page of proofs

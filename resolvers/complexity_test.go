@@ -27,7 +27,7 @@ func TestCostMemoizesFragments(t *testing.T) {
 			fmt.Fprintf(&b, " fragment F%d on Query{...F%d ...F%d}", i, i+1, i+1)
 		}
 		fmt.Fprintf(&b, " fragment F%d on Query{__typename}", n)
-		doc, errs := gqlparser.LoadQuery(es.Schema(), b.String())
+		doc, errs := gqlparser.LoadQueryWithRules(es.Schema(), b.String(), nil)
 		if errs != nil {
 			t.Fatalf("%d fragments: %v", n, errs)
 		}

@@ -62,17 +62,17 @@ func (r *eventTypeResolver) Parent(ctx context.Context, obj *model.EventType) (*
 }
 
 // History is the resolver for the history field.
-func (r *eventTypeResolver) History(ctx context.Context, obj *model.EventType, first *int, after *string, last *int, before *string, filter *gqlmodel.EventTypeHistoryFilter) (*gqlmodel.EventTypeHistoryConnection, error) {
+func (r *eventTypeResolver) History(ctx context.Context, obj *model.EventType, first *int, after *string, last *int, before *string, filter *gqlmodel.EventTypeHistoryFilter) (*gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry], error) {
 	return r.eventTypeHistory(ctx, obj.ID, pageInput{First: first, After: after, Last: last, Before: before}, filter)
 }
 
 // AttributeHistory is the resolver for the attributeHistory field.
-func (r *memberResolver) AttributeHistory(ctx context.Context, obj *gqlmodel.Member, first *int, after *string, last *int, before *string, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.AttributeAssignmentConnection, error) {
+func (r *memberResolver) AttributeHistory(ctx context.Context, obj *gqlmodel.Member, first *int, after *string, last *int, before *string, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry], error) {
 	return r.attributeHistory(ctx, obj.Organization, obj.User, obj.Access(), pageInput{First: first, After: after, Last: last, Before: before}, filter)
 }
 
 // ChangeLogs is the resolver for the changeLogs field.
-func (r *memberResolver) ChangeLogs(ctx context.Context, obj *gqlmodel.Member, first *int, after *string, last *int, before *string, offset *int, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.MemberChangeLogConnection, error) {
+func (r *memberResolver) ChangeLogs(ctx context.Context, obj *gqlmodel.Member, first *int, after *string, last *int, before *string, offset *int, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.Connection[*gqlmodel.MemberChangeLog], error) {
 	return r.memberChangeLogs(ctx, obj.Organization, obj.User, obj.Access(), pageInput{First: first, After: after, Last: last, Before: before, Offset: offset}, filter)
 }
 

@@ -390,13 +390,13 @@ func writeEntry(w *bytes.Buffer, fields []planField, e *gqlmodel.EventTypeHistor
 		case "id":
 			writeQuoted(w, e.ID)
 		case "action":
-			e.Action.MarshalGQL(w)
+			w.WriteString(strconv.Quote(e.Action))
 		case "type":
 			e.Type.MarshalGQL(w)
 		case "timestamp":
 			gqlmodel.MarshalDateTime(e.Timestamp).MarshalGQL(w)
 		case "source":
-			e.Source.MarshalGQL(w)
+			w.WriteString(strconv.Quote(e.Source))
 		case "actor":
 			if e.Actor == nil {
 				return false
@@ -437,7 +437,7 @@ func writeEntry(w *bytes.Buffer, fields []planField, e *gqlmodel.EventTypeHistor
 	return true
 }
 
-func writePerson(w *bytes.Buffer, fields []planField, typename string, typ *gqlmodel.ActorType, name string, email, avatar *string) {
+func writePerson(w *bytes.Buffer, fields []planField, typename string, typ *string, name string, email, avatar *string) {
 	w.WriteByte('{')
 	for i, f := range fields {
 		if i > 0 {
@@ -449,7 +449,7 @@ func writePerson(w *bytes.Buffer, fields []planField, typename string, typ *gqlm
 		case "__typename":
 			writeQuoted(w, typename)
 		case "type":
-			typ.MarshalGQL(w)
+			w.WriteString(strconv.Quote(*typ))
 		case "displayName":
 			writeQuoted(w, name)
 		case "displayEmail":

@@ -9,14 +9,54 @@ import (
 )
 
 // The three connections, shared by the root fields and the entity fields
-// (Member.attributeHistory, EventType.history, Member.changeLogs).
+// (Member.attributeHistory, EventType.history, Member.changeLogs). Each
+// checks its paging arguments (page), builds its store filter (the same as
+// the live subscriptions' and the export's) and hands the rest to
+// readConnection, which reads and builds the connection the same way for
+// every history kind.
+
+// page validates the paging arguments against kind's configured limits.
+func (r *Resolver) page(kind *model.HistoryKind, in pageInput) (model.PageArgs, error) {
+	return pageArgs(kind, r.PageSizes.For(kind), in)
+}
+
+// readConnection reads the page p of kind with read and builds the
+// connection: one edge per entry, presented with present, and a count that
+// runs only when selected. Under the export's Selection it captures the
+// filter f instead and reads nothing.
+func readConnection[F, T, N any](ctx context.Context, kind *model.HistoryKind, p model.PageArgs, f F,
+	read func(context.Context, F, model.PageArgs) (model.Page[T], error),
+	count func(context.Context, F) (int, error),
+	id func(*T) string, present func(*T) N) (*gqlmodel.Connection[N], error) {
+	if c := selectionFrom(ctx); c != nil {
+		c.Filter = f
+		return &gqlmodel.Connection[N]{PageInfo: &gqlmodel.PageInfo{}}, nil
+	}
+	page, err := read(ctx, f, p)
+	if err != nil {
+		return nil, err
+	}
+	conn := &gqlmodel.Connection[N]{Edges: make([]*gqlmodel.Edge[N], len(page.Items)),
+		Count: func(ctx context.Context) (int, error) { return count(ctx, f) }}
+	// One allocation for the page's edges instead of one per edge.
+	edges := make([]gqlmodel.Edge[N], len(page.Items))
+	cursors := make([]string, len(page.Items))
+	for i := range page.Items {
+		cursors[i] = model.EncodeCursor(kind.Cursor, id(&page.Items[i]))
+		edges[i] = gqlmodel.Edge[N]{Cursor: cursors[i], Node: present(&page.Items[i])}
+		conn.Edges[i] = &edges[i]
+	}
+	conn.PageInfo = pageInfo(p, page.More, cursors)
+	return conn, nil
+}
 
 // attributeHistory and memberChangeLogs read the history of user in org;
-// membership is theirs in org, nil when they are not a member.
+// membership is theirs in org, nil when they are not a member. Their paging
+// arguments are checked before the membership: a bad argument is reported
+// first, whoever the member.
 
 func (r *Resolver) attributeHistory(ctx context.Context, org *model.Organization, user *model.User, membership *model.Access, in pageInput, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.AttributeAssignmentConnection, error) {
-	sizes := r.PageSizes.OrDefault()
-	p, err := pageArgs(model.CursorAttributeHistory, sizes.Default, sizes.Max, in)
+	p, err := r.page(model.AttributeHistoryKind, in)
 	if err != nil {
 		return nil, err
 	}
@@ -24,61 +64,27 @@ func (r *Resolver) attributeHistory(ctx context.Context, org *model.Organization
 	if err != nil {
 		return nil, err
 	}
-	if c := selectionFrom(ctx); c != nil {
-		c.Filter = f
-		return &gqlmodel.AttributeAssignmentConnection{PageInfo: &gqlmodel.PageInfo{}}, nil
-	}
-	page, err := r.Store.AttributeHistory(ctx, f, p)
-	if err != nil {
-		return nil, err
-	}
-	conn := &gqlmodel.AttributeAssignmentConnection{
-		Edges: make([]*gqlmodel.AttributeAssignmentEdge, len(page.Items)),
-		Count: func(ctx context.Context) (int, error) { return r.Store.CountAttributeHistory(ctx, f) },
-	}
-	cursors := make([]string, len(page.Items))
-	for i := range page.Items {
-		cursors[i] = model.EncodeCursor(model.CursorAttributeHistory, page.Items[i].ID)
-		conn.Edges[i] = &gqlmodel.AttributeAssignmentEdge{Cursor: cursors[i], Node: presentAttributeEntry(&page.Items[i])}
-	}
-	conn.PageInfo = pageInfo(p, page.More, cursors)
-	return conn, nil
+	return readConnection(ctx, model.AttributeHistoryKind, p, f, r.Store.AttributeHistory, r.Store.CountAttributeHistory,
+		func(e *model.AttributeAssignmentEntry) string { return e.ID }, presentAttributeEntry)
 }
 
 func (r *Resolver) eventTypeHistory(ctx context.Context, eventTypeID int64, in pageInput, filter *gqlmodel.EventTypeHistoryFilter) (*gqlmodel.EventTypeHistoryConnection, error) {
-	sizes := r.PageSizes.OrDefault()
-	p, err := pageArgs(model.CursorEventTypeHistory, sizes.Default, sizes.Max, in)
+	p, err := r.page(model.EventTypeHistoryKind, in)
 	if err != nil {
 		return nil, err
 	}
-	f := eventTypeFilter(eventTypeID, filter)
-	if c := selectionFrom(ctx); c != nil {
-		c.Filter = f
-		return &gqlmodel.EventTypeHistoryConnection{PageInfo: &gqlmodel.PageInfo{}}, nil
+	conn, err := readConnection(ctx, model.EventTypeHistoryKind, p, eventTypeFilter(eventTypeID, filter),
+		r.Store.EventTypeHistory, r.Store.CountEventTypeHistory,
+		func(e *model.EventTypeEntry) string { return e.ID }, r.entries.eventTypeEntry)
+	if err == nil && conn.Edges != nil {
+		// The rendered-page shortcut (fastpage.go) writes this page itself.
+		capture(ctx, conn)
 	}
-	page, err := r.Store.EventTypeHistory(ctx, f, p)
-	if err != nil {
-		return nil, err
-	}
-	conn := &gqlmodel.EventTypeHistoryConnection{
-		Edges: make([]*gqlmodel.EventTypeHistoryEdge, len(page.Items)),
-		Count: func(ctx context.Context) (int, error) { return r.Store.CountEventTypeHistory(ctx, f) },
-	}
-	cursors := make([]string, len(page.Items))
-	edges := make([]gqlmodel.EventTypeHistoryEdge, len(page.Items))
-	for i := range page.Items {
-		cursors[i] = model.EncodeCursor(model.CursorEventTypeHistory, page.Items[i].ID)
-		edges[i] = gqlmodel.EventTypeHistoryEdge{Cursor: cursors[i], Node: r.entries.eventTypeEntry(&page.Items[i])}
-		conn.Edges[i] = &edges[i]
-	}
-	conn.PageInfo = pageInfo(p, page.More, cursors)
-	capture(ctx, conn)
-	return conn, nil
+	return conn, err
 }
 
 func (r *Resolver) memberChangeLogs(ctx context.Context, org *model.Organization, user *model.User, membership *model.Access, in pageInput, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.MemberChangeLogConnection, error) {
-	sizes := r.PageSizes.OrDefault()
-	p, err := pageArgs(model.CursorMemberChangeLogs, sizes.Default, sizes.MaxChangeLogs, in)
+	p, err := r.page(model.MemberChangeLogsKind, in)
 	if err != nil {
 		return nil, err
 	}
@@ -86,38 +92,27 @@ func (r *Resolver) memberChangeLogs(ctx context.Context, org *model.Organization
 	if err != nil {
 		return nil, err
 	}
-	if c := selectionFrom(ctx); c != nil {
-		c.Filter = f
-		return &gqlmodel.MemberChangeLogConnection{PageInfo: &gqlmodel.PageInfo{}}, nil
-	}
-	page, err := r.Store.MemberChangeLogs(ctx, f, p)
-	if err != nil {
-		return nil, err
-	}
-	// One statement for the actors recorded without a snapshot, if any,
-	// before their fields resolve.
-	actorIDs := make([]int64, 0, len(page.Items))
-	for _, e := range page.Items {
-		if e.ActorEmail == nil {
-			actorIDs = append(actorIDs, e.ActorUserID)
-		}
-	}
-	if len(actorIDs) > 0 {
-		if err := loadersFrom(ctx).primeUsers(ctx, r.Store, actorIDs); err != nil {
-			return nil, err
-		}
-	}
-	conn := &gqlmodel.MemberChangeLogConnection{
-		Edges: make([]*gqlmodel.MemberChangeLogEdge, len(page.Items)),
-		Count: func(ctx context.Context) (int, error) { return r.Store.CountMemberChangeLogs(ctx, f) },
-	}
-	cursors := make([]string, len(page.Items))
-	for i := range page.Items {
-		cursors[i] = model.EncodeCursor(model.CursorMemberChangeLogs, page.Items[i].ID)
-		conn.Edges[i] = &gqlmodel.MemberChangeLogEdge{Cursor: cursors[i], Node: presentChangeLog(&page.Items[i])}
-	}
-	conn.PageInfo = pageInfo(p, page.More, cursors)
-	return conn, nil
+	return readConnection(ctx, model.MemberChangeLogsKind, p, f,
+		func(ctx context.Context, f model.MemberChangeLogFilter, p model.PageArgs) (model.Page[model.MemberChangeLog], error) {
+			page, err := r.Store.MemberChangeLogs(ctx, f, p)
+			if err != nil {
+				return page, err
+			}
+			// One statement for the actors recorded without a snapshot, if
+			// any, before their fields resolve.
+			actorIDs := make([]int64, 0, len(page.Items))
+			for _, e := range page.Items {
+				if e.ActorEmail == nil {
+					actorIDs = append(actorIDs, e.ActorUserID)
+				}
+			}
+			if len(actorIDs) == 0 {
+				return page, nil
+			}
+			return page, loadersFrom(ctx).primeUsers(ctx, r.Store, actorIDs)
+		},
+		r.Store.CountMemberChangeLogs,
+		func(e *model.MemberChangeLog) string { return e.ID }, presentChangeLog)
 }
 
 // notAMember answers a user who is missing and one who is not a member of
@@ -148,14 +143,7 @@ func attributeFilter(org *model.Organization, user *model.User, membership *mode
 	f := model.AttributeHistoryFilter{OrganizationID: org.ID, UserID: user.ID}
 	if filter != nil {
 		f.TimeRange = timeRange(filter.Timestamp)
-		if filter.Actor != nil {
-			if filter.Actor.Type != nil {
-				f.ActorType = string(*filter.Actor.Type)
-			}
-			if filter.Actor.Ref != nil {
-				f.ActorRef = *filter.Actor.Ref
-			}
-		}
+		f.ActorType, f.ActorRef = actorFilter(filter.Actor)
 		if filter.Source != nil {
 			f.Source = string(*filter.Source)
 		}
@@ -171,16 +159,23 @@ func eventTypeFilter(eventTypeID int64, filter *gqlmodel.EventTypeHistoryFilter)
 		for _, a := range filter.Actions {
 			f.Actions = append(f.Actions, string(a))
 		}
-		if filter.Actor != nil {
-			if filter.Actor.Type != nil {
-				f.ActorType = string(*filter.Actor.Type)
-			}
-			if filter.Actor.Ref != nil {
-				f.ActorRef = *filter.Actor.Ref
-			}
-		}
+		f.ActorType, f.ActorRef = actorFilter(filter.Actor)
 	}
 	return f
+}
+
+// actorFilter reads the actor part of a history filter.
+func actorFilter(a *gqlmodel.ActorFilter) (actorType, ref string) {
+	if a == nil {
+		return "", ""
+	}
+	if a.Type != nil {
+		actorType = string(*a.Type)
+	}
+	if a.Ref != nil {
+		ref = *a.Ref
+	}
+	return actorType, ref
 }
 
 // changeLogFilter selects the change logs related to user in org;

@@ -33,11 +33,6 @@ func decodeGlobalID(id string) (typ, key string, ok bool) {
 	return strings.Cut(string(raw), ":")
 }
 
-func parseNumericID(s string) (int64, bool) {
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil && n > 0
-}
-
 // organizationRef reads a numeric id, an "org_…" public id or a global id.
 func organizationRef(field, id string) (model.Ref, error) {
 	return directoryRef(field, id, "org_", "Organization", "an organization")
@@ -49,18 +44,15 @@ func userRef(field, id string) (model.Ref, error) {
 }
 
 func directoryRef(field, id, prefix, typ, what string) (model.Ref, error) {
-	if n, ok := parseNumericID(id); ok {
-		return model.Ref{ID: n}, nil
-	}
-	if strings.HasPrefix(id, prefix) && len(id) <= 64 {
-		return model.Ref{PublicID: id}, nil
+	if ref, ok := model.ParseRef(id, prefix); ok {
+		return ref, nil
 	}
 	if t, key, ok := decodeGlobalID(id); ok && t == typ {
-		if n, ok := parseNumericID(key); ok {
+		if n, ok := model.ParseID(key); ok {
 			return model.Ref{ID: n}, nil
 		}
 	}
-	return model.Ref{}, model.InvalidField(field, id, "%s %q is not %s id", field, id, what)
+	return model.Ref{}, model.FieldRule(field, id, "%q is not %s id", id, what)
 }
 
 // resolveOrganization accepts a numeric id, an "org_…" public id or a global id.
@@ -105,13 +97,13 @@ func resolveMember(ctx context.Context, s model.Directory, org *model.Organizati
 
 // resolveEventTypeID accepts a numeric id or a global id.
 func resolveEventTypeID(field, id string) (int64, error) {
-	if n, ok := parseNumericID(id); ok {
+	if n, ok := model.ParseID(id); ok {
 		return n, nil
 	}
 	if typ, key, ok := decodeGlobalID(id); ok && typ == "EventType" {
-		if n, ok := parseNumericID(key); ok {
+		if n, ok := model.ParseID(key); ok {
 			return n, nil
 		}
 	}
-	return 0, model.InvalidField(field, id, "%s %q is not an event type id", field, id)
+	return 0, model.FieldRule(field, id, "%q is not an event type id", id)
 }

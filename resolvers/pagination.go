@@ -5,9 +5,6 @@ import (
 	"github.com/auditgraph/auditgraph/model"
 )
 
-// MaxOffset bounds offset paging; deeper reads must use cursors.
-const MaxOffset = 1_000_000
-
 // pageInput is a connection's paging arguments, as the Relay cursor spec
 // defines them: first/after read forward (older), last/before backward
 // (newer); entries are newest first either way.
@@ -17,9 +14,10 @@ type pageInput struct {
 	Offset        *int
 }
 
-// pageArgs validates paging arguments and turns them into a store page read:
-// a page holds def entries unless first or last, at most max, ask otherwise.
-func pageArgs(kind string, def, max int, in pageInput) (model.PageArgs, error) {
+// pageArgs validates paging arguments and turns them into a store page read
+// of kind: a page holds lim.Default entries unless first or last, at most
+// lim.Max, ask otherwise.
+func pageArgs(kind *model.HistoryKind, lim model.Limits, in pageInput) (model.PageArgs, error) {
 	if in.First != nil && in.Last != nil {
 		return model.PageArgs{}, model.InvalidField("last", *in.Last, "first and last cannot be used together")
 	}
@@ -34,13 +32,13 @@ func pageArgs(kind string, def, max int, in pageInput) (model.PageArgs, error) {
 			continue
 		}
 		if *v < 0 {
-			return model.PageArgs{}, model.InvalidField(name, *v, "%s must not be negative", name)
+			return model.PageArgs{}, model.FieldRule(name, *v, "must not be negative")
 		}
-		if *v > max {
-			return model.PageArgs{}, model.InvalidField(name, *v, "%s must be at most %d", name, max)
+		if *v > lim.Max {
+			return model.PageArgs{}, model.TooLarge(name, *v, lim.Max)
 		}
 	}
-	p := model.PageArgs{Limit: def}
+	p := model.PageArgs{Limit: lim.Default}
 	switch {
 	case in.First != nil:
 		p.Limit = *in.First
@@ -54,7 +52,7 @@ func pageArgs(kind string, def, max int, in pageInput) (model.PageArgs, error) {
 		cursor, field = in.Before, "before"
 	}
 	if cursor != nil {
-		id, err := model.DecodeCursor(kind, field, *cursor)
+		id, err := model.DecodeCursor(kind.Cursor, field, *cursor)
 		if err != nil {
 			return model.PageArgs{}, err
 		}
@@ -63,11 +61,11 @@ func pageArgs(kind string, def, max int, in pageInput) (model.PageArgs, error) {
 	if in.Offset != nil {
 		switch {
 		case *in.Offset < 0:
-			return model.PageArgs{}, model.InvalidField("offset", *in.Offset, "offset must not be negative")
-		case *in.Offset > MaxOffset:
-			return model.PageArgs{}, model.InvalidField("offset", *in.Offset, "offset must be at most %d", MaxOffset)
+			return model.PageArgs{}, model.FieldRule("offset", *in.Offset, "must not be negative")
+		case *in.Offset > lim.MaxOffset:
+			return model.PageArgs{}, model.TooLarge("offset", *in.Offset, lim.MaxOffset)
 		case p.Backward || p.Cursor != "":
-			return model.PageArgs{}, model.InvalidField("offset", *in.Offset, "offset cannot be combined with cursors or last")
+			return model.PageArgs{}, model.FieldRule("offset", *in.Offset, "cannot be combined with cursors or last")
 		}
 		p.Offset = *in.Offset
 	}

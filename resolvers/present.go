@@ -14,7 +14,7 @@ import (
 
 func presentActor(a model.ActorSnapshot) *gqlmodel.Actor {
 	return &gqlmodel.Actor{
-		Type:          gqlmodel.ActorType(a.Type),
+		Type:          a.Type,
 		DisplayName:   display.ActorDisplayName(a.Type, a.Name, a.Email),
 		DisplayEmail:  display.ActorDisplayEmail(a.Type, a.Email),
 		DisplayAvatar: a.Avatar,
@@ -25,8 +25,8 @@ func presentEventTypeEntry(e *model.EventTypeEntry) *gqlmodel.EventTypeHistoryEn
 	actor := presentActor(e.Actor)
 	r := display.RenderEventTypePayload(e.Action, []byte(e.Payload))
 	out := &gqlmodel.EventTypeHistoryEntry{
-		ID: e.ID, Action: gqlmodel.EventTypeAction(e.Action), Type: gqlmodel.RecordType(e.Type),
-		Timestamp: e.Timestamp, Source: gqlmodel.Source(e.Source), Actor: actor,
+		ID: e.ID, Action: e.Action, Type: gqlmodel.RecordType(e.Type),
+		Timestamp: e.Timestamp, Source: e.Source, Actor: actor,
 		ActionDisplayTitle: display.ActionDisplayTitle(e.Action, actor.DisplayName),
 		DisplayFields:      make([]*gqlmodel.DisplayField, len(r.DisplayFields)),
 		DisplayJSON:        gqlmodel.JSON(r.DisplayJSON),
@@ -73,7 +73,7 @@ func presentAttributeValue(v *display.AttributeValue) *gqlmodel.AttributeValue {
 
 func presentAttributeEntry(e *model.AttributeAssignmentEntry) *gqlmodel.AttributeAssignmentEntry {
 	out := &gqlmodel.AttributeAssignmentEntry{
-		ID: e.ID, Timestamp: e.Timestamp, Source: gqlmodel.Source(e.Source), Actor: presentActor(e.Actor),
+		ID: e.ID, Timestamp: e.Timestamp, Source: e.Source, Actor: presentActor(e.Actor),
 		MembershipID: int(e.MembershipID), SourceContext: gqlmodel.JSON(e.SourceContext),
 		Changes: []*gqlmodel.AttributeAssignmentChange{},
 	}
@@ -87,7 +87,7 @@ func presentAttributeEntry(e *model.AttributeAssignmentEntry) *gqlmodel.Attribut
 	}
 	for _, c := range changes {
 		out.Changes = append(out.Changes, &gqlmodel.AttributeAssignmentChange{
-			Type: gqlmodel.AttributeChangeType(c.Type),
+			Type: c.Type,
 			Attribute: &gqlmodel.AttributeSnapshot{ID: c.Attribute.ID, Slug: c.Attribute.Slug, Name: c.Attribute.Name,
 				Type: gqlmodel.AttributeType(c.Attribute.Type)},
 			Previous: presentAttributeValue(c.Previous),
@@ -99,8 +99,8 @@ func presentAttributeEntry(e *model.AttributeAssignmentEntry) *gqlmodel.Attribut
 
 func presentChangeLog(e *model.MemberChangeLog) *gqlmodel.MemberChangeLog {
 	out := &gqlmodel.MemberChangeLog{
-		ID: e.ID, ActorUserID: e.ActorUserID, Action: gqlmodel.ChangeLogAction(strings.ToUpper(e.Action)),
-		Timestamp: e.Timestamp, ResourceType: gqlmodel.ResourceType(strings.ToUpper(e.ResourceType)),
+		ID: e.ID, ActorUserID: e.ActorUserID, Action: strings.ToUpper(e.Action),
+		Timestamp: e.Timestamp, ResourceType: strings.ToUpper(e.ResourceType),
 		ResourceID: e.ResourceID, ResourceName: e.ResourceName, Changes: []*gqlmodel.MemberChange{},
 	}
 	if e.ActorEmail != nil {

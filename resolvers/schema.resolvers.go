@@ -38,7 +38,7 @@ func (r *queryResolver) Node(ctx context.Context, id string) (gqlmodel.Node, err
 			}
 		}
 	} else {
-		num, numeric := parseNumericID(key)
+		num, numeric := model.ParseID(key)
 		if !numeric {
 			return nil, model.InvalidField("id", id, "id is not a node id")
 		}
@@ -128,7 +128,7 @@ func (r *queryResolver) EventType(ctx context.Context, id string) (*model.EventT
 }
 
 // AttributeAssignmentHistory is the resolver for the attributeAssignmentHistory field.
-func (r *queryResolver) AttributeAssignmentHistory(ctx context.Context, orgID string, userID string, first *int, after *string, last *int, before *string, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.AttributeAssignmentConnection, error) {
+func (r *queryResolver) AttributeAssignmentHistory(ctx context.Context, orgID string, userID string, first *int, after *string, last *int, before *string, filter *gqlmodel.AttributeHistoryFilter) (*gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry], error) {
 	org, err := resolveOrganization(ctx, r.Store, "orgId", orgID)
 	if err != nil {
 		return nil, err
@@ -141,7 +141,7 @@ func (r *queryResolver) AttributeAssignmentHistory(ctx context.Context, orgID st
 }
 
 // EventTypeHistory is the resolver for the eventTypeHistory field.
-func (r *queryResolver) EventTypeHistory(ctx context.Context, eventTypeID string, first *int, after *string, last *int, before *string, filter *gqlmodel.EventTypeHistoryFilter) (*gqlmodel.EventTypeHistoryConnection, error) {
+func (r *queryResolver) EventTypeHistory(ctx context.Context, eventTypeID string, first *int, after *string, last *int, before *string, filter *gqlmodel.EventTypeHistoryFilter) (*gqlmodel.Connection[*gqlmodel.EventTypeHistoryEntry], error) {
 	id, err := resolveEventTypeID("eventTypeId", eventTypeID)
 	if err != nil {
 		return nil, err
@@ -150,7 +150,7 @@ func (r *queryResolver) EventTypeHistory(ctx context.Context, eventTypeID string
 }
 
 // MemberChangeLogs is the resolver for the memberChangeLogs field.
-func (r *queryResolver) MemberChangeLogs(ctx context.Context, organizationID string, userID string, first *int, after *string, last *int, before *string, offset *int, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.MemberChangeLogConnection, error) {
+func (r *queryResolver) MemberChangeLogs(ctx context.Context, organizationID string, userID string, first *int, after *string, last *int, before *string, offset *int, filter *gqlmodel.MemberChangeLogFilter) (*gqlmodel.Connection[*gqlmodel.MemberChangeLog], error) {
 	org, err := resolveOrganization(ctx, r.Store, "organizationId", organizationID)
 	if err != nil {
 		return nil, err

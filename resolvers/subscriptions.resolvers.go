@@ -15,7 +15,7 @@ import (
 )
 
 // AttributeAssignmentHistory is the resolver for the attributeAssignmentHistory field.
-func (r *subscriptionResolver) AttributeAssignmentHistory(ctx context.Context, orgID string, userID string, after *string, filter *gqlmodel.AttributeHistoryFilter) (<-chan *gqlmodel.AttributeAssignmentEdge, error) {
+func (r *subscriptionResolver) AttributeAssignmentHistory(ctx context.Context, orgID string, userID string, after *string, filter *gqlmodel.AttributeHistoryFilter) (<-chan *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry], error) {
 	org, err := resolveOrganization(ctx, r.Store, "orgId", orgID)
 	if err != nil {
 		return nil, err
@@ -48,7 +48,7 @@ func (r *subscriptionResolver) AttributeAssignmentHistory(ctx context.Context, o
 }
 
 // EventTypeHistory is the resolver for the eventTypeHistory field.
-func (r *subscriptionResolver) EventTypeHistory(ctx context.Context, eventTypeID string, after *string, filter *gqlmodel.EventTypeHistoryFilter) (<-chan *gqlmodel.EventTypeHistoryEdge, error) {
+func (r *subscriptionResolver) EventTypeHistory(ctx context.Context, eventTypeID string, after *string, filter *gqlmodel.EventTypeHistoryFilter) (<-chan *gqlmodel.Edge[*gqlmodel.EventTypeHistoryEntry], error) {
 	id, err := resolveEventTypeID("eventTypeId", eventTypeID)
 	if err != nil {
 		return nil, err
@@ -74,7 +74,7 @@ func (r *subscriptionResolver) EventTypeHistory(ctx context.Context, eventTypeID
 }
 
 // MemberChangeLogs is the resolver for the memberChangeLogs field.
-func (r *subscriptionResolver) MemberChangeLogs(ctx context.Context, organizationID string, userID string, after *string, filter *gqlmodel.MemberChangeLogFilter) (<-chan *gqlmodel.MemberChangeLogEdge, error) {
+func (r *subscriptionResolver) MemberChangeLogs(ctx context.Context, organizationID string, userID string, after *string, filter *gqlmodel.MemberChangeLogFilter) (<-chan *gqlmodel.Edge[*gqlmodel.MemberChangeLog], error) {
 	org, err := resolveOrganization(ctx, r.Store, "organizationId", organizationID)
 	if err != nil {
 		return nil, err

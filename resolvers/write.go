@@ -2,9 +2,7 @@ package resolvers
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
-	"time"
 
 	"github.com/auditgraph/auditgraph/graph/gqlmodel"
 	"github.com/auditgraph/auditgraph/ingest"
@@ -51,96 +49,65 @@ func (r *Resolver) writeHolder(ctx context.Context, orgID int64) (*model.Access,
 
 // ref turns a global id of type typ into its database id; anything else
 // (numbers, public ids) is passed on for ingest to resolve.
-func ref(typ, id string) ingest.Ref {
+func ref(typ, id string) ingest.ID {
 	if t, key, ok := decodeGlobalID(id); ok && t == typ {
-		return ingest.Ref(key)
+		return ingest.ID(key)
 	}
-	return ingest.Ref(id)
+	return ingest.ID(id)
 }
 
-func timestampArg(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	s := t.UTC().Format(time.RFC3339Nano)
-	return &s
-}
+// The entries are ingest's records as gqlgen read them (see
+// gqlmodel/inputs.go); only their ids may still be global ids of node(id:),
+// which ingest does not know.
 
-func rawJSON(j gqlmodel.JSON) json.RawMessage { return json.RawMessage(j) }
-
-func actorArg(a *gqlmodel.ActorInput) ingest.Actor {
-	if a == nil {
-		return ingest.Actor{}
-	}
-	return ingest.Actor{Type: string(a.Type), Ref: a.Ref, Name: a.Name, Email: a.Email, Avatar: a.Avatar}
-}
-
-func attributeValueArg(v *gqlmodel.AttributeValueInput) *ingest.AttributeValue {
-	if v == nil {
-		return nil
-	}
-	return &ingest.AttributeValue{OptionID: v.OptionID, OptionSlug: v.OptionSlug, Value: v.Value, Weight: v.Weight}
-}
-
-func attributeEntriesArg(in []*gqlmodel.AttributeChangeEntryInput) []ingest.AttributeEntry {
+func attributeEntriesArg(in []*ingest.AttributeEntry) []ingest.AttributeEntry {
 	out := make([]ingest.AttributeEntry, len(in))
 	for i, e := range in {
-		o := ingest.AttributeEntry{
-			IdempotencyKey: e.IdempotencyKey, Timestamp: timestampArg(e.Timestamp), UserID: ref("User", e.UserID),
-			Source: string(e.Source), Actor: actorArg(e.Actor), SourceContext: rawJSON(e.SourceContext),
-			AttributeID: e.AttributeID, Previous: attributeValueArg(e.Previous), Current: attributeValueArg(e.Current),
-		}
-		for _, c := range e.Changes {
-			ch := ingest.AttributeChange{AttributeID: c.AttributeID, Previous: attributeValueArg(c.Previous), Current: attributeValueArg(c.Current)}
-			if c.Type != nil {
-				t := string(*c.Type)
-				ch.Type = &t
-			}
-			o.Changes = append(o.Changes, ch)
-		}
-		out[i] = o
+		out[i] = *e
+		out[i].UserID = ref("User", string(e.UserID))
 	}
 	return out
 }
 
-func eventTypeEntriesArg(in []*gqlmodel.EventTypeChangeEntryInput) []ingest.EventTypeEntry {
+func eventTypeEntriesArg(in []*ingest.EventTypeEntry) []ingest.EventTypeEntry {
 	out := make([]ingest.EventTypeEntry, len(in))
 	for i, e := range in {
-		o := ingest.EventTypeEntry{
-			IdempotencyKey: e.IdempotencyKey, Timestamp: timestampArg(e.Timestamp), EventTypeID: ref("EventType", e.EventTypeID),
-			Action: string(e.Action), Source: string(e.Source), Actor: actorArg(e.Actor),
-			Payload: rawJSON(e.Payload), Before: rawJSON(e.Before), After: rawJSON(e.After),
-		}
-		if p := e.ImpersonatedBy; p != nil {
-			o.ImpersonatedBy = &ingest.Person{Name: p.Name, Email: p.Email, Avatar: p.Avatar}
-		}
-		out[i] = o
+		out[i] = *e
+		out[i].EventTypeID = ref("EventType", string(e.EventTypeID))
 	}
 	return out
 }
 
-func changeLogEntriesArg(in []*gqlmodel.MemberChangeLogEntryInput) []ingest.ChangeLogEntry {
+func changeLogEntriesArg(in []*ingest.ChangeLogEntry) []ingest.ChangeLogEntry {
 	out := make([]ingest.ChangeLogEntry, len(in))
 	for i, e := range in {
-		resourceID := e.ResourceID
-		if e.ResourceType == gqlmodel.ResourceTypeOrganizationUser {
-			resourceID = string(ref("User", e.ResourceID))
-		}
-		out[i] = ingest.ChangeLogEntry{
-			IdempotencyKey: e.IdempotencyKey, Timestamp: timestampArg(e.Timestamp), ActorID: ref("User", e.ActorID),
-			Action: strings.ToLower(string(e.Action)), ResourceType: strings.ToLower(string(e.ResourceType)),
-			ResourceID: resourceID, ResourceName: e.ResourceName, Changes: rawJSON(e.Changes),
+		out[i] = *e
+		out[i].ActorID = ref("User", string(e.ActorID))
+		if strings.EqualFold(e.ResourceType, model.ResourceOrganizationUser) {
+			out[i].ResourceID = string(ref("User", e.ResourceID))
 		}
 	}
 	return out
 }
 
-func recordedEntries(in []ingest.Recorded) []*gqlmodel.RecordedEntry {
-	out := make([]*gqlmodel.RecordedEntry, len(in))
-	for i, r := range in {
-		out[i] = &gqlmodel.RecordedEntry{ID: r.ID, IdempotencyKey: r.IdempotencyKey, Created: r.Created, Timestamp: r.Timestamp}
+// recordEntries is every history's write mutation: the caller's key must
+// be allowed to write into the organization, then ingest's record validates
+// and appends the entries conv makes of the arguments, all or nothing.
+func recordEntries[G, I any](ctx context.Context, r *Resolver, organizationID string, in []G, conv func([]G) []I,
+	record func(context.Context, model.Store, int64, []I) ([]ingest.Recorded, error)) ([]*gqlmodel.RecordedEntry, error) {
+	orgID, err := r.writableOrganization(ctx, organizationID)
+	if err != nil {
+		return nil, err
 	}
-	return out
+	rec, err := record(ctx, r.Store, orgID, conv(in))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*gqlmodel.RecordedEntry, len(rec))
+	for i, e := range rec {
+		out[i] = &gqlmodel.RecordedEntry{ID: e.ID, IdempotencyKey: e.IdempotencyKey, Created: e.Created, Timestamp: e.Timestamp}
+	}
+	return out, nil
 }
 
 func optionalInt64(p *int) *int64 {

@@ -33,42 +33,18 @@ func (r *mutationResolver) SyncDirectory(ctx context.Context, organizationID str
 }
 
 // RecordAttributeChanges is the resolver for the recordAttributeChanges field.
-func (r *mutationResolver) RecordAttributeChanges(ctx context.Context, organizationID string, entries []*gqlmodel.AttributeChangeEntryInput) ([]*gqlmodel.RecordedEntry, error) {
-	orgID, err := r.writableOrganization(ctx, organizationID)
-	if err != nil {
-		return nil, err
-	}
-	rec, err := ingest.RecordAttributeChanges(ctx, r.Store, orgID, attributeEntriesArg(entries))
-	if err != nil {
-		return nil, err
-	}
-	return recordedEntries(rec), nil
+func (r *mutationResolver) RecordAttributeChanges(ctx context.Context, organizationID string, entries []*ingest.AttributeEntry) ([]*gqlmodel.RecordedEntry, error) {
+	return recordEntries(ctx, r.Resolver, organizationID, entries, attributeEntriesArg, ingest.RecordAttributeChanges)
 }
 
 // RecordEventTypeChanges is the resolver for the recordEventTypeChanges field.
-func (r *mutationResolver) RecordEventTypeChanges(ctx context.Context, organizationID string, entries []*gqlmodel.EventTypeChangeEntryInput) ([]*gqlmodel.RecordedEntry, error) {
-	orgID, err := r.writableOrganization(ctx, organizationID)
-	if err != nil {
-		return nil, err
-	}
-	rec, err := ingest.RecordEventTypeChanges(ctx, r.Store, orgID, eventTypeEntriesArg(entries))
-	if err != nil {
-		return nil, err
-	}
-	return recordedEntries(rec), nil
+func (r *mutationResolver) RecordEventTypeChanges(ctx context.Context, organizationID string, entries []*ingest.EventTypeEntry) ([]*gqlmodel.RecordedEntry, error) {
+	return recordEntries(ctx, r.Resolver, organizationID, entries, eventTypeEntriesArg, ingest.RecordEventTypeChanges)
 }
 
 // RecordMemberChangeLogs is the resolver for the recordMemberChangeLogs field.
-func (r *mutationResolver) RecordMemberChangeLogs(ctx context.Context, organizationID string, entries []*gqlmodel.MemberChangeLogEntryInput) ([]*gqlmodel.RecordedEntry, error) {
-	orgID, err := r.writableOrganization(ctx, organizationID)
-	if err != nil {
-		return nil, err
-	}
-	rec, err := ingest.RecordMemberChangeLogs(ctx, r.Store, orgID, changeLogEntriesArg(entries))
-	if err != nil {
-		return nil, err
-	}
-	return recordedEntries(rec), nil
+func (r *mutationResolver) RecordMemberChangeLogs(ctx context.Context, organizationID string, entries []*ingest.ChangeLogEntry) ([]*gqlmodel.RecordedEntry, error) {
+	return recordEntries(ctx, r.Resolver, organizationID, entries, changeLogEntriesArg, ingest.RecordMemberChangeLogs)
 }
 
 // Mutation returns graph.MutationResolver implementation.

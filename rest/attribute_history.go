@@ -32,9 +32,7 @@ const attributeHistoryQuery = `query RestAttributeAssignmentHistory($orgId: ID!,
   }
 }`
 
-var attributeHistoryFields = map[string]string{
-	"orgId": "orgId", "userId": "userId", "first": "limit", "after": "cursor", "cursor": "cursor",
-}
+var attributeHistoryParams = withParams(calPageParams, map[string]param{"orgId": {name: "orgId"}, "userId": {name: "userId"}})
 
 type attributeHistoryData struct {
 	Organization *struct {
@@ -115,32 +113,21 @@ func (a *API) AttributeAssignmentHistory(w http.ResponseWriter, r *http.Request)
 		calRouteNotFound(w, r)
 		return
 	}
-	q := r.URL.Query()
 	var userID int64
-	var limit int
-	var after *string
 	orgID, err := calPathID(r, "orgId")
 	if err == nil {
 		userID, err = calPathID(r, "userId")
 	}
+	vars := map[string]any{"orgId": strconv.FormatInt(orgID, 10), "userId": strconv.FormatInt(userID, 10)}
 	if err == nil {
-		limit, err = calLimit(q)
-	}
-	if err == nil {
-		after, err = calCursor(q, model.CursorAttributeHistory, false)
+		err = calPage(r.URL.Query(), model.AttributeHistoryKind, false, vars)
 	}
 	if err != nil {
 		WriteCalError(w, r, err)
 		return
 	}
-	vars := map[string]any{
-		"orgId": strconv.FormatInt(orgID, 10), "userId": strconv.FormatInt(userID, 10), "first": limit,
-	}
-	if after != nil {
-		vars["after"] = *after
-	}
 	var data attributeHistoryData
-	if err := a.run(r.Context(), attributeHistoryQuery, vars, "attributeAssignmentHistory", attributeHistoryFields, &data); err != nil {
+	if err := a.run(r.Context(), attributeHistoryQuery, vars, model.AttributeHistoryKind.Name, attributeHistoryParams, &data); err != nil {
 		WriteCalError(w, r, err)
 		return
 	}

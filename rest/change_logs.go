@@ -17,11 +17,10 @@ import (
 
 // POST /v1/organizations/{organization_id}/users/{user_id}/change-logs
 
-// Paging of the /v1 endpoint, as its document sets it.
-const (
-	v1DefaultTake = 50
-	v1MaxTake     = 100
-)
+// v1DefaultTake is the /v1 document's page size when take is absent. The
+// largest page is GraphQL's (model.Limits); the document's 100 is the
+// change logs' default Max.
+const v1DefaultTake = 50
 
 const changeLogsQuery = `query RestMemberChangeLogs($organizationId: ID!, $userId: ID!, $first: Int, $offset: Int, $filter: MemberChangeLogFilter) {
   memberChangeLogs(organizationId: $organizationId, userId: $userId, first: $first, offset: $offset, filter: $filter) {
@@ -35,10 +34,12 @@ const changeLogsQuery = `query RestMemberChangeLogs($organizationId: ID!, $userI
   }
 }`
 
-var changeLogsFields = map[string]string{
-	"organizationId": "organization_id", "userId": "user_id", "first": "take", "offset": "skip",
-	"filter.timestamp.from": "start_date", "filter.timestamp.to": "end_date",
-	"filter.action": "action", "filter.resourceType": "resource_type",
+// changeLogsParams names the GraphQL arguments as the /v1 document does.
+var changeLogsParams = map[string]param{
+	"organizationId": {name: "organization_id"}, "userId": {name: "user_id"},
+	"first": {name: "take", tooLarge: "must be between 1 and %d"}, "offset": {name: "skip"},
+	"filter.timestamp.from": {name: "start_date"}, "filter.timestamp.to": {name: "end_date"},
+	"filter.action": {name: "action"}, "filter.resourceType": {name: "resource_type"},
 }
 
 type changeLogsData struct {
@@ -112,7 +113,7 @@ func (a *API) MemberChangeLogs(w http.ResponseWriter, r *http.Request) {
 		WriteV1Error(w, r, &model.Error{Code: codeMethodNotAllowed, Message: "Method Not Allowed"})
 		return
 	}
-	req, err := readChangeLogsRequest(r)
+	req, err := readChangeLogsRequest(r, a.sizes.For(model.MemberChangeLogsKind).Max)
 	if err != nil {
 		WriteV1Error(w, r, err)
 		return
@@ -141,7 +142,7 @@ func (a *API) MemberChangeLogs(w http.ResponseWriter, r *http.Request) {
 		vars["filter"] = filter
 	}
 	var data changeLogsData
-	if err := a.run(r.Context(), changeLogsQuery, vars, "memberChangeLogs", changeLogsFields, &data); err != nil {
+	if err := a.run(r.Context(), changeLogsQuery, vars, model.MemberChangeLogsKind.Name, changeLogsParams, &data); err != nil {
 		if err.Value == nil {
 			err.Value = req.inputs[err.Field]
 		}
@@ -168,7 +169,9 @@ func (a *API) MemberChangeLogs(w http.ResponseWriter, r *http.Request) {
 // readChangeLogsRequest reads the path and the body. An absent or empty body
 // is all defaults; anything but a JSON object is refused. Unknown keys are
 // ignored and null stands for absent, as the service's own validation does.
-func readChangeLogsRequest(r *http.Request) (*changeLogsRequest, *model.Error) {
+// maxTake only words the message of a take below 1: GraphQL refuses a take
+// above it, with the same message (see changeLogsParams).
+func readChangeLogsRequest(r *http.Request, maxTake int) (*changeLogsRequest, *model.Error) {
 	req := &changeLogsRequest{take: v1DefaultTake, inputs: map[string]any{},
 		organizationID: r.PathValue("organization_id"), userID: r.PathValue("user_id")}
 	req.inputs["organization_id"], req.inputs["user_id"] = req.organizationID, req.userID
@@ -180,7 +183,41 @@ func readChangeLogsRequest(r *http.Request) (*changeLogsRequest, *model.Error) {
 	if !strings.HasPrefix(req.userID, "usr_") {
 		return nil, model.InvalidField("user_id", req.userID, "user_id must be a user id (usr_…)")
 	}
-	body, err := io.ReadAll(r.Body)
+	body, verr := readV1Body(r, req.inputs)
+	if verr != nil {
+		return nil, verr
+	}
+	if req.skip, verr = body.integer("skip", 0, 0, 0); verr != nil {
+		return nil, verr
+	}
+	if req.take, verr = body.integer("take", v1DefaultTake, 1, maxTake); verr != nil {
+		return nil, verr
+	}
+	if req.start, verr = body.date("start_date", false); verr != nil {
+		return nil, verr
+	}
+	if req.end, verr = body.date("end_date", true); verr != nil {
+		return nil, verr
+	}
+	if req.resourceType, verr = body.oneOf("resource_type", model.ChangeLogResourceTypes); verr != nil {
+		return nil, verr
+	}
+	if req.action, verr = body.oneOf("action", model.ChangeLogActions); verr != nil {
+		return nil, verr
+	}
+	return req, nil
+}
+
+// v1Body is a /v1 JSON body, read parameter by parameter; each parameter
+// read is kept in inputs as sent, to show it back in an error.
+type v1Body struct {
+	fields map[string]json.RawMessage
+	inputs map[string]any
+}
+
+// readV1Body reads the request body: empty, or one JSON object.
+func readV1Body(r *http.Request, inputs map[string]any) (*v1Body, *model.Error) {
+	raw, err := io.ReadAll(r.Body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -188,92 +225,83 @@ func readChangeLogsRequest(r *http.Request) (*changeLogsRequest, *model.Error) {
 		}
 		return nil, model.InvalidField("body", nil, "request body could not be read")
 	}
-	fields := map[string]json.RawMessage{}
-	if len(bytes.TrimSpace(body)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		if err := dec.Decode(&fields); err != nil || fields == nil || dec.More() {
+	b := &v1Body{fields: map[string]json.RawMessage{}, inputs: inputs}
+	if len(bytes.TrimSpace(raw)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		if err := dec.Decode(&b.fields); err != nil || b.fields == nil || dec.More() {
 			return nil, model.InvalidField("body", nil, "request body must be a JSON object")
 		}
 	}
-	get := func(name string) (any, bool) {
-		raw, ok := fields[name]
-		if !ok {
-			return nil, false
-		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		var v any
-		dec.Decode(&v) // raw is one value the object decode already checked
-		if v == nil {
-			return nil, false
-		}
-		req.inputs[name] = v
-		return v, true
+	return b, nil
+}
+
+// get returns parameter name, numbers as json.Number; null is absent.
+func (b *v1Body) get(name string) (any, bool) {
+	raw, ok := b.fields[name]
+	if !ok {
+		return nil, false
 	}
-	integer := func(name string, def, min, max int) (int, *model.Error) {
-		v, ok := get(name)
-		if !ok {
-			return def, nil
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	dec.Decode(&v) // raw is one value the object decode already checked
+	if v == nil {
+		return nil, false
+	}
+	b.inputs[name] = v
+	return v, true
+}
+
+// integer reads a whole number of at least min (def when absent); max (0:
+// none) is only named in the message, GraphQL enforces it.
+func (b *v1Body) integer(name string, def, min, max int) (int, *model.Error) {
+	v, ok := b.get(name)
+	if !ok {
+		return def, nil
+	}
+	n, isInt := asInt(v)
+	if !isInt {
+		return 0, model.InvalidField(name, v, "%s must be an integer", name)
+	}
+	if n < min {
+		if max == 0 {
+			return 0, model.InvalidField(name, v, "%s must be %d or more", name, min)
 		}
-		n, isInt := asInt(v)
-		if !isInt {
-			return 0, model.InvalidField(name, v, "%s must be an integer", name)
-		}
-		if n < min || n > max {
-			if max == math.MaxInt32 {
-				return 0, model.InvalidField(name, v, "%s must be %d or more", name, min)
-			}
-			return 0, model.InvalidField(name, v, "%s must be between %d and %d", name, min, max)
-		}
-		return n, nil
+		return 0, model.InvalidField(name, v, "%s must be between %d and %d", name, min, max)
 	}
-	date := func(name string, upper bool) (string, *model.Error) {
-		v, ok := get(name)
-		if !ok {
-			return "", nil
-		}
-		s, isString := v.(string)
-		if !isString {
-			return "", model.InvalidField(name, v, "%s must be an ISO 8601 date-time", name)
-		}
-		t, err := gqlmodel.ParseDateBound(s, upper)
-		if err != nil {
-			return "", model.InvalidField(name, v, "%s must be an ISO 8601 date-time", name)
-		}
-		// Nanoseconds: the last instant of a day must reach GraphQL whole.
-		return t.Format(time.RFC3339Nano), nil
+	return n, nil
+}
+
+// date reads an ISO 8601 date-time or date as a range's lower or upper
+// bound (see gqlmodel.ParseDateBound), "" when absent.
+func (b *v1Body) date(name string, upper bool) (string, *model.Error) {
+	v, ok := b.get(name)
+	if !ok {
+		return "", nil
 	}
-	oneOf := func(name string, allowed []string) (string, *model.Error) {
-		v, ok := get(name)
-		if !ok {
-			return "", nil
-		}
-		s, isString := v.(string)
-		if !isString || !slices.Contains(allowed, s) {
-			return "", model.InvalidField(name, v, "%s must be one of: %s", name, strings.Join(allowed, ", "))
-		}
-		return s, nil
+	s, isString := v.(string)
+	if !isString {
+		return "", model.InvalidField(name, v, "%s must be an ISO 8601 date-time", name)
 	}
-	var verr *model.Error
-	if req.skip, verr = integer("skip", 0, 0, math.MaxInt32); verr != nil {
-		return nil, verr
+	t, err := gqlmodel.ParseDateBound(s, upper)
+	if err != nil {
+		return "", model.InvalidField(name, v, "%s must be an ISO 8601 date-time", name)
 	}
-	if req.take, verr = integer("take", v1DefaultTake, 1, v1MaxTake); verr != nil {
-		return nil, verr
+	// Nanoseconds: the last instant of a day must reach GraphQL whole.
+	return t.Format(time.RFC3339Nano), nil
+}
+
+// oneOf reads a string among allowed, "" when absent.
+func (b *v1Body) oneOf(name string, allowed []string) (string, *model.Error) {
+	v, ok := b.get(name)
+	if !ok {
+		return "", nil
 	}
-	if req.start, verr = date("start_date", false); verr != nil {
-		return nil, verr
+	s, isString := v.(string)
+	if !isString || !slices.Contains(allowed, s) {
+		return "", model.InvalidField(name, v, "%s must be one of: %s", name, strings.Join(allowed, ", "))
 	}
-	if req.end, verr = date("end_date", true); verr != nil {
-		return nil, verr
-	}
-	if req.resourceType, verr = oneOf("resource_type", model.ChangeLogResourceTypes); verr != nil {
-		return nil, verr
-	}
-	if req.action, verr = oneOf("action", model.ChangeLogActions); verr != nil {
-		return nil, verr
-	}
-	return req, nil
+	return s, nil
 }
 
 // asInt accepts a JSON number with an integral value (5 and 5.0, not 5.5).

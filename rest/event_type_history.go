@@ -41,9 +41,7 @@ const eventTypeHistoryQuery = `query RestEventTypeHistory($eventTypeId: ID!, $fi
   }
 }`
 
-var eventTypeHistoryFields = map[string]string{
-	"eventTypeId": "eventTypeId", "first": "limit", "after": "cursor", "cursor": "cursor",
-}
+var eventTypeHistoryParams = withParams(calPageParams, map[string]param{"eventTypeId": {name: "eventTypeId"}})
 
 // EventTypeHistory answers an event type's change history.
 func (a *API) EventTypeHistory(w http.ResponseWriter, r *http.Request) {
@@ -54,25 +52,16 @@ func (a *API) EventTypeHistory(w http.ResponseWriter, r *http.Request) {
 		calRouteNotFound(w, r)
 		return
 	}
-	q := r.URL.Query()
-	var limit int
-	var after *string
 	id, err := calPathID(r, "eventTypeId")
+	vars := map[string]any{"eventTypeId": strconv.FormatInt(id, 10)}
 	if err == nil {
-		limit, err = calLimit(q)
-	}
-	if err == nil {
-		after, err = calCursor(q, model.CursorEventTypeHistory, true)
+		err = calPage(r.URL.Query(), model.EventTypeHistoryKind, true, vars)
 	}
 	if err != nil {
 		WriteCalError(w, r, err)
 		return
 	}
-	vars := map[string]any{"eventTypeId": strconv.FormatInt(id, 10), "first": limit}
-	if after != nil {
-		vars["after"] = *after
-	}
-	page, err := a.runNodes(r.Context(), eventTypeHistoryQuery, vars, "eventTypeHistory", eventTypeHistoryFields)
+	page, err := a.runNodes(r.Context(), eventTypeHistoryQuery, vars, model.EventTypeHistoryKind.Name, eventTypeHistoryParams)
 	if err != nil {
 		WriteCalError(w, r, err)
 		return

@@ -94,7 +94,7 @@ func (a *API) IntegrityConsistency(w http.ResponseWriter, r *http.Request) {
 		} `json:"integrityStream"`
 	}
 	if err := a.run(r.Context(), `query($s: String!, $from: Int!, $to: Int) { integrityStream(stream: $s) { stream checkpointSize consistencyProof(fromSize: $from, toSize: $to) } }`,
-		vars, "integrityStream", map[string]string{"fromSize": "from", "toSize": "to"}, &data); err != nil {
+		vars, "integrityStream", map[string]param{"fromSize": {name: "from"}, "toSize": {name: "to"}}, &data); err != nil {
 		WriteCalError(w, r, err)
 		return
 	}

@@ -47,7 +47,7 @@ func TestEventTypeHistoryPassesNodesThrough(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			api := rest.New(cannedExecutor{c.data})
+			api := rest.New(cannedExecutor{c.data}, model.PageSizes{})
 			req := httptest.NewRequest(http.MethodGet, "/v2/event-types/2/history", nil)
 			req.SetPathValue("eventTypeId", "2")
 			req.Header.Set("cal-api-version", "2024-06-14")

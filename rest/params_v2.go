@@ -12,16 +12,10 @@ import (
 	"github.com/auditgraph/auditgraph/model"
 )
 
-// Paging parameters of the /v2 endpoints, with the bounds of their documents.
-const (
-	calDefaultLimit = 25
-	calMaxLimit     = 50
-)
-
-// MaxDocumentedPages returns the largest pages the REST documents allow: limit
-// on the /v2 endpoints and take on /v1. The endpoints run through the GraphQL
-// page sizes, so a server configured below these refuses larger pages.
-func MaxDocumentedPages() (v2Limit, v1Take int) { return calMaxLimit, v1MaxTake }
+// calDefaultLimit is the /v2 documents' page size when limit is absent. The
+// largest page is GraphQL's (model.Limits, checked by the operation): the
+// documents' 50 is the kinds' default Max.
+const calDefaultLimit = 25
 
 // calPathID reads a numeric path parameter the way NestJS's ParseIntPipe does.
 func calPathID(r *http.Request, name string) (int64, *model.Error) {
@@ -33,7 +27,33 @@ func calPathID(r *http.Request, name string) (int64, *model.Error) {
 	return n, nil
 }
 
-// calLimit reads limit: an integer in 1..50, 25 when absent.
+// calPage reads the /v2 paging parameters of kind into the GraphQL
+// variables first and after: limit, an integer of at least 1 (25 when
+// absent; GraphQL bounds it above), and cursor. allowEncoded accepts the
+// event type document's base64 cursors too.
+func calPage(q url.Values, kind *model.HistoryKind, allowEncoded bool, vars map[string]any) *model.Error {
+	limit, err := calLimit(q)
+	if err != nil {
+		return err
+	}
+	vars["first"] = limit
+	after, err := calCursor(q, kind.Cursor, allowEncoded)
+	if err != nil {
+		return err
+	}
+	if after != nil {
+		vars["after"] = *after
+	}
+	return nil
+}
+
+// calPageParams names the GraphQL paging arguments as the /v2 documents do,
+// with their wording of the upper bound.
+var calPageParams = map[string]param{
+	"first": {name: "limit", tooLarge: "must not be greater than %d"}, "after": {name: "cursor"}, "cursor": {name: "cursor"},
+}
+
+// calLimit reads limit: an integer of at least 1, 25 when absent.
 func calLimit(q url.Values) (int, *model.Error) {
 	if !q.Has("limit") {
 		return calDefaultLimit, nil
@@ -45,8 +65,6 @@ func calLimit(q url.Values) (int, *model.Error) {
 		return 0, model.InvalidField("limit", v, "limit must be an integer number")
 	case n < 1:
 		return 0, model.InvalidField("limit", v, "limit must not be less than 1")
-	case n > calMaxLimit:
-		return 0, model.InvalidField("limit", v, "limit must not be greater than %d", calMaxLimit)
 	}
 	return n, nil
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/graph"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/resolvers"
@@ -38,7 +36,7 @@ type graphqlEngine interface {
 func (s *Server) executableSchema() graphql.ExecutableSchema {
 	// Live reads stay on the primary: an announced entry must be readable
 	// at once, before any replica has replayed it.
-	res := &resolvers.Resolver{Store: db.NewRouted(s.store, s.cfg.Replicas), Logger: s.logger, PageSizes: s.cfg.PageSizes, Live: s.hub, LiveReader: s.store}
+	res := &resolvers.Resolver{Store: s.store.Routed(s.cfg.Replicas), Logger: s.logger, PageSizes: s.cfg.PageSizes, Live: s.hub, LiveReader: s.store}
 	cfg := graph.Config{Resolvers: res, Directives: res.Directives()}
 	resolvers.SetComplexity(&cfg.Complexity, s.cfg.PageSizes)
 	return resolvers.FastPages(graph.NewExecutableSchema(cfg))
@@ -84,38 +82,6 @@ func (s *Server) Execute(ctx context.Context, query string, variables map[string
 	return &graphql.Response{Errors: gqlerror.List{timedOut()}}
 }
 
-// timedOut is the error of a request whose deadline ran out before its
-// operation could run.
-func timedOut() *gqlerror.Error {
-	return &gqlerror.Error{Message: "the request took too long", Extensions: map[string]any{"code": model.CodeUnavailable}}
-}
-
-// deadlineGuard stands between gqlgen's HTTP transports and the client:
-// when the request's context has ended before execution began, gqlgen writes
-// the bare JSON literal null (its end-of-stream signal); the guard answers a
-// coded SERVICE_UNAVAILABLE error instead.
-type deadlineGuard struct {
-	http.ResponseWriter
-	ctx   context.Context
-	wrote bool
-}
-
-func (g *deadlineGuard) Write(b []byte) (int, error) {
-	if !g.wrote {
-		g.wrote = true
-		if g.ctx.Err() != nil && string(bytes.TrimSpace(b)) == "null" {
-			body, _ := json.Marshal(graphql.Response{Errors: gqlerror.List{timedOut()}})
-			if _, err := g.ResponseWriter.Write(body); err != nil {
-				return 0, err
-			}
-			return len(b), nil
-		}
-	}
-	return g.ResponseWriter.Write(b)
-}
-
-func (g *deadlineGuard) Unwrap() http.ResponseWriter { return g.ResponseWriter }
-
 // configure applies, in this order: persisted queries (to put the document
 // in place), the document limits (before gqlgen parses and validates), the
 // parser's token limit, the cost limit, then storing a persisted query
@@ -139,9 +105,9 @@ func (s *Server) configure(srv graphqlEngine) {
 		srv.Use(costLimit{max: s.cfg.MaxComplexity, es: s.schema})
 	}
 	srv.Use(errorBound{max: s.cfg.MaxErrors, maxMessage: maxErrorMessage})
-	srv.Use(queryFairness{})
+	srv.Use(queryFairness{store: s.store})
 	srv.Use(resolvers.TextGuard{})
-	srv.SetErrorPresenter(resolvers.ErrorPresenter(s.logger, db.IsUnavailable))
+	srv.SetErrorPresenter(resolvers.ErrorPresenter(s.logger, s.store.Unavailable))
 	srv.SetRecoverFunc(resolvers.Recover(s.logger))
 	srv.AroundOperations(s.aroundMutation)
 	srv.AroundOperations(s.liveOperation)
@@ -169,7 +135,7 @@ func (s *Server) configure(srv graphqlEngine) {
 	})
 	// The persisted query is stored by the last context mutator: every
 	// check before it has passed.
-	srv.Use(persistedStore{cache: persisted.cache})
+	srv.Use(persistedStore(persisted))
 }
 
 // maxErrorMessage cuts an error message (a validation message can quote
@@ -239,11 +205,11 @@ func writeGraphQLError(w http.ResponseWriter, _ *http.Request, err *model.Error)
 }
 
 // queryFairness names the caller's user as the tenant of a query
-// operation's statements, so db.Fairness caps how many of them run at once
+// operation's statements, so the store caps how many of them run at once
 // (see Config.UserDBConcurrency). Keyed on the user, not the key: a tenant's
 // many keys share one cap. Mutations are left alone: their transactions
 // must not wait for a slot while holding a connection.
-type queryFairness struct{}
+type queryFairness struct{ store Store }
 
 var _ interface {
 	graphql.HandlerExtension
@@ -252,11 +218,11 @@ var _ interface {
 
 func (queryFairness) ExtensionName() string                   { return "QueryFairness" }
 func (queryFairness) Validate(graphql.ExecutableSchema) error { return nil }
-func (queryFairness) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+func (q queryFairness) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
 	if oc.Operation != nil && oc.Operation.Operation == ast.Query {
 		if p, err := model.PrincipalFrom(ctx); err == nil && p.User != nil {
-			ctx = db.WithTenant(ctx, "user:"+strconv.FormatInt(p.User.ID, 10))
+			ctx = q.store.WithTenant(ctx, "user:"+strconv.FormatInt(p.User.ID, 10))
 		}
 	}
 	return next(ctx)

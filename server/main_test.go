@@ -36,14 +36,13 @@ const (
 
 // env is a server on a fresh clone of the seeded demo database.
 type env struct {
-	t       *testing.T
-	db      *db.DB
-	store   *db.Store
-	srv     *server.Server
-	ts      *httptest.Server
-	counter *db.StatementCounter
-	keys    map[string]string // role -> secret
-	keyIDs  map[string]int64
+	t      *testing.T
+	db     *db.DB
+	store  *db.Store
+	srv    *server.Server
+	ts     *httptest.Server
+	keys   map[string]string // role -> secret
+	keyIDs map[string]int64
 }
 
 // keyRoles are the demo roles (as seed.Run makes them) plus "frank", the
@@ -77,9 +76,8 @@ func newEnv(t *testing.T, edit func(*server.Config)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	e := &env{t: t, db: d, store: db.NewStore(d), counter: &db.StatementCounter{},
+	e := &env{t: t, db: d, store: db.NewStore(d),
 		keys: map[string]string{}, keyIDs: map[string]int64{}}
-	d.AddQueryHook(e.counter)
 	ctx := context.Background()
 	for _, kr := range keyRoles {
 		secret := model.NewKeySecret()
@@ -184,9 +182,9 @@ func (e *env) query(role, query string, vars map[string]any) *gqlResponse {
 
 // statements runs fn and returns how many SQL statements it cost.
 func (e *env) statements(fn func()) int64 {
-	before := e.counter.Count()
+	before := e.db.Statements()
 	fn()
-	return e.counter.Count() - before
+	return e.db.Statements() - before
 }
 
 // rowCounts counts the rows of the tables a read must never change.

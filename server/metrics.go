@@ -1,7 +1,7 @@
 package server
 
 import (
-	"database/sql"
+	"github.com/auditgraph/auditgraph/db"
 	"strconv"
 	"sync"
 	"time"
@@ -18,12 +18,14 @@ type metrics struct {
 	latency    *prometheus.HistogramVec
 	operations *prometheus.HistogramVec
 	errors     *prometheus.CounterVec
-	statements prometheus.Counter
 	opNames    *labelSet
 	codes      *labelSet
 }
 
-func newMetrics(db *sql.DB) *metrics {
+// newMetrics registers the series, with the connection pool's and the
+// statement count of store (and of the replicas, when set) read at each
+// scrape.
+func newMetrics(store Store, replicas *db.ReplicaSet) *metrics {
 	m := &metrics{
 		opNames:  newLabelSet(maxOperationLabels),
 		codes:    newLabelSet(maxCodeLabels),
@@ -42,13 +44,19 @@ func newMetrics(db *sql.DB) *metrics {
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "auditgraph_errors_total", Help: "Errors returned to callers by code.",
 		}, []string{"code"}),
-		statements: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "auditgraph_sql_statements_total", Help: "SQL statements run.",
-		}),
 	}
-	m.registry.MustRegister(m.requests, m.latency, m.operations, m.errors, m.statements,
+	statements := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "auditgraph_sql_statements_total", Help: "SQL statements run.",
+	}, func() float64 {
+		n := store.Statements()
+		if replicas != nil {
+			n += replicas.Statements()
+		}
+		return float64(n)
+	})
+	m.registry.MustRegister(m.requests, m.latency, m.operations, m.errors, statements,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(db, "auditgraph"))
+		collectors.NewDBStatsCollector(store.Pool(), "auditgraph"))
 	return m
 }
 

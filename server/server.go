@@ -3,15 +3,19 @@
 // (request ids, logging, credentials, limits, CORS, security headers, and the
 // /v1 and /v2 envelopes for any path of those families).
 //
-// It holds no business rules: access is the schema's directives, rendering is
-// model/display's, SQL is db's.
+// It holds no business rules: access is model's, rendering is model/display's,
+// SQL is db's. It runs on the Store interface that cmd/ opens and hands to
+// New; it imports db only for the read replicas' routing and consistency
+// tokens (Config.Replicas).
 package server
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
@@ -19,15 +23,52 @@ import (
 	"github.com/auditgraph/auditgraph/graph"
 	"github.com/auditgraph/auditgraph/graph/playground"
 	"github.com/auditgraph/auditgraph/live"
+	"github.com/auditgraph/auditgraph/model"
+	"github.com/auditgraph/auditgraph/resolvers"
 	"github.com/auditgraph/auditgraph/rest"
 	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
+// Store is what the server runs on: the domain's store, and what the
+// metrics and the error mapping need of the database beneath it. cmd/
+// opens it (package db); the server never reaches past this interface.
+type Store interface {
+	model.Store
+	// The live subscriptions read announced entries by id.
+	resolvers.LiveReader
+	// Pool is the connection pool, whose statistics the metrics export.
+	Pool() *sql.DB
+	// Statements is the number of SQL statements run so far.
+	Statements() int64
+	// Unavailable reports whether err means the database could not be
+	// reached, which callers see as SERVICE_UNAVAILABLE.
+	Unavailable(err error) bool
+	// CapTenants bounds the statements one tenant runs at once to per (0:
+	// no bound), on the store and the replicas (nil: none) together; New
+	// calls it once, before the store serves a request.
+	CapTenants(per int, replicas *db.ReplicaSet)
+	// WithTenant returns ctx whose statements count against tenant's cap.
+	WithTenant(ctx context.Context, tenant string) context.Context
+	// Routed is the store the resolvers read through: reads go to the
+	// replicas (nil: none) as db.Routed decides, writes to the store.
+	Routed(replicas *db.ReplicaSet) model.Store
+	// CacheFacts keeps API keys and access facts for at most ttl (0: not
+	// at all), kept fresh across processes by the database's notices.
+	CacheFacts(ctx context.Context, ttl time.Duration) error
+	// Listen calls fn with every entry announced as written, by any
+	// process on the database, until ctx ends (the live subscriptions).
+	Listen(ctx context.Context, ready func(), fn func(db.Notification)) error
+	// ConsistencyToken is the primary's write position, which a client
+	// presents to read its own writes from a replica; ok is false where
+	// there are no replicas (SQLite).
+	ConsistencyToken(ctx context.Context) (lsn db.LSN, ok bool, err error)
+}
+
 // Server is the assembled HTTP handler.
 type Server struct {
 	cfg     Config
-	store   *db.Store
+	store   Store
 	logger  *slog.Logger
 	mux     *http.ServeMux
 	metrics *metrics
@@ -45,29 +86,20 @@ type Server struct {
 }
 
 // New builds the server on an open, migrated store.
-func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
+func New(cfg Config, store Store, logger *slog.Logger) (*Server, error) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Server{cfg: cfg, store: store, logger: logger, mux: http.NewServeMux(),
-		metrics: newMetrics(store.DB().DB.DB), limiter: newRateLimiter(cfg),
+		metrics: newMetrics(store, cfg.Replicas), limiter: newRateLimiter(cfg),
 		refused: expirable.NewLRU[string, error](refusedKeys, nil, refusedKeyTTL),
 		good:    expirable.NewLRU[string, struct{}](goodKeys, nil, goodKeyTTL)}
-	store.DB().AddQueryHook(&db.StatementCounter{OnStatement: s.metrics.statements.Inc})
-	var fairness *db.Fairness
 	s.hub = live.New(cfg.Live, func(ctx context.Context, ready func(), fn func(string, []string)) error {
-		return store.DB().Listen(ctx, ready, func(n db.Notification) { fn(n.Kind, n.IDs) })
+		return store.Listen(ctx, ready, func(n db.Notification) { fn(n.Kind, n.IDs) })
 	}, logger)
-	if cfg.UserDBConcurrency > 0 {
-		fairness = &db.Fairness{Per: cfg.UserDBConcurrency}
-		store.DB().AddQueryHook(fairness)
-	}
+	// One cap per user across the primary and the replicas.
+	store.CapTenants(cfg.UserDBConcurrency, cfg.Replicas)
 	if cfg.Replicas != nil {
-		// One cap per user across the primary and the replicas.
-		if fairness != nil {
-			cfg.Replicas.AddQueryHook(fairness)
-		}
-		cfg.Replicas.AddQueryHook(&db.StatementCounter{OnStatement: s.metrics.statements.Inc})
 		s.metrics.registerReplicaMetrics(cfg.Replicas)
 	}
 	if err := store.CacheFacts(context.Background(), cfg.AccessCacheTTL); err != nil {
@@ -142,7 +174,7 @@ func (s *Server) routes() {
 	s.handle("GET /export/{history}", "export", s.admit(writeGraphQLError, nil, false, http.HandlerFunc(s.export)))
 
 	// The REST shim: each endpoint runs its GraphQL operation through Execute.
-	api := rest.New(s)
+	api := rest.New(s, s.cfg.PageSizes)
 	calRoute := func(pattern, route string, h http.HandlerFunc) {
 		s.handle(pattern, route, s.admit(rest.WriteCalError, calQuota, true, s.consistency(rest.WriteCalError, h)))
 	}

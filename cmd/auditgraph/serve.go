@@ -17,7 +17,6 @@ import (
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
 	"github.com/auditgraph/auditgraph/model"
-	"github.com/auditgraph/auditgraph/rest"
 	"github.com/auditgraph/auditgraph/server"
 )
 
@@ -235,10 +234,12 @@ func serve(ctx context.Context, e *env, cmd *command, args []string) error {
 			"Run `auditgraph migrate grant-runtime ROLE` as the owner and serve as that role.", "owner", owner, "superuser", super)
 	}
 
-	if v2, v1 := rest.MaxDocumentedPages(); c.server.PageSizes.Max < v2 || c.server.PageSizes.MaxChangeLogs < v1 {
-		log.Warn("page sizes are below what the REST documents allow: larger REST pages will be refused with 400",
-			"max_page_size", c.server.PageSizes.Max, "rest_v2_limit", v2,
-			"max_change_log_page_size", c.server.PageSizes.MaxChangeLogs, "rest_v1_take", v1)
+	// The REST endpoints page through the GraphQL limits, whose defaults
+	// are what the REST documents allow (limit 50, take 100).
+	if doc := model.DefaultPageSizes(); c.server.PageSizes.Max != doc.Max || c.server.PageSizes.MaxChangeLogs != doc.MaxChangeLogs {
+		log.Warn("largest page sizes differ from what the REST documents allow: REST pages are bounded by these instead",
+			"max_page_size", c.server.PageSizes.Max, "rest_v2_limit", doc.Max,
+			"max_change_log_page_size", c.server.PageSizes.MaxChangeLogs, "rest_v1_take", doc.MaxChangeLogs)
 	}
 	if len(c.replicaURLs) > 0 {
 		rs, err := db.OpenReplicas(store, c.replicaURLs, db.Options{MaxOpenConns: c.dbMaxConns, StatementTimeout: c.dbStmtTimeout}, c.replicas, log)
@@ -318,11 +319,11 @@ func prepareDemo(ctx context.Context, c *serveConfig, store *db.Store) (*demoSta
 	if !c.demo {
 		return st, nil
 	}
-	var orgs int
-	if err := store.DB().NewSelect().TableExpr("organizations").ColumnExpr("count(*)").Scan(ctx, &orgs); err != nil {
-		return nil, fmt.Errorf("count organizations: %w", err)
+	empty, err := store.Empty(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("look for organizations: %w", err)
 	}
-	if orgs == 0 {
+	if empty {
 		res, err := seed.Run(ctx, store)
 		if err != nil {
 			return nil, fmt.Errorf("seed demo data: %w", err)

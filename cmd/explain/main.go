@@ -70,11 +70,14 @@ func run(ctx context.Context, rows, depth int) (int, error) {
 		scratch.describe, time.Since(begin).Round(time.Millisecond),
 		counts["event_type_history"], counts["attribute_assignment_history"], counts["member_change_logs"])
 
+	// The recorder sees the page reads' statements.
+	rec := &recorder{}
+	d.AddQueryHook(rec)
 	reads, err := pageReads(ctx, d, store, depth)
 	if err != nil {
 		return 1, err
 	}
-	results, err := explainAll(ctx, d, reads)
+	results, err := explainAll(ctx, d, rec, reads)
 	if err != nil {
 		return 1, err
 	}

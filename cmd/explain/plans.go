@@ -174,9 +174,7 @@ type cost struct {
 // analyzeRuns is how many times each statement is run for its timing.
 const analyzeRuns = 7
 
-func explainAll(ctx context.Context, d *db.DB, reads []read) ([]result, error) {
-	rec := &recorder{}
-	d.AddQueryHook(rec)
+func explainAll(ctx context.Context, d *db.DB, rec *recorder, reads []read) ([]result, error) {
 	var results []result
 	for _, rd := range reads {
 		queries, err := rec.record(ctx, rd.call)

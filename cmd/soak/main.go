@@ -94,25 +94,60 @@ func run(duration, warmup time.Duration, concurrency, ingestEvery int, bin strin
 	keys := dm.keys
 
 	// The server.
+	srv, err := startServer(tmp, bin, dbURL)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	base := srv.base
+	ingestTarget := strconv.FormatInt(seed.TeamEventTypeID, 10)
+	before, err := eventTypeTotal(base, keys["owner"], ingestTarget)
+	if err != nil {
+		return fmt.Errorf("reading the history before the load: %w", err)
+	}
+	start := sample(base, srv.pid)
+
+	// The load.
+	fmt.Printf("load: %d concurrent requests for %s against %s (PostgreSQL %s)\n", concurrency, duration, base, redact(dbURL))
+	ld := applyLoad(ctx, srv, dm, duration, warmup, concurrency, ingestEvery, abusive, abusiveRate)
+	end := sample(base, srv.pid)
+	after, err := eventTypeTotal(base, keys["owner"], ingestTarget)
+	if err != nil {
+		return fmt.Errorf("reading the history back: %w", err)
+	}
+
+	return report(ld, start, end, before, after, warmup, concurrency, startedPG, srv.logPath)
+}
+
+// soakServer is the real binary serving the soak database.
+type soakServer struct {
+	base, logPath string
+	pid           int
+	stop          func()
+}
+
+// startServer builds the binary (unless bin names one) and starts it on a
+// free port, logging to a file under tmp; stop ends it (SIGTERM, then kill
+// after 20 s).
+func startServer(tmp, bin, dbURL string) (*soakServer, error) {
 	if bin == "" {
 		bin = filepath.Join(tmp, "auditgraph")
 		fmt.Println("building ./cmd/auditgraph...")
 		build := exec.Command("go", "build", "-o", bin, "./cmd/auditgraph")
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
-			return fmt.Errorf("go build: %w", err)
+			return nil, fmt.Errorf("go build: %w", err)
 		}
 	}
 	addr, err := freeAddr()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	logPath := filepath.Join(tmp, "server.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer logFile.Close()
 	srv := exec.Command(bin, "serve", "-addr", addr, "-database-url", dbURL, "-demo=false",
 		// The normal clients share one key each at full speed: its budget is
 		// out of the way; the anonymous and failed-authentication budgets,
@@ -120,11 +155,13 @@ func run(duration, warmup time.Duration, concurrency, ingestEvery int, bin strin
 		"-rate-limit", "1000000", "-rate-burst", "1000000", "-log-format", "json", "-db-max-conns", "20")
 	srv.Stdout, srv.Stderr = io.Discard, logFile
 	if err := srv.Start(); err != nil {
-		return err
+		logFile.Close()
+		return nil, err
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- srv.Wait() }()
-	defer func() {
+	stop := func() {
+		defer logFile.Close()
 		select {
 		case <-exited:
 		default:
@@ -136,43 +173,48 @@ func run(duration, warmup time.Duration, concurrency, ingestEvery int, bin strin
 				<-exited
 			}
 		}
-	}()
+	}
 	base := "http://" + addr
 	if err := waitUp(base, exited); err != nil {
-		return err
+		stop()
+		return nil, err
 	}
+	return &soakServer{base: base, logPath: logPath, pid: srv.Process.Pid, stop: stop}, nil
+}
 
-	ingestTarget := strconv.FormatInt(seed.TeamEventTypeID, 10)
-	before, err := eventTypeTotal(base, keys["owner"], ingestTarget)
-	if err != nil {
-		return fmt.Errorf("reading the history before the load: %w", err)
-	}
-	start := sample(base, srv.Process.Pid)
+// soakLoad is what the load measured.
+type soakLoad struct {
+	total   vegeta.Metrics
+	byKind  map[string]*vegeta.Metrics
+	gqlErrs map[string]int
+	written atomic.Int64
+	failedW int
+	// warm is sampled after the warm-up, nil if the load ended before.
+	warm *figures
+	// abusive clients ran beside the load (0: none), with their tally.
+	abusive int
+	abused  *abuseFigures
+}
 
-	// The load.
-	tg := newTargeter(base, dm, ingestEvery)
+// applyLoad runs the mixed load for duration at concurrency, with abusive
+// clients beside it, and tallies the answers by kind, the GraphQL error
+// codes in 200 answers and the entries the ingest calls wrote.
+func applyLoad(ctx context.Context, srv *soakServer, dm *demo, duration, warmup time.Duration, concurrency, ingestEvery, abusive int, abusiveRate float64) *soakLoad {
+	tg := newTargeter(srv.base, dm, ingestEvery)
 	attacker := vegeta.NewAttacker(vegeta.Workers(uint64(concurrency)), vegeta.MaxWorkers(uint64(concurrency)),
 		vegeta.Connections(concurrency), vegeta.Timeout(30*time.Second), vegeta.KeepAlive(true))
-	fmt.Printf("load: %d concurrent requests for %s against %s (PostgreSQL %s)\n", concurrency, duration, base, redact(dbURL))
-	var (
-		total   vegeta.Metrics
-		byKind  = map[string]*vegeta.Metrics{}
-		gqlErrs = map[string]int{}
-		written atomic.Int64
-		failedW int
-		warm    *figures
-		mu      sync.Mutex
-	)
+	ld := &soakLoad{abusive: abusive, byKind: map[string]*vegeta.Metrics{}, gqlErrs: map[string]int{}}
+	var mu sync.Mutex
 	warmTimer := time.AfterFunc(warmup, func() {
-		f := sample(base, srv.Process.Pid)
+		f := sample(srv.base, srv.pid)
 		mu.Lock()
-		warm = &f
+		ld.warm = &f
 		mu.Unlock()
 	})
 	defer warmTimer.Stop()
 	abuseCtx, stopAbuse := context.WithTimeout(ctx, duration)
 	defer stopAbuse()
-	abused := abuse(abuseCtx, base, keys, abusive, abusiveRate)
+	ld.abused = abuse(abuseCtx, srv.base, dm.keys, abusive, abusiveRate)
 	if abusive > 0 {
 		fmt.Printf("abuse: %d clients at %g requests/s each\n", abusive, abusiveRate)
 	}
@@ -191,42 +233,42 @@ func run(duration, warmup time.Duration, concurrency, ingestEvery int, bin strin
 				break
 			}
 			kind := kindOf(r.URL)
-			m := byKind[kind]
+			m := ld.byKind[kind]
 			if m == nil {
 				m = &vegeta.Metrics{}
-				byKind[kind] = m
+				ld.byKind[kind] = m
 			}
 			m.Add(r)
-			total.Add(r)
+			ld.total.Add(r)
 			if r.Code == http.StatusOK && (strings.HasPrefix(kind, "graphql:") || kind == "ingest") {
 				for _, code := range errorCodes(r.Body) {
-					gqlErrs[kind+" "+code]++
+					ld.gqlErrs[kind+" "+code]++
 				}
 			}
 			if kind == "ingest" {
 				n, ok := created(r)
 				if ok {
-					written.Add(int64(n))
+					ld.written.Add(int64(n))
 				} else {
-					failedW++
+					ld.failedW++
 				}
 			}
 		case <-progress.C:
-			fmt.Printf("  ... %d requests so far\n", total.Requests)
+			fmt.Printf("  ... %d requests so far\n", ld.total.Requests)
 		}
 	}
 	stopAbuse()
-	total.Close()
-	for _, m := range byKind {
+	ld.total.Close()
+	for _, m := range ld.byKind {
 		m.Close()
 	}
-	end := sample(base, srv.Process.Pid)
-	after, err := eventTypeTotal(base, keys["owner"], ingestTarget)
-	if err != nil {
-		return fmt.Errorf("reading the history back: %w", err)
-	}
+	return ld
+}
 
-	// The report.
+// report prints the soak's figures and fails it on any 5xx answer, lost
+// entry, failed ingest call or abusive request answered without a code.
+func report(ld *soakLoad, start, end figures, before, after int, warmup time.Duration, concurrency int, startedPG bool, logPath string) error {
+	total, warm := &ld.total, ld.warm
 	fmt.Printf("\n== soak report ==\n")
 	fmt.Printf("duration            %s (warm-up %s), concurrency %d\n", total.Duration.Round(time.Millisecond), warmup, concurrency)
 	fmt.Printf("requests            %d (%.1f/s), success ratio %.4f\n", total.Requests, total.Rate, total.Success)
@@ -242,10 +284,10 @@ func run(duration, warmup time.Duration, concurrency, ingestEvery int, bin strin
 		}
 	}
 	fmt.Printf("5xx or no answer    %d\n", fives)
-	if len(gqlErrs) > 0 {
+	if len(ld.gqlErrs) > 0 {
 		fmt.Printf("GraphQL errors in 200 answers:\n")
-		for _, k := range sortedKeys(gqlErrs) {
-			fmt.Printf("  %-50s %d\n", k, gqlErrs[k])
+		for _, k := range sortedKeys(ld.gqlErrs) {
+			fmt.Printf("  %-50s %d\n", k, ld.gqlErrs[k])
 		}
 	} else {
 		fmt.Printf("GraphQL errors      none\n")
@@ -253,32 +295,32 @@ func run(duration, warmup time.Duration, concurrency, ingestEvery int, bin strin
 	if len(total.Errors) > 0 {
 		fmt.Printf("transport errors    %v\n", firstN(total.Errors, 5))
 	}
-	fmt.Printf("latency             %s\n", latencies(&total))
+	fmt.Printf("latency             %s\n", latencies(total))
 	fmt.Printf("by request kind:\n")
-	for _, k := range sortedKeys(byKind) {
-		m := byKind[k]
+	for _, k := range sortedKeys(ld.byKind) {
+		m := ld.byKind[k]
 		fmt.Printf("  %-30s %7d req  %s\n", k, m.Requests, latencies(m))
 	}
 	fmt.Printf("server goroutines   start %d, after warm-up %s, end %d\n", start.goroutines, warm.goroutinesText(), end.goroutines)
 	fmt.Printf("server RSS          start %s, after warm-up %s, end %s\n", mib(start.rss), warm.rssText(), mib(end.rss))
 	fmt.Printf("server Go heap      start %s, after warm-up %s, end %s (in use)\n", mib(start.heap), warm.heapText(), mib(end.heap))
-	fmt.Printf("entries written     %d (ingest calls failed: %d)\n", written.Load(), failedW)
+	fmt.Printf("entries written     %d (ingest calls failed: %d)\n", ld.written.Load(), ld.failedW)
 	readBack := after - before
 	fmt.Printf("entries read back   %d (eventTypeHistory totalCount %d -> %d)\n", readBack, before, after)
-	lost := written.Load() - int64(readBack)
+	lost := ld.written.Load() - int64(readBack)
 	fmt.Printf("lost entries        %d\n", lost)
 	if startedPG {
 		fmt.Printf("database            throwaway PostgreSQL (pgtest)\n")
 	}
 	abuseFailures := 0
-	if abusive > 0 {
+	if ld.abusive > 0 {
 		var text string
-		text, abuseFailures = abused.report()
+		text, abuseFailures = ld.abused.report()
 		fmt.Print(text)
 	}
-	if fives > 0 || lost != 0 || failedW > 0 || abuseFailures > 0 {
+	if fives > 0 || lost != 0 || ld.failedW > 0 || abuseFailures > 0 {
 		return fmt.Errorf("the soak failed: %d 5xx, %d lost entries, %d failed ingest calls, %d abusive requests not refused with a code (server log: kept below)\n%s",
-			fives, lost, failedW, abuseFailures, tail(logPath))
+			fives, lost, ld.failedW, abuseFailures, tail(logPath))
 	}
 	return nil
 }

@@ -1,9 +1,8 @@
 package gqlmodel
 
 import (
-	"time"
-
 	"context"
+	"time"
 
 	"github.com/auditgraph/auditgraph/model"
 )
@@ -12,65 +11,44 @@ import (
 // selected, so a page read without it costs no COUNT.
 type Counter func(ctx context.Context) (int, error)
 
-// nodes are the nodes of edges, in order.
-func nodes[E, N any](edges []*E, node func(*E) N) []N {
-	out := make([]N, len(edges))
-	for i, e := range edges {
-		out[i] = node(e)
+// Edge is one entry of a connection with its cursor.
+type Edge[N any] struct {
+	Cursor string
+	Node   N
+}
+
+// Connection is one page of a history, whatever its kind: the schema's three
+// connection types are this type (see the aliases below), so paging, nodes
+// and totalCount are written once.
+type Connection[N any] struct {
+	Edges    []*Edge[N]
+	PageInfo *PageInfo
+	Count    Counter
+}
+
+// Nodes are the page's entries, in order.
+func (c *Connection[N]) Nodes() []N {
+	out := make([]N, len(c.Edges))
+	for i, e := range c.Edges {
+		out[i] = e.Node
 	}
 	return out
 }
 
-// AttributeAssignmentConnection is a page of attribute assignment history.
-type AttributeAssignmentConnection struct {
-	Edges    []*AttributeAssignmentEdge
-	PageInfo *PageInfo
-	Count    Counter
-}
-
-// Nodes are the page's entries, in order.
-func (c *AttributeAssignmentConnection) Nodes() []*AttributeAssignmentEntry {
-	return nodes(c.Edges, func(e *AttributeAssignmentEdge) *AttributeAssignmentEntry { return e.Node })
-}
-
 // TotalCount counts all entries matching the filter.
-func (c *AttributeAssignmentConnection) TotalCount(ctx context.Context) (int, error) {
+func (c *Connection[N]) TotalCount(ctx context.Context) (int, error) {
 	return c.Count(ctx)
 }
 
-// EventTypeHistoryConnection is a page of event type history.
-type EventTypeHistoryConnection struct {
-	Edges    []*EventTypeHistoryEdge
-	PageInfo *PageInfo
-	Count    Counter
-}
-
-// Nodes are the page's entries, in order.
-func (c *EventTypeHistoryConnection) Nodes() []*EventTypeHistoryEntry {
-	return nodes(c.Edges, func(e *EventTypeHistoryEdge) *EventTypeHistoryEntry { return e.Node })
-}
-
-// TotalCount counts all entries matching the filter.
-func (c *EventTypeHistoryConnection) TotalCount(ctx context.Context) (int, error) {
-	return c.Count(ctx)
-}
-
-// MemberChangeLogConnection is a page of member change logs.
-type MemberChangeLogConnection struct {
-	Edges    []*MemberChangeLogEdge
-	PageInfo *PageInfo
-	Count    Counter
-}
-
-// Nodes are the page's entries, in order.
-func (c *MemberChangeLogConnection) Nodes() []*MemberChangeLog {
-	return nodes(c.Edges, func(e *MemberChangeLogEdge) *MemberChangeLog { return e.Node })
-}
-
-// TotalCount counts all logs matching the filter.
-func (c *MemberChangeLogConnection) TotalCount(ctx context.Context) (int, error) {
-	return c.Count(ctx)
-}
+// The schema's connection and edge types, bound by name (gqlgen's autobind).
+type (
+	AttributeAssignmentConnection = Connection[*AttributeAssignmentEntry]
+	AttributeAssignmentEdge       = Edge[*AttributeAssignmentEntry]
+	EventTypeHistoryConnection    = Connection[*EventTypeHistoryEntry]
+	EventTypeHistoryEdge          = Edge[*EventTypeHistoryEntry]
+	MemberChangeLogConnection     = Connection[*MemberChangeLog]
+	MemberChangeLogEdge           = Edge[*MemberChangeLog]
+)
 
 // MemberChangeLog is one change log entry; its actor is loaded in batches.
 type MemberChangeLog struct {
@@ -78,9 +56,9 @@ type MemberChangeLog struct {
 	ActorUserID int64
 	// Actor is the actor as recorded; nil for an entry recorded without.
 	Actor        *model.User
-	Action       ChangeLogAction
+	Action       string
 	Timestamp    time.Time
-	ResourceType ResourceType
+	ResourceType string
 	ResourceID   string
 	ResourceName *string
 	Changes      []*MemberChange

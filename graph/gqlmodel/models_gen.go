@@ -16,7 +16,7 @@ import (
 // Who made a change, as they were at the time.
 type Actor struct {
 	// The kind of actor.
-	Type ActorType `json:"type"`
+	Type string `json:"type"`
 	// The name to show, from what was recorded: a user's name, else email, else `Deleted User`; a guest's name, else `Guest`; an attendee's name, else email, else `Deleted Attendee`; an app's name, else `Unknown App`; the platform's name for SYSTEM.
 	DisplayName string `json:"displayName"`
 	// The email to show, when known.
@@ -28,55 +28,21 @@ type Actor struct {
 // Selects entries by who made them.
 type ActorFilter struct {
 	// Keep only entries by actors of this kind.
-	Type *ActorType `json:"type,omitempty"`
+	Type *string `json:"type,omitempty"`
 	// The actor's reference: a user's numeric id, an app's slug.
 	Ref *string `json:"ref,omitempty"`
-}
-
-// Who made a change. `ref` is a user's numeric id or an app's slug.
-type ActorInput struct {
-	// The kind of actor.
-	Type ActorType `json:"type"`
-	// The reference: a user's numeric id, an app's slug.
-	Ref *string `json:"ref,omitempty"`
-	// The name as it was at the time.
-	Name *string `json:"name,omitempty"`
-	// The email as it was at the time.
-	Email *string `json:"email,omitempty"`
-	// The avatar URL as it was at the time.
-	Avatar *string `json:"avatar,omitempty"`
 }
 
 // One change of one attribute's assignment.
 type AttributeAssignmentChange struct {
 	// What happened.
-	Type AttributeChangeType `json:"type"`
+	Type string `json:"type"`
 	// The attribute, as it was when the change was recorded.
 	Attribute *AttributeSnapshot `json:"attribute"`
 	// The assignment before the change; null when it was assigned.
 	Previous *AttributeValue `json:"previous,omitempty"`
 	// The assignment after the change; null when it was unassigned.
 	Current *AttributeValue `json:"current,omitempty"`
-}
-
-// One change of one attribute's assignment.
-type AttributeAssignmentChangeInput struct {
-	// The attribute (`attr_…`).
-	AttributeID string `json:"attributeId"`
-	// What happened; computed from previous and current when omitted.
-	Type *AttributeChangeType `json:"type,omitempty"`
-	// The assignment before; omitted when it is assigned.
-	Previous *AttributeValueInput `json:"previous,omitempty"`
-	// The assignment after; omitted when it is unassigned.
-	Current *AttributeValueInput `json:"current,omitempty"`
-}
-
-// An attribute assignment history entry with its cursor.
-type AttributeAssignmentEdge struct {
-	// The entry's opaque cursor, for `after` and `before`.
-	Cursor string `json:"cursor"`
-	// The entry.
-	Node *AttributeAssignmentEntry `json:"node"`
 }
 
 // One recorded change of a member's attribute assignments.
@@ -86,7 +52,7 @@ type AttributeAssignmentEntry struct {
 	// When the change was made.
 	Timestamp time.Time `json:"timestamp"`
 	// Where the change came from.
-	Source Source `json:"source"`
+	Source string `json:"source"`
 	// Who made the change, as they were at the time.
 	Actor *Actor `json:"actor"`
 	// The member's organization membership id.
@@ -101,33 +67,6 @@ type AttributeAssignmentEntry struct {
 	Integrity *integrity.EntryProof `json:"integrity"`
 }
 
-// One attribute assignment history entry of a member. Give either `changes`, or
-// `attributeId` with `previous` and/or `current` for a single change. A change's
-// type is computed from its previous and current values when omitted, and the
-// attribute is recorded as it is stored now.
-type AttributeChangeEntryInput struct {
-	// Retries with the same key return the stored entry; keys are per organization.
-	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
-	// Defaults to now; at most 5 minutes ahead. Stored with millisecond precision.
-	Timestamp *time.Time `json:"timestamp,omitempty"`
-	// The member: numeric, `usr_…` or global id.
-	UserID string `json:"userId"`
-	// Where the change came from.
-	Source Source `json:"source"`
-	// Who made the change.
-	Actor *ActorInput `json:"actor"`
-	// Any JSON object, at most 64 KiB.
-	SourceContext JSON `json:"sourceContext,omitempty"`
-	// The changes; or give one change with `attributeId`, `previous` and `current`.
-	Changes []*AttributeAssignmentChangeInput `json:"changes,omitempty"`
-	// The attribute of a single change (`attr_…`).
-	AttributeID *string `json:"attributeId,omitempty"`
-	// The assignment before the single change.
-	Previous *AttributeValueInput `json:"previous,omitempty"`
-	// The assignment after the single change.
-	Current *AttributeValueInput `json:"current,omitempty"`
-}
-
 // Selects attribute assignment history entries; all conditions must hold.
 type AttributeHistoryFilter struct {
 	// Keep only entries recorded in this inclusive range.
@@ -135,7 +74,7 @@ type AttributeHistoryFilter struct {
 	// Keep only entries made by this actor.
 	Actor *ActorFilter `json:"actor,omitempty"`
 	// Keep only entries from this source.
-	Source *Source `json:"source,omitempty"`
+	Source *string `json:"source,omitempty"`
 }
 
 // An attribute of the organization.
@@ -183,18 +122,6 @@ type AttributeValue struct {
 	// The assigned value (the option's, or free text or a number).
 	Value string `json:"value"`
 	// The assignment's weight, when it has one.
-	Weight *float64 `json:"weight,omitempty"`
-}
-
-// An assignment. `optionSlug` and, for select attributes, `value` default to the stored option's.
-type AttributeValueInput struct {
-	// The option's id.
-	OptionID string `json:"optionId"`
-	// The option's slug.
-	OptionSlug *string `json:"optionSlug,omitempty"`
-	// The value (free text or a number for TEXT and NUMBER attributes).
-	Value *string `json:"value,omitempty"`
-	// The assignment's weight.
 	Weight *float64 `json:"weight,omitempty"`
 }
 
@@ -254,54 +181,18 @@ type DisplayField struct {
 	FieldValue display.FieldValue `json:"fieldValue"`
 }
 
-// One event type history entry. Give either `payload` in the stored format, or
-// `before` and/or `after` snapshots of the event type (a JSON object of its
-// fields) from which the payload is computed: `after` alone for
-// EVENT_TYPE_CREATED, `before` alone for EVENT_TYPE_DELETED, both for
-// EVENT_TYPE_MODIFIED, which must change something. At most 64 KiB each.
-type EventTypeChangeEntryInput struct {
-	// Retries with the same key return the stored entry; keys are per organization.
-	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
-	// Defaults to now; at most 5 minutes ahead. Stored with millisecond precision.
-	Timestamp *time.Time `json:"timestamp,omitempty"`
-	// The event type: numeric or global id.
-	EventTypeID string `json:"eventTypeId"`
-	// What happened.
-	Action EventTypeAction `json:"action"`
-	// Where the change came from.
-	Source Source `json:"source"`
-	// Who made the change.
-	Actor *ActorInput `json:"actor"`
-	// Who acted as the actor, under impersonation.
-	ImpersonatedBy *PersonInput `json:"impersonatedBy,omitempty"`
-	// The change in the stored format.
-	Payload JSON `json:"payload,omitempty"`
-	// The event type before the change (a JSON object of its fields).
-	Before JSON `json:"before,omitempty"`
-	// The event type after the change (a JSON object of its fields).
-	After JSON `json:"after,omitempty"`
-}
-
-// An event type history entry with its cursor.
-type EventTypeHistoryEdge struct {
-	// The entry's opaque cursor, for `after` and `before`.
-	Cursor string `json:"cursor"`
-	// The entry.
-	Node *EventTypeHistoryEntry `json:"node"`
-}
-
 // One recorded change of an event type.
 type EventTypeHistoryEntry struct {
 	// The entry's UUIDv7.
 	ID string `json:"id"`
 	// What happened.
-	Action EventTypeAction `json:"action"`
+	Action string `json:"action"`
 	// The record-level kind of the change.
 	Type RecordType `json:"type"`
 	// When the change was made.
 	Timestamp time.Time `json:"timestamp"`
 	// Where the change came from.
-	Source Source `json:"source"`
+	Source string `json:"source"`
 	// Who made the change, as they were at the time.
 	Actor *Actor `json:"actor"`
 	// Who acted as the actor, when the change was made under impersonation.
@@ -323,7 +214,7 @@ type EventTypeHistoryFilter struct {
 	// Keep only entries recorded in this inclusive range.
 	Timestamp *DateRange `json:"timestamp,omitempty"`
 	// Keep only entries of these actions.
-	Actions []EventTypeAction `json:"actions,omitempty"`
+	Actions []string `json:"actions,omitempty"`
 	// Keep only entries made by this actor.
 	Actor *ActorFilter `json:"actor,omitempty"`
 }
@@ -364,43 +255,14 @@ type MemberChange struct {
 	NewValue *string `json:"newValue,omitempty"`
 }
 
-// A member change log with its cursor.
-type MemberChangeLogEdge struct {
-	// The entry's opaque cursor, for `after` and `before`.
-	Cursor string `json:"cursor"`
-	// The entry.
-	Node *MemberChangeLog `json:"node"`
-}
-
-// One member change log entry. `changes` is a list of
-// `{"field": …, "old_value": …, "new_value": …}`, at most 64 KiB.
-type MemberChangeLogEntryInput struct {
-	// Retries with the same key return the stored entry; keys are per organization.
-	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
-	// Defaults to now; at most 5 minutes ahead. Stored with millisecond precision.
-	Timestamp *time.Time `json:"timestamp,omitempty"`
-	// The member who made the change: numeric, `usr_…` or global id.
-	ActorID string `json:"actorId"`
-	// What happened.
-	Action ChangeLogAction `json:"action"`
-	// The kind of resource changed.
-	ResourceType ResourceType `json:"resourceType"`
-	// For ORGANIZATION_USER, the target member (numeric, `usr_…` or global id; stored as `usr_…`).
-	ResourceID string `json:"resourceId"`
-	// The resource's name at the time.
-	ResourceName *string `json:"resourceName,omitempty"`
-	// The changed fields: a JSON list of objects with `field`, `old_value` and `new_value`.
-	Changes JSON `json:"changes,omitempty"`
-}
-
 // Selects member change logs; all conditions must hold.
 type MemberChangeLogFilter struct {
 	// Keep only entries recorded in this inclusive range.
 	Timestamp *DateRange `json:"timestamp,omitempty"`
 	// Keep only entries of this action.
-	Action *ChangeLogAction `json:"action,omitempty"`
+	Action *string `json:"action,omitempty"`
 	// Keep only entries about this kind of resource.
-	ResourceType *ResourceType `json:"resourceType,omitempty"`
+	ResourceType *string `json:"resourceType,omitempty"`
 	// Keep only entries performed by this user (numeric, public or global id).
 	ActorID *string `json:"actorId,omitempty"`
 }
@@ -441,16 +303,6 @@ type PageInfo struct {
 	StartCursor *string `json:"startCursor,omitempty"`
 	// The cursor of the page's last entry; pass it as `after` for the next page.
 	EndCursor *string `json:"endCursor,omitempty"`
-}
-
-// A person as they were at the time (an impersonator).
-type PersonInput struct {
-	// The name.
-	Name *string `json:"name,omitempty"`
-	// The email.
-	Email *string `json:"email,omitempty"`
-	// The avatar URL.
-	Avatar *string `json:"avatar,omitempty"`
 }
 
 // The read side: the caller's view of the directory and the three histories.
@@ -507,137 +359,6 @@ type UserInput struct {
 	Name *string `json:"name,omitempty"`
 	// The avatar's URL.
 	AvatarURL *string `json:"avatarUrl,omitempty"`
-}
-
-// The kind of actor that made a change.
-type ActorType string
-
-const (
-	// A user of the platform.
-	ActorTypeUser ActorType = "USER"
-	// A guest without an account.
-	ActorTypeGuest ActorType = "GUEST"
-	// An attendee of a booking.
-	ActorTypeAttendee ActorType = "ATTENDEE"
-	// The platform itself.
-	ActorTypeSystem ActorType = "SYSTEM"
-	// An installed app or integration.
-	ActorTypeApp ActorType = "APP"
-)
-
-var AllActorType = []ActorType{
-	ActorTypeUser,
-	ActorTypeGuest,
-	ActorTypeAttendee,
-	ActorTypeSystem,
-	ActorTypeApp,
-}
-
-func (e ActorType) IsValid() bool {
-	switch e {
-	case ActorTypeUser, ActorTypeGuest, ActorTypeAttendee, ActorTypeSystem, ActorTypeApp:
-		return true
-	}
-	return false
-}
-
-func (e ActorType) String() string {
-	return string(e)
-}
-
-func (e *ActorType) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = ActorType(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid ActorType", str)
-	}
-	return nil
-}
-
-func (e ActorType) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *ActorType) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e ActorType) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// What happened to a member's attribute assignment.
-type AttributeChangeType string
-
-const (
-	// An option was assigned.
-	AttributeChangeTypeAssigned AttributeChangeType = "ASSIGNED"
-	// An option was unassigned.
-	AttributeChangeTypeUnassigned AttributeChangeType = "UNASSIGNED"
-	// The assigned value changed.
-	AttributeChangeTypeValueChanged AttributeChangeType = "VALUE_CHANGED"
-	// The assignment's weight changed.
-	AttributeChangeTypeWeightChanged AttributeChangeType = "WEIGHT_CHANGED"
-)
-
-var AllAttributeChangeType = []AttributeChangeType{
-	AttributeChangeTypeAssigned,
-	AttributeChangeTypeUnassigned,
-	AttributeChangeTypeValueChanged,
-	AttributeChangeTypeWeightChanged,
-}
-
-func (e AttributeChangeType) IsValid() bool {
-	switch e {
-	case AttributeChangeTypeAssigned, AttributeChangeTypeUnassigned, AttributeChangeTypeValueChanged, AttributeChangeTypeWeightChanged:
-		return true
-	}
-	return false
-}
-
-func (e AttributeChangeType) String() string {
-	return string(e)
-}
-
-func (e *AttributeChangeType) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = AttributeChangeType(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid AttributeChangeType", str)
-	}
-	return nil
-}
-
-func (e AttributeChangeType) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *AttributeChangeType) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e AttributeChangeType) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
 }
 
 // The kind of value an attribute holds.
@@ -699,143 +420,6 @@ func (e *AttributeType) UnmarshalJSON(b []byte) error {
 }
 
 func (e AttributeType) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// What a member change log records.
-type ChangeLogAction string
-
-const (
-	// A resource was created.
-	ChangeLogActionCreated ChangeLogAction = "CREATED"
-	// A resource was updated.
-	ChangeLogActionUpdated ChangeLogAction = "UPDATED"
-	// A resource was deleted.
-	ChangeLogActionDeleted ChangeLogAction = "DELETED"
-	// A resource was added (a member to the organization, …).
-	ChangeLogActionAdded ChangeLogAction = "ADDED"
-	// A resource was removed.
-	ChangeLogActionRemoved ChangeLogAction = "REMOVED"
-	// A deleted resource was restored.
-	ChangeLogActionRestored ChangeLogAction = "RESTORED"
-	// An entity was attached to a resource.
-	ChangeLogActionEntityAttached ChangeLogAction = "ENTITY_ATTACHED"
-	// An entity was detached from a resource.
-	ChangeLogActionEntityDetached ChangeLogAction = "ENTITY_DETACHED"
-)
-
-var AllChangeLogAction = []ChangeLogAction{
-	ChangeLogActionCreated,
-	ChangeLogActionUpdated,
-	ChangeLogActionDeleted,
-	ChangeLogActionAdded,
-	ChangeLogActionRemoved,
-	ChangeLogActionRestored,
-	ChangeLogActionEntityAttached,
-	ChangeLogActionEntityDetached,
-}
-
-func (e ChangeLogAction) IsValid() bool {
-	switch e {
-	case ChangeLogActionCreated, ChangeLogActionUpdated, ChangeLogActionDeleted, ChangeLogActionAdded, ChangeLogActionRemoved, ChangeLogActionRestored, ChangeLogActionEntityAttached, ChangeLogActionEntityDetached:
-		return true
-	}
-	return false
-}
-
-func (e ChangeLogAction) String() string {
-	return string(e)
-}
-
-func (e *ChangeLogAction) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = ChangeLogAction(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid ChangeLogAction", str)
-	}
-	return nil
-}
-
-func (e ChangeLogAction) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *ChangeLogAction) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e ChangeLogAction) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// What happened to an event type.
-type EventTypeAction string
-
-const (
-	// The event type was created.
-	EventTypeActionEventTypeCreated EventTypeAction = "EVENT_TYPE_CREATED"
-	// The event type was modified.
-	EventTypeActionEventTypeModified EventTypeAction = "EVENT_TYPE_MODIFIED"
-	// The event type was deleted.
-	EventTypeActionEventTypeDeleted EventTypeAction = "EVENT_TYPE_DELETED"
-)
-
-var AllEventTypeAction = []EventTypeAction{
-	EventTypeActionEventTypeCreated,
-	EventTypeActionEventTypeModified,
-	EventTypeActionEventTypeDeleted,
-}
-
-func (e EventTypeAction) IsValid() bool {
-	switch e {
-	case EventTypeActionEventTypeCreated, EventTypeActionEventTypeModified, EventTypeActionEventTypeDeleted:
-		return true
-	}
-	return false
-}
-
-func (e EventTypeAction) String() string {
-	return string(e)
-}
-
-func (e *EventTypeAction) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = EventTypeAction(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid EventTypeAction", str)
-	}
-	return nil
-}
-
-func (e EventTypeAction) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *EventTypeAction) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e EventTypeAction) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -963,70 +547,6 @@ func (e RecordType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// The kind of resource a member change log is about.
-type ResourceType string
-
-const (
-	// A member of the organization.
-	ResourceTypeOrganizationUser ResourceType = "ORGANIZATION_USER"
-	// An assistant.
-	ResourceTypeAssistant ResourceType = "ASSISTANT"
-	// A rule.
-	ResourceTypeRule ResourceType = "RULE"
-	// A document.
-	ResourceTypeDocument ResourceType = "DOCUMENT"
-)
-
-var AllResourceType = []ResourceType{
-	ResourceTypeOrganizationUser,
-	ResourceTypeAssistant,
-	ResourceTypeRule,
-	ResourceTypeDocument,
-}
-
-func (e ResourceType) IsValid() bool {
-	switch e {
-	case ResourceTypeOrganizationUser, ResourceTypeAssistant, ResourceTypeRule, ResourceTypeDocument:
-		return true
-	}
-	return false
-}
-
-func (e ResourceType) String() string {
-	return string(e)
-}
-
-func (e *ResourceType) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = ResourceType(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid ResourceType", str)
-	}
-	return nil
-}
-
-func (e ResourceType) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *ResourceType) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e ResourceType) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
 // An organization role.
 type Role string
 
@@ -1083,79 +603,6 @@ func (e *Role) UnmarshalJSON(b []byte) error {
 }
 
 func (e Role) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// Where an audited change came from.
-type Source string
-
-const (
-	// The web application.
-	SourceWebapp Source = "WEBAPP"
-	// The v1 API.
-	SourceAPIV1 Source = "API_V1"
-	// The v2 API.
-	SourceAPIV2 Source = "API_V2"
-	// A webhook.
-	SourceWebhook Source = "WEBHOOK"
-	// The platform itself (jobs, migrations).
-	SourceSystem Source = "SYSTEM"
-	// Directory sync (SCIM).
-	SourceDsync Source = "DSYNC"
-	// An integration.
-	SourceIntegration Source = "INTEGRATION"
-)
-
-var AllSource = []Source{
-	SourceWebapp,
-	SourceAPIV1,
-	SourceAPIV2,
-	SourceWebhook,
-	SourceSystem,
-	SourceDsync,
-	SourceIntegration,
-}
-
-func (e Source) IsValid() bool {
-	switch e {
-	case SourceWebapp, SourceAPIV1, SourceAPIV2, SourceWebhook, SourceSystem, SourceDsync, SourceIntegration:
-		return true
-	}
-	return false
-}
-
-func (e Source) String() string {
-	return string(e)
-}
-
-func (e *Source) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = Source(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid Source", str)
-	}
-	return nil
-}
-
-func (e Source) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *Source) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e Source) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -156,9 +156,10 @@ func parseAttributeValue(obj map[string]any, key string) (*AttributeValue, error
 	return &v, nil
 }
 
-// ClassifyAttributeChange: prev nil & cur non-nil -> ASSIGNED; prev non-nil &
-// cur nil -> UNASSIGNED; option id or value differ -> VALUE_CHANGED; only the
-// weight differs -> WEIGHT_CHANGED; nothing differs (or both nil) -> ok=false.
+// ClassifyAttributeChange names the change from prev to cur: prev nil and
+// cur non-nil is ASSIGNED; prev non-nil and cur nil UNASSIGNED; a different
+// option id or value VALUE_CHANGED; only a different weight WEIGHT_CHANGED;
+// nothing different (or both nil) gives ok=false.
 // The option slug is not compared: it follows the option id, so a slug-only
 // difference is a renamed option, not a change of assignment.
 func ClassifyAttributeChange(prev, cur *AttributeValue) (changeType string, ok bool) {

@@ -1,8 +1,10 @@
 // Package display turns stored audit entries into what the history endpoints
 // show, and computes the stored event type payloads from snapshots.
 //
-// Both the GraphQL resolvers and the REST shim call it, so the two APIs show
-// byte-identical text. It must never import database, HTTP or GraphQL
+// The GraphQL resolvers present entries with it; the REST shim shows what its
+// in-process GraphQL operation answered, so the two APIs show byte-identical
+// text without REST calling this package. ingest computes the stored event
+// type payloads with it. It must never import database, HTTP or GraphQL
 // packages: it works on bytes and strings only, which keeps it testable
 // without a server and usable from either side. None of its functions panic,
 // whatever bytes they are given.

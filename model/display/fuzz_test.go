@@ -58,10 +58,14 @@ func FuzzRenderEventTypePayload(f *testing.F) {
 			if df.FieldValue == nil {
 				t.Fatalf("nil FieldValue for %q", df.Label)
 			}
-			kind := Kind(df.FieldValue)
 			wantRaw := action != ActionEventTypeModified
-			if isRaw := kind == KindRawValue || kind == KindRawValues; isRaw != wantRaw {
-				t.Fatalf("%s shows a %s field", action, kind)
+			var isRaw bool
+			switch df.FieldValue.(type) {
+			case RawValue, RawValues:
+				isRaw = true
+			}
+			if isRaw != wantRaw {
+				t.Fatalf("%s shows a %T field", action, df.FieldValue)
 			}
 			switch v := df.FieldValue.(type) {
 			case RawValues:

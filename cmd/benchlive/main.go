@@ -100,7 +100,7 @@ func main() {
 
 	say("# Live subscriptions and export\n")
 	say("Machine: %d CPUs (shared), %s. Load average before: %s.", runtime.NumCPU(), runtime.Version(), loadavg())
-	say("Command: `go run ./bench/cmd/live -subscribers %d -rate %d -duration %s -export %d`\n", *subscribers, *rate, *duration, *exportN)
+	say("Command: `go run ./cmd/benchlive -subscribers %d -rate %d -duration %s -export %d`\n", *subscribers, *rate, *duration, *exportN)
 	if *subscribers > 0 {
 		live(ctx, say, store, srv, key, *subscribers, *rate, *writers, *duration)
 	}

@@ -324,7 +324,7 @@ func newInsertSampler(ctx context.Context, d *db.DB) *insertSampler {
 	count := func() (int64, bool) {
 		var n int64
 		err := d.NewRaw("SELECT coalesce(sum(n_tup_ins), 0)::bigint FROM pg_stat_user_tables WHERE relname IN (?)",
-			bun.In(historyTables)).Scan(ctx, &n)
+			bun.List(historyTables)).Scan(ctx, &n)
 		return n, err == nil
 	}
 	s.base, _ = count()

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"net/http"
 	"os"
 	"os/exec"
@@ -133,6 +134,24 @@ func run(ctx context.Context, c config) error {
 	}
 	defer pool.Close()
 
+	if err := measureCases(ctx, c, rep, srv, pool); err != nil {
+		return err
+	}
+
+	if c.integrity {
+		ir := measureIntegrity(ctx, bin, srv, d, pg.url, signer.VerifierKey(), fx.apiKey)
+		rep.integrity = &ir
+	}
+	if c.ingest > 0 {
+		rep.ingest = measureIngest(ctx, bin, srv, store, pg.url, tmp, c.importEntries, c.ingest)
+	}
+	rep.loadAfter = loadavg()
+	return writeReport(c, rep)
+}
+
+// measureCases measures every case at every concurrency, each right after
+// its floor, and records the figures in rep.
+func measureCases(ctx context.Context, c config, rep *report, srv *serverProc, pool *pgxpool.Pool) error {
 	// Each case runs right after its floor at the same concurrency, so that
 	// the two figures a ratio compares are taken close together: the load
 	// other work puts on the machine drifts over a run.
@@ -206,15 +225,11 @@ func run(ctx context.Context, c config) error {
 			}
 		}
 	}
+	return nil
+}
 
-	if c.integrity {
-		ir := measureIntegrity(ctx, bin, srv, d, pg.url, signer.VerifierKey(), fx.apiKey)
-		rep.integrity = &ir
-	}
-	if c.ingest > 0 {
-		rep.ingest = measureIngest(ctx, bin, srv, store, pg.url, tmp, c.importEntries, c.ingest)
-	}
-	rep.loadAfter = loadavg()
+// writeReport prints the report and writes it under c.out (unless empty).
+func writeReport(c config, rep *report) error {
 	md := rep.markdown()
 	fmt.Println(md)
 	if c.out != "" {

@@ -144,9 +144,9 @@ func recordFloors(ctx context.Context, databaseURL string, cases []*httpCase) ([
 	}
 	defer d.Close()
 	rec := &recorder{}
-	d.AddQueryHook(rec)
 	cfg := server.Defaults()
 	cfg.RateLimit = 0
+	d.AddQueryHook(rec)
 	srv, err := server.New(cfg, db.NewStore(d), nil)
 	if err != nil {
 		return nil, nil, err

@@ -490,7 +490,7 @@ func writeEntries(path string, p *entryPlan, t *entryTemplates) (int64, error) {
 		// Member change logs: half of the hot member's are changes they
 		// made, half changes made to them.
 		tpl := t.cl[rng.IntN(len(t.cl))]
-		fixed := tpl.fixed
+		var fixed []byte
 		var g int
 		switch {
 		case hot && clHot%2 == 0:
