@@ -161,13 +161,19 @@ func (s *Store) pgCopy(ctx context.Context, table, kind string, columns []string
 		}
 		// The entries stored are announced on the live channel, inside the
 		// transaction (see live.go).
+		// All of a batch's notifications go in one statement, in their
+		// order: one round trip instead of one per 180 entries.
 		announce := func(ids []string) error {
-			for _, m := range chunks(kind, ids) {
-				if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", LiveChannel, m.payload()); err != nil {
-					return err
-				}
+			ms := chunks(kind, ids)
+			if len(ms) == 0 {
+				return nil
 			}
-			return nil
+			payloads := make([]string, len(ms))
+			for i, m := range ms {
+				payloads[i] = m.payload()
+			}
+			_, err := tx.Exec(ctx, "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", LiveChannel, payloads)
+			return err
 		}
 		_, err = tx.CopyFrom(ctx, pgx.Identifier{table}, columns, rows())
 		if err == nil {
