@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -28,13 +30,23 @@ import (
 func main() {
 	rows := flag.Int("rows", 120_000, "entries written per history scope (at least 100000 for a meaningful plan)")
 	depth := flag.Int("depth", 50_000, "how deep in the history the deep pages start")
+	histories := flag.String("histories", strings.Join(db.HistoryTables, ","),
+		"comma-separated history tables to fill and read (the others keep the demo entries alone)")
 	flag.Parse()
+	only := map[string]bool{}
+	for _, h := range strings.Split(*histories, ",") {
+		if h = strings.TrimSpace(h); !slices.Contains(db.HistoryTables, h) {
+			fmt.Fprintf(os.Stderr, "explain: -histories: %q is not one of %s\n", h, strings.Join(db.HistoryTables, ", "))
+			os.Exit(2)
+		}
+		only[h] = true
+	}
 	if *rows < 1000 || *depth >= *rows {
 		fmt.Fprintln(os.Stderr, "explain: -rows must be at least 1000 and -depth below -rows")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code, err := run(ctx, *rows, *depth)
+	code, err := run(ctx, *rows, *depth, only)
 	stop()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "explain: %v\n", err)
@@ -42,7 +54,7 @@ func main() {
 	os.Exit(code)
 }
 
-func run(ctx context.Context, rows, depth int) (int, error) {
+func run(ctx context.Context, rows, depth int, only map[string]bool) (int, error) {
 	scratch, err := newScratch(ctx, os.Getenv("DATABASE_URL"))
 	if err != nil {
 		return 1, err
@@ -62,7 +74,7 @@ func run(ctx context.Context, rows, depth int) (int, error) {
 		return 1, fmt.Errorf("seed: %w", err)
 	}
 	begin := time.Now()
-	counts, err := fill(ctx, d, store, rows)
+	counts, err := fill(ctx, d, store, rows, only)
 	if err != nil {
 		return 1, fmt.Errorf("fill: %w", err)
 	}
@@ -73,7 +85,7 @@ func run(ctx context.Context, rows, depth int) (int, error) {
 	// The recorder sees the page reads' statements.
 	rec := &recorder{}
 	d.AddQueryHook(rec)
-	reads, err := pageReads(ctx, d, store, depth)
+	reads, err := pageReads(ctx, d, store, depth, only)
 	if err != nil {
 		return 1, err
 	}
