@@ -161,25 +161,34 @@ func (s *Store) pgCopy(ctx context.Context, table, kind string, columns []string
 		}
 		// The entries stored are announced on the live channel, inside the
 		// transaction (see live.go).
+		// All of a batch's notifications go in one statement, in their
+		// order: one round trip instead of one per 180 entries.
 		announce := func(ids []string) error {
-			for _, m := range chunks(kind, ids) {
-				if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", LiveChannel, m.payload()); err != nil {
-					return err
-				}
+			ms := chunks(kind, ids)
+			if len(ms) == 0 {
+				return nil
 			}
-			return nil
+			payloads := make([]string, len(ms))
+			for i, m := range ms {
+				payloads[i] = m.payload()
+			}
+			_, err := tx.Exec(ctx, "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", LiveChannel, payloads)
+			return err
 		}
 		_, err = tx.CopyFrom(ctx, pgx.Identifier{table}, columns, rows())
 		if err == nil {
-			if err := appendLog(ctx, pgxLog{tx: tx}, items); err != nil {
-				return err
-			}
 			inserted = int64(n)
 			ids := make([]string, n)
 			for i := range ids {
 				ids[i] = id(i)
 			}
+			// Announced before the log's append: notifications are sent
+			// at commit either way, and the append holds its streams'
+			// locks to the commit, which other writers wait for.
 			if err := announce(ids); err != nil {
+				return err
+			}
+			if err := appendLog(ctx, pgxLog{tx: tx}, items); err != nil {
 				return err
 			}
 			return tx.Commit(ctx)
@@ -208,11 +217,11 @@ func (s *Store) pgCopy(ctx context.Context, table, kind string, columns []string
 		if err != nil {
 			return err
 		}
-		if err := appendLog(ctx, pgxLog{tx: tx}, only(items, ids)); err != nil {
-			return err
-		}
 		inserted = int64(len(ids))
 		if err := announce(ids); err != nil {
+			return err
+		}
+		if err := appendLog(ctx, pgxLog{tx: tx}, only(items, ids)); err != nil {
 			return err
 		}
 		return tx.Commit(ctx)

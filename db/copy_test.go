@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/auditgraph/auditgraph/db"
+	"github.com/auditgraph/auditgraph/internal/pgtest"
 	"github.com/auditgraph/auditgraph/model"
 )
 
@@ -110,4 +112,75 @@ func asJSON(v any) string {
 		return string(b)
 	}
 	return string(b) + " key " + *key
+}
+
+// A bulk load on PostgreSQL announces every entry it stored on the live
+// channel, in their order, in as many notifications as the payload limit
+// needs (sent in one statement); a batch through the staging table
+// announces only the entries it stored.
+func TestCopyAnnouncesStoredEntries(t *testing.T) {
+	d, err := db.Open(pgtest.NewDatabase(t), db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	s := db.NewStore(d)
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	got := make(chan db.Notification, 100)
+	ready := make(chan struct{})
+	go d.Listen(lctx, func() { close(ready) }, func(n db.Notification) { got <- n }) //nolint:errcheck
+	<-ready
+	receive := func(want []string) {
+		t.Helper()
+		var ids []string
+		var notes int
+		for len(ids) < len(want) {
+			select {
+			case n := <-got:
+				if n.Kind != model.CursorMemberChangeLogs {
+					t.Fatalf("notification of kind %q", n.Kind)
+				}
+				notes++
+				ids = append(ids, n.IDs...)
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%d of %d ids announced", len(ids), len(want))
+			}
+		}
+		if !reflect.DeepEqual(ids, want) {
+			t.Fatalf("announced %d ids %v…, want %d %v…", len(ids), ids[:3], len(want), want[:3])
+		}
+		if wantNotes := (len(want) + 179) / 180; notes != wantNotes {
+			t.Errorf("%d notifications, want %d", notes, wantNotes)
+		}
+	}
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	logs := func(from, n int) []model.MemberChangeLog {
+		out := make([]model.MemberChangeLog, n)
+		for i := range out {
+			key := fmt.Sprintf("k%04d", from+i)
+			out[i] = model.MemberChangeLog{ID: fmt.Sprintf("cl-%04d", from+i), OrganizationID: 1, ActorUserID: 1,
+				Action: "updated", Timestamp: base.Add(time.Duration(from+i) * time.Second), ResourceType: model.ResourceOrganizationUser,
+				ResourceID: "usr_two", Changes: "[]", IdempotencyKey: &key}
+		}
+		return out
+	}
+	ids := func(es []model.MemberChangeLog) []string {
+		out := make([]string, len(es))
+		for i := range es {
+			out[i] = es[i].ID
+		}
+		return out
+	}
+	first := logs(0, 500)
+	if n, err := s.CopyMemberChangeLogs(ctx, first); err != nil || n != 500 {
+		t.Fatalf("first load: %d stored, %v", n, err)
+	}
+	receive(ids(first))
+	// 100 stored already, 400 new: the staging path.
+	second := logs(400, 500)
+	if n, err := s.CopyMemberChangeLogs(ctx, second); err != nil || n != 400 {
+		t.Fatalf("second load: %d stored, %v", n, err)
+	}
+	receive(ids(second[100:]))
 }

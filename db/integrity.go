@@ -232,16 +232,14 @@ func (p pgxLog) lockStreams(ctx context.Context, names []string) ([]streamRow, e
 	return sel()
 }
 
+// write holds the streams' locks: the leaves go in by COPY (a statement of
+// arrays costs the server more for thousands of rows), the few kept nodes
+// and the streams' new state in one more statement.
 func (p pgxLog) write(ctx context.Context, leaves []leafRow, nodes []nodeRow, ups []streamUpdate) error {
 	if err := p.insertLeaves(ctx, leaves); err != nil {
 		return err
 	}
-	if len(nodes) > 0 {
-		if err := p.insertNodes(ctx, nodes); err != nil {
-			return err
-		}
-	}
-	return p.updateStreams(ctx, ups)
+	return p.updateStreams(ctx, nodes, ups)
 }
 
 func (p pgxLog) insertLeaves(ctx context.Context, rows []leafRow) error {
@@ -258,31 +256,26 @@ func (p pgxLog) insertLeaves(ctx context.Context, rows []leafRow) error {
 	return err
 }
 
-func (p pgxLog) insertNodes(ctx context.Context, rows []nodeRow) error {
-	i := 0
-	_, err := p.tx.CopyFrom(ctx, pgx.Identifier{"log_nodes"}, []string{"stream", "level", "idx", "hash"},
-		pgx.CopyFromFunc(func() ([]any, error) {
-			if i == len(rows) {
-				return nil, nil
-			}
-			r := &rows[i]
-			i++
-			return []any{r.Stream, r.Level, r.Idx, r.Hash}, nil
-		}))
-	return err
-}
-
-// updateStreams moves every stream of a batch on in one statement: an
-// import batch spans many tenants.
-func (p pgxLog) updateStreams(ctx context.Context, ups []streamUpdate) error {
+// updateStreams stores the kept nodes and moves every stream of a batch
+// on, in one statement: an import batch spans many tenants.
+func (p pgxLog) updateStreams(ctx context.Context, nodes []nodeRow, ups []streamUpdate) error {
+	ns, nl, ni, nh := make([]string, len(nodes)), make([]int16, len(nodes)), make([]int64, len(nodes)), make([][]byte, len(nodes))
+	for i := range nodes {
+		r := &nodes[i]
+		ns[i], nl[i], ni[i], nh[i] = r.Stream, r.Level, r.Idx, r.Hash
+	}
 	names, sizes := make([]string, len(ups)), make([]int64, len(ups))
 	compacts, roots := make([][]byte, len(ups)), make([][]byte, len(ups))
 	for i, u := range ups {
 		names[i], sizes[i], compacts[i], roots[i] = u.stream, u.size, u.compact, u.root
 	}
-	_, err := p.tx.Exec(ctx, `UPDATE log_streams AS s SET size = v.size, compact_range = v.compact, root = v.root
-		FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::bytea[]) AS v(stream, size, compact, root)
-		WHERE s.stream = v.stream`, names, sizes, compacts, roots)
+	_, err := p.tx.Exec(ctx, `WITH nodes AS (
+			INSERT INTO log_nodes (stream, level, idx, hash)
+			SELECT * FROM unnest($1::text[], $2::smallint[], $3::bigint[], $4::bytea[])
+		)
+		UPDATE log_streams AS s SET size = v.size, compact_range = v.compact, root = v.root
+		FROM unnest($5::text[], $6::bigint[], $7::bytea[], $8::bytea[]) AS v(stream, size, compact, root)
+		WHERE s.stream = v.stream`, ns, nl, ni, nh, names, sizes, compacts, roots)
 	return err
 }
 
