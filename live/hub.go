@@ -343,6 +343,31 @@ func (h *Hub) run() {
 	}
 }
 
+// matchAttempts bounds the reads of one notification's entries. After the
+// database restarts, the pool still holds connections to the old server,
+// and each fails once when used: a read retried on the next connection
+// succeeds, where failing at once would end every subscription of the
+// group for nothing.
+const matchAttempts = 4
+
+func matchRetrying(ctx context.Context, feed Feed, ids []string) ([]Item, error) {
+	var err error
+	for attempt := 0; attempt < matchAttempts; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, err
+			case <-time.After(time.Duration(attempt) * 50 * time.Millisecond):
+			}
+		}
+		var items []Item
+		if items, err = feed.Match(ctx, ids); err == nil {
+			return items, nil
+		}
+	}
+	return nil, err
+}
+
 func (h *Hub) match(ctx context.Context, n note) {
 	h.mu.Lock()
 	var gs []*group
@@ -354,7 +379,7 @@ func (h *Hub) match(ctx context.Context, n note) {
 	h.mu.Unlock()
 	now := time.Now()
 	for _, g := range gs {
-		items, err := g.feed.Match(ctx, n.ids)
+		items, err := matchRetrying(ctx, g.feed, n.ids)
 		if err != nil {
 			// The entries cannot be read: the group's subscribers would
 			// miss them, so they end and resume from their cursors.
