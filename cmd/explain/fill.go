@@ -194,7 +194,7 @@ func printHeights(ctx context.Context, d *db.DB) {
 	if err := d.NewRaw(`SELECT c.relname AS name, (SELECT level FROM bt_metap(c.relname)) + 1 AS height,
 		pg_size_pretty(pg_relation_size(c.oid)) AS size
 		FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid
-		WHERE i.indrelid::regclass::text IN (?) ORDER BY 1`, bun.In(historyTables)).Scan(ctx, &idx); err != nil {
+		WHERE i.indrelid::regclass::text IN (?) ORDER BY 1`, bun.List(historyTables)).Scan(ctx, &idx); err != nil {
 		fmt.Printf("B-tree heights left out: %v.\n", err)
 		return
 	}
