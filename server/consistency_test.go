@@ -102,9 +102,19 @@ func TestMalformedConsistencyTokenRefused(t *testing.T) {
 	if after := e.rowCounts(); after["event_type_history"] != before["event_type_history"] {
 		t.Errorf("a refused request wrote: %v -> %v", before, after)
 	}
-	// The REST shim answers in its own envelope.
-	for _, tc := range []struct{ token, want string }{{"nope", "400"}, {"0/1", "200"}} {
-		req, _ := http.NewRequest(http.MethodGet, e.ts.URL+"/v2/event-types/"+strconv.FormatInt(seed.TeamEventTypeID, 10)+"/history?limit=1", nil)
+	// The REST shim, the export and the integrity endpoints answer in
+	// their own formats.
+	paths := []string{
+		"/v2/event-types/" + strconv.FormatInt(seed.TeamEventTypeID, 10) + "/history?limit=1",
+		"/export/event-types?eventTypeId=" + strconv.FormatInt(seed.TeamEventTypeID, 10),
+		"/integrity/streams/org/1",
+	}
+	for _, tc := range []struct{ path, token, want, envelope string }{
+		{paths[0], "nope", "400", `"status":"error"`}, {paths[0], "0/1", "200", ""},
+		{paths[1], "nope", "400", `"code":"BAD_USER_INPUT"`}, {paths[1], "0/1", "200", ""},
+		{paths[2], "nope", "400", `"status":"error"`}, {paths[2], "0/1", "200", ""},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, e.ts.URL+tc.path, nil)
 		req.Header.Set("Authorization", "Bearer "+e.keys["owner"])
 		req.Header.Set("cal-api-version", "2024-06-14")
 		req.Header.Set(server.ConsistencyHeader, tc.token)
@@ -115,10 +125,10 @@ func TestMalformedConsistencyTokenRefused(t *testing.T) {
 		raw, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if strconv.Itoa(resp.StatusCode) != tc.want {
-			t.Errorf("REST with token %q: %d %s, want %s", tc.token, resp.StatusCode, raw, tc.want)
+			t.Errorf("%s with token %q: %d %s, want %s", tc.path, tc.token, resp.StatusCode, raw, tc.want)
 		}
-		if tc.want == "400" && !strings.Contains(string(raw), `"status":"error"`) {
-			t.Errorf("REST refusal is not the v2 envelope: %s", raw)
+		if tc.envelope != "" && !strings.Contains(string(raw), tc.envelope) {
+			t.Errorf("%s: refusal %s lacks %s", tc.path, raw, tc.envelope)
 		}
 	}
 }

@@ -174,7 +174,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /playground/", pg)
 
 	// The export (a project extension): the connections' files.
-	s.handle("GET /export/{history}", "export", s.admit(writeGraphQLError, nil, false, http.HandlerFunc(s.export)))
+	s.handle("GET /export/{history}", "export", s.admit(writeGraphQLError, nil, false, s.consistency(writeGraphQLError, http.HandlerFunc(s.export))))
 
 	// The REST shim: each endpoint runs its GraphQL operation through Execute.
 	api := rest.New(s, s.cfg.PageSizes)
@@ -186,9 +186,11 @@ func (s *Server) routes() {
 	s.v2NotFound = s.observe("rest_v2_not_found", s.limits(s.admit(rest.WriteCalError, calQuota, false, http.HandlerFunc(api.CalNotFound))))
 	s.mux.Handle("/v2/", s.v2NotFound)
 	// The integrity endpoints (this project's extension) take the GraphQL
-	// endpoint's credentials and answer errors in the /v2 envelope.
+	// endpoint's credentials and answer errors in the /v2 envelope. Like
+	// every read, they and the export honour a consistency token: an entry
+	// just written is found even when a replica serves the read.
 	integrityRoute := func(pattern, route string, h http.HandlerFunc) {
-		s.handle(pattern, route, s.admit(rest.WriteCalError, calQuota, false, h))
+		s.handle(pattern, route, s.admit(rest.WriteCalError, calQuota, false, s.consistency(rest.WriteCalError, h)))
 	}
 	integrityRoute("GET /integrity/entries/{history}/{id}", "rest_integrity_entry", api.IntegrityEntry)
 	integrityRoute("GET /integrity/streams/{kind}/{id}", "rest_integrity_stream", api.IntegrityStream)
