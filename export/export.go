@@ -82,34 +82,27 @@ func (st *Stream) read(ctx context.Context) error {
 	switch f := st.j.Filter.(type) {
 	case model.AttributeHistoryFilter:
 		page, err := st.s.AttributeHistory(ctx, f, p)
-		if err != nil {
-			return err
-		}
-		for i := range page.Items {
-			st.lines = append(st.lines, attributeLine(&page.Items[i]))
-		}
-		st.more = page.More
+		return take(st, page.Items, page.More, err, attributeLine)
 	case model.EventTypeHistoryFilter:
 		page, err := st.s.EventTypeHistory(ctx, f, p)
-		if err != nil {
-			return err
-		}
-		for i := range page.Items {
-			st.lines = append(st.lines, eventTypeLine(&page.Items[i], st.j.OrganizationID))
-		}
-		st.more = page.More
+		return take(st, page.Items, page.More, err, func(e *model.EventTypeEntry) line { return eventTypeLine(e, st.j.OrganizationID) })
 	case model.MemberChangeLogFilter:
 		page, err := st.s.MemberChangeLogs(ctx, f, p)
-		if err != nil {
-			return err
-		}
-		for i := range page.Items {
-			st.lines = append(st.lines, changeLogLine(&page.Items[i]))
-		}
-		st.more = page.More
+		return take(st, page.Items, page.More, err, changeLogLine)
 	default:
 		return fmt.Errorf("export: no history for filter %T", f)
 	}
+}
+
+// take keeps a page's entries as lines, whichever history they come from.
+func take[T any](st *Stream, items []T, more bool, err error, toLine func(*T) line) error {
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		st.lines = append(st.lines, toLine(&items[i]))
+	}
+	st.more = more
 	return nil
 }
 
