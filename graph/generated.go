@@ -3831,8 +3831,8 @@ func (ec *executionContext) _AttributeAssignmentEntry_membershipId(ctx context.C
 			return obj.MembershipID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5262,8 +5262,8 @@ func (ec *executionContext) _EventTypeHistoryEntry_type(ctx context.Context, fie
 			return obj.Type, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.RecordType) graphql.Marshaler {
-			return ec.marshalNRecordType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRecordType(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNRecordType2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14044,14 +14044,18 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋauditgraphᚋaudi
 	return ec._PageInfo(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNRecordType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRecordType(ctx context.Context, v any) (gqlmodel.RecordType, error) {
-	var res gqlmodel.RecordType
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNRecordType2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRecordType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRecordType(ctx context.Context, sel ast.SelectionSet, v gqlmodel.RecordType) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNRecordType2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "RecordType!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNRecordedEntry2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRecordedEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*gqlmodel.RecordedEntry) graphql.Marshaler {
