@@ -11,8 +11,10 @@ import (
 )
 
 // The input records. They are both the NDJSON line format of
-// `auditgraph import` (their JSON tags) and what the GraphQL resolvers
-// convert mutation arguments into, so that one set of rules validates both.
+// `auditgraph import` (their JSON tags) and the GraphQL mutations' inputs
+// (bound by gqlgen), so that one set of rules validates both. Each entry
+// record embeds its history's plain columns (model.EventTypePlain, …), the
+// very struct the stored entry embeds: such a column is declared once.
 
 // ID is a user, an organization or an event type as an input names it: a
 // number, or a string holding a number or a public id ("usr_…", "org_…").
@@ -95,6 +97,8 @@ type AttributeEntry struct {
 	AttributeID    *string           `json:"attributeId,omitempty"`
 	Previous       *AttributeValue   `json:"previous,omitempty"`
 	Current        *AttributeValue   `json:"current,omitempty"`
+	// The plain columns, stored as sent (see model.AttributePlain).
+	model.AttributePlain
 }
 
 // EventTypeEntry is an event type history entry: either Payload in the
@@ -115,6 +119,8 @@ type EventTypeEntry struct {
 	Payload        json.RawMessage `json:"payload,omitempty"`
 	Before         json.RawMessage `json:"before,omitempty"`
 	After          json.RawMessage `json:"after,omitempty"`
+	// The plain columns, stored as sent (see model.EventTypePlain).
+	model.EventTypePlain
 }
 
 // ChangeLogEntry is a member change log. Action and ResourceType are
@@ -133,6 +139,8 @@ type ChangeLogEntry struct {
 	ResourceID     string          `json:"resourceId"`
 	ResourceName   *string         `json:"resourceName,omitempty"`
 	Changes        json.RawMessage `json:"changes,omitempty"`
+	// The plain columns, stored as sent (see model.ChangeLogPlain).
+	model.ChangeLogPlain
 }
 
 // Attribute is an attribute with its options.

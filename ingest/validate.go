@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +28,10 @@ const (
 	MaxFutureSkew = 5 * time.Minute
 	// MaxKeyBytes bounds an idempotency key as sent.
 	MaxKeyBytes = 200
+	// MaxTextBytes bounds a text the caller sends for an entry (an actor's
+	// name, a resource name, a plain column): such text is shown on every
+	// page that lists the entry.
+	MaxTextBytes = 2048
 )
 
 // earliest is the earliest timestamp accepted; anything before is a
@@ -337,8 +342,8 @@ func actor(a Actor) (model.ActorSnapshot, error) {
 		name string
 		v    *string
 	}{{"actor.ref", a.Ref}, {"actor.name", a.Name}, {"actor.email", a.Email}, {"actor.avatar", a.Avatar}} {
-		if f.v != nil && len(*f.v) > 2048 {
-			return model.ActorSnapshot{}, model.InvalidField(f.name, nil, "%s is longer than 2048 bytes", f.name)
+		if f.v != nil && len(*f.v) > MaxTextBytes {
+			return model.ActorSnapshot{}, model.InvalidField(f.name, nil, "%s is longer than %d bytes", f.name, MaxTextBytes)
 		}
 	}
 	return model.ActorSnapshot{Type: a.Type, Ref: a.Ref, Name: a.Name, Email: a.Email, Avatar: a.Avatar}, nil
@@ -395,6 +400,39 @@ func jsonSyntax(field string, raw json.RawMessage) error {
 	return nil
 }
 
+// plainColumns checks an entry's plain columns (model.EventTypePlain, …)
+// as sent, every field of the struct without naming any, so a column added
+// there is checked with no code here: its text must be storable (NUL, not
+// UTF-8: model.BadText, which the interfaces check first) and at most
+// MaxTextBytes. Errors name the field by its json name.
+func plainColumns(v any) error {
+	rv := reflect.ValueOf(v)
+	t := rv.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := rv.Field(i)
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name == "" {
+			name = t.Field(i).Name
+		}
+		if f.Kind() == reflect.Pointer {
+			if f.IsNil() {
+				continue
+			}
+			f = f.Elem()
+		}
+		if f.Kind() != reflect.String {
+			continue
+		}
+		switch s := f.String(); {
+		case model.BadText(s):
+			return model.InvalidField(name, nil, "%s holds a NUL byte or bytes that are not UTF-8", name)
+		case len(s) > MaxTextBytes:
+			return model.InvalidField(name, nil, "%s is longer than %d bytes", name, MaxTextBytes)
+		}
+	}
+	return nil
+}
+
 // AttributeEntry validates one attribute assignment entry of organization
 // orgID. Errors name the field relative to the entry.
 func (v *Validator) AttributeEntry(ctx context.Context, orgID int64, in *AttributeEntry) (model.AttributeAssignmentEntry, error) {
@@ -416,6 +454,10 @@ func (v *Validator) AttributeEntry(ctx context.Context, orgID int64, in *Attribu
 	if err != nil {
 		return e, err
 	}
+	if err := plainColumns(in.AttributePlain); err != nil {
+		return e, err
+	}
+	e.AttributePlain = in.AttributePlain
 	e.SourceContext = "{}"
 	if present(in.SourceContext) {
 		if err := jsonDoc("sourceContext", in.SourceContext); err != nil {
@@ -546,6 +588,10 @@ func (v *Validator) EventTypeEntry(ctx context.Context, orgID int64, in *EventTy
 	if in.ImpersonatedBy != nil {
 		e.ImpersonatedBy = model.PersonSnapshot{Name: in.ImpersonatedBy.Name, Email: in.ImpersonatedBy.Email, Avatar: in.ImpersonatedBy.Avatar}
 	}
+	if err := plainColumns(in.EventTypePlain); err != nil {
+		return e, err
+	}
+	e.EventTypePlain = in.EventTypePlain
 	if e.EventTypeID, err = v.eventTypeInOrganization(ctx, "eventTypeId", in.EventTypeID, orgID); err != nil {
 		return e, err
 	}
@@ -665,9 +711,13 @@ func (v *Validator) ChangeLogEntry(ctx context.Context, orgID int64, in *ChangeL
 	case in.ResourceID == "" || len(in.ResourceID) > 256:
 		return e, model.InvalidField("resourceId", in.ResourceID, "resourceId must be 1 to 256 bytes")
 	}
-	if in.ResourceName != nil && len(*in.ResourceName) > 2048 {
-		return e, model.InvalidField("resourceName", nil, "resourceName is longer than 2048 bytes")
+	if in.ResourceName != nil && len(*in.ResourceName) > MaxTextBytes {
+		return e, model.InvalidField("resourceName", nil, "resourceName is longer than %d bytes", MaxTextBytes)
 	}
+	if err := plainColumns(in.ChangeLogPlain); err != nil {
+		return e, err
+	}
+	e.ChangeLogPlain = in.ChangeLogPlain
 	e.Changes = "[]"
 	if in.Unreadable != nil {
 		if err := unreadable(in.Unreadable, in.ID); err != nil {
