@@ -71,16 +71,17 @@ type PersonSnapshot struct {
 // Present reports whether the snapshot names anybody.
 func (p PersonSnapshot) Present() bool { return p.Name != nil || p.Email != nil }
 
-// The plain columns of each history, embedded first in its entry type:
-// what the caller sends is stored as it is and shown as stored, checked
-// only by the generic text rules (text the database refuses, lengths: see
-// ingest's plainColumns). A column declared in one of these, with its bun
-// and json tags, is one declaration end to end: ingest's input record
-// embeds the same struct, so the mutation's input and the import line take
-// it under its json name, and validation copies the struct whole; GraphQL
-// shows it from the stored entry (graph/gqlmodel/entries.go). Add the
-// column to the schema (the entry type and its write input) and a
-// migration per dialect, then `make generate`.
+// The plain columns of each history, embedded last in its entry type
+// (where a column added to the table goes): what the caller sends is stored
+// as it is and shown as stored, checked only by the generic text rules
+// (text the database refuses, lengths: see ingest's plainColumns). A column
+// declared in one of these, with its bun and json tags, is one declaration
+// end to end: ingest's input record embeds the same struct, so the
+// mutation's input and the import line take it under its json name, and
+// validation copies the struct whole; GraphQL shows it from the stored
+// entry (graph/gqlmodel/entries.go). Add the column to the schema (the
+// entry type and its write input) and a migration per dialect, then
+// `make generate`.
 type (
 	// AttributePlain are the plain columns of an attribute assignment entry.
 	AttributePlain struct{}
@@ -94,7 +95,6 @@ type (
 // history. Changes is kept raw: it is parsed when read, so one damaged row is
 // shown with hasError instead of failing the page.
 type AttributeAssignmentEntry struct {
-	AttributePlain
 	ID             string        `bun:"id,pk" json:"id"`
 	OrganizationID int64         `bun:"organization_id" json:"organizationId"`
 	UserID         int64         `bun:"user_id" json:"userId"`
@@ -105,12 +105,12 @@ type AttributeAssignmentEntry struct {
 	SourceContext  string        `bun:"source_context" json:"sourceContext"`
 	Changes        string        `bun:"changes" json:"changes"`
 	IdempotencyKey *string       `bun:"idempotency_key" json:"-"`
+	AttributePlain
 }
 
 // EventTypeEntry is one entry of an event type's change history; Payload is
 // the stored change (see model/display for its format), kept raw.
 type EventTypeEntry struct {
-	EventTypePlain
 	ID             string         `bun:"id,pk" json:"id"`
 	EventTypeID    int64          `bun:"event_type_id" json:"eventTypeId"`
 	Action         string         `bun:"action" json:"action"`
@@ -121,12 +121,12 @@ type EventTypeEntry struct {
 	ImpersonatedBy PersonSnapshot `bun:"embed:" json:"impersonatedBy"`
 	Payload        string         `bun:"payload" json:"payload"`
 	IdempotencyKey *string        `bun:"idempotency_key" json:"-"`
+	EventTypePlain
 }
 
 // MemberChangeLog is one entry of an organization's member change log.
 // ResourceID holds a public id ("usr_…" for organization_user resources).
 type MemberChangeLog struct {
-	ChangeLogPlain
 	ID             string `bun:"id,pk" json:"id"`
 	OrganizationID int64  `bun:"organization_id" json:"organizationId"`
 	ActorUserID    int64  `bun:"actor_user_id" json:"actorUserId"`
@@ -143,4 +143,5 @@ type MemberChangeLog struct {
 	ResourceName   *string   `bun:"resource_name" json:"resourceName"`
 	Changes        string    `bun:"changes" json:"changes"`
 	IdempotencyKey *string   `bun:"idempotency_key" json:"-"`
+	ChangeLogPlain
 }
