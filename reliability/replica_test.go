@@ -398,6 +398,7 @@ func TestReadYourWritesAcrossInstances(t *testing.T) {
 	if ra.latency > ro.MaxWait {
 		t.Errorf("a read with a token past the primary took %v, more than the %v wait it must skip", ra.latency, ro.MaxWait)
 	}
+	checkReplicaMetrics(t, a)
 }
 
 // TestReplicaStoppedUnderLoad stops the only replica while writes and reads
