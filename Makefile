@@ -47,7 +47,7 @@ run:
 	go run ./cmd/auditgraph
 
 generate:
-	go run github.com/99designs/gqlgen generate
+	go tool gqlgen generate
 
 # staticcheck is pinned to a version the module proxy serves; go run
 # fetches it once into the module cache, without touching go.mod.
