@@ -79,24 +79,29 @@ type AttributeChange struct {
 	Current     *AttributeValue `json:"current,omitempty"`
 }
 
-// AttributeEntry is an attribute assignment history entry: either Changes,
-// or AttributeID with Previous and/or Current for a single change.
-type AttributeEntry struct {
+// EntryHead is what every entry record starts with.
+type EntryHead struct {
 	// ID keeps the entry's id from an export (import only); empty: a new id.
 	ID *string `json:"id,omitempty"`
 	// Unreadable is an exported entry's stored change that could not be
 	// read (shown with hasError), kept as it was; only with ID.
-	Unreadable     *string           `json:"unreadable,omitempty"`
-	IdempotencyKey *string           `json:"idempotencyKey,omitempty"`
-	Timestamp      *string           `json:"timestamp,omitempty"`
-	UserID         ID                `json:"userId"`
-	Source         string            `json:"source"`
-	Actor          Actor             `json:"actor"`
-	SourceContext  json.RawMessage   `json:"sourceContext,omitempty"`
-	Changes        []AttributeChange `json:"changes,omitempty"`
-	AttributeID    *string           `json:"attributeId,omitempty"`
-	Previous       *AttributeValue   `json:"previous,omitempty"`
-	Current        *AttributeValue   `json:"current,omitempty"`
+	Unreadable     *string `json:"unreadable,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+	Timestamp      *string `json:"timestamp,omitempty"`
+}
+
+// AttributeEntry is an attribute assignment history entry: either Changes,
+// or AttributeID with Previous and/or Current for a single change.
+type AttributeEntry struct {
+	EntryHead
+	UserID        ID                `json:"userId"`
+	Source        string            `json:"source"`
+	Actor         Actor             `json:"actor"`
+	SourceContext json.RawMessage   `json:"sourceContext,omitempty"`
+	Changes       []AttributeChange `json:"changes,omitempty"`
+	AttributeID   *string           `json:"attributeId,omitempty"`
+	Previous      *AttributeValue   `json:"previous,omitempty"`
+	Current       *AttributeValue   `json:"current,omitempty"`
 	// The plain columns, stored as sent (see model.AttributePlain).
 	model.AttributePlain
 }
@@ -104,13 +109,7 @@ type AttributeEntry struct {
 // EventTypeEntry is an event type history entry: either Payload in the
 // stored format, or Before/After snapshots the payload is computed from.
 type EventTypeEntry struct {
-	// ID keeps the entry's id from an export (import only); empty: a new id.
-	ID *string `json:"id,omitempty"`
-	// Unreadable is an exported entry's stored change that could not be
-	// read (shown with hasError), kept as it was; only with ID.
-	Unreadable     *string         `json:"unreadable,omitempty"`
-	IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
-	Timestamp      *string         `json:"timestamp,omitempty"`
+	EntryHead
 	EventTypeID    ID              `json:"eventTypeId"`
 	Action         string          `json:"action"`
 	Source         string          `json:"source"`
@@ -126,19 +125,13 @@ type EventTypeEntry struct {
 // ChangeLogEntry is a member change log. Action and ResourceType are
 // accepted in either case ("updated", "UPDATED").
 type ChangeLogEntry struct {
-	// ID keeps the entry's id from an export (import only); empty: a new id.
-	ID *string `json:"id,omitempty"`
-	// Unreadable is an exported entry's stored change that could not be
-	// read (shown with hasError), kept as it was; only with ID.
-	Unreadable     *string         `json:"unreadable,omitempty"`
-	IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
-	Timestamp      *string         `json:"timestamp,omitempty"`
-	ActorID        ID              `json:"actorId"`
-	Action         string          `json:"action"`
-	ResourceType   string          `json:"resourceType"`
-	ResourceID     string          `json:"resourceId"`
-	ResourceName   *string         `json:"resourceName,omitempty"`
-	Changes        json.RawMessage `json:"changes,omitempty"`
+	EntryHead
+	ActorID      ID              `json:"actorId"`
+	Action       string          `json:"action"`
+	ResourceType string          `json:"resourceType"`
+	ResourceID   string          `json:"resourceId"`
+	ResourceName *string         `json:"resourceName,omitempty"`
+	Changes      json.RawMessage `json:"changes,omitempty"`
 	// The plain columns, stored as sent (see model.ChangeLogPlain).
 	model.ChangeLogPlain
 }

@@ -46,3 +46,34 @@ func TestPlainColumnsChecksEveryTextField(t *testing.T) {
 		t.Errorf("a text of MaxTextBytes refused: %v", err)
 	}
 }
+
+// An import line names its fields without the embedded groups' Go names
+// (EntryHead, the plain columns), which encoding/json puts in its errors'
+// paths.
+func TestDecodeNamesFieldsAsTheLine(t *testing.T) {
+	type Reasons struct {
+		Reason *string `json:"reason,omitempty"`
+	}
+	type withPlain struct {
+		EntryHead
+		Actor Actor `json:"actor"`
+		Reasons
+	}
+	for _, c := range []struct {
+		line  string
+		dst   any
+		field string
+	}{
+		{`{"timestamp":5}`, &EventTypeEntry{}, "timestamp"},
+		{`{"idempotencyKey":true}`, &ChangeLogEntry{}, "idempotencyKey"},
+		{`{"actor":{"name":5}}`, &AttributeEntry{}, "actor.name"},
+		{`{"reason":5}`, &withPlain{}, "reason"},
+		{`{"timestamp":[]}`, &withPlain{}, "timestamp"},
+	} {
+		err := decode([]byte(c.line), c.dst)
+		var me *model.Error
+		if !errors.As(err, &me) || me.Code != model.CodeInvalid || me.Field != c.field || !strings.HasPrefix(me.Message, c.field+": ") {
+			t.Errorf("%s: got %#v, want BAD_USER_INPUT about %s", c.line, err, c.field)
+		}
+	}
+}
