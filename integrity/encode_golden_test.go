@@ -15,16 +15,22 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/entries.golden with the encodings seen")
 
+// golden is a fixed entry of one of the histories and its bytes.
+type golden struct {
+	name      string
+	attribute *model.AttributeAssignmentEntry
+	eventType *model.EventTypeEntry
+	changeLog *model.MemberChangeLog
+	bytes     []byte
+}
+
 // goldenEntries are fixed entries of every history: every optional column
 // NULL, every one set (empty text, unicode, extreme numbers, a time that is
 // not UTC with nanoseconds), and mixes with NULLs before and after values.
 // Their bytes in testdata/entries.golden were recorded when version 1 was
 // the only encoding; entries already logged must keep verifying, so these
 // bytes must never change.
-func goldenEntries() []struct {
-	name  string
-	bytes []byte
-} {
+func goldenEntries() []golden {
 	s := func(v string) *string { return &v }
 	zero := time.Time{}
 	berlin := time.FixedZone("CET", 3600)
@@ -32,51 +38,54 @@ func goldenEntries() []struct {
 	t2 := time.Date(1969, 12, 31, 23, 59, 59, 999999000, time.UTC)
 	full := model.ActorSnapshot{Type: "USER", Ref: s("usr_01ABC"), Name: s("Zoë Ågren 李"), Email: s("zoe@例え.jp"), Avatar: s("")}
 	none := model.ActorSnapshot{Type: "SYSTEM"}
-	var out []struct {
-		name  string
-		bytes []byte
-	}
-	add := func(name string, b []byte) {
-		out = append(out, struct {
-			name  string
-			bytes []byte
-		}{name, b})
+	var out []golden
+	add := func(name string, x any) {
+		g := golden{name: name}
+		switch x := x.(type) {
+		case *model.AttributeAssignmentEntry:
+			g.attribute, g.bytes = x, EncodeAttribute(x)
+		case *model.EventTypeEntry:
+			g.eventType, g.bytes = x, EncodeEventType(x)
+		case *model.MemberChangeLog:
+			g.changeLog, g.bytes = x, EncodeChangeLog(x)
+		}
+		out = append(out, g)
 	}
 
-	add("attribute/nulls", EncodeAttribute(&model.AttributeAssignmentEntry{ID: "0190f1e2-0000-7000-8000-000000000001",
+	add("attribute/nulls", &model.AttributeAssignmentEntry{ID: "0190f1e2-0000-7000-8000-000000000001",
 		OrganizationID: 1, UserID: 2, MembershipID: 3, Timestamp: zero, Source: "WEBAPP", Actor: none,
-		SourceContext: "{}", Changes: "[]"}))
-	add("attribute/full", EncodeAttribute(&model.AttributeAssignmentEntry{ID: "0190f1e2-0000-7000-8000-000000000002",
+		SourceContext: "{}", Changes: "[]"})
+	add("attribute/full", &model.AttributeAssignmentEntry{ID: "0190f1e2-0000-7000-8000-000000000002",
 		OrganizationID: 9223372036854775807, UserID: -1, MembershipID: 0, Timestamp: t1, Source: "API_V2", Actor: full,
-		SourceContext: `{"app":"✓"}`, Changes: `[{"type":"ASSIGNED","attribute":"Ünit"}]`, IdempotencyKey: s("key-α")}))
-	add("attribute/mixed", EncodeAttribute(&model.AttributeAssignmentEntry{ID: "0190f1e2-0000-7000-8000-000000000003",
+		SourceContext: `{"app":"✓"}`, Changes: `[{"type":"ASSIGNED","attribute":"Ünit"}]`, IdempotencyKey: s("key-α")})
+	add("attribute/mixed", &model.AttributeAssignmentEntry{ID: "0190f1e2-0000-7000-8000-000000000003",
 		OrganizationID: 7, UserID: 8, MembershipID: 9, Timestamp: t2, Source: "", Actor: model.ActorSnapshot{Type: "APP", Email: s("a@b.c")},
-		SourceContext: "", Changes: "", IdempotencyKey: s("")}))
+		SourceContext: "", Changes: "", IdempotencyKey: s("")})
 
-	add("event-type/nulls", EncodeEventType(&model.EventTypeEntry{ID: "0190f1e2-0000-7000-8000-000000000011",
+	add("event-type/nulls", &model.EventTypeEntry{ID: "0190f1e2-0000-7000-8000-000000000011",
 		EventTypeID: 1, Action: model.EventTypeCreated, Type: "RECORD_CREATED", Timestamp: zero, Source: "SYSTEM", Actor: none,
-		Payload: "{}"}))
-	add("event-type/full", EncodeEventType(&model.EventTypeEntry{ID: "0190f1e2-0000-7000-8000-000000000012",
+		Payload: "{}"})
+	add("event-type/full", &model.EventTypeEntry{ID: "0190f1e2-0000-7000-8000-000000000012",
 		EventTypeID: -9223372036854775808, Action: model.EventTypeModified, Type: "RECORD_MODIFIED", Timestamp: t1, Source: "WEBHOOK",
 		Actor: full, ImpersonatedBy: model.PersonSnapshot{Name: s("Ίρις"), Email: s("iris@example.com"), Avatar: s("https://a.example/🙂.png")},
-		Payload: `{"changes":[{"field":"title","previous":"a\u0000b","next":"ß"}]}`, IdempotencyKey: s("k")}))
-	add("event-type/mixed", EncodeEventType(&model.EventTypeEntry{ID: "0190f1e2-0000-7000-8000-000000000013",
+		Payload: `{"changes":[{"field":"title","previous":"a\u0000b","next":"ß"}]}`, IdempotencyKey: s("k")})
+	add("event-type/mixed", &model.EventTypeEntry{ID: "0190f1e2-0000-7000-8000-000000000013",
 		EventTypeID: 42, Action: model.EventTypeDeleted, Type: "RECORD_DELETED", Timestamp: t2, Source: "DSYNC",
 		Actor: model.ActorSnapshot{Type: "GUEST", Name: s("")}, ImpersonatedBy: model.PersonSnapshot{Avatar: s("x")},
-		Payload: ""}))
+		Payload: ""})
 
-	add("change-log/nulls", EncodeChangeLog(&model.MemberChangeLog{ID: "1", OrganizationID: 1, ActorUserID: 0,
-		Action: "created", Timestamp: zero, ResourceType: "organization_user", ResourceID: "usr_1", Changes: "[]"}))
-	add("change-log/full", EncodeChangeLog(&model.MemberChangeLog{ID: "9223372036854775807", OrganizationID: 5, ActorUserID: 77,
+	add("change-log/nulls", &model.MemberChangeLog{ID: "1", OrganizationID: 1, ActorUserID: 0,
+		Action: "created", Timestamp: zero, ResourceType: "organization_user", ResourceID: "usr_1", Changes: "[]"})
+	add("change-log/full", &model.MemberChangeLog{ID: "9223372036854775807", OrganizationID: 5, ActorUserID: 77,
 		ActorPublicID: s("usr_77"), ActorName: s("Łukasz Ñúñez"), ActorEmail: s("l@ñ.example"), ActorAvatar: s(""),
 		Action: "entity_attached", Timestamp: t1, ResourceType: "document", ResourceID: "doc_9", ResourceName: s("Ρόλος ✓"),
-		Changes: `[{"field":"role","old":"MEMBER","new":"ADMIN"}]`, IdempotencyKey: s("idem-1")}))
-	add("change-log/mixed", EncodeChangeLog(&model.MemberChangeLog{ID: "3", OrganizationID: -2, ActorUserID: 3,
+		Changes: `[{"field":"role","old":"MEMBER","new":"ADMIN"}]`, IdempotencyKey: s("idem-1")})
+	add("change-log/mixed", &model.MemberChangeLog{ID: "3", OrganizationID: -2, ActorUserID: 3,
 		ActorName: s("only name"), Action: "removed", Timestamp: t2, ResourceType: "rule", ResourceID: "",
-		Changes: "", IdempotencyKey: s("key")}))
-	add("change-log/actor-last", EncodeChangeLog(&model.MemberChangeLog{ID: "4", OrganizationID: 1, ActorUserID: 1,
+		Changes: "", IdempotencyKey: s("key")})
+	add("change-log/actor-last", &model.MemberChangeLog{ID: "4", OrganizationID: 1, ActorUserID: 1,
 		ActorAvatar: s("https://a.example/x.png"), Action: "updated", Timestamp: t1, ResourceType: "assistant", ResourceID: "ast_1",
-		Changes: "{}"}))
+		Changes: "{}"})
 	return out
 }
 
