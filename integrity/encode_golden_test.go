@@ -89,6 +89,17 @@ func goldenEntries() []golden {
 	return out
 }
 
+func goldenNamed(t *testing.T, name string) golden {
+	t.Helper()
+	for _, g := range goldenEntries() {
+		if g.name == name {
+			return g
+		}
+	}
+	t.Fatalf("no golden entry %s", name)
+	return golden{}
+}
+
 // TestEncodingGolden pins the bytes and leaf hashes of version 1 entries
 // (testdata/entries.golden: name, leaf hash, bytes, hex). A change here
 // means entries already logged no longer verify.
