@@ -14,17 +14,25 @@ import (
 	"github.com/auditgraph/auditgraph/model"
 )
 
-// TestIndependentConsistencyCheck runs the independent verifier
-// (testdata/verify_proof.py) on consistency proofs between trees of many
-// shapes: power-of-two and other older sizes, perfect and ragged newer ones.
-func TestIndependentConsistencyCheck(t *testing.T) {
+// python3 is the interpreter's path; without one the test is skipped
+// (failed on CI, which installs it), saying what did not run.
+func python3(t *testing.T, what string) string {
+	t.Helper()
 	python, err := exec.LookPath("python3")
 	if err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("python3 is not installed (.ci/run installs it)")
 		}
-		t.Skip("SKIPPED: python3 is not installed; the independent consistency check did not run")
+		t.Skip("SKIPPED: python3 is not installed; " + what + " did not run")
 	}
+	return python
+}
+
+// TestIndependentConsistencyCheck runs the independent verifier
+// (testdata/verify_proof.py) on consistency proofs between trees of many
+// shapes: power-of-two and other older sizes, perfect and ragged newer ones.
+func TestIndependentConsistencyCheck(t *testing.T) {
+	python := python3(t, "the independent consistency check")
 	m := newMemTree(t, 1100)
 	skey, _, _ := GenerateKey("test")
 	signer, err := NewSigner(skey)
@@ -61,13 +69,7 @@ func TestIndependentConsistencyCheck(t *testing.T) {
 // version 1, and on two leaves no writer makes: an added column ending in
 // NULL (not canonical) and an entry short of version 1's columns.
 func TestIndependentVerifierReadsAddedColumns(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("python3 is not installed (.ci/run installs it)")
-		}
-		t.Skip("SKIPPED: python3 is not installed; the independent verifier did not run")
-	}
+	python := python3(t, "the independent verifier")
 	type leaf struct {
 		name, history, id string
 		data              []byte
