@@ -12,23 +12,24 @@ import (
 
 // Entry types as they would be with columns added at their end (where
 // ALTER TABLE … ADD COLUMN puts them): nullable, so NULL on every entry
-// logged before them.
+// logged before them. The model types may have gained columns of their own
+// since version 1; these come after them.
 type (
 	attributeLater struct {
 		model.AttributeAssignmentEntry
-		Reason *string `bun:"reason"`
+		LaterNote *string `bun:"later_note"`
 	}
 	eventTypeLater struct {
 		model.EventTypeEntry
-		Reason *string    `bun:"reason"`
-		Score  *int64     `bun:"score"`
-		Until  *time.Time `bun:"until"`
-		Ignore string     `bun:"-"`
-		Scan   string     `bun:"scanned,scanonly"`
+		LaterNote   *string    `bun:"later_note"`
+		LaterScore  *int64     `bun:"later_score"`
+		LaterUntil  *time.Time `bun:"later_until"`
+		LaterIgnore string     `bun:"-"`
+		LaterScan   string     `bun:"later_scanned,scanonly"`
 	}
 	changeLogLater struct {
 		model.MemberChangeLog
-		Reason *string `bun:"reason"`
+		LaterNote *string `bun:"later_note"`
 	}
 )
 
@@ -49,22 +50,23 @@ func TestAColumnAddedLaterKeepsOldLeaves(t *testing.T) {
 		case e.attribute != nil:
 			x := attributeLater{AttributeAssignmentEntry: *e.attribute}
 			old, later = EncodeAttribute(&x.AttributeAssignmentEntry), attrs.encode(&x)
-			x.Reason = s("réason")
-			set, extra = attrs.encode(&x), appendText(nil, "réason")
+			x.LaterNote = s("réason")
+			set, extra = attrs.encode(&x), appendText(gained(AttributeHistory, 0), "réason")
 		case e.eventType != nil:
-			x := eventTypeLater{EventTypeEntry: *e.eventType, Ignore: "not stored", Scan: "not stored"}
+			x := eventTypeLater{EventTypeEntry: *e.eventType, LaterIgnore: "not stored", LaterScan: "not stored"}
 			old, later = EncodeEventType(&x.EventTypeEntry), events.encode(&x)
-			x.Until = &until
-			set, extra = events.encode(&x), appendInt([]byte{tagNull, tagNull}, tagTime, until.UnixMicro())
-			x.Score = &n
-			if got, want := events.encode(&x), append(slices.Clone(old), append(appendInt([]byte{tagNull}, tagInt, n), extra[2:]...)...); !bytes.Equal(got, want) {
+			x.LaterUntil = &until
+			set, extra = events.encode(&x), appendInt(gained(EventTypeHistory, 2), tagTime, until.UnixMicro())
+			x.LaterScore = &n
+			want := appendInt(appendInt(append(slices.Clone(old), gained(EventTypeHistory, 1)...), tagInt, n), tagTime, until.UnixMicro())
+			if got := events.encode(&x); !bytes.Equal(got, want) {
 				t.Errorf("%s with score and until:\n%x\nwant\n%x", e.name, got, want)
 			}
 		default:
 			x := changeLogLater{MemberChangeLog: *e.changeLog}
 			old, later = EncodeChangeLog(&x.MemberChangeLog), logs.encode(&x)
-			x.Reason = s("")
-			set, extra = logs.encode(&x), appendText(nil, "")
+			x.LaterNote = s("")
+			set, extra = logs.encode(&x), appendText(gained(MemberChangeLogs, 0), "")
 		}
 		if !bytes.Equal(old, e.bytes) {
 			t.Fatalf("%s: the golden entry was not rebuilt", e.name)
@@ -76,9 +78,18 @@ func TestAColumnAddedLaterKeepsOldLeaves(t *testing.T) {
 			t.Errorf("%s: a set column added later:\n%x\nwant\n%x", e.name, set, want)
 		}
 	}
-	if got, want := events.names()[16:], []string{"reason", "score", "until"}; !slices.Equal(got, want) {
+	if got, want := events.names()[len(Columns(EventTypeHistory)):], []string{"later_note", "later_score", "later_until"}; !slices.Equal(got, want) {
 		t.Errorf("added columns %v, want %v", got, want)
 	}
+}
+
+// gained is the NULL tags of the columns history h's model type has
+// gained since version 1 (NULL on the golden entries, which predate them),
+// then of n more added columns: what precedes a set column added after
+// them.
+func gained(h History, n int) []byte {
+	fixed := map[History]int{AttributeHistory: attributeLayout.fixed, EventTypeHistory: eventTypeLayout.fixed, MemberChangeLogs: changeLogLayout.fixed}[h]
+	return bytes.Repeat([]byte{tagNull}, len(Columns(h))-fixed+n)
 }
 
 // Version 1's columns are always encoded, NULL or not: dropping a trailing

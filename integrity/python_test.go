@@ -82,11 +82,11 @@ func TestIndependentVerifierReadsAddedColumns(t *testing.T) {
 	}
 	reason := "réason"
 	until := time.Date(2027, 1, 2, 3, 4, 5, 0, time.UTC)
-	later := eventTypeLater{EventTypeEntry: *goldenNamed(t, "event-type/full").eventType, Until: &until}
+	later := eventTypeLater{EventTypeEntry: *goldenNamed(t, "event-type/full").eventType, LaterUntil: &until}
 	leaves = append(leaves,
 		leaf{"event-type/until", "EVENT_TYPE", later.ID, newLayout[eventTypeLater](EventTypeHistory, 16).encode(&later), true},
 		leaf{"change-log/reason", "MEMBER_CHANGE_LOG", "1",
-			newLayout[changeLogLater](MemberChangeLogs, 14).encode(&changeLogLater{MemberChangeLog: model.MemberChangeLog{ID: "1"}, Reason: &reason}), true})
+			newLayout[changeLogLater](MemberChangeLogs, 14).encode(&changeLogLater{MemberChangeLog: model.MemberChangeLog{ID: "1"}, LaterNote: &reason}), true})
 	nulls := goldenNamed(t, "event-type/nulls")
 	leaves = append(leaves, leaf{"event-type/trailing-null", "EVENT_TYPE", nulls.eventType.ID, append(slices.Clone(nulls.bytes), tagNull), false})
 	short := goldenNamed(t, "change-log/full")
