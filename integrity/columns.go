@@ -231,9 +231,9 @@ func (l *layout[T]) encode(x *T) []byte {
 
 // names lists the stored columns in encoding order.
 func (l *layout[T]) names() []string {
-	out := make([]string, len(l.columns))
-	for i, c := range l.columns {
-		out[i] = c.name
+	var out []string
+	for _, c := range l.columns {
+		out = append(out, c.name)
 	}
 	return out
 }
