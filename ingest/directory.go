@@ -27,25 +27,21 @@ func positive(field string, id int64) error {
 	return nil
 }
 
-func checkOrganization(o *model.Organization) error {
-	if err := positive("id", o.ID); err != nil {
+// checkNamed checks what an organization and a team both have: a positive
+// id, a slug and a name.
+func checkNamed(id int64, slug, name string) error {
+	if err := positive("id", id); err != nil {
 		return err
 	}
-	if err := required("slug", o.Slug, 200); err != nil {
+	if err := required("slug", slug, 200); err != nil {
 		return err
 	}
-	return required("name", o.Name, 500)
+	return required("name", name, 500)
 }
 
-func checkTeam(t *model.Team) error {
-	if err := positive("id", t.ID); err != nil {
-		return err
-	}
-	if err := required("slug", t.Slug, 200); err != nil {
-		return err
-	}
-	return required("name", t.Name, 500)
-}
+func checkOrganization(o *model.Organization) error { return checkNamed(o.ID, o.Slug, o.Name) }
+
+func checkTeam(t *model.Team) error { return checkNamed(t.ID, t.Slug, t.Name) }
 
 func checkUser(u *model.User) error {
 	if err := positive("id", u.ID); err != nil {
