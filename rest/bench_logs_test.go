@@ -11,6 +11,7 @@ import (
 	"github.com/auditgraph/auditgraph/db/seed"
 	"github.com/auditgraph/auditgraph/internal/cputime"
 	"github.com/auditgraph/auditgraph/internal/pgtest"
+	"github.com/auditgraph/auditgraph/internal/wire"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/server"
 )
@@ -31,7 +32,7 @@ func benchHandler(b *testing.B) (http.Handler, *db.Store, string) {
 	}
 	cfg := server.Defaults()
 	cfg.RateLimit = 0
-	srv, err := server.New(cfg, store, nil)
+	srv, err := wire.Server(cfg, store, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
