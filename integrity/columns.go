@@ -27,13 +27,28 @@ const (
 	colOptTimestamp                       // *time.Time
 )
 
-var columnKinds = map[reflect.Type]columnKind{
-	reflect.TypeFor[string]():     colText,
-	reflect.TypeFor[*string]():    colOptText,
-	reflect.TypeFor[int64]():      colBigint,
-	reflect.TypeFor[*int64]():     colOptBigint,
-	reflect.TypeFor[time.Time]():  colTimestamp,
-	reflect.TypeFor[*time.Time](): colOptTimestamp,
+// kindOf is how a field of type t is encoded: strings and int64s by their
+// kind (a named string type is text), times by their type; false when the
+// encoding has no tag for it.
+func kindOf(t reflect.Type) (columnKind, bool) {
+	timeType := reflect.TypeFor[time.Time]()
+	switch {
+	case t == timeType:
+		return colTimestamp, true
+	case t.Kind() == reflect.String:
+		return colText, true
+	case t.Kind() == reflect.Int64:
+		return colBigint, true
+	case t.Kind() != reflect.Pointer:
+		return 0, false
+	case t.Elem() == timeType:
+		return colOptTimestamp, true
+	case t.Elem().Kind() == reflect.String:
+		return colOptText, true
+	case t.Elem().Kind() == reflect.Int64:
+		return colOptBigint, true
+	}
+	return 0, false
 }
 
 func (k columnKind) nullable() bool {
@@ -196,7 +211,7 @@ func (l *layout[T]) add(t reflect.Type, base uintptr, prefix string) error {
 				return err
 			}
 		default:
-			kind, ok := columnKinds[f.Type]
+			kind, ok := kindOf(f.Type)
 			if !ok {
 				return fmt.Errorf("%s: the encoding has no tag for a column of type %s (a new type is a new encoding version)", f.Name, f.Type)
 			}

@@ -133,6 +133,10 @@ func TestLayoutRefusesWhatItCannotEncode(t *testing.T) {
 		ID  string `bun:"id"`
 		Odd bool   `bun:"odd"`
 	}
+	type noTagInt struct {
+		ID  string `bun:"id"`
+		Odd *int32 `bun:"odd"`
+	}
 	type noName struct {
 		ID   string `bun:"id"`
 		Name *string
@@ -145,6 +149,7 @@ func TestLayoutRefusesWhatItCannotEncode(t *testing.T) {
 		"NOT NULL after version 1": func() { newLayout[notNullLater](MemberChangeLogs, 14) },
 		"fewer columns":            func() { newLayout[model.MemberChangeLog](MemberChangeLogs, 15) },
 		"no tag for bool":          func() { newLayout[noTag](MemberChangeLogs, 1) },
+		"no tag for int32":         func() { newLayout[noTagInt](MemberChangeLogs, 1) },
 		"no column name":           func() { newLayout[noName](MemberChangeLogs, 1) },
 		"embedded pointer":         func() { newLayout[pointerEmbed](MemberChangeLogs, 1) },
 	} {
@@ -158,5 +163,28 @@ func TestLayoutRefusesWhatItCannotEncode(t *testing.T) {
 			}()
 			build()
 		}()
+	}
+}
+
+// A named string or int64 type is a column like its kind: an entry type
+// may give a column a domain type without changing its bytes.
+func TestNamedTypesEncodeAsTheirKind(t *testing.T) {
+	type label string
+	type count int64
+	type plain struct {
+		A string  `bun:"a"`
+		B int64   `bun:"b"`
+		C *string `bun:"c"`
+	}
+	type named struct {
+		A label  `bun:"a"`
+		B count  `bun:"b"`
+		C *label `bun:"c"`
+	}
+	c := label("ç")
+	got := newLayout[named](EventTypeHistory, 3).encode(&named{A: "a", B: -2, C: &c})
+	want := newLayout[plain](EventTypeHistory, 3).encode(&plain{A: "a", B: -2, C: (*string)(&c)})
+	if !bytes.Equal(got, want) {
+		t.Fatalf("named types:\n%x\nwant\n%x", got, want)
 	}
 }
