@@ -99,68 +99,55 @@ func fieldError(path string, err error) error {
 // Organization resolves a numeric or "org_…" id; an unknown one is
 // BAD_USER_INPUT about field.
 func (v *Validator) Organization(ctx context.Context, field string, ref ID) (*model.Organization, error) {
-	s := string(ref)
-	v.mu.Lock()
-	o, ok := v.orgs[s]
-	v.mu.Unlock()
-	if ok {
-		return o, nil
-	}
-	r, valid := model.ParseRef(s, "org_")
-	var err error
-	switch {
-	case !valid:
-		return nil, model.InvalidField(field, s, "%q is not an organization id", s)
-	case r.ID != 0:
-		o, err = v.dir.OrganizationByID(ctx, r.ID)
-	default:
-		o, err = v.dir.OrganizationByPublicID(ctx, r.PublicID)
-	}
-	if model.ErrorCode(err) == model.CodeNotFound {
-		return nil, model.InvalidField(field, s, "organization %s does not exist", s)
-	}
-	if err != nil {
-		return nil, err
-	}
-	v.mu.Lock()
-	v.orgs[s] = o
-	v.mu.Unlock()
-	return o, nil
+	return resolveRef(ctx, v, &v.orgs, field, ref, "org_", "an organization id",
+		v.dir.OrganizationByID, v.dir.OrganizationByPublicID, "organization %s does not exist")
 }
 
-// user resolves a numeric or "usr_…" id.
+// user resolves a numeric or "usr_…" id. An unknown one is worded as for
+// another tenant's user (see member): which ids exist elsewhere is nobody's
+// business.
 func (v *Validator) user(ctx context.Context, field string, ref ID) (*model.User, error) {
+	if ref == "" {
+		return nil, model.InvalidField(field, "", "%s is required", field)
+	}
+	return resolveRef(ctx, v, &v.users, field, ref, "usr_", "a user id",
+		v.dir.UserByID, v.dir.UserByPublicID, "user %s is not a member of this organization")
+}
+
+// resolveRef resolves ref, a number or a public id with prefix, through
+// the cache at cache (once per distinct ref; the map is read under v.mu,
+// since Forget replaces it). A malformed ref is BAD_USER_INPUT naming
+// what it is not (what); an unknown one is BAD_USER_INPUT worded by
+// missing, a format taking the ref.
+func resolveRef[T any](ctx context.Context, v *Validator, cache *map[string]*T, field string, ref ID, prefix, what string,
+	byID func(context.Context, int64) (*T, error), byPublicID func(context.Context, string) (*T, error), missing string) (*T, error) {
 	s := string(ref)
 	v.mu.Lock()
-	u, ok := v.users[s]
+	x, ok := (*cache)[s]
 	v.mu.Unlock()
 	if ok {
-		return u, nil
+		return x, nil
 	}
-	r, valid := model.ParseRef(s, "usr_")
+	r, valid := model.ParseRef(s, prefix)
 	var err error
 	switch {
-	case s == "":
-		return nil, model.InvalidField(field, s, "%s is required", field)
 	case !valid:
-		return nil, model.InvalidField(field, s, "%q is not a user id", s)
+		return nil, model.InvalidField(field, s, "%q is not %s", s, what)
 	case r.ID != 0:
-		u, err = v.dir.UserByID(ctx, r.ID)
+		x, err = byID(ctx, r.ID)
 	default:
-		u, err = v.dir.UserByPublicID(ctx, r.PublicID)
+		x, err = byPublicID(ctx, r.PublicID)
 	}
 	if model.ErrorCode(err) == model.CodeNotFound {
-		// Worded as for another tenant's user (see member): which ids
-		// exist elsewhere is nobody's business.
-		return nil, model.InvalidField(field, s, "user %s is not a member of this organization", s)
+		return nil, model.InvalidField(field, s, missing, s)
 	}
 	if err != nil {
 		return nil, err
 	}
 	v.mu.Lock()
-	v.users[s] = u
+	(*cache)[s] = x
 	v.mu.Unlock()
-	return u, nil
+	return x, nil
 }
 
 // member resolves a user who must be a member of the organization and
