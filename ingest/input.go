@@ -46,21 +46,13 @@ func (r *ID) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Actor is who made a change, as they were at the time.
-type Actor struct {
-	Type   string  `json:"type"`
-	Ref    *string `json:"ref,omitempty"`
-	Name   *string `json:"name,omitempty"`
-	Email  *string `json:"email,omitempty"`
-	Avatar *string `json:"avatar,omitempty"`
-}
-
-// Person is the impersonating user of an event type change.
-type Person struct {
-	Name   *string `json:"name,omitempty"`
-	Email  *string `json:"email,omitempty"`
-	Avatar *string `json:"avatar,omitempty"`
-}
+// Actor and Person are sent as they are stored: who made a change, and who
+// impersonated them, as they were at the time (the stored snapshots' json
+// names are the input's).
+type (
+	Actor  = model.ActorSnapshot
+	Person = model.PersonSnapshot
+)
 
 // AttributeValue is one side of an assignment change. OptionSlug, and Value
 // for select attributes, default to the stored option's.

@@ -301,6 +301,17 @@ func (v *Validator) timestamp(raw *string) (time.Time, error) {
 	return t, nil
 }
 
+// head checks what every entry record starts with: its idempotency key
+// (stored namespaced, see storedKey) and its timestamp.
+func (v *Validator) head(orgID int64, in *EntryHead) (*string, time.Time, error) {
+	key, err := storedKey(orgID, in.IdempotencyKey)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	at, err := v.timestamp(in.Timestamp)
+	return key, at, err
+}
+
 // storedKey namespaces a key by organization, so two tenants using the same
 // key cannot collide: the unique index spans all organizations.
 func storedKey(orgID int64, key *string) (*string, error) {
@@ -333,7 +344,7 @@ func actor(a Actor) (model.ActorSnapshot, error) {
 			return model.ActorSnapshot{}, model.InvalidField(f.name, nil, "%s is longer than %d bytes", f.name, MaxTextBytes)
 		}
 	}
-	return model.ActorSnapshot{Type: a.Type, Ref: a.Ref, Name: a.Name, Email: a.Email, Avatar: a.Avatar}, nil
+	return a, nil
 }
 
 // actor checks an actor and completes a bare reference: a USER actor sent
@@ -425,10 +436,7 @@ func plainColumns(v any) error {
 func (v *Validator) AttributeEntry(ctx context.Context, orgID int64, in *AttributeEntry) (model.AttributeAssignmentEntry, error) {
 	var e model.AttributeAssignmentEntry
 	var err error
-	if e.IdempotencyKey, err = storedKey(orgID, in.IdempotencyKey); err != nil {
-		return e, err
-	}
-	if e.Timestamp, err = v.timestamp(in.Timestamp); err != nil {
+	if e.IdempotencyKey, e.Timestamp, err = v.head(orgID, &in.EntryHead); err != nil {
 		return e, err
 	}
 	if err := oneOf("source", in.Source, model.Sources); err != nil {
@@ -557,10 +565,7 @@ func attributeValue(field string, a *storedAttribute, in *AttributeValue) (*disp
 func (v *Validator) EventTypeEntry(ctx context.Context, orgID int64, in *EventTypeEntry) (model.EventTypeEntry, error) {
 	var e model.EventTypeEntry
 	var err error
-	if e.IdempotencyKey, err = storedKey(orgID, in.IdempotencyKey); err != nil {
-		return e, err
-	}
-	if e.Timestamp, err = v.timestamp(in.Timestamp); err != nil {
+	if e.IdempotencyKey, e.Timestamp, err = v.head(orgID, &in.EntryHead); err != nil {
 		return e, err
 	}
 	if err := oneOf("action", in.Action, model.EventTypeActions); err != nil {
@@ -573,7 +578,7 @@ func (v *Validator) EventTypeEntry(ctx context.Context, orgID int64, in *EventTy
 		return e, err
 	}
 	if in.ImpersonatedBy != nil {
-		e.ImpersonatedBy = model.PersonSnapshot{Name: in.ImpersonatedBy.Name, Email: in.ImpersonatedBy.Email, Avatar: in.ImpersonatedBy.Avatar}
+		e.ImpersonatedBy = *in.ImpersonatedBy
 	}
 	if err := plainColumns(in.EventTypePlain); err != nil {
 		return e, err
@@ -653,10 +658,7 @@ func (v *Validator) EventTypeEntry(ctx context.Context, orgID int64, in *EventTy
 func (v *Validator) ChangeLogEntry(ctx context.Context, orgID int64, in *ChangeLogEntry) (model.MemberChangeLog, error) {
 	var e model.MemberChangeLog
 	var err error
-	if e.IdempotencyKey, err = storedKey(orgID, in.IdempotencyKey); err != nil {
-		return e, err
-	}
-	if e.Timestamp, err = v.timestamp(in.Timestamp); err != nil {
+	if e.IdempotencyKey, e.Timestamp, err = v.head(orgID, &in.EntryHead); err != nil {
 		return e, err
 	}
 	action, rt := strings.ToLower(in.Action), strings.ToLower(in.ResourceType)
