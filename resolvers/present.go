@@ -74,7 +74,7 @@ func presentAttributeValue(v *display.AttributeValue) *gqlmodel.AttributeValue {
 
 func presentAttributeEntry(e *model.AttributeAssignmentEntry) *gqlmodel.AttributeAssignmentEntry {
 	out := &gqlmodel.AttributeAssignmentEntry{
-		AttributeAssignmentEntry: *e, Actor: presentActor(e.Actor),
+		AttributeAssignmentEntry: e, Actor: presentActor(e.Actor),
 		SourceContext: gqlmodel.JSON(e.SourceContext), Changes: []*gqlmodel.AttributeAssignmentChange{},
 	}
 	if !json.Valid([]byte(e.SourceContext)) {
@@ -99,7 +99,7 @@ func presentAttributeEntry(e *model.AttributeAssignmentEntry) *gqlmodel.Attribut
 
 func presentChangeLog(e *model.MemberChangeLog) *gqlmodel.MemberChangeLog {
 	out := &gqlmodel.MemberChangeLog{
-		MemberChangeLog: *e, Action: strings.ToUpper(e.Action), ResourceType: strings.ToUpper(e.ResourceType),
+		MemberChangeLog: e, Action: strings.ToUpper(e.Action), ResourceType: strings.ToUpper(e.ResourceType),
 		Changes: []*gqlmodel.MemberChange{},
 	}
 	if e.ActorEmail != nil {
