@@ -250,6 +250,10 @@ func value(v *display.AttributeValue) *valueLine {
 	return &valueLine{OptionID: v.OptionID, OptionSlug: v.OptionSlug, Value: v.Value, Weight: v.Weight}
 }
 
+// The lines carry each history's plain columns (model.EventTypePlain, …)
+// whole, under their json names, so the import takes back every column it
+// exported, one added later included.
+
 func attributeLine(e *model.AttributeAssignmentEntry) line {
 	cursor := model.EncodeCursor(model.CursorAttributeHistory, e.ID)
 	var changes []attributeChangeLine
@@ -279,7 +283,8 @@ func attributeLine(e *model.AttributeAssignmentEntry) line {
 			Changes        []attributeChangeLine `json:"changes,omitempty"`
 			Unreadable     *string               `json:"unreadable,omitempty"`
 			IdempotencyKey *string               `json:"idempotencyKey,omitempty"`
-		}{"attributeChange", e.ID, cursor, e.OrganizationID, e.UserID, stamp(e.Timestamp), e.Source, actor(e.Actor), ctx, changes, bad, idempotencyKey(e.IdempotencyKey)},
+			model.AttributePlain
+		}{"attributeChange", e.ID, cursor, e.OrganizationID, e.UserID, stamp(e.Timestamp), e.Source, actor(e.Actor), ctx, changes, bad, idempotencyKey(e.IdempotencyKey), e.AttributePlain},
 		row: []string{cursor, e.ID, stamp(e.Timestamp), e.Source, e.Actor.Type, cell(deref(e.Actor.Ref)), cell(deref(e.Actor.Name)), cell(deref(e.Actor.Email)),
 			strconv.FormatInt(e.MembershipID, 10), e.Changes, e.SourceContext},
 	}
@@ -316,7 +321,8 @@ func eventTypeLine(e *model.EventTypeEntry, orgID int64) line {
 			Payload        json.RawMessage `json:"payload,omitempty"`
 			Unreadable     *string         `json:"unreadable,omitempty"`
 			IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
-		}{"eventTypeChange", e.ID, cursor, orgID, e.EventTypeID, stamp(e.Timestamp), e.Action, e.Source, actor(e.Actor), imp, payload, bad, idempotencyKey(e.IdempotencyKey)},
+			model.EventTypePlain
+		}{"eventTypeChange", e.ID, cursor, orgID, e.EventTypeID, stamp(e.Timestamp), e.Action, e.Source, actor(e.Actor), imp, payload, bad, idempotencyKey(e.IdempotencyKey), e.EventTypePlain},
 		row: []string{cursor, e.ID, stamp(e.Timestamp), e.Action, e.Type, e.Source, e.Actor.Type, cell(deref(e.Actor.Ref)), cell(deref(e.Actor.Name)), cell(deref(e.Actor.Email)),
 			cell(deref(e.ImpersonatedBy.Name)), cell(deref(e.ImpersonatedBy.Email)), e.Payload},
 	}
@@ -343,7 +349,8 @@ func changeLogLine(e *model.MemberChangeLog) line {
 			Changes        json.RawMessage `json:"changes,omitempty"`
 			Unreadable     *string         `json:"unreadable,omitempty"`
 			IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
-		}{"memberChangeLog", e.ID, cursor, e.OrganizationID, e.ActorUserID, stamp(e.Timestamp), e.Action, e.ResourceType, e.ResourceID, e.ResourceName, changes, bad, idempotencyKey(e.IdempotencyKey)},
+			model.ChangeLogPlain
+		}{"memberChangeLog", e.ID, cursor, e.OrganizationID, e.ActorUserID, stamp(e.Timestamp), e.Action, e.ResourceType, e.ResourceID, e.ResourceName, changes, bad, idempotencyKey(e.IdempotencyKey), e.ChangeLogPlain},
 		row: []string{cursor, e.ID, stamp(e.Timestamp), e.Action, e.ResourceType, cell(e.ResourceID), cell(deref(e.ResourceName)),
 			strconv.FormatInt(e.ActorUserID, 10), e.Changes},
 	}

@@ -3829,8 +3829,8 @@ func (ec *executionContext) _AttributeAssignmentEntry_membershipId(ctx context.C
 			return obj.MembershipID, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5260,8 +5260,8 @@ func (ec *executionContext) _EventTypeHistoryEntry_type(ctx context.Context, fie
 			return obj.Type, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.RecordType) graphql.Marshaler {
-			return ec.marshalNRecordType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRecordType(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNRecordType2string(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9545,8 +9545,8 @@ func UnmarshalActorFilter(ctx context.Context, raw any) (gqlmodel.ActorFilter, e
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputActorInput(ctx context.Context, obj any) (ingest.Actor, error) {
-	var it ingest.Actor
+func (ec *executionContext) unmarshalInputActorInput(ctx context.Context, obj any) (model.ActorSnapshot, error) {
+	var it model.ActorSnapshot
 	if obj == nil {
 		return it, nil
 	}
@@ -9609,8 +9609,8 @@ func (ec *executionContext) unmarshalInputActorInput(ctx context.Context, obj an
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalActorInput(ctx context.Context, raw any) (ingest.Actor, error) {
-	var out ingest.Actor
+func UnmarshalActorInput(ctx context.Context, raw any) (model.ActorSnapshot, error) {
+	var out model.ActorSnapshot
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ActorInput", raw, &out)
 	return out, err
 }
@@ -9726,7 +9726,7 @@ func (ec *executionContext) unmarshalInputAttributeChangeEntryInput(ctx context.
 			it.Source = data
 		case "actor":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actor"))
-			data, err := ec.unmarshalNActorInput2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐActor(ctx, v)
+			data, err := ec.unmarshalNActorInput2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐActorSnapshot(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10272,14 +10272,14 @@ func (ec *executionContext) unmarshalInputEventTypeChangeEntryInput(ctx context.
 			it.Source = data
 		case "actor":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actor"))
-			data, err := ec.unmarshalNActorInput2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐActor(ctx, v)
+			data, err := ec.unmarshalNActorInput2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐActorSnapshot(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Actor = data
 		case "impersonatedBy":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("impersonatedBy"))
-			data, err := ec.unmarshalOPersonInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐPerson(ctx, v)
+			data, err := ec.unmarshalOPersonInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐPersonSnapshot(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10728,8 +10728,8 @@ func UnmarshalOrganizationInput(ctx context.Context, raw any) (model.Organizatio
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputPersonInput(ctx context.Context, obj any) (ingest.Person, error) {
-	var it ingest.Person
+func (ec *executionContext) unmarshalInputPersonInput(ctx context.Context, obj any) (model.PersonSnapshot, error) {
+	var it model.PersonSnapshot
 	if obj == nil {
 		return it, nil
 	}
@@ -10778,8 +10778,8 @@ func (ec *executionContext) unmarshalInputPersonInput(ctx context.Context, obj a
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalPersonInput(ctx context.Context, raw any) (ingest.Person, error) {
-	var out ingest.Person
+func UnmarshalPersonInput(ctx context.Context, raw any) (model.PersonSnapshot, error) {
+	var out model.PersonSnapshot
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PersonInput", raw, &out)
 	return out, err
 }
@@ -13401,7 +13401,7 @@ func (ec *executionContext) marshalNActor2ᚖgithubᚗcomᚋauditgraphᚋauditgr
 	return ec._Actor(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNActorInput2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐActor(ctx context.Context, v any) (ingest.Actor, error) {
+func (ec *executionContext) unmarshalNActorInput2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐActorSnapshot(ctx context.Context, v any) (model.ActorSnapshot, error) {
 	res, err := ec.unmarshalInputActorInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -14045,14 +14045,18 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋauditgraphᚋaudi
 	return ec._PageInfo(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNRecordType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRecordType(ctx context.Context, v any) (gqlmodel.RecordType, error) {
-	var res gqlmodel.RecordType
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNRecordType2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRecordType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRecordType(ctx context.Context, sel ast.SelectionSet, v gqlmodel.RecordType) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNRecordType2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "RecordType!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNRecordedEntry2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRecordedEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*gqlmodel.RecordedEntry) graphql.Marshaler {
@@ -14884,7 +14888,7 @@ func (ec *executionContext) unmarshalOOrganizationInput2ᚖgithubᚗcomᚋauditg
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOPersonInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐPerson(ctx context.Context, v any) (*ingest.Person, error) {
+func (ec *executionContext) unmarshalOPersonInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐPersonSnapshot(ctx context.Context, v any) (*model.PersonSnapshot, error) {
 	if v == nil {
 		return nil, nil
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -558,6 +559,37 @@ func checkLineText(line []byte) error {
 	return nil
 }
 
+// lineField is encoding/json's path of a field as the line names it:
+// encoding/json puts the Go name of an embedded struct (EntryHead,
+// model.EventTypePlain) in the path, where the line has none.
+func lineField(t reflect.Type, path string) string {
+	embedded := map[string]bool{}
+	var walk func(t reflect.Type, depth int)
+	walk = func(t reflect.Type, depth int) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || depth > 8 {
+			return
+		}
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if f.Anonymous {
+				embedded[f.Name] = true
+			}
+			walk(f.Type, depth+1)
+		}
+	}
+	walk(t, 0)
+	var out []string
+	for _, seg := range strings.Split(path, ".") {
+		if !embedded[seg] {
+			out = append(out, seg)
+		}
+	}
+	return strings.Join(out, ".")
+}
+
 func malformed(format string, args ...any) error {
 	return &model.Error{Code: model.CodeInvalid, Message: fmt.Sprintf(format, args...)}
 }
@@ -567,7 +599,8 @@ func decode(line []byte, dst any) error {
 	if err := json.Unmarshal(line, dst); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return model.InvalidField(te.Field, nil, "%s: want %s, got JSON %s", te.Field, te.Type, te.Value)
+			field := lineField(reflect.TypeOf(dst), te.Field)
+			return model.InvalidField(field, nil, "%s: want %s, got JSON %s", field, te.Type, te.Value)
 		}
 		return malformed("not a JSON object: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}

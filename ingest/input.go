@@ -13,7 +13,9 @@ import (
 // The input records. They are both the NDJSON line format of
 // `auditgraph import` (their JSON tags) and the GraphQL write inputs, bound
 // by gqlgen (gqlgen.yml), so that one set of rules validates both and a
-// field is declared once.
+// field is declared once. Each entry record embeds its history's plain
+// columns (model.EventTypePlain, …), the very struct the stored entry
+// embeds.
 
 // ID is a user, an organization or an event type as an input names it: a
 // number, or a string holding a number or a public id ("usr_…", "org_…").
@@ -44,21 +46,13 @@ func (r *ID) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Actor is who made a change, as they were at the time.
-type Actor struct {
-	Type   string  `json:"type"`
-	Ref    *string `json:"ref,omitempty"`
-	Name   *string `json:"name,omitempty"`
-	Email  *string `json:"email,omitempty"`
-	Avatar *string `json:"avatar,omitempty"`
-}
-
-// Person is the impersonating user of an event type change.
-type Person struct {
-	Name   *string `json:"name,omitempty"`
-	Email  *string `json:"email,omitempty"`
-	Avatar *string `json:"avatar,omitempty"`
-}
+// Actor and Person are sent as they are stored: who made a change, and who
+// impersonated them, as they were at the time (the stored snapshots' json
+// names are the input's).
+type (
+	Actor  = model.ActorSnapshot
+	Person = model.PersonSnapshot
+)
 
 // AttributeValue is one side of an assignment change. OptionSlug, and Value
 // for select attributes, default to the stored option's.
@@ -78,36 +72,37 @@ type AttributeChange struct {
 	Current     *AttributeValue `json:"current,omitempty"`
 }
 
-// AttributeEntry is an attribute assignment history entry: either Changes,
-// or AttributeID with Previous and/or Current for a single change.
-type AttributeEntry struct {
+// EntryHead is what every entry record starts with.
+type EntryHead struct {
 	// ID keeps the entry's id from an export (import only); empty: a new id.
 	ID *string `json:"id,omitempty"`
 	// Unreadable is an exported entry's stored change that could not be
 	// read (shown with hasError), kept as it was; only with ID.
-	Unreadable     *string           `json:"unreadable,omitempty"`
-	IdempotencyKey *string           `json:"idempotencyKey,omitempty"`
-	Timestamp      *string           `json:"timestamp,omitempty"`
-	UserID         ID                `json:"userId"`
-	Source         string            `json:"source"`
-	Actor          Actor             `json:"actor"`
-	SourceContext  json.RawMessage   `json:"sourceContext,omitempty"`
-	Changes        []AttributeChange `json:"changes,omitempty"`
-	AttributeID    *string           `json:"attributeId,omitempty"`
-	Previous       *AttributeValue   `json:"previous,omitempty"`
-	Current        *AttributeValue   `json:"current,omitempty"`
+	Unreadable     *string `json:"unreadable,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+	Timestamp      *string `json:"timestamp,omitempty"`
+}
+
+// AttributeEntry is an attribute assignment history entry: either Changes,
+// or AttributeID with Previous and/or Current for a single change.
+type AttributeEntry struct {
+	EntryHead
+	UserID        ID                `json:"userId"`
+	Source        string            `json:"source"`
+	Actor         Actor             `json:"actor"`
+	SourceContext json.RawMessage   `json:"sourceContext,omitempty"`
+	Changes       []AttributeChange `json:"changes,omitempty"`
+	AttributeID   *string           `json:"attributeId,omitempty"`
+	Previous      *AttributeValue   `json:"previous,omitempty"`
+	Current       *AttributeValue   `json:"current,omitempty"`
+	// The plain columns, stored as sent (see model.AttributePlain).
+	model.AttributePlain
 }
 
 // EventTypeEntry is an event type history entry: either Payload in the
 // stored format, or Before/After snapshots the payload is computed from.
 type EventTypeEntry struct {
-	// ID keeps the entry's id from an export (import only); empty: a new id.
-	ID *string `json:"id,omitempty"`
-	// Unreadable is an exported entry's stored change that could not be
-	// read (shown with hasError), kept as it was; only with ID.
-	Unreadable     *string         `json:"unreadable,omitempty"`
-	IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
-	Timestamp      *string         `json:"timestamp,omitempty"`
+	EntryHead
 	EventTypeID    ID              `json:"eventTypeId"`
 	Action         string          `json:"action"`
 	Source         string          `json:"source"`
@@ -116,24 +111,22 @@ type EventTypeEntry struct {
 	Payload        json.RawMessage `json:"payload,omitempty"`
 	Before         json.RawMessage `json:"before,omitempty"`
 	After          json.RawMessage `json:"after,omitempty"`
+	// The plain columns, stored as sent (see model.EventTypePlain).
+	model.EventTypePlain
 }
 
 // ChangeLogEntry is a member change log. Action and ResourceType are
 // accepted in either case ("updated", "UPDATED").
 type ChangeLogEntry struct {
-	// ID keeps the entry's id from an export (import only); empty: a new id.
-	ID *string `json:"id,omitempty"`
-	// Unreadable is an exported entry's stored change that could not be
-	// read (shown with hasError), kept as it was; only with ID.
-	Unreadable     *string         `json:"unreadable,omitempty"`
-	IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
-	Timestamp      *string         `json:"timestamp,omitempty"`
-	ActorID        ID              `json:"actorId"`
-	Action         string          `json:"action"`
-	ResourceType   string          `json:"resourceType"`
-	ResourceID     string          `json:"resourceId"`
-	ResourceName   *string         `json:"resourceName,omitempty"`
-	Changes        json.RawMessage `json:"changes,omitempty"`
+	EntryHead
+	ActorID      ID              `json:"actorId"`
+	Action       string          `json:"action"`
+	ResourceType string          `json:"resourceType"`
+	ResourceID   string          `json:"resourceId"`
+	ResourceName *string         `json:"resourceName,omitempty"`
+	Changes      json.RawMessage `json:"changes,omitempty"`
+	// The plain columns, stored as sent (see model.ChangeLogPlain).
+	model.ChangeLogPlain
 }
 
 // Attribute is an attribute with its options; an option's AttributeID need

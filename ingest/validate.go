@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +28,10 @@ const (
 	MaxFutureSkew = 5 * time.Minute
 	// MaxKeyBytes bounds an idempotency key as sent.
 	MaxKeyBytes = 200
+	// MaxTextBytes bounds a text the caller sends for an entry (an actor's
+	// name, a resource name, a plain column): such text is shown on every
+	// page that lists the entry.
+	MaxTextBytes = 2048
 )
 
 // earliest is the earliest timestamp accepted; anything before is a
@@ -94,68 +99,55 @@ func fieldError(path string, err error) error {
 // Organization resolves a numeric or "org_…" id; an unknown one is
 // BAD_USER_INPUT about field.
 func (v *Validator) Organization(ctx context.Context, field string, ref ID) (*model.Organization, error) {
-	s := string(ref)
-	v.mu.Lock()
-	o, ok := v.orgs[s]
-	v.mu.Unlock()
-	if ok {
-		return o, nil
-	}
-	r, valid := model.ParseRef(s, "org_")
-	var err error
-	switch {
-	case !valid:
-		return nil, model.InvalidField(field, s, "%q is not an organization id", s)
-	case r.ID != 0:
-		o, err = v.dir.OrganizationByID(ctx, r.ID)
-	default:
-		o, err = v.dir.OrganizationByPublicID(ctx, r.PublicID)
-	}
-	if model.ErrorCode(err) == model.CodeNotFound {
-		return nil, model.InvalidField(field, s, "organization %s does not exist", s)
-	}
-	if err != nil {
-		return nil, err
-	}
-	v.mu.Lock()
-	v.orgs[s] = o
-	v.mu.Unlock()
-	return o, nil
+	return resolveRef(ctx, v, &v.orgs, field, ref, "org_", "an organization id",
+		v.dir.OrganizationByID, v.dir.OrganizationByPublicID, "organization %s does not exist")
 }
 
-// user resolves a numeric or "usr_…" id.
+// user resolves a numeric or "usr_…" id. An unknown one is worded as for
+// another tenant's user (see member): which ids exist elsewhere is nobody's
+// business.
 func (v *Validator) user(ctx context.Context, field string, ref ID) (*model.User, error) {
+	if ref == "" {
+		return nil, model.InvalidField(field, "", "%s is required", field)
+	}
+	return resolveRef(ctx, v, &v.users, field, ref, "usr_", "a user id",
+		v.dir.UserByID, v.dir.UserByPublicID, "user %s is not a member of this organization")
+}
+
+// resolveRef resolves ref, a number or a public id with prefix, through
+// the cache at cache (once per distinct ref; the map is read under v.mu,
+// since Forget replaces it). A malformed ref is BAD_USER_INPUT naming
+// what it is not (what); an unknown one is BAD_USER_INPUT worded by
+// missing, a format taking the ref.
+func resolveRef[T any](ctx context.Context, v *Validator, cache *map[string]*T, field string, ref ID, prefix, what string,
+	byID func(context.Context, int64) (*T, error), byPublicID func(context.Context, string) (*T, error), missing string) (*T, error) {
 	s := string(ref)
 	v.mu.Lock()
-	u, ok := v.users[s]
+	x, ok := (*cache)[s]
 	v.mu.Unlock()
 	if ok {
-		return u, nil
+		return x, nil
 	}
-	r, valid := model.ParseRef(s, "usr_")
+	r, valid := model.ParseRef(s, prefix)
 	var err error
 	switch {
-	case s == "":
-		return nil, model.InvalidField(field, s, "%s is required", field)
 	case !valid:
-		return nil, model.InvalidField(field, s, "%q is not a user id", s)
+		return nil, model.InvalidField(field, s, "%q is not %s", s, what)
 	case r.ID != 0:
-		u, err = v.dir.UserByID(ctx, r.ID)
+		x, err = byID(ctx, r.ID)
 	default:
-		u, err = v.dir.UserByPublicID(ctx, r.PublicID)
+		x, err = byPublicID(ctx, r.PublicID)
 	}
 	if model.ErrorCode(err) == model.CodeNotFound {
-		// Worded as for another tenant's user (see member): which ids
-		// exist elsewhere is nobody's business.
-		return nil, model.InvalidField(field, s, "user %s is not a member of this organization", s)
+		return nil, model.InvalidField(field, s, missing, s)
 	}
 	if err != nil {
 		return nil, err
 	}
 	v.mu.Lock()
-	v.users[s] = u
+	(*cache)[s] = x
 	v.mu.Unlock()
-	return u, nil
+	return x, nil
 }
 
 // member resolves a user who must be a member of the organization and
@@ -309,6 +301,17 @@ func (v *Validator) timestamp(raw *string) (time.Time, error) {
 	return t, nil
 }
 
+// head checks what every entry record starts with: its idempotency key
+// (stored namespaced, see storedKey) and its timestamp.
+func (v *Validator) head(orgID int64, in *EntryHead) (*string, time.Time, error) {
+	key, err := storedKey(orgID, in.IdempotencyKey)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	at, err := v.timestamp(in.Timestamp)
+	return key, at, err
+}
+
 // storedKey namespaces a key by organization, so two tenants using the same
 // key cannot collide: the unique index spans all organizations.
 func storedKey(orgID int64, key *string) (*string, error) {
@@ -337,11 +340,11 @@ func actor(a Actor) (model.ActorSnapshot, error) {
 		name string
 		v    *string
 	}{{"actor.ref", a.Ref}, {"actor.name", a.Name}, {"actor.email", a.Email}, {"actor.avatar", a.Avatar}} {
-		if f.v != nil && len(*f.v) > 2048 {
-			return model.ActorSnapshot{}, model.InvalidField(f.name, nil, "%s is longer than 2048 bytes", f.name)
+		if f.v != nil && len(*f.v) > MaxTextBytes {
+			return model.ActorSnapshot{}, model.InvalidField(f.name, nil, "%s is longer than %d bytes", f.name, MaxTextBytes)
 		}
 	}
-	return model.ActorSnapshot{Type: a.Type, Ref: a.Ref, Name: a.Name, Email: a.Email, Avatar: a.Avatar}, nil
+	return a, nil
 }
 
 // actor checks an actor and completes a bare reference: a USER actor sent
@@ -395,15 +398,45 @@ func jsonSyntax(field string, raw json.RawMessage) error {
 	return nil
 }
 
+// plainColumns checks an entry's plain columns (model.EventTypePlain, …)
+// as sent, every field of the struct without naming any, so a column added
+// there is checked with no code here: its text must be storable (NUL, not
+// UTF-8: model.BadText, which the interfaces check first) and at most
+// MaxTextBytes. Errors name the field by its json name.
+func plainColumns(v any) error {
+	rv := reflect.ValueOf(v)
+	t := rv.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := rv.Field(i)
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name == "" {
+			name = t.Field(i).Name
+		}
+		if f.Kind() == reflect.Pointer {
+			if f.IsNil() {
+				continue
+			}
+			f = f.Elem()
+		}
+		if f.Kind() != reflect.String {
+			continue
+		}
+		switch s := f.String(); {
+		case model.BadText(s):
+			return model.InvalidField(name, nil, "%s holds a NUL byte or bytes that are not UTF-8", name)
+		case len(s) > MaxTextBytes:
+			return model.InvalidField(name, nil, "%s is longer than %d bytes", name, MaxTextBytes)
+		}
+	}
+	return nil
+}
+
 // AttributeEntry validates one attribute assignment entry of organization
 // orgID. Errors name the field relative to the entry.
 func (v *Validator) AttributeEntry(ctx context.Context, orgID int64, in *AttributeEntry) (model.AttributeAssignmentEntry, error) {
 	var e model.AttributeAssignmentEntry
 	var err error
-	if e.IdempotencyKey, err = storedKey(orgID, in.IdempotencyKey); err != nil {
-		return e, err
-	}
-	if e.Timestamp, err = v.timestamp(in.Timestamp); err != nil {
+	if e.IdempotencyKey, e.Timestamp, err = v.head(orgID, &in.EntryHead); err != nil {
 		return e, err
 	}
 	if err := oneOf("source", in.Source, model.Sources); err != nil {
@@ -416,6 +449,10 @@ func (v *Validator) AttributeEntry(ctx context.Context, orgID int64, in *Attribu
 	if err != nil {
 		return e, err
 	}
+	if err := plainColumns(in.AttributePlain); err != nil {
+		return e, err
+	}
+	e.AttributePlain = in.AttributePlain
 	e.SourceContext = "{}"
 	if present(in.SourceContext) {
 		if err := jsonDoc("sourceContext", in.SourceContext); err != nil {
@@ -528,10 +565,7 @@ func attributeValue(field string, a *storedAttribute, in *AttributeValue) (*disp
 func (v *Validator) EventTypeEntry(ctx context.Context, orgID int64, in *EventTypeEntry) (model.EventTypeEntry, error) {
 	var e model.EventTypeEntry
 	var err error
-	if e.IdempotencyKey, err = storedKey(orgID, in.IdempotencyKey); err != nil {
-		return e, err
-	}
-	if e.Timestamp, err = v.timestamp(in.Timestamp); err != nil {
+	if e.IdempotencyKey, e.Timestamp, err = v.head(orgID, &in.EntryHead); err != nil {
 		return e, err
 	}
 	if err := oneOf("action", in.Action, model.EventTypeActions); err != nil {
@@ -544,8 +578,12 @@ func (v *Validator) EventTypeEntry(ctx context.Context, orgID int64, in *EventTy
 		return e, err
 	}
 	if in.ImpersonatedBy != nil {
-		e.ImpersonatedBy = model.PersonSnapshot{Name: in.ImpersonatedBy.Name, Email: in.ImpersonatedBy.Email, Avatar: in.ImpersonatedBy.Avatar}
+		e.ImpersonatedBy = *in.ImpersonatedBy
 	}
+	if err := plainColumns(in.EventTypePlain); err != nil {
+		return e, err
+	}
+	e.EventTypePlain = in.EventTypePlain
 	if e.EventTypeID, err = v.eventTypeInOrganization(ctx, "eventTypeId", in.EventTypeID, orgID); err != nil {
 		return e, err
 	}
@@ -620,10 +658,7 @@ func (v *Validator) EventTypeEntry(ctx context.Context, orgID int64, in *EventTy
 func (v *Validator) ChangeLogEntry(ctx context.Context, orgID int64, in *ChangeLogEntry) (model.MemberChangeLog, error) {
 	var e model.MemberChangeLog
 	var err error
-	if e.IdempotencyKey, err = storedKey(orgID, in.IdempotencyKey); err != nil {
-		return e, err
-	}
-	if e.Timestamp, err = v.timestamp(in.Timestamp); err != nil {
+	if e.IdempotencyKey, e.Timestamp, err = v.head(orgID, &in.EntryHead); err != nil {
 		return e, err
 	}
 	action, rt := strings.ToLower(in.Action), strings.ToLower(in.ResourceType)
@@ -665,9 +700,13 @@ func (v *Validator) ChangeLogEntry(ctx context.Context, orgID int64, in *ChangeL
 	case in.ResourceID == "" || len(in.ResourceID) > 256:
 		return e, model.InvalidField("resourceId", in.ResourceID, "resourceId must be 1 to 256 bytes")
 	}
-	if in.ResourceName != nil && len(*in.ResourceName) > 2048 {
-		return e, model.InvalidField("resourceName", nil, "resourceName is longer than 2048 bytes")
+	if in.ResourceName != nil && len(*in.ResourceName) > MaxTextBytes {
+		return e, model.InvalidField("resourceName", nil, "resourceName is longer than %d bytes", MaxTextBytes)
 	}
+	if err := plainColumns(in.ChangeLogPlain); err != nil {
+		return e, err
+	}
+	e.ChangeLogPlain = in.ChangeLogPlain
 	e.Changes = "[]"
 	if in.Unreadable != nil {
 		if err := unreadable(in.Unreadable, in.ID); err != nil {

@@ -71,6 +71,26 @@ type PersonSnapshot struct {
 // Present reports whether the snapshot names anybody.
 func (p PersonSnapshot) Present() bool { return p.Name != nil || p.Email != nil }
 
+// The plain columns of each history, embedded last in its entry type
+// (where a column added to the table goes): what the caller sends is stored
+// as it is and shown as stored, checked only by the generic text rules
+// (text the database refuses, lengths: see ingest's plainColumns). A column
+// declared in one of these, with its bun and json tags, is one declaration
+// end to end: ingest's input record embeds the same struct, so the
+// mutation's input and the import line take it under its json name, and
+// validation copies the struct whole; GraphQL shows it from the stored
+// entry (graph/gqlmodel/entries.go). Add the column to the schema (the
+// entry type and its write input) and a migration per dialect, then
+// `make generate`.
+type (
+	// AttributePlain are the plain columns of an attribute assignment entry.
+	AttributePlain struct{}
+	// EventTypePlain are the plain columns of an event type entry.
+	EventTypePlain struct{}
+	// ChangeLogPlain are the plain columns of a member change log.
+	ChangeLogPlain struct{}
+)
+
 // AttributeAssignmentEntry is one entry of a member's attribute assignment
 // history. Changes is kept raw: it is parsed when read, so one damaged row is
 // shown with hasError instead of failing the page.
@@ -85,6 +105,7 @@ type AttributeAssignmentEntry struct {
 	SourceContext  string        `bun:"source_context" json:"sourceContext"`
 	Changes        string        `bun:"changes" json:"changes"`
 	IdempotencyKey *string       `bun:"idempotency_key" json:"-"`
+	AttributePlain
 }
 
 // EventTypeEntry is one entry of an event type's change history; Payload is
@@ -100,6 +121,7 @@ type EventTypeEntry struct {
 	ImpersonatedBy PersonSnapshot `bun:"embed:" json:"impersonatedBy"`
 	Payload        string         `bun:"payload" json:"payload"`
 	IdempotencyKey *string        `bun:"idempotency_key" json:"-"`
+	EventTypePlain
 }
 
 // MemberChangeLog is one entry of an organization's member change log.
@@ -123,4 +145,5 @@ type MemberChangeLog struct {
 	ActorName     *string `bun:"actor_name" json:"actorName,omitempty"`
 	ActorEmail    *string `bun:"actor_email" json:"actorEmail,omitempty"`
 	ActorAvatar   *string `bun:"actor_avatar" json:"actorAvatar,omitempty"`
+	ChangeLogPlain
 }

@@ -116,4 +116,15 @@ func TestFindBadText(t *testing.T) {
 	if _, ok := FindBadText(in{List: []string{"ok", "é"}}, "arg"); ok {
 		t.Error("good text refused")
 	}
+	// An embedded struct's fields are named as JSON names them: flattened.
+	type Plain struct {
+		Reason *string `json:"reason"`
+	}
+	type entry struct {
+		ID string `json:"id"`
+		Plain
+	}
+	if p, ok := FindBadText([]*entry{{ID: "1", Plain: Plain{Reason: &bad}}}, "entries"); !ok || p != "entries[0].reason" {
+		t.Errorf("embedded: %q %v", p, ok)
+	}
 }

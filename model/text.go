@@ -66,10 +66,16 @@ func badText(v reflect.Value, path string, depth int) (string, bool) {
 				continue
 			}
 			name := t.Field(i).Name
-			if tag := t.Field(i).Tag.Get("json"); tag != "" && tag != "-" {
+			tag := t.Field(i).Tag.Get("json")
+			if tag != "" && tag != "-" {
 				name, _, _ = strings.Cut(tag, ",")
 			}
-			if p, bad := badText(v.Field(i), path+"."+name, depth+1); bad {
+			at := path + "." + name
+			if ft := t.Field(i).Type; t.Field(i).Anonymous && tag == "" &&
+				(ft.Kind() == reflect.Struct || ft.Kind() == reflect.Pointer && ft.Elem().Kind() == reflect.Struct) {
+				at = path // an embedded struct's fields are its container's, as in JSON
+			}
+			if p, bad := badText(v.Field(i), at, depth+1); bad {
 				return p, true
 			}
 		}

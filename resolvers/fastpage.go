@@ -392,7 +392,7 @@ func writeEntry(w *bytes.Buffer, fields []planField, e *gqlmodel.EventTypeHistor
 		case "action":
 			w.WriteString(strconv.Quote(e.Action))
 		case "type":
-			e.Type.MarshalGQL(w)
+			writeQuoted(w, e.Type)
 		case "timestamp":
 			gqlmodel.MarshalDateTime(e.Timestamp).MarshalGQL(w)
 		case "source":

@@ -9,7 +9,9 @@ import (
 	"github.com/auditgraph/auditgraph/model/display"
 )
 
-// The presenters turn stored entries into what clients see. Rendering is
+// The presenters turn stored entries into what clients see: the stored
+// entry itself (its plain columns are shown as stored, see
+// gqlmodel/entries.go) and what is computed from it. Rendering is
 // model/display's; a damaged stored payload becomes hasError, never a failed page.
 
 func presentActor(a model.ActorSnapshot) *gqlmodel.Actor {
@@ -25,8 +27,7 @@ func presentEventTypeEntry(e *model.EventTypeEntry) *gqlmodel.EventTypeHistoryEn
 	actor := presentActor(e.Actor)
 	r := display.RenderEventTypePayload(e.Action, []byte(e.Payload))
 	out := &gqlmodel.EventTypeHistoryEntry{
-		ID: e.ID, Action: e.Action, Type: gqlmodel.RecordType(e.Type),
-		Timestamp: e.Timestamp, Source: e.Source, Actor: actor,
+		EventTypeEntry: *e, Actor: actor,
 		ActionDisplayTitle: display.ActionDisplayTitle(e.Action, actor.DisplayName),
 		DisplayFields:      make([]*gqlmodel.DisplayField, len(r.DisplayFields)),
 		DisplayJSON:        gqlmodel.JSON(r.DisplayJSON),
@@ -73,9 +74,8 @@ func presentAttributeValue(v *display.AttributeValue) *gqlmodel.AttributeValue {
 
 func presentAttributeEntry(e *model.AttributeAssignmentEntry) *gqlmodel.AttributeAssignmentEntry {
 	out := &gqlmodel.AttributeAssignmentEntry{
-		ID: e.ID, Timestamp: e.Timestamp, Source: e.Source, Actor: presentActor(e.Actor),
-		MembershipID: int(e.MembershipID), SourceContext: gqlmodel.JSON(e.SourceContext),
-		Changes: []*gqlmodel.AttributeAssignmentChange{},
+		AttributeAssignmentEntry: e, Actor: presentActor(e.Actor),
+		SourceContext: gqlmodel.JSON(e.SourceContext), Changes: []*gqlmodel.AttributeAssignmentChange{},
 	}
 	if !json.Valid([]byte(e.SourceContext)) {
 		out.SourceContext, out.HasError = gqlmodel.JSON("{}"), true
@@ -99,9 +99,8 @@ func presentAttributeEntry(e *model.AttributeAssignmentEntry) *gqlmodel.Attribut
 
 func presentChangeLog(e *model.MemberChangeLog) *gqlmodel.MemberChangeLog {
 	out := &gqlmodel.MemberChangeLog{
-		ID: e.ID, ActorUserID: e.ActorUserID, Action: strings.ToUpper(e.Action),
-		Timestamp: e.Timestamp, ResourceType: strings.ToUpper(e.ResourceType),
-		ResourceID: e.ResourceID, ResourceName: e.ResourceName, Changes: []*gqlmodel.MemberChange{},
+		MemberChangeLog: e, Action: strings.ToUpper(e.Action), ResourceType: strings.ToUpper(e.ResourceType),
+		Changes: []*gqlmodel.MemberChange{},
 	}
 	if e.ActorEmail != nil {
 		u := &model.User{ID: e.ActorUserID, Email: *e.ActorEmail, Name: e.ActorName, AvatarURL: e.ActorAvatar}

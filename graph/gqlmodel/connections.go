@@ -2,7 +2,6 @@ package gqlmodel
 
 import (
 	"context"
-	"time"
 
 	"github.com/auditgraph/auditgraph/model"
 )
@@ -49,20 +48,6 @@ type (
 	MemberChangeLogConnection     = Connection[*MemberChangeLog]
 	MemberChangeLogEdge           = Edge[*MemberChangeLog]
 )
-
-// MemberChangeLog is one change log entry; its actor is loaded in batches.
-type MemberChangeLog struct {
-	ID          string
-	ActorUserID int64
-	// Actor is the actor as recorded; nil for an entry recorded without.
-	Actor        *model.User
-	Action       string
-	Timestamp    time.Time
-	ResourceType string
-	ResourceID   string
-	ResourceName *string
-	Changes      []*MemberChange
-}
 
 // Member is a user in their organization membership.
 type Member struct {

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/auditgraph/auditgraph/integrity"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/model/display"
 )
@@ -44,28 +43,6 @@ type AttributeAssignmentChange struct {
 	Previous *AttributeValue `json:"previous,omitempty"`
 	// The assignment after the change; null when it was unassigned.
 	Current *AttributeValue `json:"current,omitempty"`
-}
-
-// One recorded change of a member's attribute assignments.
-type AttributeAssignmentEntry struct {
-	// The entry's UUIDv7.
-	ID string `json:"id"`
-	// When the change was made.
-	Timestamp time.Time `json:"timestamp"`
-	// Where the change came from.
-	Source string `json:"source"`
-	// Who made the change, as they were at the time.
-	Actor *Actor `json:"actor"`
-	// The member's organization membership id.
-	MembershipID int `json:"membershipId"`
-	// The context recorded by the source (a JSON object).
-	SourceContext JSON `json:"sourceContext"`
-	// The changes; empty when the stored entry cannot be read (hasError).
-	Changes []*AttributeAssignmentChange `json:"changes"`
-	// True when the stored entry cannot be read; its changes are then empty.
-	HasError bool `json:"hasError"`
-	// The entry's position in its stream's tamper-evident log and its inclusion proof.
-	Integrity *integrity.EntryProof `json:"integrity"`
 }
 
 // Selects attribute assignment history entries; all conditions must hold.
@@ -128,34 +105,6 @@ type DisplayField struct {
 	Label string `json:"label"`
 	// The field's value or change.
 	FieldValue display.FieldValue `json:"fieldValue"`
-}
-
-// One recorded change of an event type.
-type EventTypeHistoryEntry struct {
-	// The entry's UUIDv7.
-	ID string `json:"id"`
-	// What happened.
-	Action string `json:"action"`
-	// The record-level kind of the change.
-	Type RecordType `json:"type"`
-	// When the change was made.
-	Timestamp time.Time `json:"timestamp"`
-	// Where the change came from.
-	Source string `json:"source"`
-	// Who made the change, as they were at the time.
-	Actor *Actor `json:"actor"`
-	// Who acted as the actor, when the change was made under impersonation.
-	ImpersonatedBy *ImpersonatedBy `json:"impersonatedBy,omitempty"`
-	// For example `Ada Lovelace modified the event type`.
-	ActionDisplayTitle string `json:"actionDisplayTitle"`
-	// The changed fields as they are shown; empty when the stored entry cannot be read (hasError).
-	DisplayFields []*DisplayField `json:"displayFields"`
-	// The stored change, keys sorted; null when it cannot be read (hasError).
-	DisplayJSON JSON `json:"displayJson,omitempty"`
-	// True when the stored entry cannot be read.
-	HasError bool `json:"hasError"`
-	// The entry's position in its stream's tamper-evident log and its inclusion proof.
-	Integrity *integrity.EntryProof `json:"integrity"`
 }
 
 // Selects event type history entries; all conditions must hold.
@@ -304,67 +253,6 @@ func (e *HistoryKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e HistoryKind) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// The record-level kind of an event type history entry, as the REST documents name it.
-type RecordType string
-
-const (
-	// The record was created.
-	RecordTypeRecordCreated RecordType = "RECORD_CREATED"
-	// The record was modified.
-	RecordTypeRecordModified RecordType = "RECORD_MODIFIED"
-	// The record was deleted.
-	RecordTypeRecordDeleted RecordType = "RECORD_DELETED"
-)
-
-var AllRecordType = []RecordType{
-	RecordTypeRecordCreated,
-	RecordTypeRecordModified,
-	RecordTypeRecordDeleted,
-}
-
-func (e RecordType) IsValid() bool {
-	switch e {
-	case RecordTypeRecordCreated, RecordTypeRecordModified, RecordTypeRecordDeleted:
-		return true
-	}
-	return false
-}
-
-func (e RecordType) String() string {
-	return string(e)
-}
-
-func (e *RecordType) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = RecordType(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid RecordType", str)
-	}
-	return nil
-}
-
-func (e RecordType) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *RecordType) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e RecordType) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
