@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,8 +14,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/integrity"
+	"github.com/auditgraph/auditgraph/internal/devproc"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/google/uuid"
 )
@@ -64,7 +66,7 @@ func run(ctx context.Context, c config) error {
 	}
 	defer os.RemoveAll(tmp)
 	rep.commit = gitCommit()
-	bin, err := buildServer(ctx, tmp)
+	bin, err := devproc.BuildAuditgraph(ctx, tmp)
 	if err != nil {
 		return err
 	}
@@ -88,17 +90,17 @@ func run(ctx context.Context, c config) error {
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
-	logf("server pid %d at %s", srv.pid(), srv.base)
+	defer srv.Stop()
+	logf("server pid %d at %s", srv.Pid(), srv.Base)
 
 	benchPostmaster = postmasterPID(ctx, d)
-	rep.http = httpCases(srv.base, fx)
+	rep.http = httpCases(srv.Base, fx)
 	if c.postgraphile {
 		pgl, err := startPostGraphile(ctx, pg.url, tmp)
 		var cases []*httpCase
 		if err == nil {
-			defer pgl.stop()
-			logf("PostGraphile pid %d at %s", pgl.pid(), pgl.base)
+			defer pgl.Stop()
+			logf("PostGraphile pid %d at %s", pgl.Pid(), pgl.base)
 			cases, err = postgraphileCases(pgl, c.depth)
 		}
 		if err != nil {
@@ -265,7 +267,7 @@ func statementsByPageSize(srv *serverProc, fx *fixture) (map[int]float64, error)
 	out := map[int]float64{}
 	for _, limit := range []int{1, 10, 25, 50} {
 		hc := &httpCase{name: fmt.Sprintf("page size %d", limit), graphql: true,
-			target: gqlTarget(srv.base, fx.apiKey, eventTypeHistoryQuery, map[string]any{"id": strconv.FormatInt(hotEventTypeID, 10), "first": limit})}
+			target: gqlTarget(srv.Base, fx.apiKey, eventTypeHistoryQuery, map[string]any{"id": strconv.FormatInt(hotEventTypeID, 10), "first": limit})}
 		const n = 5
 		before, err := srv.metrics()
 		if err != nil {
@@ -314,7 +316,7 @@ func measureIngest(ctx context.Context, bin string, srv *serverProc, store *db.S
 	} else {
 		out = append(out, importRun(ctx, bin, databaseURL, dir, payload, importEntries))
 	}
-	if !strings.Contains(fetch(srv.base+"/schema.graphql"), "recordEventTypeChanges") {
+	if !strings.Contains(fetch(srv.Base+"/schema.graphql"), "recordEventTypeChanges") {
 		out = append(out, ingestResult{Path: "GraphQL recordEventTypeChanges (batches of 100)", Note: "not measured: this build has no record mutation"})
 	} else {
 		out = append(out, mutationRun(ctx, srv, store, payload, d))
@@ -402,7 +404,7 @@ func mutationRun(ctx context.Context, srv *serverProc, store *db.Store, payload 
   recordEventTypeChanges(organizationId: $org, entries: $entries) { id created }
 }`
 	hc := &httpCase{name: "recordEventTypeChanges", graphql: true,
-		target: gqlTarget(srv.base, secret, mutation, map[string]any{"org": strconv.FormatInt(hotOrgID, 10), "entries": entries})}
+		target: gqlTarget(srv.Base, secret, mutation, map[string]any{"org": strconv.FormatInt(hotOrgID, 10), "entries": entries})}
 	if err := probe(hc); err != nil {
 		r.Note = "failed: " + err.Error()
 		return r

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/auditgraph/auditgraph/internal/devproc"
 )
 
 func (r *report) markdown() string {
@@ -505,7 +507,7 @@ func memTotal() string {
 		return ""
 	}
 	defer f.Close()
-	return fmt.Sprintf("%.0f GiB RAM", statusKB(f, "MemTotal:")/1024/1024)
+	return fmt.Sprintf("%.0f GiB RAM", devproc.StatusKB(f, "MemTotal:")/1024/1024)
 }
 
 // pathOf is a URL without its scheme and host.

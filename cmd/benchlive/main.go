@@ -17,17 +17,14 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -35,15 +32,14 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
+	"github.com/auditgraph/auditgraph/internal/devproc"
 	"github.com/auditgraph/auditgraph/internal/pgtest"
 	"github.com/auditgraph/auditgraph/model"
 	coderws "github.com/coder/websocket"
-	"github.com/jackc/pgx/v5"
 )
 
 func main() {
@@ -86,17 +82,15 @@ func main() {
 	}
 	key := res.Keys["owner"]
 
-	bin := filepath.Join(dir, "auditgraph")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/auditgraph")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
+	bin, err := devproc.BuildAuditgraph(ctx, dir)
+	if err != nil {
 		log.Fatal(err)
 	}
 	srv, err := start(bin, dir, dsn, *subscribers)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer srv.stop()
+	defer srv.Stop()
 
 	say("# Live subscriptions and export\n")
 	say("Machine: %d CPUs (shared), %s. Load average before: %s.", runtime.NumCPU(), runtime.Version(), loadavg())
@@ -125,115 +119,44 @@ func database(ctx context.Context) (string, func(), error) {
 			return "", nil, fmt.Errorf("no PostgreSQL: set DATABASE_URL or install the server binaries")
 		}
 	}
-	name := fmt.Sprintf("auditgraph_live_%d", os.Getpid())
-	conn, err := pgx.Connect(ctx, admin)
+	dsn, drop, err := devproc.CreateDatabase(ctx, admin, fmt.Sprintf("auditgraph_live_%d", os.Getpid()))
 	if err != nil {
 		return "", nil, err
 	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		return "", nil, err
-	}
-	cfg, _ := pgx.ParseConfig(admin)
-	dsn := fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name)
-	if cfg.Password != "" {
-		dsn = fmt.Sprintf("postgres://%s:%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Password, cfg.Host, cfg.Port, name)
-	}
 	return dsn, func() {
-		if c, err := pgx.Connect(context.Background(), admin); err == nil {
-			c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-			c.Close(context.Background())
-		}
+		drop() //nolint:errcheck // a scratch database; the private server goes too
 		if private && pgtest.Restartable() {
 			pgtest.StopServer()
 		}
 	}, nil
 }
 
-type proc struct {
-	cmd  *exec.Cmd
-	base string
-	done chan error
-}
+// proc is the server under test.
+type proc struct{ *devproc.Server }
 
 func start(bin, dir, dsn string, subscribers int) (*proc, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := devproc.StartServer(context.Background(), bin, devproc.ServerOptions{
+		Env: []string{"DATABASE_URL=" + dsn, "AUDITGRAPH_RATE_LIMIT=0", "AUDITGRAPH_DEMO=false",
+			"AUDITGRAPH_LIVE_MAX_PER_KEY=" + strconv.Itoa(subscribers+10),
+			"AUDITGRAPH_LIVE_MAX_SUBSCRIPTIONS=" + strconv.Itoa(subscribers+10)},
+		LogPath: filepath.Join(dir, "server.log"),
+	})
 	if err != nil {
 		return nil, err
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	logFile, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn, "AUDITGRAPH_ADDR=127.0.0.1:"+strconv.Itoa(port),
-		"AUDITGRAPH_RATE_LIMIT=0", "AUDITGRAPH_DEMO=false",
-		"AUDITGRAPH_LIVE_MAX_PER_KEY="+strconv.Itoa(subscribers+10),
-		"AUDITGRAPH_LIVE_MAX_SUBSCRIPTIONS="+strconv.Itoa(subscribers+10))
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	p := &proc{cmd: cmd, base: fmt.Sprintf("127.0.0.1:%d", port), done: make(chan error, 1)}
-	go func() { p.done <- cmd.Wait(); logFile.Close() }()
-	for range 600 {
-		if resp, err := http.Get("http://" + p.base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return p, nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	p.stop()
-	return nil, fmt.Errorf("the server did not start")
-}
-
-func (p *proc) stop() {
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(20 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.done
-	}
+	return &proc{srv}, nil
 }
 
 // rssMB is the server's resident memory.
-func (p *proc) rssMB() float64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if v, ok := strings.CutPrefix(s.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
-			return kb / 1024
-		}
-	}
-	return 0
-}
+func (p *proc) rssMB() float64 { return devproc.RSSBytes(p.Pid()) / (1 << 20) }
 
 // goroutines is the server's go_goroutines metric.
 func (p *proc) goroutines() int {
-	resp, err := http.Get("http://" + p.base + "/metrics")
+	m, err := devproc.Metrics(p.Base)
 	if err != nil {
 		return -1
 	}
-	defer resp.Body.Close()
-	s := bufio.NewScanner(resp.Body)
-	for s.Scan() {
-		if v, ok := strings.CutPrefix(s.Text(), "go_goroutines "); ok {
-			n, _ := strconv.ParseFloat(v, 64)
-			return int(n)
-		}
-	}
-	return -1
+	return int(m["go_goroutines"])
 }
 
 func loadavg() string {
@@ -283,7 +206,7 @@ func live(ctx context.Context, say func(string, ...any), store *db.Store, srv *p
 		ready.Add(1)
 		go func(s *subscriber) {
 			defer wg.Done()
-			follow(ctx, srv.base, key, eventType, after, s, &committed, &ready)
+			follow(ctx, srv.Addr, key, eventType, after, s, &committed, &ready)
 		}(subs[i])
 		if i%50 == 49 {
 			time.Sleep(20 * time.Millisecond) // do not stampede the listener
@@ -518,7 +441,7 @@ func exportRun(ctx context.Context, say func(string, ...any), store *db.Store, s
 				}
 			}
 		}()
-		req, _ := http.NewRequest("GET", fmt.Sprintf("http://%s/export/event-types?eventTypeId=%d&format=%s", srv.base, eventType, format), nil)
+		req, _ := http.NewRequest("GET", fmt.Sprintf("http://%s/export/event-types?eventTypeId=%d&format=%s", srv.Addr, eventType, format), nil)
 		req.Header.Set("Authorization", "Bearer "+key)
 		start := time.Now()
 		resp, err := http.DefaultClient.Do(req)
