@@ -96,35 +96,10 @@ func run(ctx context.Context, c config) error {
 	benchPostmaster = postmasterPID(ctx, d)
 	rep.http = httpCases(srv.Base, fx)
 	if c.postgraphile {
-		pgl, err := startPostGraphile(ctx, pg.url, tmp)
-		var cases []*httpCase
-		if err == nil {
-			defer pgl.Stop()
-			logf("PostGraphile pid %d at %s", pgl.Pid(), pgl.base)
-			cases, err = postgraphileCases(pgl, c.depth)
-		}
-		if err != nil {
-			logf("PostGraphile: %v", err)
-			rep.notes = append(rep.notes, fmt.Sprintf("PostGraphile not measured: %.500s", err))
-		}
-		rep.http = insertAfter(rep.http, gqlETDeep, cases)
+		defer rep.addPostGraphile(ctx, pg.url, tmp).Stop()
 	}
-	for _, hc := range rep.http {
-		if err := probe(hc); err != nil {
-			return err
-		}
-		if hc.skipped != "" {
-			logf("skipping %s: %s", hc.name, hc.skipped)
-			rep.notes = append(rep.notes, fmt.Sprintf("%s: skipped, %s.", hc.name, hc.skipped))
-		}
-	}
-	var notes []string
-	if rep.floors, notes, err = recordFloors(ctx, pg.url, rep.http); err != nil {
-		return fmt.Errorf("record the floors: %w", err)
-	}
-	rep.notes = append(rep.notes, notes...)
-	for _, fc := range rep.floors {
-		logf("%-58s %d statements in %d stages", fc.name, len(fc.seq.statements), len(fc.seq.stages()))
+	if err := rep.probeAndRecordFloors(ctx, pg.url); err != nil {
+		return err
 	}
 	if rep.stmtsByLimit, err = statementsByPageSize(srv, fx); err != nil {
 		return err
@@ -149,6 +124,48 @@ func run(ctx context.Context, c config) error {
 	}
 	rep.loadAfter = loadavg()
 	return writeReport(c, rep)
+}
+
+// addPostGraphile starts PostGraphile on the bench database and adds its
+// cases after the GraphQL deep page; when it cannot, the report says why.
+// The server returned (nil if none) is to be stopped after the run.
+func (rep *report) addPostGraphile(ctx context.Context, databaseURL, dir string) *foreignServer {
+	pgl, err := startPostGraphile(ctx, databaseURL, dir)
+	var cases []*httpCase
+	if err == nil {
+		logf("PostGraphile pid %d at %s", pgl.Pid(), pgl.base)
+		cases, err = postgraphileCases(pgl, rep.cfg.depth)
+	}
+	if err != nil {
+		logf("PostGraphile: %v", err)
+		rep.notes = append(rep.notes, fmt.Sprintf("PostGraphile not measured: %.500s", err))
+	}
+	rep.http = insertAfter(rep.http, gqlETDeep, cases)
+	return pgl
+}
+
+// probeAndRecordFloors checks every case's request once (noting the
+// skipped ones) and records the floors of the cases.
+func (rep *report) probeAndRecordFloors(ctx context.Context, databaseURL string) error {
+	for _, hc := range rep.http {
+		if err := probe(hc); err != nil {
+			return err
+		}
+		if hc.skipped != "" {
+			logf("skipping %s: %s", hc.name, hc.skipped)
+			rep.notes = append(rep.notes, fmt.Sprintf("%s: skipped, %s.", hc.name, hc.skipped))
+		}
+	}
+	floors, notes, err := recordFloors(ctx, databaseURL, rep.http)
+	if err != nil {
+		return fmt.Errorf("record the floors: %w", err)
+	}
+	rep.floors = floors
+	rep.notes = append(rep.notes, notes...)
+	for _, fc := range rep.floors {
+		logf("%-58s %d statements in %d stages", fc.name, len(fc.seq.statements), len(fc.seq.stages()))
+	}
+	return nil
 }
 
 // measureCases measures every case at every concurrency, each right after
