@@ -189,52 +189,79 @@ func live(ctx context.Context, say func(string, ...any), store *db.Store, srv *p
 	if err != nil || len(mod.Items) == 0 {
 		log.Fatal("no entry to copy", err)
 	}
-	tpl := mod.Items[0]
-
-	rss0, g0 := srv.rssMB(), srv.goroutines()
-	var committed sync.Map // id -> time the append returned
-	var expected atomic.Int64
-	subs := make([]*subscriber, n)
+	lr := &liveRun{srv: srv, store: store}
+	lr.rss0, lr.g0 = srv.rssMB(), srv.goroutines()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	lr.subscribe(ctx, &wg, key, eventType, after, n)
+	lr.write(ctx, mod.Items[0], rate, writers, duration)
+	lr.awaitDeliveries(30 * time.Second)
+	cancel()
+	wg.Wait()
+	lr.report(say, n, rate, duration)
+}
+
+// liveRun is one run of the live measurement: subscribers following one
+// event type's history while writers append to it.
+type liveRun struct {
+	srv       *proc
+	store     *db.Store
+	subs      []*subscriber
+	committed sync.Map // id -> time the append returned
+	connected time.Duration
+	// written entries in wrote, and failed appends
+	written int64
+	wrote   time.Duration
+	wfail   atomic.Int64
+	// the server's memory and goroutines idle, subscribed and at their peak
+	rss0, rss1, peakRSS float64
+	g0, g1, peakG       int
+}
+
+// subscribe connects n subscribers (in waves, so as not to stampede the
+// listener), each following the history from after until ctx ends, and
+// waits until they are all subscribed.
+func (lr *liveRun) subscribe(ctx context.Context, wg *sync.WaitGroup, key string, eventType int, after string, n int) {
+	lr.subs = make([]*subscriber, n)
 	var ready sync.WaitGroup
 	connectStart := time.Now()
 	for i := range n {
-		subs[i] = &subscriber{}
+		lr.subs[i] = &subscriber{}
 		wg.Add(1)
 		ready.Add(1)
 		go func(s *subscriber) {
 			defer wg.Done()
-			follow(ctx, srv.Addr, key, eventType, after, s, &committed, &ready)
-		}(subs[i])
+			follow(ctx, lr.srv.Addr, key, eventType, after, s, &lr.committed, &ready)
+		}(lr.subs[i])
 		if i%50 == 49 {
-			time.Sleep(20 * time.Millisecond) // do not stampede the listener
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	ready.Wait()
-	connected := time.Since(connectStart)
+	lr.connected = time.Since(connectStart)
 	time.Sleep(2 * time.Second)
-	rss1, g1 := srv.rssMB(), srv.goroutines()
+	lr.rss1, lr.g1 = lr.srv.rssMB(), lr.srv.goroutines()
+}
 
-	// Writers: one append per entry, paced to rate.
+// write appends copies of tpl, one entry per append, paced to rate over
+// writers for duration, sampling the server's memory every second.
+func (lr *liveRun) write(ctx context.Context, tpl model.EventTypeEntry, rate, writers int, duration time.Duration) {
 	writeStart := time.Now()
-	var wfail atomic.Int64
+	var expected atomic.Int64
 	var wwg sync.WaitGroup
 	interval := time.Duration(float64(time.Second) * float64(writers) / float64(rate))
 	for range writers {
-		wwg.Add(1)
-		go func() {
-			defer wwg.Done()
+		wwg.Go(func() {
 			next := time.Now()
 			for time.Since(writeStart) < duration {
 				e := tpl
 				e.ID, e.IdempotencyKey = model.NewEntryID(), nil
 				e.Timestamp = time.Now().UTC().Truncate(time.Millisecond)
-				if _, err := store.AppendEventTypeHistory(ctx, []model.EventTypeEntry{e}); err != nil {
-					wfail.Add(1)
+				if _, err := lr.store.AppendEventTypeHistory(ctx, []model.EventTypeEntry{e}); err != nil {
+					lr.wfail.Add(1)
 				} else {
-					committed.Store(e.ID, time.Now())
+					lr.committed.Store(e.ID, time.Now())
 					expected.Add(1)
 				}
 				next = next.Add(interval)
@@ -242,41 +269,44 @@ func live(ctx context.Context, say func(string, ...any), store *db.Store, srv *p
 					time.Sleep(d)
 				}
 			}
-		}()
+		})
 	}
-	var peakRSS float64
-	var peakG int
 	sample := time.NewTicker(time.Second)
 	for time.Since(writeStart) < duration {
 		<-sample.C
-		peakRSS, peakG = max(peakRSS, srv.rssMB()), max(peakG, srv.goroutines())
+		lr.peakRSS, lr.peakG = max(lr.peakRSS, lr.srv.rssMB()), max(lr.peakG, lr.srv.goroutines())
 	}
 	sample.Stop()
 	wwg.Wait()
-	written := expected.Load()
-	wrote := time.Since(writeStart)
-	// Let deliveries finish (at most 30 s).
-	deadline := time.Now().Add(30 * time.Second)
+	lr.written = expected.Load()
+	lr.wrote = time.Since(writeStart)
+}
+
+// awaitDeliveries lets deliveries finish: until every subscriber still
+// subscribed has every entry written, or timeout.
+func (lr *liveRun) awaitDeliveries(timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		done := true
-		for _, s := range subs {
-			if s.received.Load() < written && !s.ended.Load() {
+		for _, s := range lr.subs {
+			if s.received.Load() < lr.written && !s.ended.Load() {
 				done = false
 				break
 			}
 		}
 		if done {
-			break
+			return
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	cancel()
-	wg.Wait()
+}
 
+// report writes the live section of the report.
+func (lr *liveRun) report(say func(string, ...any), n, rate int, duration time.Duration) {
 	var all []time.Duration
 	var received, dups, disorder, ended int
 	errCodes := map[string]int{}
-	for _, s := range subs {
+	for _, s := range lr.subs {
 		received += int(s.received.Load())
 		dups += s.dups
 		disorder += s.disorder
@@ -293,16 +323,17 @@ func live(ctx context.Context, say func(string, ...any), store *db.Store, srv *p
 		}
 		return all[min(len(all)-1, int(float64(len(all))*p))]
 	}
+	written, wrote := lr.written, lr.wrote
 	say("## Live: %d subscribers, %d entries/s for %s\n", n, rate, duration)
 	say("| measure | value |\n| --- | --- |")
-	say("| subscribers connected | %d in %s |", n, connected.Round(time.Millisecond))
-	say("| entries written | %d in %s (%.0f/s; %d appends failed) |", written, wrote.Round(time.Millisecond), float64(written)/wrote.Seconds(), wfail.Load())
+	say("| subscribers connected | %d in %s |", n, lr.connected.Round(time.Millisecond))
+	say("| entries written | %d in %s (%.0f/s; %d appends failed) |", written, wrote.Round(time.Millisecond), float64(written)/wrote.Seconds(), lr.wfail.Load())
 	say("| deliveries | %d of %d expected (%.2f%%) |", received, int(written)*n, 100*float64(received)/float64(max(1, int(written)*n)))
 	say("| delivered twice / out of order | %d / %d |", dups, disorder)
 	say("| subscriptions ended with an error | %d %v |", ended, errCodes)
 	say("| delivery latency from commit, p50 / p99 / max | %s / %s / %s |", pct(0.5).Round(time.Millisecond), pct(0.99).Round(time.Millisecond), pct(1).Round(time.Millisecond))
-	say("| server RSS: idle / subscribed / peak while writing | %.0f / %.0f / %.0f MB |", rss0, rss1, peakRSS)
-	say("| server goroutines: idle / subscribed / peak | %d / %d / %d |", g0, g1, peakG)
+	say("| server RSS: idle / subscribed / peak while writing | %.0f / %.0f / %.0f MB |", lr.rss0, lr.rss1, lr.peakRSS)
+	say("| server goroutines: idle / subscribed / peak | %d / %d / %d |", lr.g0, lr.g1, lr.peakG)
 	say("")
 	say("The latency includes the settle time (250 ms by default), for which the server holds every new entry so that concurrent writers' entries go out in keyset order.")
 }
