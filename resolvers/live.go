@@ -79,6 +79,43 @@ func afterCursor(kind string, after *string) (string, error) {
 	return model.DecodeCursor(kind, "after", *after)
 }
 
+// historyFeed is a subscription to one history kind: its filter (the
+// scope and the caller's filter, already checked), how entries are read by
+// id when notified and after a cursor when catching up, and the edge an
+// entry becomes.
+type historyFeed[F, T, E any] struct {
+	kind   *model.HistoryKind
+	filter F
+	// byIDs and page are methods of LiveReader and model.Store, taken
+	// from the resolver only when they are called (a server without live
+	// subscriptions has no LiveReader).
+	byIDs func(LiveReader, context.Context, F, []string) ([]T, error)
+	page  func(model.Store, context.Context, F, model.PageArgs) (model.Page[T], error)
+	key   func(*T) live.Key
+	edge  func(*T, string) *E
+}
+
+// subscribeHistory opens the subscription to h from after (a cursor of
+// h's kind, or nil for the entries written from now on): the one path of
+// every history's subscription.
+func subscribeHistory[F, T, E any](ctx context.Context, r *Resolver, h historyFeed[F, T, E], after *string) (<-chan *E, error) {
+	cursor, err := afterCursor(h.kind.Cursor, after)
+	if err != nil {
+		return nil, err
+	}
+	feed := live.Feed{Kind: h.kind.Cursor, Group: groupOf(h.filter),
+		Match: func(ctx context.Context, ids []string) ([]live.Item, error) {
+			entries, err := h.byIDs(r.LiveReader, ctx, h.filter, ids)
+			return asItems(entries, h.key, err)
+		},
+		After: func(ctx context.Context, cursor string, limit int) ([]live.Item, bool, error) {
+			return readAfter(ctx, func(ctx context.Context, p model.PageArgs) (model.Page[T], error) {
+				return h.page(r.Store, ctx, h.filter, p)
+			}, h.key, cursor, limit)
+		}}
+	return stream(ctx, r, feed, after, cursor, func(_ context.Context, e *T, c string) *E { return h.edge(e, c) })
+}
+
 // readAfter reads the page of up to limit entries right after cursor (the
 // connection's backward page: the same keyset read), oldest first.
 func readAfter[T any](ctx context.Context, read func(context.Context, model.PageArgs) (model.Page[T], error), key func(*T) live.Key, cursor string, limit int) ([]live.Item, bool, error) {
