@@ -80,18 +80,11 @@ func run(ctx context.Context, c config) error {
 		return err
 	}
 
-	// The server signs integrity checkpoints with a key of this run.
-	keyFile := filepath.Join(tmp, "integrity.key")
-	signer, _, err := integrity.LoadOrCreateKey(keyFile)
-	if err != nil {
-		return err
-	}
-	srv, err := startServer(ctx, bin, tmp, pg.url, []string{"AUDITGRAPH_INTEGRITY_KEY_FILE=" + keyFile})
+	srv, verifierKey, err := startSigningServer(ctx, bin, tmp, pg.url)
 	if err != nil {
 		return err
 	}
 	defer srv.Stop()
-	logf("server pid %d at %s", srv.Pid(), srv.Base)
 
 	benchPostmaster = postmasterPID(ctx, d)
 	rep.http = httpCases(srv.Base, fx)
@@ -116,7 +109,7 @@ func run(ctx context.Context, c config) error {
 	}
 
 	if c.integrity {
-		ir := measureIntegrity(ctx, bin, srv, d, pg.url, signer.VerifierKey(), fx.apiKey)
+		ir := measureIntegrity(ctx, bin, srv, d, pg.url, verifierKey, fx.apiKey)
 		rep.integrity = &ir
 	}
 	if c.ingest > 0 {
@@ -124,6 +117,22 @@ func run(ctx context.Context, c config) error {
 	}
 	rep.loadAfter = loadavg()
 	return writeReport(c, rep)
+}
+
+// startSigningServer starts the server, signing integrity checkpoints
+// with a key of this run, and returns it with the key's verifier key.
+func startSigningServer(ctx context.Context, bin, dir, databaseURL string) (*serverProc, string, error) {
+	keyFile := filepath.Join(dir, "integrity.key")
+	signer, _, err := integrity.LoadOrCreateKey(keyFile)
+	if err != nil {
+		return nil, "", err
+	}
+	srv, err := startServer(ctx, bin, dir, databaseURL, []string{"AUDITGRAPH_INTEGRITY_KEY_FILE=" + keyFile})
+	if err != nil {
+		return nil, "", err
+	}
+	logf("server pid %d at %s", srv.Pid(), srv.Base)
+	return srv, signer.VerifierKey(), nil
 }
 
 // addPostGraphile starts PostGraphile on the bench database and adds its
