@@ -176,6 +176,56 @@ type subscriber struct {
 	dups, disorder int
 	errs           []string
 	lat            []time.Duration
+	// what follow's goroutine alone reads: the ids delivered, the last one
+	seen   map[string]bool
+	lastTS time.Time
+	lastID string
+}
+
+// next counts one delivery (received at now; committed has the time each
+// entry's append returned): a duplicate, out of order, and its latency.
+// False when it is an error, which ends the subscription.
+func (s *subscriber) next(payload json.RawMessage, now time.Time, committed *sync.Map) bool {
+	var r struct {
+		Data struct {
+			EventTypeHistory *struct {
+				Node struct {
+					ID        string
+					Timestamp time.Time
+				}
+			}
+		}
+		Errors []struct{ Extensions map[string]any }
+	}
+	json.Unmarshal(payload, &r)
+	if len(r.Errors) > 0 {
+		code, _ := r.Errors[0].Extensions["code"].(string)
+		s.errs = append(s.errs, code)
+		return false
+	}
+	e := r.Data.EventTypeHistory
+	if e == nil {
+		return true
+	}
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	if s.seen[e.Node.ID] {
+		s.dups++
+		return true
+	}
+	s.seen[e.Node.ID] = true
+	if e.Node.Timestamp.Before(s.lastTS) || (e.Node.Timestamp.Equal(s.lastTS) && e.Node.ID < s.lastID) {
+		s.disorder++
+	}
+	s.lastTS, s.lastID = e.Node.Timestamp, e.Node.ID
+	s.received.Add(1)
+	if c, ok := committed.Load(e.Node.ID); ok {
+		s.lat = append(s.lat, now.Sub(c.(time.Time)))
+	} else {
+		s.lat = append(s.lat, 0)
+	}
+	return true
 }
 
 func live(ctx context.Context, say func(string, ...any), store *db.Store, srv *proc, key string, n, rate, writers int, duration time.Duration) {
@@ -363,11 +413,6 @@ func follow(ctx context.Context, base, key string, eventType int, after string, 
 	init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + key})
 	send(wsMsg{Type: "connection_init", Payload: init})
 	payload, _ := json.Marshal(map[string]any{"query": subscription, "variables": map[string]any{"id": strconv.Itoa(eventType), "after": after}})
-	seen := map[string]bool{}
-	var last struct {
-		ts time.Time
-		id string
-	}
 	for {
 		_, b, err := conn.Read(ctx)
 		if err != nil {
@@ -383,41 +428,8 @@ func follow(ctx context.Context, base, key string, eventType int, after string, 
 		case "ping":
 			send(wsMsg{Type: "pong"})
 		case "next":
-			var r struct {
-				Data struct {
-					EventTypeHistory *struct {
-						Node struct {
-							ID        string
-							Timestamp time.Time
-						}
-					}
-				}
-				Errors []struct{ Extensions map[string]any }
-			}
-			json.Unmarshal(m.Payload, &r)
-			if len(r.Errors) > 0 {
-				code, _ := r.Errors[0].Extensions["code"].(string)
-				s.errs = append(s.errs, code)
+			if !s.next(m.Payload, now, committed) {
 				return
-			}
-			e := r.Data.EventTypeHistory
-			if e == nil {
-				continue
-			}
-			if seen[e.Node.ID] {
-				s.dups++
-				continue
-			}
-			seen[e.Node.ID] = true
-			if e.Node.Timestamp.Before(last.ts) || (e.Node.Timestamp.Equal(last.ts) && e.Node.ID < last.id) {
-				s.disorder++
-			}
-			last.ts, last.id = e.Node.Timestamp, e.Node.ID
-			s.received.Add(1)
-			if c, ok := committed.Load(e.Node.ID); ok {
-				s.lat = append(s.lat, now.Sub(c.(time.Time)))
-			} else {
-				s.lat = append(s.lat, 0)
 			}
 		case "error", "complete":
 			s.errs = append(s.errs, m.Type)
