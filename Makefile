@@ -1,4 +1,4 @@
-.PHONY: test build install bench bench-quick bench-go bench-live run generate lint explain soak ha-test
+.PHONY: test build install bench bench-quick bench-go bench-live run generate check-generated lint explain soak ha-test
 
 GO ?= go
 
@@ -47,7 +47,7 @@ run:
 	go run ./cmd/auditgraph
 
 generate:
-	go run github.com/99designs/gqlgen generate
+	go tool gqlgen generate
 
 # staticcheck is pinned to a version the module proxy serves; go run
 # fetches it once into the module cache, without touching go.mod.
@@ -57,6 +57,13 @@ lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt -l: files need formatting:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	go run $(STATICCHECK) ./...
+	@$(MAKE) -s check-generated
+
+# The generated GraphQL code must be what the committed schema makes:
+# regenerates and fails when graph/ differs from what is committed.
+check-generated:
+	go tool gqlgen generate
+	@git diff --exit-code --stat -- graph/ gqlgen.yml || { echo "graph/: generated code is stale: run make generate and commit it"; exit 1; }
 
 # Runs cmd/explain, which comes with the store (db).
 explain:

@@ -3,4 +3,4 @@
 // `make generate` after editing the schema; never edit generated files.
 package graph
 
-//go:generate go run github.com/99designs/gqlgen generate
+//go:generate go tool gqlgen generate

@@ -54,7 +54,7 @@ type ResolverRoot interface {
 
 type DirectiveRoot struct {
 	CanAuditEventType func(ctx context.Context, obj any, next graphql.Resolver, scope string) (res any, err error)
-	HasRole           func(ctx context.Context, obj any, next graphql.Resolver, roles []gqlmodel.Role, permission *string, organization *string) (res any, err error)
+	HasRole           func(ctx context.Context, obj any, next graphql.Resolver, roles []model.Role, permission *string, organization *string) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -268,7 +268,7 @@ type ComplexityRoot struct {
 		RecordAttributeChanges func(childComplexity int, organizationID string, entries []*ingest.AttributeEntry) int
 		RecordEventTypeChanges func(childComplexity int, organizationID string, entries []*ingest.EventTypeEntry) int
 		RecordMemberChangeLogs func(childComplexity int, organizationID string, entries []*ingest.ChangeLogEntry) int
-		SyncDirectory          func(childComplexity int, organizationID string, input gqlmodel.DirectoryInput) int
+		SyncDirectory          func(childComplexity int, organizationID string, input ingest.Directory) int
 	}
 
 	Organization struct {
@@ -353,7 +353,6 @@ type ComplexityRoot struct {
 type AttributeResolver interface {
 	ID(ctx context.Context, obj *model.Attribute) (string, error)
 
-	Type(ctx context.Context, obj *model.Attribute) (gqlmodel.AttributeType, error)
 	Options(ctx context.Context, obj *model.Attribute) ([]*model.AttributeOption, error)
 }
 type AttributeAssignmentEntryResolver interface {
@@ -401,14 +400,13 @@ type MemberChangeLogResolver interface {
 type MembershipResolver interface {
 	ID(ctx context.Context, obj *model.Membership) (string, error)
 
-	Role(ctx context.Context, obj *model.Membership) (gqlmodel.Role, error)
 	CustomRole(ctx context.Context, obj *model.Membership) (*model.CustomRole, error)
 	User(ctx context.Context, obj *model.Membership) (*model.User, error)
 	Organization(ctx context.Context, obj *model.Membership) (*model.Organization, error)
 	Team(ctx context.Context, obj *model.Membership) (*model.Team, error)
 }
 type MutationResolver interface {
-	SyncDirectory(ctx context.Context, organizationID string, input gqlmodel.DirectoryInput) (*gqlmodel.DirectorySyncResult, error)
+	SyncDirectory(ctx context.Context, organizationID string, input ingest.Directory) (*gqlmodel.DirectorySyncResult, error)
 	RecordAttributeChanges(ctx context.Context, organizationID string, entries []*ingest.AttributeEntry) ([]*gqlmodel.RecordedEntry, error)
 	RecordEventTypeChanges(ctx context.Context, organizationID string, entries []*ingest.EventTypeEntry) ([]*gqlmodel.RecordedEntry, error)
 	RecordMemberChangeLogs(ctx context.Context, organizationID string, entries []*ingest.ChangeLogEntry) ([]*gqlmodel.RecordedEntry, error)
@@ -1322,7 +1320,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.SyncDirectory(childComplexity, args["organizationId"].(string), args["input"].(gqlmodel.DirectoryInput)), true
+		return e.ComplexityRoot.Mutation.SyncDirectory(childComplexity, args["organizationId"].(string), args["input"].(ingest.Directory)), true
 
 	case "Organization.attributes":
 		if e.ComplexityRoot.Organization.Attributes == nil {
@@ -2432,8 +2430,8 @@ func (ec *executionContext) dir_hasRole_args(ctx context.Context, rawArgs map[st
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roles",
-		func(ctx context.Context, v any) ([]gqlmodel.Role, error) {
-			return ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx, v)
+		func(ctx context.Context, v any) ([]model.Role, error) {
+			return ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐRoleᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2704,8 +2702,8 @@ func (ec *executionContext) field_Mutation_syncDirectory_args(ctx context.Contex
 	}
 	args["organizationId"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (gqlmodel.DirectoryInput, error) {
-			return ec.unmarshalNDirectoryInput2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐDirectoryInput(ctx, v)
+		func(ctx context.Context, v any) (ingest.Directory, error) {
+			return ec.unmarshalNDirectoryInput2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐDirectory(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3379,18 +3377,18 @@ func (ec *executionContext) _Attribute_type(ctx context.Context, field graphql.C
 			return ec.fieldContext_Attribute_type(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Attribute().Type(ctx, obj)
+			return obj.Type, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.AttributeType) graphql.Marshaler {
-			return ec.marshalNAttributeType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeType(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v model.AttributeType) graphql.Marshaler {
+			return ec.marshalNAttributeType2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐAttributeType(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Attribute_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Attribute", field, true, true, "AttributeType")
+	return graphql.NewScalarFieldContext("Attribute", field, false, false, "AttributeType")
 }
 
 func (ec *executionContext) _Attribute_options(ctx context.Context, field graphql.CollectedField, obj *model.Attribute) (ret graphql.Marshaler) {
@@ -4102,8 +4100,8 @@ func (ec *executionContext) _AttributeSnapshot_type(ctx context.Context, field g
 			return obj.Type, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.AttributeType) graphql.Marshaler {
-			return ec.marshalNAttributeType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeType(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v model.AttributeType) graphql.Marshaler {
+			return ec.marshalNAttributeType2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐAttributeType(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5843,8 +5841,8 @@ func (ec *executionContext) _Member_role(ctx context.Context, field graphql.Coll
 			return obj.Role, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.Role) graphql.Marshaler {
-			return ec.marshalNRole2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRole(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v model.Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐRole(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5870,7 +5868,7 @@ func (ec *executionContext) _Member_attributeHistory(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
 				if err != nil {
 					var zeroVal *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, err
@@ -5937,7 +5935,7 @@ func (ec *executionContext) _Member_changeLogs(ctx context.Context, field graphq
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
 				if err != nil {
 					var zeroVal *gqlmodel.Connection[*gqlmodel.MemberChangeLog]
 					return zeroVal, err
@@ -6515,18 +6513,18 @@ func (ec *executionContext) _Membership_role(ctx context.Context, field graphql.
 			return ec.fieldContext_Membership_role(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Membership().Role(ctx, obj)
+			return obj.Role, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v gqlmodel.Role) graphql.Marshaler {
-			return ec.marshalNRole2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRole(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v model.Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐRole(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Membership_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Membership", field, true, true, "Role")
+	return graphql.NewScalarFieldContext("Membership", field, false, false, "Role")
 }
 
 func (ec *executionContext) _Membership_customRole(ctx context.Context, field graphql.CollectedField, obj *model.Membership) (ret graphql.Marshaler) {
@@ -6667,7 +6665,7 @@ func (ec *executionContext) _Mutation_syncDirectory(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().SyncDirectory(ctx, fc.Args["organizationId"].(string), fc.Args["input"].(gqlmodel.DirectoryInput))
+			return ec.Resolvers.Mutation().SyncDirectory(ctx, fc.Args["organizationId"].(string), fc.Args["input"].(ingest.Directory))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.DirectorySyncResult) graphql.Marshaler {
@@ -7328,7 +7326,7 @@ func (ec *executionContext) _Query_attributeAssignmentHistory(ctx context.Contex
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
 				if err != nil {
 					var zeroVal *gqlmodel.Connection[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, err
@@ -7462,7 +7460,7 @@ func (ec *executionContext) _Query_memberChangeLogs(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
 				if err != nil {
 					var zeroVal *gqlmodel.Connection[*gqlmodel.MemberChangeLog]
 					return zeroVal, err
@@ -7877,7 +7875,7 @@ func (ec *executionContext) _Subscription_attributeAssignmentHistory(ctx context
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
 				if err != nil {
 					var zeroVal *gqlmodel.Edge[*gqlmodel.AttributeAssignmentEntry]
 					return zeroVal, err
@@ -8011,7 +8009,7 @@ func (ec *executionContext) _Subscription_memberChangeLogs(ctx context.Context, 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐRoleᚄ(ctx, []any{"OWNER", "ADMIN"})
 				if err != nil {
 					var zeroVal *gqlmodel.Edge[*gqlmodel.MemberChangeLog]
 					return zeroVal, err
@@ -9841,8 +9839,8 @@ func UnmarshalAttributeHistoryFilter(ctx context.Context, raw any) (gqlmodel.Att
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputAttributeInput(ctx context.Context, obj any) (gqlmodel.AttributeInput, error) {
-	var it gqlmodel.AttributeInput
+func (ec *executionContext) unmarshalInputAttributeInput(ctx context.Context, obj any) (ingest.Attribute, error) {
+	var it ingest.Attribute
 	if obj == nil {
 		return it, nil
 	}
@@ -9882,14 +9880,14 @@ func (ec *executionContext) unmarshalInputAttributeInput(ctx context.Context, ob
 			it.Name = data
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
-			data, err := ec.unmarshalNAttributeType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeType(ctx, v)
+			data, err := ec.unmarshalNAttributeType2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐAttributeType(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Type = data
 		case "options":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("options"))
-			data, err := ec.unmarshalOAttributeOptionInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeOptionInputᚄ(ctx, v)
+			data, err := ec.unmarshalOAttributeOptionInput2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐAttributeOptionᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -9905,14 +9903,14 @@ func (ec *executionContext) unmarshalInputAttributeInput(ctx context.Context, ob
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalAttributeInput(ctx context.Context, raw any) (gqlmodel.AttributeInput, error) {
-	var out gqlmodel.AttributeInput
+func UnmarshalAttributeInput(ctx context.Context, raw any) (ingest.Attribute, error) {
+	var out ingest.Attribute
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AttributeInput", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputAttributeOptionInput(ctx context.Context, obj any) (gqlmodel.AttributeOptionInput, error) {
-	var it gqlmodel.AttributeOptionInput
+func (ec *executionContext) unmarshalInputAttributeOptionInput(ctx context.Context, obj any) (model.AttributeOption, error) {
+	var it model.AttributeOption
 	if obj == nil {
 		return it, nil
 	}
@@ -9961,8 +9959,8 @@ func (ec *executionContext) unmarshalInputAttributeOptionInput(ctx context.Conte
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalAttributeOptionInput(ctx context.Context, raw any) (gqlmodel.AttributeOptionInput, error) {
-	var out gqlmodel.AttributeOptionInput
+func UnmarshalAttributeOptionInput(ctx context.Context, raw any) (model.AttributeOption, error) {
+	var out model.AttributeOption
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AttributeOptionInput", raw, &out)
 	return out, err
 }
@@ -10030,8 +10028,8 @@ func UnmarshalAttributeValueInput(ctx context.Context, raw any) (ingest.Attribut
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputCustomRoleInput(ctx context.Context, obj any) (gqlmodel.CustomRoleInput, error) {
-	var it gqlmodel.CustomRoleInput
+func (ec *executionContext) unmarshalInputCustomRoleInput(ctx context.Context, obj any) (model.CustomRole, error) {
+	var it model.CustomRole
 	if obj == nil {
 		return it, nil
 	}
@@ -10050,7 +10048,7 @@ func (ec *executionContext) unmarshalInputCustomRoleInput(ctx context.Context, o
 		switch k {
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNInt2int(ctx, v)
+			data, err := ec.unmarshalNInt2int64(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10080,8 +10078,8 @@ func (ec *executionContext) unmarshalInputCustomRoleInput(ctx context.Context, o
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalCustomRoleInput(ctx context.Context, raw any) (gqlmodel.CustomRoleInput, error) {
-	var out gqlmodel.CustomRoleInput
+func UnmarshalCustomRoleInput(ctx context.Context, raw any) (model.CustomRole, error) {
+	var out model.CustomRole
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomRoleInput", raw, &out)
 	return out, err
 }
@@ -10135,8 +10133,8 @@ func UnmarshalDateRange(ctx context.Context, raw any) (gqlmodel.DateRange, error
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputDirectoryInput(ctx context.Context, obj any) (gqlmodel.DirectoryInput, error) {
-	var it gqlmodel.DirectoryInput
+func (ec *executionContext) unmarshalInputDirectoryInput(ctx context.Context, obj any) (ingest.Directory, error) {
+	var it ingest.Directory
 	if obj == nil {
 		return it, nil
 	}
@@ -10155,49 +10153,49 @@ func (ec *executionContext) unmarshalInputDirectoryInput(ctx context.Context, ob
 		switch k {
 		case "organization":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organization"))
-			data, err := ec.unmarshalOOrganizationInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐOrganizationInput(ctx, v)
+			data, err := ec.unmarshalOOrganizationInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐOrganization(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Organization = data
 		case "teams":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teams"))
-			data, err := ec.unmarshalOTeamInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐTeamInputᚄ(ctx, v)
+			data, err := ec.unmarshalOTeamInput2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐTeamᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Teams = data
 		case "users":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("users"))
-			data, err := ec.unmarshalOUserInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐUserInputᚄ(ctx, v)
+			data, err := ec.unmarshalOUserInput2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐUserᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Users = data
 		case "customRoles":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customRoles"))
-			data, err := ec.unmarshalOCustomRoleInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐCustomRoleInputᚄ(ctx, v)
+			data, err := ec.unmarshalOCustomRoleInput2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐCustomRoleᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomRoles = data
 		case "memberships":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberships"))
-			data, err := ec.unmarshalOMembershipInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMembershipInputᚄ(ctx, v)
+			data, err := ec.unmarshalOMembershipInput2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐMembershipᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Memberships = data
 		case "eventTypes":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventTypes"))
-			data, err := ec.unmarshalOEventTypeInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeInputᚄ(ctx, v)
+			data, err := ec.unmarshalOEventTypeInput2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐEventTypeᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EventTypes = data
 		case "attributes":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributes"))
-			data, err := ec.unmarshalOAttributeInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeInputᚄ(ctx, v)
+			data, err := ec.unmarshalOAttributeInput2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10213,8 +10211,8 @@ func (ec *executionContext) unmarshalInputDirectoryInput(ctx context.Context, ob
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalDirectoryInput(ctx context.Context, raw any) (gqlmodel.DirectoryInput, error) {
-	var out gqlmodel.DirectoryInput
+func UnmarshalDirectoryInput(ctx context.Context, raw any) (ingest.Directory, error) {
+	var out ingest.Directory
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DirectoryInput", raw, &out)
 	return out, err
 }
@@ -10380,8 +10378,8 @@ func UnmarshalEventTypeHistoryFilter(ctx context.Context, raw any) (gqlmodel.Eve
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputEventTypeInput(ctx context.Context, obj any) (gqlmodel.EventTypeInput, error) {
-	var it gqlmodel.EventTypeInput
+func (ec *executionContext) unmarshalInputEventTypeInput(ctx context.Context, obj any) (model.EventType, error) {
+	var it model.EventType
 	if obj == nil {
 		return it, nil
 	}
@@ -10400,7 +10398,7 @@ func (ec *executionContext) unmarshalInputEventTypeInput(ctx context.Context, ob
 		switch k {
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNInt2int(ctx, v)
+			data, err := ec.unmarshalNInt2int64(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10421,21 +10419,21 @@ func (ec *executionContext) unmarshalInputEventTypeInput(ctx context.Context, ob
 			it.Slug = data
 		case "ownerUserId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerUserId"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OwnerUserID = data
 		case "teamId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamId"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TeamID = data
 		case "parentId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentId"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10451,8 +10449,8 @@ func (ec *executionContext) unmarshalInputEventTypeInput(ctx context.Context, ob
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalEventTypeInput(ctx context.Context, raw any) (gqlmodel.EventTypeInput, error) {
-	var out gqlmodel.EventTypeInput
+func UnmarshalEventTypeInput(ctx context.Context, raw any) (model.EventType, error) {
+	var out model.EventType
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EventTypeInput", raw, &out)
 	return out, err
 }
@@ -10611,8 +10609,8 @@ func UnmarshalMemberChangeLogFilter(ctx context.Context, raw any) (gqlmodel.Memb
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputMembershipInput(ctx context.Context, obj any) (gqlmodel.MembershipInput, error) {
-	var it gqlmodel.MembershipInput
+func (ec *executionContext) unmarshalInputMembershipInput(ctx context.Context, obj any) (model.Membership, error) {
+	var it model.Membership
 	if obj == nil {
 		return it, nil
 	}
@@ -10631,35 +10629,35 @@ func (ec *executionContext) unmarshalInputMembershipInput(ctx context.Context, o
 		switch k {
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNInt2int(ctx, v)
+			data, err := ec.unmarshalNInt2int64(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ID = data
 		case "userId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
-			data, err := ec.unmarshalNInt2int(ctx, v)
+			data, err := ec.unmarshalNInt2int64(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserID = data
 		case "teamId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamId"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TeamID = data
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
-			data, err := ec.unmarshalNRole2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRole(ctx, v)
+			data, err := ec.unmarshalNRole2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐRole(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Role = data
 		case "customRoleId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customRoleId"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10675,14 +10673,14 @@ func (ec *executionContext) unmarshalInputMembershipInput(ctx context.Context, o
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalMembershipInput(ctx context.Context, raw any) (gqlmodel.MembershipInput, error) {
-	var out gqlmodel.MembershipInput
+func UnmarshalMembershipInput(ctx context.Context, raw any) (model.Membership, error) {
+	var out model.Membership
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MembershipInput", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputOrganizationInput(ctx context.Context, obj any) (gqlmodel.OrganizationInput, error) {
-	var it gqlmodel.OrganizationInput
+func (ec *executionContext) unmarshalInputOrganizationInput(ctx context.Context, obj any) (model.Organization, error) {
+	var it model.Organization
 	if obj == nil {
 		return it, nil
 	}
@@ -10724,8 +10722,8 @@ func (ec *executionContext) unmarshalInputOrganizationInput(ctx context.Context,
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalOrganizationInput(ctx context.Context, raw any) (gqlmodel.OrganizationInput, error) {
-	var out gqlmodel.OrganizationInput
+func UnmarshalOrganizationInput(ctx context.Context, raw any) (model.Organization, error) {
+	var out model.Organization
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrganizationInput", raw, &out)
 	return out, err
 }
@@ -10786,8 +10784,8 @@ func UnmarshalPersonInput(ctx context.Context, raw any) (ingest.Person, error) {
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputTeamInput(ctx context.Context, obj any) (gqlmodel.TeamInput, error) {
-	var it gqlmodel.TeamInput
+func (ec *executionContext) unmarshalInputTeamInput(ctx context.Context, obj any) (model.Team, error) {
+	var it model.Team
 	if obj == nil {
 		return it, nil
 	}
@@ -10806,7 +10804,7 @@ func (ec *executionContext) unmarshalInputTeamInput(ctx context.Context, obj any
 		switch k {
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNInt2int(ctx, v)
+			data, err := ec.unmarshalNInt2int64(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10836,14 +10834,14 @@ func (ec *executionContext) unmarshalInputTeamInput(ctx context.Context, obj any
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalTeamInput(ctx context.Context, raw any) (gqlmodel.TeamInput, error) {
-	var out gqlmodel.TeamInput
+func UnmarshalTeamInput(ctx context.Context, raw any) (model.Team, error) {
+	var out model.Team
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TeamInput", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputUserInput(ctx context.Context, obj any) (gqlmodel.UserInput, error) {
-	var it gqlmodel.UserInput
+func (ec *executionContext) unmarshalInputUserInput(ctx context.Context, obj any) (model.User, error) {
+	var it model.User
 	if obj == nil {
 		return it, nil
 	}
@@ -10862,14 +10860,14 @@ func (ec *executionContext) unmarshalInputUserInput(ctx context.Context, obj any
 		switch k {
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNInt2int(ctx, v)
+			data, err := ec.unmarshalNInt2int64(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ID = data
 		case "publicId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publicId"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := ec.unmarshalOString2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10906,8 +10904,8 @@ func (ec *executionContext) unmarshalInputUserInput(ctx context.Context, obj any
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalUserInput(ctx context.Context, raw any) (gqlmodel.UserInput, error) {
-	var out gqlmodel.UserInput
+func UnmarshalUserInput(ctx context.Context, raw any) (model.User, error) {
+	var out model.User
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UserInput", raw, &out)
 	return out, err
 }
@@ -11097,11 +11095,10 @@ func (ec *executionContext) _Attribute(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "type":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Attribute_type(ctx, field, obj)
-				})
+			out.Values[i] = ec._Attribute_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "options":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -12390,11 +12387,10 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "role":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Membership_role(ctx, field, obj)
-				})
+			out.Values[i] = ec._Membership_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "customRole":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -13566,9 +13562,9 @@ func (ec *executionContext) marshalNAttributeChangeType2string(ctx context.Conte
 	return res
 }
 
-func (ec *executionContext) unmarshalNAttributeInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeInput(ctx context.Context, v any) (*gqlmodel.AttributeInput, error) {
+func (ec *executionContext) unmarshalNAttributeInput2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttribute(ctx context.Context, v any) (ingest.Attribute, error) {
 	res, err := ec.unmarshalInputAttributeInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNAttributeOption2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐAttributeOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AttributeOption) graphql.Marshaler {
@@ -13595,9 +13591,9 @@ func (ec *executionContext) marshalNAttributeOption2ᚖgithubᚗcomᚋauditgraph
 	return ec._AttributeOption(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNAttributeOptionInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeOptionInput(ctx context.Context, v any) (*gqlmodel.AttributeOptionInput, error) {
+func (ec *executionContext) unmarshalNAttributeOptionInput2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐAttributeOption(ctx context.Context, v any) (model.AttributeOption, error) {
 	res, err := ec.unmarshalInputAttributeOptionInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNAttributeSnapshot2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeSnapshot(ctx context.Context, sel ast.SelectionSet, v *gqlmodel.AttributeSnapshot) graphql.Marshaler {
@@ -13608,14 +13604,19 @@ func (ec *executionContext) marshalNAttributeSnapshot2ᚖgithubᚗcomᚋauditgra
 	return ec._AttributeSnapshot(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNAttributeType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeType(ctx context.Context, v any) (gqlmodel.AttributeType, error) {
-	var res gqlmodel.AttributeType
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNAttributeType2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐAttributeType(ctx context.Context, v any) (model.AttributeType, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := model.AttributeType(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNAttributeType2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeType(ctx context.Context, sel ast.SelectionSet, v gqlmodel.AttributeType) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNAttributeType2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐAttributeType(ctx context.Context, sel ast.SelectionSet, v model.AttributeType) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AttributeType!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -13646,9 +13647,9 @@ func (ec *executionContext) marshalNChangeLogAction2string(ctx context.Context, 
 	return res
 }
 
-func (ec *executionContext) unmarshalNCustomRoleInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐCustomRoleInput(ctx context.Context, v any) (*gqlmodel.CustomRoleInput, error) {
+func (ec *executionContext) unmarshalNCustomRoleInput2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐCustomRole(ctx context.Context, v any) (model.CustomRole, error) {
 	res, err := ec.unmarshalInputCustomRoleInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -13665,7 +13666,7 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
-func (ec *executionContext) unmarshalNDirectoryInput2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐDirectoryInput(ctx context.Context, v any) (gqlmodel.DirectoryInput, error) {
+func (ec *executionContext) unmarshalNDirectoryInput2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐDirectory(ctx context.Context, v any) (ingest.Directory, error) {
 	res, err := ec.unmarshalInputDirectoryInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -13799,9 +13800,9 @@ func (ec *executionContext) marshalNEventTypeHistoryEntry2ᚖgithubᚗcomᚋaudi
 	return ec._EventTypeHistoryEntry(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNEventTypeInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeInput(ctx context.Context, v any) (*gqlmodel.EventTypeInput, error) {
+func (ec *executionContext) unmarshalNEventTypeInput2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐEventType(ctx context.Context, v any) (model.EventType, error) {
 	res, err := ec.unmarshalInputEventTypeInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNFieldValue2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚋdisplayᚐFieldValue(ctx context.Context, sel ast.SelectionSet, v display.FieldValue) graphql.Marshaler {
@@ -14023,9 +14024,9 @@ func (ec *executionContext) marshalNMembership2ᚖgithubᚗcomᚋauditgraphᚋau
 	return ec._Membership(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNMembershipInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMembershipInput(ctx context.Context, v any) (*gqlmodel.MembershipInput, error) {
+func (ec *executionContext) unmarshalNMembershipInput2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐMembership(ctx context.Context, v any) (model.Membership, error) {
 	res, err := ec.unmarshalInputMembershipInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNOrganization2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *model.Organization) graphql.Marshaler {
@@ -14092,23 +14093,28 @@ func (ec *executionContext) marshalNResourceType2string(ctx context.Context, sel
 	return res
 }
 
-func (ec *executionContext) unmarshalNRole2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRole(ctx context.Context, v any) (gqlmodel.Role, error) {
-	var res gqlmodel.Role
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNRole2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐRole(ctx context.Context, v any) (model.Role, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := model.Role(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNRole2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRole(ctx context.Context, sel ast.SelectionSet, v gqlmodel.Role) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNRole2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐRole(ctx context.Context, sel ast.SelectionSet, v model.Role) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Role!")
+	}
+	return res
 }
 
-func (ec *executionContext) unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx context.Context, v any) ([]gqlmodel.Role, error) {
+func (ec *executionContext) unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐRoleᚄ(ctx context.Context, v any) ([]model.Role, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]gqlmodel.Role, len(vSlice))
+	res := make([]model.Role, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNRole2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRole(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNRole2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐRole(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14116,11 +14122,11 @@ func (ec *executionContext) unmarshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditg
 	return res, nil
 }
 
-func (ec *executionContext) marshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []gqlmodel.Role) graphql.Marshaler {
+func (ec *executionContext) marshalNRole2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Role) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRole2githubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐRole(ctx, sel, v[i])
+		return ec.marshalNRole2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐRole(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14213,9 +14219,9 @@ func (ec *executionContext) marshalNTeam2ᚖgithubᚗcomᚋauditgraphᚋauditgra
 	return ec._Team(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNTeamInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐTeamInput(ctx context.Context, v any) (*gqlmodel.TeamInput, error) {
+func (ec *executionContext) unmarshalNTeamInput2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐTeam(ctx context.Context, v any) (model.Team, error) {
 	res, err := ec.unmarshalInputTeamInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {
@@ -14226,9 +14232,9 @@ func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋauditgraphᚋauditgra
 	return ec._User(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNUserInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐUserInput(ctx context.Context, v any) (*gqlmodel.UserInput, error) {
+func (ec *executionContext) unmarshalNUserInput2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐUser(ctx context.Context, v any) (model.User, error) {
 	res, err := ec.unmarshalInputUserInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -14449,16 +14455,16 @@ func (ec *executionContext) unmarshalOAttributeHistoryFilter2ᚖgithubᚗcomᚋa
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOAttributeInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeInputᚄ(ctx context.Context, v any) ([]*gqlmodel.AttributeInput, error) {
+func (ec *executionContext) unmarshalOAttributeInput2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttributeᚄ(ctx context.Context, v any) ([]ingest.Attribute, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*gqlmodel.AttributeInput, len(vSlice))
+	res := make([]ingest.Attribute, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNAttributeInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNAttributeInput2githubᚗcomᚋauditgraphᚋauditgraphᚋingestᚐAttribute(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14466,16 +14472,16 @@ func (ec *executionContext) unmarshalOAttributeInput2ᚕᚖgithubᚗcomᚋauditg
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalOAttributeOptionInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeOptionInputᚄ(ctx context.Context, v any) ([]*gqlmodel.AttributeOptionInput, error) {
+func (ec *executionContext) unmarshalOAttributeOptionInput2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐAttributeOptionᚄ(ctx context.Context, v any) ([]model.AttributeOption, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*gqlmodel.AttributeOptionInput, len(vSlice))
+	res := make([]model.AttributeOption, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNAttributeOptionInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐAttributeOptionInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNAttributeOptionInput2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐAttributeOption(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14553,16 +14559,16 @@ func (ec *executionContext) marshalOCustomRole2ᚖgithubᚗcomᚋauditgraphᚋau
 	return ec._CustomRole(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOCustomRoleInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐCustomRoleInputᚄ(ctx context.Context, v any) ([]*gqlmodel.CustomRoleInput, error) {
+func (ec *executionContext) unmarshalOCustomRoleInput2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐCustomRoleᚄ(ctx context.Context, v any) ([]model.CustomRole, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*gqlmodel.CustomRoleInput, len(vSlice))
+	res := make([]model.CustomRole, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNCustomRoleInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐCustomRoleInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNCustomRoleInput2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐCustomRole(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14688,16 +14694,16 @@ func (ec *executionContext) unmarshalOEventTypeHistoryFilter2ᚖgithubᚗcomᚋa
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOEventTypeInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeInputᚄ(ctx context.Context, v any) ([]*gqlmodel.EventTypeInput, error) {
+func (ec *executionContext) unmarshalOEventTypeInput2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐEventTypeᚄ(ctx context.Context, v any) ([]model.EventType, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*gqlmodel.EventTypeInput, len(vSlice))
+	res := make([]model.EventType, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNEventTypeInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐEventTypeInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNEventTypeInput2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐEventType(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14765,6 +14771,24 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) unmarshalOInt2ᚖint64(ctx context.Context, v any) (*int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt64(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2ᚖint64(ctx context.Context, sel ast.SelectionSet, v *int64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt64(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx context.Context, v any) (json.RawMessage, error) {
 	if v == nil {
 		return nil, nil
@@ -14821,16 +14845,16 @@ func (ec *executionContext) unmarshalOMemberChangeLogFilter2ᚖgithubᚗcomᚋau
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOMembershipInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMembershipInputᚄ(ctx context.Context, v any) ([]*gqlmodel.MembershipInput, error) {
+func (ec *executionContext) unmarshalOMembershipInput2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐMembershipᚄ(ctx context.Context, v any) ([]model.Membership, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*gqlmodel.MembershipInput, len(vSlice))
+	res := make([]model.Membership, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNMembershipInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐMembershipInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNMembershipInput2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐMembership(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14852,7 +14876,7 @@ func (ec *executionContext) marshalOOrganization2ᚖgithubᚗcomᚋauditgraphᚋ
 	return ec._Organization(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOOrganizationInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐOrganizationInput(ctx context.Context, v any) (*gqlmodel.OrganizationInput, error) {
+func (ec *executionContext) unmarshalOOrganizationInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐOrganization(ctx context.Context, v any) (*model.Organization, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -14901,6 +14925,18 @@ func (ec *executionContext) marshalOSource2ᚖstring(ctx context.Context, sel as
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalString(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
 	return res
 }
 
@@ -14964,16 +15000,16 @@ func (ec *executionContext) marshalOTeam2ᚖgithubᚗcomᚋauditgraphᚋauditgra
 	return ec._Team(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOTeamInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐTeamInputᚄ(ctx context.Context, v any) ([]*gqlmodel.TeamInput, error) {
+func (ec *executionContext) unmarshalOTeamInput2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐTeamᚄ(ctx context.Context, v any) ([]model.Team, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*gqlmodel.TeamInput, len(vSlice))
+	res := make([]model.Team, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNTeamInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐTeamInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNTeamInput2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐTeam(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -14988,16 +15024,16 @@ func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋauditgraphᚋauditgra
 	return ec._User(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOUserInput2ᚕᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐUserInputᚄ(ctx context.Context, v any) ([]*gqlmodel.UserInput, error) {
+func (ec *executionContext) unmarshalOUserInput2ᚕgithubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐUserᚄ(ctx context.Context, v any) ([]model.User, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*gqlmodel.UserInput, len(vSlice))
+	res := make([]model.User, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNUserInput2ᚖgithubᚗcomᚋauditgraphᚋauditgraphᚋgraphᚋgqlmodelᚐUserInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNUserInput2githubᚗcomᚋauditgraphᚋauditgraphᚋmodelᚐUser(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}

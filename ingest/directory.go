@@ -27,25 +27,21 @@ func positive(field string, id int64) error {
 	return nil
 }
 
-func checkOrganization(o *model.Organization) error {
-	if err := positive("id", o.ID); err != nil {
+// checkNamed checks what an organization and a team both have: a positive
+// id, a slug and a name.
+func checkNamed(id int64, slug, name string) error {
+	if err := positive("id", id); err != nil {
 		return err
 	}
-	if err := required("slug", o.Slug, 200); err != nil {
+	if err := required("slug", slug, 200); err != nil {
 		return err
 	}
-	return required("name", o.Name, 500)
+	return required("name", name, 500)
 }
 
-func checkTeam(t *model.Team) error {
-	if err := positive("id", t.ID); err != nil {
-		return err
-	}
-	if err := required("slug", t.Slug, 200); err != nil {
-		return err
-	}
-	return required("name", t.Name, 500)
-}
+func checkOrganization(o *model.Organization) error { return checkNamed(o.ID, o.Slug, o.Name) }
+
+func checkTeam(t *model.Team) error { return checkNamed(t.ID, t.Slug, t.Name) }
 
 func checkUser(u *model.User) error {
 	if err := positive("id", u.ID); err != nil {
@@ -167,43 +163,40 @@ func checkDirectory(orgID int64, d *Directory) error {
 			return fieldError("input.organization", err)
 		}
 	}
-	for i := range d.Teams {
-		d.Teams[i].OrganizationID = ptr(orgID)
-		if err := checkTeam(&d.Teams[i]); err != nil {
-			return fieldError(fmt.Sprintf("input.teams[%d]", i), err)
-		}
+	if err := checkEach("teams", d.Teams, checkTeam, func(t *model.Team) { t.OrganizationID = ptr(orgID) }); err != nil {
+		return err
 	}
-	for i := range d.Users {
-		if err := checkUser(&d.Users[i]); err != nil {
-			return fieldError(fmt.Sprintf("input.users[%d]", i), err)
-		}
+	if err := checkEach("users", d.Users, checkUser, nil); err != nil {
+		return err
 	}
-	for i := range d.CustomRoles {
-		d.CustomRoles[i].OrganizationID = orgID
-		if err := checkCustomRole(&d.CustomRoles[i]); err != nil {
-			return fieldError(fmt.Sprintf("input.customRoles[%d]", i), err)
-		}
+	if err := checkEach("customRoles", d.CustomRoles, checkCustomRole, func(r *model.CustomRole) { r.OrganizationID = orgID }); err != nil {
+		return err
 	}
-	for i := range d.Memberships {
-		m := &d.Memberships[i]
+	// A team membership is of the team alone.
+	if err := checkEach("memberships", d.Memberships, checkMembership, func(m *model.Membership) {
+		m.OrganizationID = nil
 		if m.TeamID == nil {
 			m.OrganizationID = ptr(orgID)
-		} else {
-			m.OrganizationID = nil
 		}
-		if err := checkMembership(m); err != nil {
-			return fieldError(fmt.Sprintf("input.memberships[%d]", i), err)
-		}
+	}); err != nil {
+		return err
 	}
-	for i := range d.EventTypes {
-		if err := checkEventType(&d.EventTypes[i]); err != nil {
-			return fieldError(fmt.Sprintf("input.eventTypes[%d]", i), err)
-		}
+	if err := checkEach("eventTypes", d.EventTypes, checkEventType, nil); err != nil {
+		return err
 	}
-	for i := range d.Attributes {
-		d.Attributes[i].OrganizationID = orgID
-		if err := checkAttribute(&d.Attributes[i]); err != nil {
-			return fieldError(fmt.Sprintf("input.attributes[%d]", i), err)
+	return checkEach("attributes", d.Attributes, checkAttribute, func(a *Attribute) { a.OrganizationID = orgID })
+}
+
+// checkEach puts each record of the input's list name in the organization
+// (place, when not nil) and checks it, naming the first one refused by its
+// index ("input.teams[2]").
+func checkEach[T any](name string, list []T, check func(*T) error, place func(*T)) error {
+	for i := range list {
+		if place != nil {
+			place(&list[i])
+		}
+		if err := check(&list[i]); err != nil {
+			return fieldError(fmt.Sprintf("input.%s[%d]", name, i), err)
 		}
 	}
 	return nil

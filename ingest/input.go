@@ -11,8 +11,9 @@ import (
 )
 
 // The input records. They are both the NDJSON line format of
-// `auditgraph import` (their JSON tags) and what the GraphQL resolvers
-// convert mutation arguments into, so that one set of rules validates both.
+// `auditgraph import` (their JSON tags) and the GraphQL write inputs, bound
+// by gqlgen (gqlgen.yml), so that one set of rules validates both and a
+// field is declared once.
 
 // ID is a user, an organization or an event type as an input names it: a
 // number, or a string holding a number or a public id ("usr_…", "org_…").
@@ -135,13 +136,17 @@ type ChangeLogEntry struct {
 	Changes        json.RawMessage `json:"changes,omitempty"`
 }
 
-// Attribute is an attribute with its options.
+// Attribute is an attribute with its options; an option's AttributeID need
+// not be given (the store sets it to the attribute's).
 type Attribute struct {
 	model.Attribute
 	Options []model.AttributeOption `json:"options"`
 }
 
-// Directory is one directory sync of an organization.
+// Directory is one directory sync of an organization: GraphQL's
+// DirectoryInput, whose nested inputs are the model's records (their ids are
+// the platform's numbers; the organization's ids are filled in by
+// SyncDirectory).
 type Directory struct {
 	Organization *model.Organization
 	Teams        []model.Team

@@ -21,6 +21,7 @@ import (
 	"github.com/auditgraph/auditgraph/db/seed"
 	"github.com/auditgraph/auditgraph/ingest"
 	"github.com/auditgraph/auditgraph/internal/pgtest"
+	"github.com/auditgraph/auditgraph/internal/wire"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/server"
 )
@@ -85,7 +86,7 @@ func newWriteEnv(t *testing.T, url string, seedIt bool) *writeEnv {
 	}
 	cfg := server.Defaults()
 	cfg.RateLimit = 0
-	srv, err := server.New(cfg, store, nil)
+	srv, err := wire.Server(cfg, store, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

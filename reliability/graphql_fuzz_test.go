@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/auditgraph/auditgraph/db"
+	"github.com/auditgraph/auditgraph/internal/wire"
 	"github.com/auditgraph/auditgraph/model"
-	"github.com/auditgraph/auditgraph/server"
 )
 
 // FuzzGraphQLDocument sends arbitrary documents and variables, with the
@@ -28,7 +28,7 @@ func FuzzGraphQLDocument(f *testing.F) {
 	const deadline = 2 * time.Second
 	cfg.RequestTimeout = deadline
 	store, keys := openSeeded(f, filepath.Join(f.TempDir(), "auditgraph.db"), db.Options{})
-	s, err := server.New(cfg, store, nil)
+	s, err := wire.Server(cfg, store, nil, nil)
 	if err != nil {
 		f.Fatal(err)
 	}

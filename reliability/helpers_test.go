@@ -19,6 +19,7 @@ import (
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
 	"github.com/auditgraph/auditgraph/internal/pgtest"
+	"github.com/auditgraph/auditgraph/internal/wire"
 	"github.com/auditgraph/auditgraph/server"
 )
 
@@ -86,7 +87,7 @@ func openSeeded(t testing.TB, url string, opt db.Options) (*db.Store, map[string
 // start runs the server on store behind an httptest server.
 func start(t testing.TB, cfg server.Config, store *db.Store, keys map[string]string, logger *slog.Logger) *env {
 	t.Helper()
-	s, err := server.New(cfg, store, logger)
+	s, err := wire.Server(cfg, store, nil, logger)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,8 @@ import (
 
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
+	"github.com/auditgraph/auditgraph/internal/wire"
 	"github.com/auditgraph/auditgraph/model"
-	"github.com/auditgraph/auditgraph/server"
 )
 
 func wantCode(t *testing.T, r *gqlResponse, code string) {
@@ -315,7 +315,7 @@ func TestDatabasePoolBound(t *testing.T) {
 func TestExecuteAfterDeadline(t *testing.T) {
 	store, keys := openSeeded(t, t.TempDir()+"/a.db", db.Options{})
 	_ = keys
-	s, err := server.New(testConfig(), store, nil)
+	s, err := wire.Server(testConfig(), store, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
 	"github.com/auditgraph/auditgraph/internal/pgtest"
+	"github.com/auditgraph/auditgraph/internal/wire"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/server"
 )
@@ -117,9 +118,9 @@ func (rc *replicated) instance(t testing.TB, primaryURL string, ro db.ReplicaOpt
 			t.Fatal(err)
 		}
 		t.Cleanup(rs.Close)
-		inst.replicas, cfg.Replicas = rs, rs
+		inst.replicas = rs
 	}
-	s, err := server.New(cfg, store, nil)
+	s, err := wire.Server(cfg, store, inst.replicas, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,6 +398,7 @@ func TestReadYourWritesAcrossInstances(t *testing.T) {
 	if ra.latency > ro.MaxWait {
 		t.Errorf("a read with a token past the primary took %v, more than the %v wait it must skip", ra.latency, ro.MaxWait)
 	}
+	checkReplicaMetrics(t, a)
 }
 
 // TestReplicaStoppedUnderLoad stops the only replica while writes and reads

@@ -14,6 +14,7 @@ import (
 	"github.com/auditgraph/auditgraph/db/seed"
 	"github.com/auditgraph/auditgraph/internal/cputime"
 	"github.com/auditgraph/auditgraph/internal/pgtest"
+	"github.com/auditgraph/auditgraph/internal/wire"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/server"
 )
@@ -59,7 +60,7 @@ func newBenchEnv(b testing.TB) *benchEnv {
 	store := db.NewStore(d)
 	cfg := server.Defaults()
 	cfg.RateLimit = 0 // a benchmark is one key sending as fast as it can
-	srv, err := server.New(cfg, store, nil)
+	srv, err := wire.Server(cfg, store, nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -21,14 +21,10 @@ func (r *Resolver) Directives() graph.DirectiveRoot {
 	}
 }
 
-func (r *Resolver) hasRole(ctx context.Context, obj any, next graphql.Resolver, roles []gqlmodel.Role, permission *string, organization *string) (any, error) {
+func (r *Resolver) hasRole(ctx context.Context, obj any, next graphql.Resolver, roles []model.Role, permission *string, organization *string) (any, error) {
 	p, err := model.PrincipalFrom(ctx)
 	if err != nil {
 		return nil, err
-	}
-	rs := make([]model.Role, len(roles))
-	for i, role := range roles {
-		rs[i] = model.Role(role)
 	}
 	perm := ""
 	if permission != nil {
@@ -51,7 +47,7 @@ func (r *Resolver) hasRole(ctx context.Context, obj any, next graphql.Resolver, 
 		if err != nil {
 			return nil, notMember(err)
 		}
-		err = model.AuthorizeOrganizationAccess(ctx, org.ID, a, rs, perm)
+		err = model.AuthorizeOrganizationAccess(ctx, org.ID, a, roles, perm)
 		if err != nil {
 			if a == nil {
 				return nil, notMember(err)
@@ -63,7 +59,7 @@ func (r *Resolver) hasRole(ctx context.Context, obj any, next graphql.Resolver, 
 		if !ok {
 			return nil, fmt.Errorf("@hasRole on %T without an organization argument", obj)
 		}
-		if err := model.AuthorizeOrganization(ctx, r.Store, m.Organization.ID, rs, perm); err != nil {
+		if err := model.AuthorizeOrganization(ctx, r.Store, m.Organization.ID, roles, perm); err != nil {
 			return nil, err
 		}
 	default:

@@ -18,11 +18,6 @@ func (r *attributeResolver) ID(ctx context.Context, obj *model.Attribute) (strin
 	return globalID("Attribute", obj.ID), nil
 }
 
-// Type is the resolver for the type field.
-func (r *attributeResolver) Type(ctx context.Context, obj *model.Attribute) (gqlmodel.AttributeType, error) {
-	return gqlmodel.AttributeType(obj.Type), nil
-}
-
 // Options is the resolver for the options field.
 func (r *attributeResolver) Options(ctx context.Context, obj *model.Attribute) ([]*model.AttributeOption, error) {
 	opts, err := r.Store.OptionsByAttributeIDs(ctx, []string{obj.ID})
@@ -79,11 +74,6 @@ func (r *memberResolver) ChangeLogs(ctx context.Context, obj *gqlmodel.Member, f
 // ID is the resolver for the id field.
 func (r *membershipResolver) ID(ctx context.Context, obj *model.Membership) (string, error) {
 	return globalID("Membership", obj.ID), nil
-}
-
-// Role is the resolver for the role field.
-func (r *membershipResolver) Role(ctx context.Context, obj *model.Membership) (gqlmodel.Role, error) {
-	return gqlmodel.Role(obj.Role), nil
 }
 
 // CustomRole is the resolver for the customRole field.
@@ -170,7 +160,7 @@ func (r *organizationResolver) Member(ctx context.Context, obj *model.Organizati
 	if err != nil {
 		return nil, err
 	}
-	return &gqlmodel.Member{User: user, Organization: obj, MembershipID: a.MembershipID, Role: gqlmodel.Role(a.Role)}, nil
+	return &gqlmodel.Member{User: user, Organization: obj, MembershipID: a.MembershipID, Role: a.Role}, nil
 }
 
 // ID is the resolver for the id field.

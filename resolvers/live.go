@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/auditgraph/auditgraph/graph/gqlmodel"
 	"github.com/auditgraph/auditgraph/live"
 	"github.com/auditgraph/auditgraph/model"
 )
@@ -265,11 +264,11 @@ func (r *Resolver) accessCheck(ctx context.Context) func(context.Context) error 
 			args := d.ArgumentMap(oc.Variables)
 			switch d.Name {
 			case "hasRole":
-				var roles []gqlmodel.Role
+				var roles []model.Role
 				if list, ok := args["roles"].([]any); ok {
 					for _, v := range list {
 						s, _ := v.(string)
-						roles = append(roles, gqlmodel.Role(s))
+						roles = append(roles, model.Role(s))
 					}
 				}
 				_, err = dirs.HasRole(c, nil, pass, roles, stringArg(args, "permission"), stringArg(args, "organization"))

@@ -89,7 +89,7 @@ func presentAttributeEntry(e *model.AttributeAssignmentEntry) *gqlmodel.Attribut
 		out.Changes = append(out.Changes, &gqlmodel.AttributeAssignmentChange{
 			Type: c.Type,
 			Attribute: &gqlmodel.AttributeSnapshot{ID: c.Attribute.ID, Slug: c.Attribute.Slug, Name: c.Attribute.Name,
-				Type: gqlmodel.AttributeType(c.Attribute.Type)},
+				Type: model.AttributeType(c.Attribute.Type)},
 			Previous: presentAttributeValue(c.Previous),
 			Current:  presentAttributeValue(c.Current),
 		})

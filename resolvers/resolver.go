@@ -10,11 +10,14 @@ package resolvers
 import (
 	"log/slog"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/auditgraph/auditgraph/graph"
 	"github.com/auditgraph/auditgraph/live"
 	"github.com/auditgraph/auditgraph/model"
 )
 
 // Resolver is the root resolver: the store and what every request shares.
+// cmd/ builds it (internal/wire) and hands its Schema to the HTTP server.
 type Resolver struct {
 	Store  model.Store
 	Logger *slog.Logger
@@ -27,4 +30,13 @@ type Resolver struct {
 	LiveReader LiveReader
 
 	entries entryCache
+}
+
+// Schema is the executable schema on r: graph's, with the access
+// directives, each field's cost (bounded by r.PageSizes) and the fast
+// history pages. Build it once: every call wraps a new schema.
+func (r *Resolver) Schema() graphql.ExecutableSchema {
+	cfg := graph.Config{Resolvers: r, Directives: r.Directives()}
+	SetComplexity(&cfg.Complexity, r.PageSizes)
+	return FastPages(graph.NewExecutableSchema(cfg))
 }

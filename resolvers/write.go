@@ -9,8 +9,10 @@ import (
 	"github.com/auditgraph/auditgraph/model"
 )
 
-// The write mutations only translate GraphQL arguments into package ingest's
-// records; every rule is ingest's, shared with `auditgraph import`.
+// The write mutations' arguments are package ingest's records already
+// (gqlgen binds them, see gqlgen.yml); the resolvers only resolve global ids
+// and the writing key's organization. Every rule is ingest's, shared with
+// `auditgraph import`.
 
 // writableOrganization resolves the organization a mutation writes into and
 // checks that the caller's key may write there. An organization that does
@@ -108,48 +110,4 @@ func recordEntries[G, I any](ctx context.Context, r *Resolver, organizationID st
 		out[i] = &gqlmodel.RecordedEntry{ID: e.ID, IdempotencyKey: e.IdempotencyKey, Created: e.Created, Timestamp: e.Timestamp}
 	}
 	return out, nil
-}
-
-func optionalInt64(p *int) *int64 {
-	if p == nil {
-		return nil
-	}
-	v := int64(*p)
-	return &v
-}
-
-func directoryArg(in *gqlmodel.DirectoryInput) *ingest.Directory {
-	d := &ingest.Directory{}
-	if o := in.Organization; o != nil {
-		d.Organization = &model.Organization{Slug: o.Slug, Name: o.Name}
-	}
-	for _, t := range in.Teams {
-		d.Teams = append(d.Teams, model.Team{ID: int64(t.ID), Slug: t.Slug, Name: t.Name})
-	}
-	for _, u := range in.Users {
-		mu := model.User{ID: int64(u.ID), Email: u.Email, Name: u.Name, AvatarURL: u.AvatarURL}
-		if u.PublicID != nil {
-			mu.PublicID = *u.PublicID
-		}
-		d.Users = append(d.Users, mu)
-	}
-	for _, cr := range in.CustomRoles {
-		d.CustomRoles = append(d.CustomRoles, model.CustomRole{ID: int64(cr.ID), Name: cr.Name, Permissions: cr.Permissions})
-	}
-	for _, m := range in.Memberships {
-		d.Memberships = append(d.Memberships, model.Membership{ID: int64(m.ID), UserID: int64(m.UserID),
-			TeamID: optionalInt64(m.TeamID), Role: model.Role(m.Role), CustomRoleID: optionalInt64(m.CustomRoleID)})
-	}
-	for _, et := range in.EventTypes {
-		d.EventTypes = append(d.EventTypes, model.EventType{ID: int64(et.ID), Title: et.Title, Slug: et.Slug,
-			OwnerUserID: optionalInt64(et.OwnerUserID), TeamID: optionalInt64(et.TeamID), ParentID: optionalInt64(et.ParentID)})
-	}
-	for _, a := range in.Attributes {
-		ia := ingest.Attribute{Attribute: model.Attribute{ID: a.ID, Slug: a.Slug, Name: a.Name, Type: model.AttributeType(a.Type)}}
-		for _, o := range a.Options {
-			ia.Options = append(ia.Options, model.AttributeOption{ID: o.ID, AttributeID: a.ID, Slug: o.Slug, Value: o.Value})
-		}
-		d.Attributes = append(d.Attributes, ia)
-	}
-	return d
 }

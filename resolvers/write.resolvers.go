@@ -14,7 +14,7 @@ import (
 )
 
 // SyncDirectory is the resolver for the syncDirectory field.
-func (r *mutationResolver) SyncDirectory(ctx context.Context, organizationID string, input gqlmodel.DirectoryInput) (*gqlmodel.DirectorySyncResult, error) {
+func (r *mutationResolver) SyncDirectory(ctx context.Context, organizationID string, input ingest.Directory) (*gqlmodel.DirectorySyncResult, error) {
 	orgID, err := r.writableOrganization(ctx, organizationID)
 	if err != nil {
 		return nil, err
@@ -23,7 +23,7 @@ func (r *mutationResolver) SyncDirectory(ctx context.Context, organizationID str
 	if err != nil {
 		return nil, err
 	}
-	n, err := ingest.SyncDirectory(ctx, r.Store, orgID, holder, directoryArg(&input))
+	n, err := ingest.SyncDirectory(ctx, r.Store, orgID, holder, &input)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/auditgraph/auditgraph/model"
+	"github.com/auditgraph/auditgraph/model/display"
 )
 
 // GET /v2/organizations/{orgId}/attributes/assignments/{userId}/history
@@ -16,7 +17,7 @@ import (
 const attributeHistoryQuery = `query RestAttributeAssignmentHistory($orgId: ID!, $userId: ID!, $first: Int, $after: String) {
   organization(id: $orgId) { member(userId: $userId) { membershipId user { databaseId } } }
   attributeAssignmentHistory(orgId: $orgId, userId: $userId, first: $first, after: $after) {
-    edges { node {
+    nodes {
       id timestamp source
       actor { type displayName displayEmail displayAvatar }
       sourceContext
@@ -27,7 +28,7 @@ const attributeHistoryQuery = `query RestAttributeAssignmentHistory($orgId: ID!,
         current { optionId optionSlug value weight }
       }
       hasError
-    } }
+    }
     pageInfo { hasNextPage }
   }
 }`
@@ -44,9 +45,7 @@ type attributeHistoryData struct {
 		} `json:"member"`
 	} `json:"organization"`
 	History struct {
-		Edges []struct {
-			Node attributeLog `json:"node"`
-		} `json:"edges"`
+		Nodes    []attributeLog `json:"nodes"`
 		PageInfo struct {
 			HasNextPage bool `json:"hasNextPage"`
 		} `json:"pageInfo"`
@@ -69,42 +68,31 @@ type attributeHistoryPayload struct {
 	HasMore      bool           `json:"hasMore"`
 }
 
+// attributeLog is a node of attributeHistoryQuery, which is the document's
+// log, decoded and written again instead of passed through as the event
+// type history's are (nodes.go), because two of its values are not written
+// by GraphQL as the document writes them: sourceContext is stored as its
+// producer wrote it (an import keeps its spaces), and the document writes
+// it compact (json.RawMessage is compacted when written); and GraphQL
+// writes a Float as Go's %g does (1e+06), the document as JSON.stringify
+// does (1000000), as a float64 is written. Writing the strings again also
+// escapes them as encoding/json does (U+2028, \b), where nodes passed
+// through keep gqlgen's escapes. TestAttributeHistoryWritesValuesAsTheDocument
+// holds REST to the document and tells when GraphQL writes both alike.
 type attributeLog struct {
-	ID            string            `json:"id"`
-	Timestamp     string            `json:"timestamp"`
-	Source        string            `json:"source"`
-	Actor         actor             `json:"actor"`
-	SourceContext json.RawMessage   `json:"sourceContext"`
-	Changes       []attributeChange `json:"changes"`
-	HasError      bool              `json:"hasError"`
-}
-
-type actor struct {
-	Type          string  `json:"type"`
-	DisplayName   *string `json:"displayName"`
-	DisplayEmail  *string `json:"displayEmail"`
-	DisplayAvatar *string `json:"displayAvatar"`
-}
-
-type attributeChange struct {
-	Type      string          `json:"type"`
-	Attribute attributeRef    `json:"attribute"`
-	Previous  *attributeValue `json:"previous"`
-	Current   *attributeValue `json:"current"`
-}
-
-type attributeRef struct {
-	ID   string `json:"id"`
-	Slug string `json:"slug"`
-	Name string `json:"name"`
-	Type string `json:"type"`
-}
-
-type attributeValue struct {
-	OptionID   string   `json:"optionId"`
-	OptionSlug string   `json:"optionSlug"`
-	Value      string   `json:"value"`
-	Weight     *float64 `json:"weight"`
+	ID        string `json:"id"`
+	Timestamp string `json:"timestamp"`
+	Source    string `json:"source"`
+	Actor     struct {
+		Type          string  `json:"type"`
+		DisplayName   *string `json:"displayName"`
+		DisplayEmail  *string `json:"displayEmail"`
+		DisplayAvatar *string `json:"displayAvatar"`
+	} `json:"actor"`
+	SourceContext json.RawMessage `json:"sourceContext"`
+	// The stored form of a change is the document's.
+	Changes  []display.AttributeChange `json:"changes"`
+	HasError bool                      `json:"hasError"`
 }
 
 // AttributeAssignmentHistory answers a member's attribute assignment history.
@@ -138,10 +126,7 @@ func (a *API) AttributeAssignmentHistory(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	m := data.Organization.Member
-	out := attributeHistoryPayload{UserID: m.User.DatabaseID, MembershipID: m.MembershipID, AuditLogs: []attributeLog{}}
-	for _, e := range data.History.Edges {
-		out.AuditLogs = append(out.AuditLogs, e.Node)
-	}
+	out := attributeHistoryPayload{UserID: m.User.DatabaseID, MembershipID: m.MembershipID, AuditLogs: data.History.Nodes}
 	out.HasMore = data.History.PageInfo.HasNextPage
 	if out.HasMore && len(out.AuditLogs) > 0 {
 		out.NextCursor = &out.AuditLogs[len(out.AuditLogs)-1].ID

@@ -7,12 +7,9 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
 	"github.com/auditgraph/auditgraph/internal/cputime"
-	"github.com/auditgraph/auditgraph/internal/pgtest"
 	"github.com/auditgraph/auditgraph/model"
-	"github.com/auditgraph/auditgraph/server"
 )
 
 // BenchmarkEventTypeHistoryPage runs GET /v2/event-types/{id}/history through
@@ -21,23 +18,7 @@ import (
 // leaves out the time spent waiting for the database.
 func BenchmarkEventTypeHistoryPage(b *testing.B) {
 	ctx := context.Background()
-	d, err := db.Open(pgtest.NewDatabase(b), db.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { d.Close() })
-	store := db.NewStore(d)
-	secret := model.NewKeySecret()
-	if err := store.CreateAPIKey(ctx, &model.APIKey{Hash: model.HashKey(secret), Hint: model.KeyHint(secret), UserID: seed.OwnerUserID}); err != nil {
-		b.Fatal(err)
-	}
-	cfg := server.Defaults()
-	cfg.RateLimit = 0
-	srv, err := server.New(cfg, store, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	h := srv.Handler()
+	h, store, secret := benchHandler(b)
 	page, err := store.EventTypeHistory(ctx, model.EventTypeHistoryFilter{EventTypeID: seed.TeamEventTypeID}, model.PageArgs{Limit: 100})
 	if err != nil || len(page.Items) < 100 {
 		b.Fatalf("the demo event type has %d entries (%v), want 100", len(page.Items), err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/auditgraph/auditgraph/graph/gqlmodel"
 	"github.com/auditgraph/auditgraph/model"
+	"github.com/auditgraph/auditgraph/model/display"
 )
 
 // POST /v1/organizations/{organization_id}/users/{user_id}/change-logs
@@ -22,15 +23,17 @@ import (
 // change logs' default Max.
 const v1DefaultTake = 50
 
+// The aliases spell the document's names, so a node decodes into the
+// document's log as it is written; only the actor is nested in GraphQL.
 const changeLogsQuery = `query RestMemberChangeLogs($organizationId: ID!, $userId: ID!, $first: Int, $offset: Int, $filter: MemberChangeLogFilter) {
   memberChangeLogs(organizationId: $organizationId, userId: $userId, first: $first, offset: $offset, filter: $filter) {
-    totalCount
-    edges { node {
+    total_count: totalCount
+    nodes {
       id
-      actor { publicId name email }
-      action timestamp resourceType resourceId resourceName
-      changes { field oldValue newValue }
-    } }
+      actor { user_id: publicId user_name: name user_email: email }
+      action timestamp resource_type: resourceType resource_id: resourceId resource_name: resourceName
+      changes { field old_value: oldValue new_value: newValue }
+    }
   }
 }`
 
@@ -42,31 +45,12 @@ var changeLogsParams = map[string]param{
 	"filter.action": {name: "action"}, "filter.resourceType": {name: "resource_type"},
 }
 
-type changeLogsData struct {
-	Logs struct {
-		TotalCount int `json:"totalCount"`
-		Edges      []struct {
-			Node struct {
-				ID    string `json:"id"`
-				Actor struct {
-					PublicID string  `json:"publicId"`
-					Name     *string `json:"name"`
-					Email    *string `json:"email"`
-				} `json:"actor"`
-				Action       string  `json:"action"`
-				Timestamp    string  `json:"timestamp"`
-				ResourceType string  `json:"resourceType"`
-				ResourceID   string  `json:"resourceId"`
-				ResourceName *string `json:"resourceName"`
-				Changes      []struct {
-					Field    string  `json:"field"`
-					OldValue *string `json:"oldValue"`
-					NewValue *string `json:"newValue"`
-				} `json:"changes"`
-			} `json:"node"`
-		} `json:"edges"`
-	} `json:"memberChangeLogs"`
-}
+// The /v1 document cannot be GraphQL's nodes passed through, so a log is
+// decoded and written again: the document's log is flat where GraphQL's
+// actor is a User, and its action and resource_type are the lowercase
+// strings of GraphQL's enums (the live service's wording). Writing the
+// strings again also escapes them as encoding/json does (U+2028, \b), where
+// nodes passed through keep gqlgen's escapes.
 
 type changeLogsResponse struct {
 	Logs       []changeLog `json:"logs"`
@@ -75,23 +59,37 @@ type changeLogsResponse struct {
 	Take       int         `json:"take"`
 }
 
+// changeLog is a log as the document writes it, its fields in the
+// document's order.
 type changeLog struct {
-	ID           string       `json:"id"`
-	UserID       string       `json:"user_id"`
-	UserName     *string      `json:"user_name"`
-	UserEmail    *string      `json:"user_email"`
-	Action       string       `json:"action"`
-	Timestamp    string       `json:"timestamp"`
-	ResourceType string       `json:"resource_type"`
-	ResourceID   string       `json:"resource_id"`
-	ResourceName *string      `json:"resource_name"`
-	Changes      []changeItem `json:"changes"`
+	ID string `json:"id"`
+	changeLogActor
+	Action       string  `json:"action"`
+	Timestamp    string  `json:"timestamp"`
+	ResourceType string  `json:"resource_type"`
+	ResourceID   string  `json:"resource_id"`
+	ResourceName *string `json:"resource_name"`
+	// The stored form of a change is the document's.
+	Changes []display.MemberChange `json:"changes"`
 }
 
-type changeItem struct {
-	Field    string  `json:"field"`
-	OldValue *string `json:"old_value"`
-	NewValue *string `json:"new_value"`
+// changeLogActor is the document's flattening of GraphQL's actor.
+type changeLogActor struct {
+	UserID    string  `json:"user_id"`
+	UserName  *string `json:"user_name"`
+	UserEmail *string `json:"user_email"`
+}
+
+// changeLogsData is the data of changeLogsQuery: each node is a changeLog
+// but for its actor, nested.
+type changeLogsData struct {
+	Logs struct {
+		TotalCount int `json:"total_count"`
+		Nodes      []struct {
+			changeLog
+			Actor changeLogActor `json:"actor"`
+		} `json:"nodes"`
+	} `json:"memberChangeLogs"`
 }
 
 // changeLogsRequest is the validated body.
@@ -149,19 +147,12 @@ func (a *API) MemberChangeLogs(w http.ResponseWriter, r *http.Request) {
 		WriteV1Error(w, r, err)
 		return
 	}
-	out := changeLogsResponse{Logs: []changeLog{}, TotalCount: data.Logs.TotalCount, Skip: req.skip, Take: req.take}
-	for _, e := range data.Logs.Edges {
-		n := e.Node
-		l := changeLog{
-			ID: n.ID, UserID: n.Actor.PublicID, UserName: n.Actor.Name, UserEmail: n.Actor.Email,
-			Action: strings.ToLower(n.Action), Timestamp: n.Timestamp,
-			ResourceType: strings.ToLower(n.ResourceType), ResourceID: n.ResourceID, ResourceName: n.ResourceName,
-			Changes: make([]changeItem, len(n.Changes)),
-		}
-		for i, c := range n.Changes {
-			l.Changes[i] = changeItem{Field: c.Field, OldValue: c.OldValue, NewValue: c.NewValue}
-		}
-		out.Logs = append(out.Logs, l)
+	out := changeLogsResponse{Logs: make([]changeLog, len(data.Logs.Nodes)), TotalCount: data.Logs.TotalCount, Skip: req.skip, Take: req.take}
+	for i, n := range data.Logs.Nodes {
+		l := n.changeLog
+		l.changeLogActor = n.Actor
+		l.Action, l.ResourceType = strings.ToLower(l.Action), strings.ToLower(l.ResourceType)
+		out.Logs[i] = l
 	}
 	writeJSON(w, http.StatusOK, out)
 }

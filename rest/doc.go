@@ -9,6 +9,9 @@
 // a selection can write the document's shape itself (aliases, the connection's
 // nodes, FieldValue.kind), as for event type history, the nodes pass through
 // as GraphQL wrote them and only the envelope around them is written here.
+// Where it cannot, the nodes are decoded into the smallest shape that writes
+// them as the document does, named by aliases and by the stored forms in
+// model/display, each saying why it must exist (attributeLog, changeLog).
 //
 // It must never import db, resolvers or server, and never hold an access
 // rule: a rule written here would be a second copy that GraphQL does not see.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
+	"github.com/auditgraph/auditgraph/internal/wire"
 	"github.com/auditgraph/auditgraph/server"
 )
 
@@ -48,7 +49,7 @@ func FuzzRESTRequests(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	srv, err := server.New(cfg, store, nil)
+	srv, err := wire.Server(cfg, store, nil, nil)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
 	"github.com/auditgraph/auditgraph/internal/pgtest"
+	"github.com/auditgraph/auditgraph/internal/wire"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/server"
 )
@@ -110,7 +111,7 @@ func newFixture(t *testing.T, cfg server.Config) *fixture {
 		}
 		f.keys[role] = secret
 	}
-	srv, err := server.New(cfg, f.store, nil)
+	srv, err := wire.Server(cfg, f.store, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

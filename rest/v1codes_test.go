@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/auditgraph/auditgraph/server"
+	"github.com/auditgraph/auditgraph/internal/wire"
 )
 
 type v1Error struct {
@@ -73,7 +73,7 @@ func TestV1TraceIDIsAUUIDLoggedWithTheRequestID(t *testing.T) {
 	f := newFixture(t, testConfig())
 	var mu sync.Mutex
 	var logs bytes.Buffer
-	srv, err := server.New(testConfig(), f.store, slog.New(slog.NewJSONHandler(&lockedWriter{mu: &mu, w: &logs}, nil)))
+	srv, err := wire.Server(testConfig(), f.store, nil, slog.New(slog.NewJSONHandler(&lockedWriter{mu: &mu, w: &logs}, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,13 +4,15 @@ import (
 	"net"
 	"time"
 
-	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/live"
 	"github.com/auditgraph/auditgraph/model"
 )
 
 // Config is everything the HTTP server can be tuned with. The zero value of a
-// field means its default (see Defaults).
+// field means its default (see Defaults). UserDBConcurrency, PageSizes,
+// AccessCacheTTL and Live also tune the parts the server is built from: the
+// wiring (internal/wire) applies them to the store, the resolvers and the
+// live fan-out.
 type Config struct {
 	// Introspection enables GraphQL schema introspection (the playground needs it).
 	Introspection bool
@@ -45,20 +47,17 @@ type Config struct {
 	// persisted-query caches.
 	QueryCacheBytes int
 	// UserDBConcurrency bounds the SQL statements the queries of one user run
-	// at once, so one tenant cannot hold the whole pool (0: no bound).
+	// at once, so one tenant cannot hold the whole pool (0: no bound); the
+	// server names the tenant (Store.WithTenant), the store keeps the cap.
 	UserDBConcurrency int
 	// PageSizes are the connections' default and largest page sizes (the
 	// REST endpoints run through them too).
 	PageSizes model.PageSizes
 	// AccessCacheTTL is the longest an API key or access fact is served
 	// from memory after it was read (0: read on every request); writes drop
-	// them sooner (db.Store.CacheFacts). It bounds how long a revocation
+	// them sooner (the store's fact cache). It bounds how long a revocation
 	// made elsewhere may go unseen.
 	AccessCacheTTL time.Duration
-	// Replicas, when set, take history pages, counts and directory reads
-	// off the primary (see db.Routed); the server reports their state in
-	// /metrics. The caller opens and closes them.
-	Replicas *db.ReplicaSet
 	// Live tunes the live subscriptions (see package live); zero values
 	// take live.DefaultConfig's.
 	Live live.Config

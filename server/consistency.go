@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -32,12 +31,11 @@ func (s *Server) consistency(write limitedWriter, next http.Handler) http.Handle
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		if raw := r.Header.Get(ConsistencyHeader); raw != "" {
-			var lsn db.LSN
 			var err error
 			if len(raw) > maxTokenLength {
 				err = errTokenTooLong
 			} else {
-				lsn, err = db.ParseLSN(raw)
+				ctx, err = s.store.ReadAfterToken(ctx, raw)
 			}
 			if err != nil {
 				e := model.Errorf(model.CodeInvalid, "the %s header is not a consistency token: pass the value of an earlier answer's header unchanged", ConsistencyHeader)
@@ -45,7 +43,6 @@ func (s *Server) consistency(write limitedWriter, next http.Handler) http.Handle
 				write(w, r, e)
 				return
 			}
-			ctx = db.WithReadAfter(ctx, lsn)
 		}
 		slot := &tokenSlot{}
 		ctx = context.WithValue(ctx, tokenSlotKey{}, slot)
@@ -99,26 +96,25 @@ func (s *Server) aroundMutation(ctx context.Context, next graphql.OperationHandl
 	if oc != nil && oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
 		// A subscription's catch-up read and its live reads must see every
 		// announced commit: a lagging replica would open a gap between them.
-		return next(db.WithPrimary(ctx))
+		return next(s.store.PrimaryOnly(ctx))
 	}
 	if oc == nil || oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
 		return next(ctx)
 	}
-	ctx = db.WithPrimary(ctx)
+	ctx = s.store.PrimaryOnly(ctx)
 	h := next(ctx)
 	return func(rctx context.Context) *graphql.Response {
-		resp := h(db.WithPrimary(rctx))
+		resp := h(s.store.PrimaryOnly(rctx))
 		if resp == nil {
 			return nil
 		}
-		lsn, ok, err := s.store.ConsistencyToken(rctx)
+		token, ok, err := s.store.CurrentToken(rctx)
 		if err != nil {
 			s.logger.WarnContext(rctx, "reading the consistency token failed; the answer has none", "err", err)
 		}
 		if !ok {
 			return resp
 		}
-		token := lsn.String()
 		if resp.Extensions == nil {
 			resp.Extensions = map[string]any{}
 		}

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -8,11 +8,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/internal/pgtest"
+	"github.com/auditgraph/auditgraph/internal/wire"
 	"github.com/auditgraph/auditgraph/model"
+	"github.com/auditgraph/auditgraph/server"
 )
 
 // TestGqlgenAnswersNullWhenTheContextEnded guards deadlineGuard and
@@ -26,14 +27,11 @@ func TestGqlgenAnswersNullWhenTheContextEnded(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	s, err := New(Defaults(), db.NewStore(d), nil)
+	s, err := wire.Server(server.Defaults(), db.NewStore(d), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := handler.New(s.schema)
-	h.AddTransport(transport.GET{})
-	h.AddTransport(transport.POST{})
-	s.configure(h)
+	h := server.GraphQLWith(s, transport.GET{}, transport.POST{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	requests := map[string]func() *http.Request{
@@ -54,7 +52,7 @@ func TestGqlgenAnswersNullWhenTheContextEnded(t *testing.T) {
 				t.Fatalf("gqlgen answered %q for an ended context, want null: deadlineGuard no longer applies", got)
 			}
 			guarded := httptest.NewRecorder()
-			h.ServeHTTP(&deadlineGuard{ResponseWriter: guarded, ctx: ctx}, req())
+			h.ServeHTTP(server.GuardDeadline(guarded, ctx), req())
 			var body struct {
 				Errors []struct {
 					Extensions map[string]any `json:"extensions"`

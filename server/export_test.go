@@ -14,6 +14,7 @@ import (
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/ingest"
 	"github.com/auditgraph/auditgraph/internal/pgtest"
+	"github.com/auditgraph/auditgraph/internal/wire"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/server"
 )
@@ -109,7 +110,7 @@ func TestExportImportRoundTripKeepsIdsAndRendering(t *testing.T) {
 	dst.keys["owner"] = secret
 	cfg := server.Defaults()
 	cfg.RateLimit = 0
-	if dst.srv, err = server.New(cfg, store, nil); err != nil {
+	if dst.srv, err = wire.Server(cfg, store, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(dst.srv.Close)

@@ -13,7 +13,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/auditgraph/auditgraph/graph"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/resolvers"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -31,15 +30,6 @@ type graphqlEngine interface {
 	AroundOperations(graphql.OperationMiddleware)
 	AroundResponses(graphql.ResponseMiddleware)
 	SetParserTokenLimit(int)
-}
-
-func (s *Server) executableSchema() graphql.ExecutableSchema {
-	// Live reads stay on the primary: an announced entry must be readable
-	// at once, before any replica has replayed it.
-	res := &resolvers.Resolver{Store: s.store.Routed(s.cfg.Replicas), Logger: s.logger, PageSizes: s.cfg.PageSizes, Live: s.hub, LiveReader: s.store}
-	cfg := graph.Config{Resolvers: res, Directives: res.Directives()}
-	resolvers.SetComplexity(&cfg.Complexity, s.cfg.PageSizes)
-	return resolvers.FastPages(graph.NewExecutableSchema(cfg))
 }
 
 // newGraphQL builds the HTTP GraphQL server: explicit transports on the

@@ -11,7 +11,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/resolvers"
 	coderws "github.com/coder/websocket"
@@ -140,7 +139,7 @@ func (s *Server) liveResponse(ctx context.Context, next graphql.ResponseHandler)
 	}
 	if t := resolvers.TerminalFrom(ctx); t != nil {
 		if err := t.Take(); err != nil {
-			resp.Errors = append(resp.Errors, resolvers.ErrorPresenter(s.logger, db.IsUnavailable)(ctx, err))
+			resp.Errors = append(resp.Errors, resolvers.ErrorPresenter(s.logger, s.store.Unavailable)(ctx, err))
 		}
 	}
 	return resp

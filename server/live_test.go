@@ -16,6 +16,7 @@ import (
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
 	"github.com/auditgraph/auditgraph/internal/pgtest"
+	"github.com/auditgraph/auditgraph/internal/wire"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/server"
 	coderws "github.com/coder/websocket"
@@ -449,7 +450,7 @@ func TestLiveOnSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(server.Defaults(), store, nil)
+	srv, err := wire.Server(server.Defaults(), store, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
 	"github.com/auditgraph/auditgraph/internal/pgtest"
+	"github.com/auditgraph/auditgraph/internal/wire"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/server"
 )
@@ -93,7 +94,7 @@ func newEnv(t *testing.T, edit func(*server.Config)) *env {
 	if edit != nil {
 		edit(&cfg)
 	}
-	if e.srv, err = server.New(cfg, e.store, nil); err != nil {
+	if e.srv, err = wire.Server(cfg, e.store, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.ts = httptest.NewServer(e.srv.Handler())

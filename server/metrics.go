@@ -1,7 +1,6 @@
 package server
 
 import (
-	"github.com/auditgraph/auditgraph/db"
 	"strconv"
 	"sync"
 	"time"
@@ -22,10 +21,10 @@ type metrics struct {
 	codes      *labelSet
 }
 
-// newMetrics registers the series, with the connection pool's and the
-// statement count of store (and of the replicas, when set) read at each
-// scrape.
-func newMetrics(store Store, replicas *db.ReplicaSet) *metrics {
+// newMetrics registers the server's series and the database's (db: the
+// statement count, the connection pool, the replicas), which are read at
+// each scrape.
+func newMetrics(db []prometheus.Collector) *metrics {
 	m := &metrics{
 		opNames:  newLabelSet(maxOperationLabels),
 		codes:    newLabelSet(maxCodeLabels),
@@ -45,18 +44,9 @@ func newMetrics(store Store, replicas *db.ReplicaSet) *metrics {
 			Name: "auditgraph_errors_total", Help: "Errors returned to callers by code.",
 		}, []string{"code"}),
 	}
-	statements := prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name: "auditgraph_sql_statements_total", Help: "SQL statements run.",
-	}, func() float64 {
-		n := store.Statements()
-		if replicas != nil {
-			n += replicas.Statements()
-		}
-		return float64(n)
-	})
-	m.registry.MustRegister(m.requests, m.latency, m.operations, m.errors, statements,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(store.Pool(), "auditgraph"))
+	m.registry.MustRegister(m.requests, m.latency, m.operations, m.errors,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registry.MustRegister(db...)
 	return m
 }
 

@@ -4,65 +4,75 @@
 // /v1 and /v2 envelopes for any path of those families).
 //
 // It holds no business rules: access is model's, rendering is model/display's,
-// SQL is db's. It runs on the Store interface that cmd/ opens and hands to
-// New; it imports db only for the read replicas' routing and consistency
-// tokens (Config.Replicas).
+// SQL is db's. It is built from Parts that cmd/ makes (internal/wire): a
+// Store interface, the resolvers' executable schema, the live fan-out and
+// the database's metric series. Consistency tokens are opaque strings to it.
+// It must never import db.
 package server
 
 import (
 	"context"
-	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
-	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/graph"
 	"github.com/auditgraph/auditgraph/graph/playground"
-	"github.com/auditgraph/auditgraph/live"
 	"github.com/auditgraph/auditgraph/model"
-	"github.com/auditgraph/auditgraph/resolvers"
 	"github.com/auditgraph/auditgraph/rest"
 	"github.com/hashicorp/golang-lru/v2/expirable"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Store is what the server runs on: the domain's store, and what the
-// metrics and the error mapping need of the database beneath it. cmd/
-// opens it (package db); the server never reaches past this interface.
+// Store is what the server runs on: the domain's store (credentials,
+// readiness, the export's pages), and what the error mapping, the query
+// fairness and the consistency tokens need of the database beneath it.
+// cmd/ opens it (package db); the server never reaches past this interface.
 type Store interface {
 	model.Store
-	// The live subscriptions read announced entries by id.
-	resolvers.LiveReader
-	// Pool is the connection pool, whose statistics the metrics export.
-	Pool() *sql.DB
-	// Statements is the number of SQL statements run so far.
-	Statements() int64
+	Consistency
 	// Unavailable reports whether err means the database could not be
 	// reached, which callers see as SERVICE_UNAVAILABLE.
 	Unavailable(err error) bool
-	// CapTenants bounds the statements one tenant runs at once to per (0:
-	// no bound), on the store and the replicas (nil: none) together; New
-	// calls it once, before the store serves a request.
-	CapTenants(per int, replicas *db.ReplicaSet)
-	// WithTenant returns ctx whose statements count against tenant's cap.
+	// WithTenant returns ctx whose statements count against tenant's cap
+	// (Config.UserDBConcurrency, which the wiring applies to the store).
 	WithTenant(ctx context.Context, tenant string) context.Context
-	// Routed is the store the resolvers read through: reads go to the
-	// replicas (nil: none) as db.Routed decides, writes to the store.
-	Routed(replicas *db.ReplicaSet) model.Store
-	// CacheFacts keeps API keys and access facts for at most ttl (0: not
-	// at all), kept fresh across processes by the database's notices.
-	CacheFacts(ctx context.Context, ttl time.Duration) error
-	// Listen calls fn with every entry announced as written, by any
-	// process on the database, until ctx ends (the live subscriptions).
-	Listen(ctx context.Context, ready func(), fn func(db.Notification)) error
-	// ConsistencyToken is the primary's write position, which a client
-	// presents to read its own writes from a replica; ok is false where
-	// there are no replicas (SQLite).
-	ConsistencyToken(ctx context.Context) (lsn db.LSN, ok bool, err error)
+}
+
+// Consistency is read-your-writes across read replicas, with the token as
+// an opaque string: the server reads it from a request's header, pins a
+// writing operation to the primary, and answers the token of its writes.
+type Consistency interface {
+	// ReadAfterToken returns ctx whose reads see every write up to the
+	// client's token, or an error when token is not one (the client gets
+	// BAD_USER_INPUT).
+	ReadAfterToken(ctx context.Context, token string) (context.Context, error)
+	// PrimaryOnly returns ctx whose reads all go to the primary: an
+	// operation's reads must see its own writes at once.
+	PrimaryOnly(ctx context.Context) context.Context
+	// CurrentToken is the token of every write committed so far (the
+	// primary's write position); ok is false where there are no replicas
+	// (SQLite), and the answer then has none.
+	CurrentToken(ctx context.Context) (token string, ok bool, err error)
+}
+
+// Parts are what the server is built from; the wiring (internal/wire)
+// makes them from the opened database.
+type Parts struct {
+	// Store is the primary's store.
+	Store Store
+	// Schema is the executable schema (resolvers.Resolver.Schema) that the
+	// GraphQL endpoint, the REST shim and the export run.
+	Schema graphql.ExecutableSchema
+	// Live is the fan-out the schema's subscriptions are fed from; Close
+	// ends it (nil: nothing to end).
+	Live interface{ Close() }
+	// Collectors are the database's series of /metrics (statements, the
+	// pool, the read replicas), read at each scrape.
+	Collectors []prometheus.Collector
 }
 
 // Server is the assembled HTTP handler.
@@ -79,44 +89,37 @@ type Server struct {
 	good   *expirable.LRU[string, struct{}]
 	schema graphql.ExecutableSchema
 	exec   *executor.Executor
+	live   interface{ Close() }
 	// share keeps live entries' renderings for subscriptions that select
 	// them alike.
 	share liveShare
 	// v1NotFound and v2NotFound answer a path of their family that no
 	// route takes, in the family's envelope.
 	v1NotFound, v2NotFound http.Handler
-	hub                    *live.Hub
 }
 
-// New builds the server on an open, migrated store.
-func New(cfg Config, store Store, logger *slog.Logger) (*Server, error) {
+// New builds the HTTP server from its parts, on an open, migrated store.
+func New(cfg Config, p Parts, logger *slog.Logger) *Server {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{cfg: cfg, store: store, logger: logger, mux: http.NewServeMux(),
-		metrics: newMetrics(store, cfg.Replicas), limiter: newRateLimiter(cfg),
+	s := &Server{cfg: cfg, store: p.Store, logger: logger, mux: http.NewServeMux(),
+		metrics: newMetrics(p.Collectors), limiter: newRateLimiter(cfg),
 		refused: expirable.NewLRU[string, error](refusedKeys, nil, refusedKeyTTL),
-		good:    expirable.NewLRU[string, struct{}](goodKeys, nil, goodKeyTTL)}
-	s.hub = live.New(cfg.Live, func(ctx context.Context, ready func(), fn func(string, []string)) error {
-		return store.Listen(ctx, ready, func(n db.Notification) { fn(n.Kind, n.IDs) })
-	}, logger)
-	// One cap per user across the primary and the replicas.
-	store.CapTenants(cfg.UserDBConcurrency, cfg.Replicas)
-	if cfg.Replicas != nil {
-		s.metrics.registerReplicaMetrics(cfg.Replicas)
-	}
-	if err := store.CacheFacts(context.Background(), cfg.AccessCacheTTL); err != nil {
-		return nil, err
-	}
-	s.schema = s.executableSchema()
+		good:    expirable.NewLRU[string, struct{}](goodKeys, nil, goodKeyTTL),
+		schema:  p.Schema, live: p.Live}
 	s.exec = s.newExecutor(s.schema)
 	s.routes()
-	return s, nil
+	return s
 }
 
 // Close ends the live subscriptions (SERVICE_UNAVAILABLE with their
 // cursors) and stops listening to the live channel.
-func (s *Server) Close() { s.hub.Close() }
+func (s *Server) Close() {
+	if s.live != nil {
+		s.live.Close()
+	}
+}
 
 // Handler returns the root handler.
 func (s *Server) Handler() http.Handler { return s.secure(s.cors(s.apiFamilies(s.mux))) }

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -9,13 +9,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
 	"github.com/auditgraph/auditgraph/internal/pgtest"
+	"github.com/auditgraph/auditgraph/internal/wire"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/resolvers"
+	"github.com/auditgraph/auditgraph/server"
 )
 
 // TestPostJSONAnswersAsGqlgen sends the same requests through gqlgen's POST
@@ -29,7 +30,7 @@ func TestPostJSONAnswersAsGqlgen(t *testing.T) {
 	}
 	t.Cleanup(func() { d.Close() })
 	store := db.NewStore(d)
-	s, err := New(Defaults(), store, nil)
+	s, err := wire.Server(server.Defaults(), store, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,12 +38,8 @@ func TestPostJSONAnswersAsGqlgen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	withPOST := handler.New(s.schema)
-	withPOST.AddTransport(transport.POST{})
-	s.configure(withPOST)
-	withRaw := handler.New(s.schema)
-	withRaw.AddTransport(postJSON{})
-	s.configure(withRaw)
+	withPOST := server.GraphQLWith(s, transport.POST{})
+	withRaw := server.GraphQLWith(s, server.PostJSON)
 
 	page := `query($id: ID!) { eventTypeHistory(eventTypeId: $id, first: 3) {
 	  edges { cursor node { id action actionDisplayTitle displayJson

@@ -10,6 +10,7 @@ import (
 
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
+	"github.com/auditgraph/auditgraph/internal/wire"
 	"github.com/auditgraph/auditgraph/server"
 )
 
@@ -32,7 +33,7 @@ func TestExportCommandResumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(server.Defaults(), store, nil)
+	srv, err := wire.Server(server.Defaults(), store, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
+	"github.com/auditgraph/auditgraph/internal/wire"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/server"
 )
@@ -241,6 +242,7 @@ func serve(ctx context.Context, e *env, cmd *command, args []string) error {
 			"max_page_size", c.server.PageSizes.Max, "rest_v2_limit", doc.Max,
 			"max_change_log_page_size", c.server.PageSizes.MaxChangeLogs, "rest_v1_take", doc.MaxChangeLogs)
 	}
+	var replicas *db.ReplicaSet
 	if len(c.replicaURLs) > 0 {
 		rs, err := db.OpenReplicas(store, c.replicaURLs, db.Options{MaxOpenConns: c.dbMaxConns, StatementTimeout: c.dbStmtTimeout}, c.replicas, log)
 		if err != nil {
@@ -250,13 +252,13 @@ func serve(ctx context.Context, e *env, cmd *command, args []string) error {
 		for _, st := range rs.Status() {
 			log.Info("read replica", "replica", st.Name, "in_rotation", st.InRotation, "reason", st.Reason)
 		}
-		c.server.Replicas = rs
+		replicas = rs
 	}
 	signer, err := checkpointSigner(c.integrityKeyFile, embedded, log)
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(c.server, store, log)
+	srv, err := wire.Server(c.server, store, replicas, log)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/auditgraph/auditgraph/db"
+	"github.com/auditgraph/auditgraph/internal/wire"
 	"github.com/auditgraph/auditgraph/server"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -148,7 +149,7 @@ func recordFloors(ctx context.Context, databaseURL string, cases []*httpCase) ([
 	cfg := server.Defaults()
 	cfg.RateLimit = 0
 	d.AddQueryHook(rec)
-	srv, err := server.New(cfg, db.NewStore(d), nil)
+	srv, err := wire.Server(cfg, db.NewStore(d), nil, nil)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -39,6 +39,7 @@ import (
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
 	"github.com/auditgraph/auditgraph/internal/devproc"
+	"github.com/auditgraph/auditgraph/internal/wire"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/server"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -275,7 +276,7 @@ func (c *cluster) serve(ctx context.Context) (*writeLoad, func(), error) {
 	}
 	cfg := server.Defaults()
 	cfg.RateLimit = 0
-	srv, err := server.New(cfg, store, slog.New(slog.DiscardHandler))
+	srv, err := wire.Server(cfg, store, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		d.Close()
 		return nil, nil, err

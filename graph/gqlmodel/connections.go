@@ -69,10 +69,10 @@ type Member struct {
 	User         *model.User
 	Organization *model.Organization
 	MembershipID int64
-	Role         Role
+	Role         model.Role
 }
 
 // Access is the member's membership.
 func (m *Member) Access() *model.Access {
-	return &model.Access{MembershipID: m.MembershipID, Role: model.Role(m.Role)}
+	return &model.Access{MembershipID: m.MembershipID, Role: m.Role}
 }

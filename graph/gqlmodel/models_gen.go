@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/auditgraph/auditgraph/integrity"
+	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/model/display"
 )
 
@@ -77,30 +78,6 @@ type AttributeHistoryFilter struct {
 	Source *string `json:"source,omitempty"`
 }
 
-// An attribute of the organization.
-type AttributeInput struct {
-	// The attribute's own id, `attr_…`.
-	ID string `json:"id"`
-	// The URL slug.
-	Slug string `json:"slug"`
-	// The display name.
-	Name string `json:"name"`
-	// The kind of value it holds.
-	Type AttributeType `json:"type"`
-	// Its options.
-	Options []*AttributeOptionInput `json:"options,omitempty"`
-}
-
-// An option of an attribute.
-type AttributeOptionInput struct {
-	// The option's own id.
-	ID string `json:"id"`
-	// The URL slug.
-	Slug string `json:"slug"`
-	// The displayed value.
-	Value string `json:"value"`
-}
-
 // The attribute as it was when the change was recorded.
 type AttributeSnapshot struct {
 	// The attribute's own id, `attr_…`.
@@ -110,7 +87,7 @@ type AttributeSnapshot struct {
 	// The attribute's name then.
 	Name string `json:"name"`
 	// The kind of value it held then.
-	Type AttributeType `json:"type"`
+	Type model.AttributeType `json:"type"`
 }
 
 // An attribute assignment: the option and its value.
@@ -123,34 +100,6 @@ type AttributeValue struct {
 	Value string `json:"value"`
 	// The assignment's weight, when it has one.
 	Weight *float64 `json:"weight,omitempty"`
-}
-
-// A custom role of the organization.
-type CustomRoleInput struct {
-	// The platform's numeric id.
-	ID int `json:"id"`
-	// The role's name.
-	Name string `json:"name"`
-	// The permissions it grants.
-	Permissions []string `json:"permissions"`
-}
-
-// Directory records to upsert by the platform's ids; every list may be omitted.
-type DirectoryInput struct {
-	// Renames the organization itself.
-	Organization *OrganizationInput `json:"organization,omitempty"`
-	// Teams of the organization.
-	Teams []*TeamInput `json:"teams,omitempty"`
-	// Users (members of the organization or of its teams).
-	Users []*UserInput `json:"users,omitempty"`
-	// Custom roles of the organization.
-	CustomRoles []*CustomRoleInput `json:"customRoles,omitempty"`
-	// Memberships of the organization or of its teams.
-	Memberships []*MembershipInput `json:"memberships,omitempty"`
-	// Event types of its teams or of its members.
-	EventTypes []*EventTypeInput `json:"eventTypes,omitempty"`
-	// Attributes of the organization, with their options.
-	Attributes []*AttributeInput `json:"attributes,omitempty"`
 }
 
 // How many records of each kind a sync call upserted.
@@ -219,22 +168,6 @@ type EventTypeHistoryFilter struct {
 	Actor *ActorFilter `json:"actor,omitempty"`
 }
 
-// A team event type (teamId), a personal one (ownerUserId), or a managed child (parentId and ownerUserId).
-type EventTypeInput struct {
-	// The platform's numeric id.
-	ID int `json:"id"`
-	// The title.
-	Title string `json:"title"`
-	// The URL slug.
-	Slug string `json:"slug"`
-	// The owner (personal) or assigned member (managed child).
-	OwnerUserID *int `json:"ownerUserId,omitempty"`
-	// The team, for a team event type.
-	TeamID *int `json:"teamId,omitempty"`
-	// The parent event type, for a managed child.
-	ParentID *int `json:"parentId,omitempty"`
-}
-
 // The person who acted as the actor (impersonation), as they were at the time.
 type ImpersonatedBy struct {
 	// The name to show.
@@ -267,30 +200,8 @@ type MemberChangeLogFilter struct {
 	ActorID *string `json:"actorId,omitempty"`
 }
 
-// A membership of the organization itself (no teamId) or of one of its teams.
-type MembershipInput struct {
-	// The platform's numeric id.
-	ID int `json:"id"`
-	// The member's numeric id.
-	UserID int `json:"userId"`
-	// The team's numeric id, for a team membership.
-	TeamID *int `json:"teamId,omitempty"`
-	// The role held.
-	Role Role `json:"role"`
-	// The numeric id of a custom role held in addition.
-	CustomRoleID *int `json:"customRoleId,omitempty"`
-}
-
 // The write side: directory sync and recording history entries; every mutation needs a key with the `audit:write` scope bound to the organization it names.
 type Mutation struct {
-}
-
-// The organization's own fields.
-type OrganizationInput struct {
-	// The URL slug.
-	Slug string `json:"slug"`
-	// The display name.
-	Name string `json:"name"`
 }
 
 // Relay page information.
@@ -335,94 +246,6 @@ type RecordedEntry struct {
 // connection parameters or the upgrade request's headers) and server-sent
 // events (POST with `Accept: text/event-stream`).
 type Subscription struct {
-}
-
-// A team of the organization.
-type TeamInput struct {
-	// The platform's numeric id.
-	ID int `json:"id"`
-	// The URL slug.
-	Slug string `json:"slug"`
-	// The display name.
-	Name string `json:"name"`
-}
-
-// A user.
-type UserInput struct {
-	// The platform's numeric id.
-	ID int `json:"id"`
-	// Kept when omitted; a new user without one gets a fresh `usr_…` id.
-	PublicID *string `json:"publicId,omitempty"`
-	// The email address.
-	Email string `json:"email"`
-	// The display name.
-	Name *string `json:"name,omitempty"`
-	// The avatar's URL.
-	AvatarURL *string `json:"avatarUrl,omitempty"`
-}
-
-// The kind of value an attribute holds.
-type AttributeType string
-
-const (
-	// Free text.
-	AttributeTypeText AttributeType = "TEXT"
-	// A number.
-	AttributeTypeNumber AttributeType = "NUMBER"
-	// One option of a list.
-	AttributeTypeSingleSelect AttributeType = "SINGLE_SELECT"
-	// Any options of a list.
-	AttributeTypeMultiSelect AttributeType = "MULTI_SELECT"
-)
-
-var AllAttributeType = []AttributeType{
-	AttributeTypeText,
-	AttributeTypeNumber,
-	AttributeTypeSingleSelect,
-	AttributeTypeMultiSelect,
-}
-
-func (e AttributeType) IsValid() bool {
-	switch e {
-	case AttributeTypeText, AttributeTypeNumber, AttributeTypeSingleSelect, AttributeTypeMultiSelect:
-		return true
-	}
-	return false
-}
-
-func (e AttributeType) String() string {
-	return string(e)
-}
-
-func (e *AttributeType) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = AttributeType(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid AttributeType", str)
-	}
-	return nil
-}
-
-func (e AttributeType) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *AttributeType) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e AttributeType) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
 }
 
 // The history an entry belongs to, as the integrity log names it.
@@ -542,67 +365,6 @@ func (e *RecordType) UnmarshalJSON(b []byte) error {
 }
 
 func (e RecordType) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// An organization role.
-type Role string
-
-const (
-	// Owns the organization: every right, including on its audit histories.
-	RoleOwner Role = "OWNER"
-	// Administers the organization: reads its audit histories.
-	RoleAdmin Role = "ADMIN"
-	// A plain member: no access to others' audit histories.
-	RoleMember Role = "MEMBER"
-)
-
-var AllRole = []Role{
-	RoleOwner,
-	RoleAdmin,
-	RoleMember,
-}
-
-func (e Role) IsValid() bool {
-	switch e {
-	case RoleOwner, RoleAdmin, RoleMember:
-		return true
-	}
-	return false
-}
-
-func (e Role) String() string {
-	return string(e)
-}
-
-func (e *Role) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = Role(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid Role", str)
-	}
-	return nil
-}
-
-func (e Role) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *Role) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e Role) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

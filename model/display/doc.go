@@ -3,7 +3,8 @@
 //
 // The GraphQL resolvers present entries with it; the REST shim shows what its
 // in-process GraphQL operation answered, so the two APIs show byte-identical
-// text without REST calling this package. ingest computes the stored event
+// text without REST calling this package (REST only reads the changes
+// GraphQL answered into their stored forms, which are its documents'). ingest computes the stored event
 // type payloads with it. It must never import database, HTTP or GraphQL
 // packages: it works on bytes and strings only, which keeps it testable
 // without a server and usable from either side. None of its functions panic,

@@ -1,11 +1,40 @@
-package server
+package wire
 
 import (
 	"time"
 
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
+
+// dbCollectors are the database's series of /metrics: the statements run
+// (primary and replicas together), the primary's connection pool, and,
+// with replicas, their state and the consistency wait.
+func dbCollectors(store *db.Store, replicas *db.ReplicaSet) []prometheus.Collector {
+	statements := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "auditgraph_sql_statements_total", Help: "SQL statements run.",
+	}, func() float64 {
+		n := store.Statements()
+		if replicas != nil {
+			n += replicas.Statements()
+		}
+		return float64(n)
+	})
+	cs := []prometheus.Collector{statements, collectors.NewDBStatsCollector(store.Pool(), "auditgraph")}
+	if replicas == nil {
+		return cs
+	}
+	// The consistency wait: how long reads presenting a token waited for a
+	// replica.
+	wait := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "auditgraph_replica_consistency_wait_seconds",
+		Help:    "How long a read presenting a consistency token waited for a replica to replay up to it (0: one had).",
+		Buckets: []float64{0, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
+	})
+	replicas.ObserveWaits(func(d time.Duration) { wait.Observe(d.Seconds()) })
+	return append(cs, newReplicaCollector(replicas), wait)
+}
 
 // replicaCollector reports each read replica's state at scrape time.
 type replicaCollector struct {
@@ -51,16 +80,4 @@ func (c *replicaCollector) Collect(ch chan<- prometheus.Metric) {
 	for reason, n := range fallbacks {
 		ch <- prometheus.MustNewConstMetric(c.fallbacks, prometheus.CounterValue, float64(n), reason)
 	}
-}
-
-// registerReplicaMetrics adds the replicas' series and the histogram of the
-// consistency wait: how long reads presenting a token waited for a replica.
-func (m *metrics) registerReplicaMetrics(rs *db.ReplicaSet) {
-	wait := prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name:    "auditgraph_replica_consistency_wait_seconds",
-		Help:    "How long a read presenting a consistency token waited for a replica to replay up to it (0: one had).",
-		Buckets: []float64{0, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
-	})
-	m.registry.MustRegister(newReplicaCollector(rs), wait)
-	rs.ObserveWaits(func(d time.Duration) { wait.Observe(d.Seconds()) })
 }
