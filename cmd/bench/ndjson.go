@@ -481,83 +481,77 @@ func (ew *entryWriter) end(fixed []byte) error {
 	return err
 }
 
+// start begins entry key of a history (its idempotency key prefix + key):
+// in the hot scope (refName hotID in the hot organization), or in the next
+// of the bench scopes first…last in turn, counted in *hotN or *restN. It
+// returns the entry's organization and scope id.
+func (ew *entryWriter) start(kind, prefix, key string, hot bool, hotN, restN *int, refName string, hotID, first, last int64) (org, id int64) {
+	if hot {
+		org, id = hotOrgID, hotID
+		ew.head(kind, org, prefix+key, ew.p.instant(*hotN, ew.p.hot))
+		*hotN++
+	} else {
+		id = first + int64(*restN)%(last-first+1)
+		org = benchOrgOf(id)
+		ew.head(kind, org, prefix+key, ew.p.instant(*restN, ew.rest))
+		*restN++
+	}
+	ew.ref(refName, id)
+	return org, id
+}
+
 // eventType writes entry key of the event type history.
 func (ew *entryWriter) eventType(hot bool, key string) error {
-	p := ew.p
-	if hot {
-		ew.head(ingest.KindEventTypeChange, hotOrgID, "bench:et:"+key, p.instant(ew.etHot, p.hot))
-		ew.ref("eventTypeId", hotEventTypeID)
-		ew.etHot++
-	} else {
-		et := int64(benchETFirst) + int64(ew.etRest)%(benchETLast-benchETFirst+1)
-		ew.head(ingest.KindEventTypeChange, benchOrgOf(et), "bench:et:"+key, p.instant(ew.etRest, ew.rest))
-		ew.ref("eventTypeId", et)
-		ew.etRest++
-	}
+	ew.start(ingest.KindEventTypeChange, "bench:et:", key, hot, &ew.etHot, &ew.etRest, "eventTypeId", hotEventTypeID, benchETFirst, benchETLast)
 	return ew.end(ew.t.et[ew.rng.IntN(len(ew.t.et))])
 }
 
 // attribute writes entry key of the attribute assignment history.
 func (ew *entryWriter) attribute(hot bool, key string) error {
-	p := ew.p
-	if hot {
-		ew.head(ingest.KindAttributeChange, hotOrgID, "bench:aa:"+key, p.instant(ew.aaHot, p.hot))
-		ew.ref("userId", hotUserID)
-		ew.aaHot++
-		return ew.end(ew.t.aa[ew.rng.IntN(len(ew.t.aa))])
-	}
-	u := int64(benchUserFirst) + int64(ew.aaRest)%(benchUserLast-benchUserFirst+1)
-	org := benchOrgOf(u)
-	ew.head(ingest.KindAttributeChange, org, "bench:aa:"+key, p.instant(ew.aaRest, ew.rest))
-	ew.ref("userId", u)
-	ew.aaRest++
-	tpl, err := ew.t.attributeTemplates(org)
-	if err != nil {
-		return err
+	org, _ := ew.start(ingest.KindAttributeChange, "bench:aa:", key, hot, &ew.aaHot, &ew.aaRest, "userId", hotUserID, benchUserFirst, benchUserLast)
+	tpl := ew.t.aa
+	if !hot {
+		var err error
+		if tpl, err = ew.t.attributeTemplates(org); err != nil {
+			return err
+		}
 	}
 	return ew.end(tpl[ew.rng.IntN(len(tpl))])
 }
 
 // changeLog writes entry key of the member change logs: half of the hot
-// member's are changes they made, half changes made to them.
+// member's are changes they made, half changes made to them by an admin.
 func (ew *entryWriter) changeLog(hot bool, key string) error {
-	p := ew.p
 	tpl := ew.t.cl[ew.rng.IntN(len(ew.t.cl))]
+	n := ew.clRest
+	if hot {
+		n = ew.clHot
+	}
+	admin := []int64{seed.OwnerUserID, seed.AdminUserID, 7}[n/2%3]
+	actor := int64(hotUserID)
+	if hot && n%2 == 1 {
+		actor = admin
+	}
+	_, id := ew.start(ingest.KindMemberChangeLog, "bench:cl:", key, hot, &ew.clHot, &ew.clRest, "actorId", actor, benchUserFirst, benchUserLast)
 	var fixed []byte
-	var g int
 	var err error
 	switch {
-	case hot && ew.clHot%2 == 0:
-		ew.head(ingest.KindMemberChangeLog, hotOrgID, "bench:cl:"+key, p.instant(ew.clHot, p.hot))
-		ew.ref("actorId", hotUserID)
+	case hot && n%2 == 1:
+		fixed = tpl.on
+	case hot:
 		// A resource among the organization's members (the demo's change
 		// logs name other organizations' users too).
-		resource := []int64{seed.OwnerUserID, seed.AdminUserID, 7}[ew.clHot/2%3]
-		if fixed, err = members(clFixed{Action: tpl.action, ResourceType: model.ResourceOrganizationUser, ResourceID: strconv.FormatInt(resource, 10)}); err != nil {
-			return err
-		}
-		g = ew.clHot
-		ew.clHot++
-	case hot:
-		ew.head(ingest.KindMemberChangeLog, hotOrgID, "bench:cl:"+key, p.instant(ew.clHot, p.hot))
-		ew.ref("actorId", []int64{seed.OwnerUserID, seed.AdminUserID, 7}[ew.clHot/2%3])
-		fixed = tpl.on
-		g = ew.clHot
-		ew.clHot++
+		fixed, err = members(clFixed{Action: tpl.action, ResourceType: model.ResourceOrganizationUser, ResourceID: strconv.FormatInt(admin, 10)})
 	default:
-		u := int64(benchUserFirst) + int64(ew.clRest)%(benchUserLast-benchUserFirst+1)
-		ew.head(ingest.KindMemberChangeLog, benchOrgOf(u), "bench:cl:"+key, p.instant(ew.clRest, ew.rest))
-		ew.ref("actorId", u)
 		// The member changed themselves: a resource of their organization.
-		if fixed, err = members(clFixed{Action: tpl.action, ResourceType: model.ResourceOrganizationUser, ResourceID: strconv.FormatInt(u, 10)}); err != nil {
-			return err
-		}
-		g = ew.clRest
-		ew.clRest++
+		fixed, err = members(clFixed{Action: tpl.action, ResourceType: model.ResourceOrganizationUser, ResourceID: strconv.FormatInt(id, 10)})
+	}
+	if err != nil {
+		return err
 	}
 	ew.buf = append(ew.buf, ',')
 	ew.buf = append(ew.buf, fixed...)
-	ew.buf = appendMemberChanges(ew.buf, g)
+	ew.buf = appendMemberChanges(ew.buf, n)
 	return ew.end(nil)
 }
 
