@@ -217,22 +217,6 @@ func deref(p *string) string {
 	return *p
 }
 
-// lineHead starts every NDJSON line: the entry's kind, id, cursor and
-// organization.
-type lineHead struct {
-	Kind           string `json:"kind"`
-	ID             string `json:"id"`
-	Cursor         string `json:"cursor"`
-	OrganizationID int64  `json:"organizationId"`
-}
-
-// lineTail ends every NDJSON line: the stored text that could not be read
-// as what it should be, and the idempotency key.
-type lineTail struct {
-	Unreadable     *string `json:"unreadable,omitempty"`
-	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
-}
-
 type actorLine struct {
 	Type   string  `json:"type"`
 	Ref    *string `json:"ref,omitempty"`
@@ -283,15 +267,19 @@ func attributeLine(e *model.AttributeAssignmentEntry) line {
 	}
 	return line{cursor: e.ID,
 		json: struct {
-			lineHead
-			UserID        int64                 `json:"userId"`
-			Timestamp     string                `json:"timestamp"`
-			Source        string                `json:"source"`
-			Actor         actorLine             `json:"actor"`
-			SourceContext json.RawMessage       `json:"sourceContext"`
-			Changes       []attributeChangeLine `json:"changes,omitempty"`
-			lineTail
-		}{lineHead{"attributeChange", e.ID, cursor, e.OrganizationID}, e.UserID, stamp(e.Timestamp), e.Source, actor(e.Actor), ctx, changes, lineTail{bad, idempotencyKey(e.IdempotencyKey)}},
+			Kind           string                `json:"kind"`
+			ID             string                `json:"id"`
+			Cursor         string                `json:"cursor"`
+			OrganizationID int64                 `json:"organizationId"`
+			UserID         int64                 `json:"userId"`
+			Timestamp      string                `json:"timestamp"`
+			Source         string                `json:"source"`
+			Actor          actorLine             `json:"actor"`
+			SourceContext  json.RawMessage       `json:"sourceContext"`
+			Changes        []attributeChangeLine `json:"changes,omitempty"`
+			Unreadable     *string               `json:"unreadable,omitempty"`
+			IdempotencyKey *string               `json:"idempotencyKey,omitempty"`
+		}{"attributeChange", e.ID, cursor, e.OrganizationID, e.UserID, stamp(e.Timestamp), e.Source, actor(e.Actor), ctx, changes, bad, idempotencyKey(e.IdempotencyKey)},
 		row: []string{cursor, e.ID, stamp(e.Timestamp), e.Source, e.Actor.Type, cell(deref(e.Actor.Ref)), cell(deref(e.Actor.Name)), cell(deref(e.Actor.Email)),
 			strconv.FormatInt(e.MembershipID, 10), e.Changes, e.SourceContext},
 	}
@@ -315,7 +303,10 @@ func eventTypeLine(e *model.EventTypeEntry, orgID int64) line {
 	}
 	return line{cursor: e.ID,
 		json: struct {
-			lineHead
+			Kind           string          `json:"kind"`
+			ID             string          `json:"id"`
+			Cursor         string          `json:"cursor"`
+			OrganizationID int64           `json:"organizationId"`
 			EventTypeID    int64           `json:"eventTypeId"`
 			Timestamp      string          `json:"timestamp"`
 			Action         string          `json:"action"`
@@ -323,8 +314,9 @@ func eventTypeLine(e *model.EventTypeEntry, orgID int64) line {
 			Actor          actorLine       `json:"actor"`
 			ImpersonatedBy *personLine     `json:"impersonatedBy,omitempty"`
 			Payload        json.RawMessage `json:"payload,omitempty"`
-			lineTail
-		}{lineHead{"eventTypeChange", e.ID, cursor, orgID}, e.EventTypeID, stamp(e.Timestamp), e.Action, e.Source, actor(e.Actor), imp, payload, lineTail{bad, idempotencyKey(e.IdempotencyKey)}},
+			Unreadable     *string         `json:"unreadable,omitempty"`
+			IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
+		}{"eventTypeChange", e.ID, cursor, orgID, e.EventTypeID, stamp(e.Timestamp), e.Action, e.Source, actor(e.Actor), imp, payload, bad, idempotencyKey(e.IdempotencyKey)},
 		row: []string{cursor, e.ID, stamp(e.Timestamp), e.Action, e.Type, e.Source, e.Actor.Type, cell(deref(e.Actor.Ref)), cell(deref(e.Actor.Name)), cell(deref(e.Actor.Email)),
 			cell(deref(e.ImpersonatedBy.Name)), cell(deref(e.ImpersonatedBy.Email)), e.Payload},
 	}
@@ -338,16 +330,20 @@ func changeLogLine(e *model.MemberChangeLog) line {
 	}
 	return line{cursor: e.ID,
 		json: struct {
-			lineHead
-			ActorID      int64           `json:"actorId"`
-			Timestamp    string          `json:"timestamp"`
-			Action       string          `json:"action"`
-			ResourceType string          `json:"resourceType"`
-			ResourceID   string          `json:"resourceId"`
-			ResourceName *string         `json:"resourceName,omitempty"`
-			Changes      json.RawMessage `json:"changes,omitempty"`
-			lineTail
-		}{lineHead{"memberChangeLog", e.ID, cursor, e.OrganizationID}, e.ActorUserID, stamp(e.Timestamp), e.Action, e.ResourceType, e.ResourceID, e.ResourceName, changes, lineTail{bad, idempotencyKey(e.IdempotencyKey)}},
+			Kind           string          `json:"kind"`
+			ID             string          `json:"id"`
+			Cursor         string          `json:"cursor"`
+			OrganizationID int64           `json:"organizationId"`
+			ActorID        int64           `json:"actorId"`
+			Timestamp      string          `json:"timestamp"`
+			Action         string          `json:"action"`
+			ResourceType   string          `json:"resourceType"`
+			ResourceID     string          `json:"resourceId"`
+			ResourceName   *string         `json:"resourceName,omitempty"`
+			Changes        json.RawMessage `json:"changes,omitempty"`
+			Unreadable     *string         `json:"unreadable,omitempty"`
+			IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
+		}{"memberChangeLog", e.ID, cursor, e.OrganizationID, e.ActorUserID, stamp(e.Timestamp), e.Action, e.ResourceType, e.ResourceID, e.ResourceName, changes, bad, idempotencyKey(e.IdempotencyKey)},
 		row: []string{cursor, e.ID, stamp(e.Timestamp), e.Action, e.ResourceType, cell(e.ResourceID), cell(deref(e.ResourceName)),
 			strconv.FormatInt(e.ActorUserID, 10), e.Changes},
 	}
