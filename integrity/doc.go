@@ -28,8 +28,8 @@
 // # Canonical entry encoding, version 1
 //
 // An entry's bytes are the magic, the version, the history's kind byte,
-// then every stored column of the entry's table in table order, each as
-// one tagged value:
+// then the stored columns of the entry's table in table order, each as one
+// tagged value:
 //
 //	magic    16 bytes  "auditgraph-entry" (ASCII)
 //	version   1 byte   0x01
@@ -64,11 +64,33 @@
 // Ids of the two uuid-keyed histories are encoded in PostgreSQL's output
 // form (lowercase, hyphenated); writers store ids in that form and
 // timestamps truncated to microseconds on both dialects, so what is read
-// back encodes to the same bytes. A new column or a change of form is a
-// new version. A migration that rewrites stored entries changes their
-// bytes: every log position after it fails verification, as it should;
-// such a migration must run before the log exists (as the change log actor
-// columns did) or come with a new encoding version and a re-logging.
+// back encodes to the same bytes. A change of form is a new version. A
+// migration that rewrites stored entries changes their bytes: every log
+// position after it fails verification, as it should; such a migration
+// must run before the log exists (as the change log actor columns did) or
+// come with a new encoding version and a re-logging.
+//
+// # Columns added later
+//
+// The encoder is derived from the entry types (model/history.go): their
+// bun-tagged fields in declaration order, the fields of embedded structs
+// in place, are the columns; declaration order is table order. The values
+// above, version 1's columns, are always encoded, NULL or not. A column
+// added later goes at the end of its entry type (where ALTER TABLE … ADD
+// COLUMN puts it) and must be nullable (a pointer: *string text, *int64
+// bigint, *time.Time timestamp). After version 1's columns, the columns
+// are encoded in order up to the last one that is not NULL, and trailing
+// NULLs are left out; so a column added later, NULL on every entry logged
+// before it, adds no byte to their leaves and they keep verifying, while
+// an entry that sets it has its tagged value (and a 0x00 for each NULL
+// column before it) after version 1's. The encoding stays one-to-one: an
+// entry's values are its bytes' values, padded with NULLs. A NOT NULL
+// column, a column of another Go type (a new tag), or a column anywhere
+// but at the end would change or make ambiguous the bytes of entries
+// already logged: each needs a new Version. The package refuses, when it
+// is initialized, an entry type with a NOT NULL column after version 1's
+// or a column type it has no tag for; its golden test
+// (testdata/entries.golden) fails when a version 1 entry's bytes change.
 //
 // The leaf hash is SHA-256(0x00 || bytes) and an inner node
 // SHA-256(0x01 || left || right) (RFC 6962 section 2.1).

@@ -21,3 +21,37 @@ func BenchmarkEntryLeaf(b *testing.B) {
 		LeafHash(EncodeEventType(&e))
 	}
 }
+
+// BenchmarkEncode is the encoding alone of the golden entries with every
+// optional column set, one sub-benchmark per history.
+func BenchmarkEncode(b *testing.B) {
+	s := func(v string) *string { return &v }
+	actor := model.ActorSnapshot{Type: "USER", Ref: s("usr_01ABC"), Name: s("Alice Owner"), Email: s("alice@acme.example")}
+	t := time.Date(2026, 3, 29, 1, 59, 59, 123456000, time.UTC)
+	at := model.AttributeAssignmentEntry{ID: "0190f1e2-0000-7000-8000-000000000002", OrganizationID: 1, UserID: 2, MembershipID: 3,
+		Timestamp: t, Source: "API_V2", Actor: actor, SourceContext: `{"app":"x"}`, Changes: `[{"type":"ASSIGNED"}]`, IdempotencyKey: s("k")}
+	et := model.EventTypeEntry{ID: "0190f1e2-0000-7000-8000-000000000012", EventTypeID: 2, Action: model.EventTypeModified,
+		Type: "RECORD_MODIFIED", Timestamp: t, Source: "API_V2", Actor: actor, ImpersonatedBy: model.PersonSnapshot{Name: s("Bob")},
+		Payload: `{"changes":[{"field":"length","previous":30,"next":45}]}`, IdempotencyKey: s("k")}
+	cl := model.MemberChangeLog{ID: "123456", OrganizationID: 1, ActorUserID: 2, ActorPublicID: s("usr_2"), ActorName: s("Alice"),
+		ActorEmail: s("alice@acme.example"), Action: "updated", Timestamp: t, ResourceType: "organization_user", ResourceID: "usr_3",
+		ResourceName: s("Bob"), Changes: `[{"field":"role","old":"MEMBER","new":"ADMIN"}]`, IdempotencyKey: s("k")}
+	b.Run("attribute", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			EncodeAttribute(&at)
+		}
+	})
+	b.Run("event-type", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			EncodeEventType(&et)
+		}
+	})
+	b.Run("change-log", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			EncodeChangeLog(&cl)
+		}
+	})
+}

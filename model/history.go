@@ -105,15 +105,9 @@ type EventTypeEntry struct {
 // MemberChangeLog is one entry of an organization's member change log.
 // ResourceID holds a public id ("usr_…" for organization_user resources).
 type MemberChangeLog struct {
-	ID             string `bun:"id,pk" json:"id"`
-	OrganizationID int64  `bun:"organization_id" json:"organizationId"`
-	ActorUserID    int64  `bun:"actor_user_id" json:"actorUserId"`
-	// The actor as they were when the entry was written: an audit entry
-	// shows who acted as recorded, whatever the directory says later.
-	ActorPublicID  *string   `bun:"actor_public_id" json:"actorPublicId,omitempty"`
-	ActorName      *string   `bun:"actor_name" json:"actorName,omitempty"`
-	ActorEmail     *string   `bun:"actor_email" json:"actorEmail,omitempty"`
-	ActorAvatar    *string   `bun:"actor_avatar" json:"actorAvatar,omitempty"`
+	ID             string    `bun:"id,pk" json:"id"`
+	OrganizationID int64     `bun:"organization_id" json:"organizationId"`
+	ActorUserID    int64     `bun:"actor_user_id" json:"actorUserId"`
 	Action         string    `bun:"action" json:"action"`
 	Timestamp      time.Time `bun:"created_at" json:"timestamp"`
 	ResourceType   string    `bun:"resource_type" json:"resourceType"`
@@ -121,4 +115,12 @@ type MemberChangeLog struct {
 	ResourceName   *string   `bun:"resource_name" json:"resourceName"`
 	Changes        string    `bun:"changes" json:"changes"`
 	IdempotencyKey *string   `bun:"idempotency_key" json:"-"`
+	// The actor as they were when the entry was written: an audit entry
+	// shows who acted as recorded, whatever the directory says later.
+	// Last, where the migration that added them put them in the table
+	// (the integrity encoding follows declaration order).
+	ActorPublicID *string `bun:"actor_public_id" json:"actorPublicId,omitempty"`
+	ActorName     *string `bun:"actor_name" json:"actorName,omitempty"`
+	ActorEmail    *string `bun:"actor_email" json:"actorEmail,omitempty"`
+	ActorAvatar   *string `bun:"actor_avatar" json:"actorAvatar,omitempty"`
 }

@@ -180,9 +180,13 @@ def decode_entry(b):
             raise ValueError("unknown tag %d" % tag)
     if pos != len(b):
         raise ValueError("truncated entry")
+    # Version 1's columns always; columns added later up to the last one
+    # that is not NULL ("Columns added later").
     want = {1: 14, 2: 16, 3: 14}.get(kind)
-    if len(fields) != want:
-        raise ValueError("kind %d has %d fields, want %s" % (kind, len(fields), want))
+    if want is None or len(fields) < want:
+        raise ValueError("kind %s has %d fields, want at least %s" % (kind, len(fields), want))
+    if len(fields) > want and fields[-1] is None:
+        raise ValueError("an added column ends the entry with a NULL")
     return kind, fields
 
 
