@@ -30,43 +30,17 @@ const sqliteMaxVariables = 32766
 
 // CopyAttributeHistory bulk-loads attribute assignment entries.
 func (s *Store) CopyAttributeHistory(ctx context.Context, entries []model.AttributeAssignmentEntry) (int64, error) {
-	entries = stored(entries, storedAttribute)
-	var items []leafItem
-	if !s.noLog {
-		items = attributeLeaves(entries)
-	}
-	return copyRows(ctx, s, model.AttributeHistoryKind, true, items,
-		unwrap(entries, func(e *model.AttributeAssignmentEntry) attributeEntryRow {
-			return attributeEntryRow{AttributeAssignmentEntry: *e}
-		}),
-		func(r *attributeEntryRow) string { return r.ID })
+	return copyHistory(ctx, s, attributeHistoryRows, entries)
 }
 
 // CopyEventTypeHistory bulk-loads event type entries.
 func (s *Store) CopyEventTypeHistory(ctx context.Context, entries []model.EventTypeEntry) (int64, error) {
-	entries = stored(entries, storedEventType)
-	var items []leafItem
-	if !s.noLog {
-		var err error
-		if items, err = s.eventTypeLeaves(ctx, s.idb, entries); err != nil {
-			return 0, err
-		}
-	}
-	return copyRows(ctx, s, model.EventTypeHistoryKind, true, items,
-		unwrap(entries, func(e *model.EventTypeEntry) eventTypeEntryRow { return eventTypeEntryRow{EventTypeEntry: *e} }),
-		func(r *eventTypeEntryRow) string { return r.ID })
+	return copyHistory(ctx, s, eventTypeHistoryRows, entries)
 }
 
 // CopyMemberChangeLogs bulk-loads member change logs.
 func (s *Store) CopyMemberChangeLogs(ctx context.Context, entries []model.MemberChangeLog) (int64, error) {
-	entries = stored(entries, storedChangeLog)
-	var items []leafItem
-	if !s.noLog {
-		items = changeLogLeaves(entries)
-	}
-	return copyRows(ctx, s, model.MemberChangeLogsKind, false, items,
-		unwrap(entries, func(e *model.MemberChangeLog) changeLogRow { return changeLogRow{MemberChangeLog: *e} }),
-		func(r *changeLogRow) string { return r.ID })
+	return copyHistory(ctx, s, changeLogRows, entries)
 }
 
 // copyRows bulk-loads rows into kind's table, with their integrity log
