@@ -30,43 +30,17 @@ const sqliteMaxVariables = 32766
 
 // CopyAttributeHistory bulk-loads attribute assignment entries.
 func (s *Store) CopyAttributeHistory(ctx context.Context, entries []model.AttributeAssignmentEntry) (int64, error) {
-	entries = stored(entries, storedAttribute)
-	var items []leafItem
-	if !s.noLog {
-		items = attributeLeaves(entries)
-	}
-	return copyRows(ctx, s, model.AttributeHistoryKind, true, items,
-		unwrap(entries, func(e *model.AttributeAssignmentEntry) attributeEntryRow {
-			return attributeEntryRow{AttributeAssignmentEntry: *e}
-		}),
-		func(r *attributeEntryRow) string { return r.ID })
+	return copyHistory(ctx, s, attributeHistoryRows, entries)
 }
 
 // CopyEventTypeHistory bulk-loads event type entries.
 func (s *Store) CopyEventTypeHistory(ctx context.Context, entries []model.EventTypeEntry) (int64, error) {
-	entries = stored(entries, storedEventType)
-	var items []leafItem
-	if !s.noLog {
-		var err error
-		if items, err = s.eventTypeLeaves(ctx, s.idb, entries); err != nil {
-			return 0, err
-		}
-	}
-	return copyRows(ctx, s, model.EventTypeHistoryKind, true, items,
-		unwrap(entries, func(e *model.EventTypeEntry) eventTypeEntryRow { return eventTypeEntryRow{EventTypeEntry: *e} }),
-		func(r *eventTypeEntryRow) string { return r.ID })
+	return copyHistory(ctx, s, eventTypeHistoryRows, entries)
 }
 
 // CopyMemberChangeLogs bulk-loads member change logs.
 func (s *Store) CopyMemberChangeLogs(ctx context.Context, entries []model.MemberChangeLog) (int64, error) {
-	entries = stored(entries, storedChangeLog)
-	var items []leafItem
-	if !s.noLog {
-		items = changeLogLeaves(entries)
-	}
-	return copyRows(ctx, s, model.MemberChangeLogsKind, false, items,
-		unwrap(entries, func(e *model.MemberChangeLog) changeLogRow { return changeLogRow{MemberChangeLog: *e} }),
-		func(r *changeLogRow) string { return r.ID })
+	return copyHistory(ctx, s, changeLogRows, entries)
 }
 
 // copyRows bulk-loads rows into kind's table, with their integrity log
@@ -135,23 +109,12 @@ func (s *Store) pgCopy(ctx context.Context, table, kind string, columns []string
 	defer conn.Close()
 	var inserted int64
 	err = conn.Raw(func(driverConn any) error {
-		c := driverConn.(*stdlib.Conn).Conn()
-		tx, err := c.Begin(ctx)
+		tx, err := driverConn.(*stdlib.Conn).Conn().Begin(ctx)
 		if err != nil {
 			return err
 		}
 		defer tx.Rollback(ctx) //nolint:errcheck
-		rows := func() pgx.CopyFromSource {
-			i := 0
-			return pgx.CopyFromFunc(func() ([]any, error) {
-				if i == n {
-					return nil, nil
-				}
-				v, err := row(i)
-				i++
-				return v, err
-			})
-		}
+		b := &copyBatch{tx: tx, table: table, kind: kind, columns: columns, n: n, row: row}
 		// A batch without duplicates (a first import) goes straight into the
 		// table. A duplicate idempotency key, with what is stored or within
 		// the batch, fails that COPY: the batch then goes through a staging
@@ -159,74 +122,104 @@ func (s *Store) pgCopy(ctx context.Context, table, kind string, columns []string
 		if _, err := tx.Exec(ctx, "SAVEPOINT direct_copy"); err != nil {
 			return err
 		}
-		// The entries stored are announced on the live channel, inside the
-		// transaction (see live.go).
-		// All of a batch's notifications go in one statement, in their
-		// order: one round trip instead of one per 180 entries.
-		announce := func(ids []string) error {
-			ms := chunks(kind, ids)
-			if len(ms) == 0 {
-				return nil
-			}
-			payloads := make([]string, len(ms))
-			for i, m := range ms {
-				payloads[i] = m.payload()
-			}
-			_, err := tx.Exec(ctx, "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", LiveChannel, payloads)
-			return err
-		}
-		_, err = tx.CopyFrom(ctx, pgx.Identifier{table}, columns, rows())
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{table}, columns, b.source())
 		if err == nil {
 			inserted = int64(n)
 			ids := make([]string, n)
 			for i := range ids {
 				ids[i] = id(i)
 			}
-			// Announced before the log's append: notifications are sent
-			// at commit either way, and the append holds its streams'
-			// locks to the commit, which other writers wait for.
-			if err := announce(ids); err != nil {
-				return err
-			}
-			if err := appendLog(ctx, pgxLog{tx: tx}, items); err != nil {
-				return err
-			}
-			return tx.Commit(ctx)
+			return b.finish(ctx, ids, items)
 		}
 		if !isUniqueViolation(err) {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT direct_copy"); err != nil {
-			return err
-		}
-		stage := pgx.Identifier{"import_" + table}.Sanitize()
-		if _, err := tx.Exec(ctx, "CREATE TEMP TABLE "+stage+" (LIKE "+table+") ON COMMIT DROP"); err != nil {
-			return err
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_" + table}, columns, rows()); err != nil {
-			return err
-		}
-		// No conflict target: an entry whose id is stored already (an
-		// export imported back into its own database) is skipped too. The
-		// staging table keeps the batch's order, which the log follows.
-		res, err := tx.Query(ctx, "INSERT INTO "+table+" SELECT * FROM "+stage+" ON CONFLICT DO NOTHING RETURNING id::text")
-		if err != nil {
-			return err
-		}
-		ids, err := pgx.CollectRows(res, pgx.RowTo[string])
+		ids, err := b.staged(ctx)
 		if err != nil {
 			return err
 		}
 		inserted = int64(len(ids))
-		if err := announce(ids); err != nil {
-			return err
-		}
-		if err := appendLog(ctx, pgxLog{tx: tx}, only(items, ids)); err != nil {
-			return err
-		}
-		return tx.Commit(ctx)
+		return b.finish(ctx, ids, only(items, ids))
 	})
 	return inserted, conflict(err)
+}
+
+// copyBatch is one COPY of n rows into table, in the transaction tx.
+type copyBatch struct {
+	tx      pgx.Tx
+	table   string
+	kind    string // the cursor kind, for the live notifications
+	columns []string
+	n       int
+	row     func(int) ([]any, error)
+}
+
+// source yields the batch's rows, from the first each time it is called.
+func (b *copyBatch) source() pgx.CopyFromSource {
+	i := 0
+	return pgx.CopyFromFunc(func() ([]any, error) {
+		if i == b.n {
+			return nil, nil
+		}
+		v, err := b.row(i)
+		i++
+		return v, err
+	})
+}
+
+// staged loads the batch through a staging table after the direct COPY
+// failed on a duplicate, skipping the entries stored already, and returns
+// the ids of those inserted.
+func (b *copyBatch) staged(ctx context.Context) ([]string, error) {
+	if _, err := b.tx.Exec(ctx, "ROLLBACK TO SAVEPOINT direct_copy"); err != nil {
+		return nil, err
+	}
+	stage := pgx.Identifier{"import_" + b.table}.Sanitize()
+	if _, err := b.tx.Exec(ctx, "CREATE TEMP TABLE "+stage+" (LIKE "+b.table+") ON COMMIT DROP"); err != nil {
+		return nil, err
+	}
+	if _, err := b.tx.CopyFrom(ctx, pgx.Identifier{"import_" + b.table}, b.columns, b.source()); err != nil {
+		return nil, err
+	}
+	// No conflict target: an entry whose id is stored already (an export
+	// imported back into its own database) is skipped too. The staging
+	// table keeps the batch's order, which the log follows.
+	res, err := b.tx.Query(ctx, "INSERT INTO "+b.table+" SELECT * FROM "+stage+" ON CONFLICT DO NOTHING RETURNING id::text")
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(res, pgx.RowTo[string])
+}
+
+// finish announces the entries inserted, appends their log items and
+// commits. Announced before the log's append: notifications are sent at
+// commit either way, and the append holds its streams' locks to the
+// commit, which other writers wait for.
+func (b *copyBatch) finish(ctx context.Context, ids []string, items []leafItem) error {
+	if err := b.announce(ctx, ids); err != nil {
+		return err
+	}
+	if err := appendLog(ctx, pgxLog{tx: b.tx}, items); err != nil {
+		return err
+	}
+	return b.tx.Commit(ctx)
+}
+
+// announce sends the entries stored on the live channel, inside the
+// transaction (see live.go). All of a batch's notifications go in one
+// statement, in their order: one round trip instead of one per 180
+// entries.
+func (b *copyBatch) announce(ctx context.Context, ids []string) error {
+	ms := chunks(b.kind, ids)
+	if len(ms) == 0 {
+		return nil
+	}
+	payloads := make([]string, len(ms))
+	for i, m := range ms {
+		payloads[i] = m.payload()
+	}
+	_, err := b.tx.Exec(ctx, "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", LiveChannel, payloads)
+	return err
 }
 
 func sqliteInsert[R any](ctx context.Context, s *Store, rows []R, columns int, items []leafItem) (int64, error) {

@@ -180,23 +180,11 @@ func (c *factCache) listen(ctx context.Context, cfg *pgx.ConnConfig) {
 }
 
 func (c *factCache) listenOnce(ctx context.Context, cfg *pgx.ConnConfig) error {
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+factsChannel); err != nil {
-		return err
-	}
-	// Anything written before LISTEN took effect was not notified.
-	c.invalidate()
-	c.live.Store(true)
-	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
-			return err
-		}
+	return listenPG(ctx, cfg, factsChannel, func() {
+		// Anything written before LISTEN took effect was not notified.
 		c.invalidate()
-	}
+		c.live.Store(true)
+	}, func(string) { c.invalidate() })
 }
 
 // CacheFacts makes this store, and every Store of its database made from

@@ -83,40 +83,15 @@ func appendRows[R any, T any](ctx context.Context, s *Store, kind string, rows [
 
 // AppendAttributeHistory appends attribute assignment entries.
 func (s *Store) AppendAttributeHistory(ctx context.Context, entries []model.AttributeAssignmentEntry) ([]model.AttributeAssignmentEntry, error) {
-	rows := make([]attributeEntryRow, len(entries))
-	for i, e := range entries {
-		rows[i].AttributeAssignmentEntry = storedAttribute(e)
-	}
-	return appendRows(ctx, s, model.CursorAttributeHistory, rows,
-		func(e *model.AttributeAssignmentEntry) *string { return e.IdempotencyKey },
-		func(r *attributeEntryRow) model.AttributeAssignmentEntry { return r.AttributeAssignmentEntry },
-		func(_ context.Context, _ bun.IDB, es []model.AttributeAssignmentEntry) ([]leafItem, error) {
-			return attributeLeaves(es), nil
-		})
+	return appendHistory(ctx, s, attributeHistoryRows, entries)
 }
 
 // AppendEventTypeHistory appends event type entries.
 func (s *Store) AppendEventTypeHistory(ctx context.Context, entries []model.EventTypeEntry) ([]model.EventTypeEntry, error) {
-	rows := make([]eventTypeEntryRow, len(entries))
-	for i, e := range entries {
-		rows[i].EventTypeEntry = storedEventType(e)
-	}
-	return appendRows(ctx, s, model.CursorEventTypeHistory, rows,
-		func(e *model.EventTypeEntry) *string { return e.IdempotencyKey },
-		func(r *eventTypeEntryRow) model.EventTypeEntry { return r.EventTypeEntry },
-		s.eventTypeLeaves)
+	return appendHistory(ctx, s, eventTypeHistoryRows, entries)
 }
 
 // AppendMemberChangeLogs appends member change logs.
 func (s *Store) AppendMemberChangeLogs(ctx context.Context, entries []model.MemberChangeLog) ([]model.MemberChangeLog, error) {
-	rows := make([]changeLogRow, len(entries))
-	for i, e := range entries {
-		rows[i].MemberChangeLog = storedChangeLog(e)
-	}
-	return appendRows(ctx, s, model.CursorMemberChangeLogs, rows,
-		func(e *model.MemberChangeLog) *string { return e.IdempotencyKey },
-		func(r *changeLogRow) model.MemberChangeLog { return r.MemberChangeLog },
-		func(_ context.Context, _ bun.IDB, es []model.MemberChangeLog) ([]leafItem, error) {
-			return changeLogLeaves(es), nil
-		})
+	return appendHistory(ctx, s, changeLogRows, entries)
 }

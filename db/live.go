@@ -158,12 +158,19 @@ func (d *DB) Listen(ctx context.Context, ready func(), fn func(Notification)) er
 	// The listening connection must not be cut by the statement timeout
 	// while it waits.
 	delete(cfg.RuntimeParams, "statement_timeout")
+	return listenPG(ctx, cfg, LiveChannel, ready, func(payload string) { fn(parseNotification(payload)) })
+}
+
+// listenPG holds a connection of its own LISTENing on channel: ready is
+// called once listening has begun, then fn with each notification's
+// payload, until ctx ends or the connection is lost (its error).
+func listenPG(ctx context.Context, cfg *pgx.ConnConfig, channel string, ready func(), fn func(payload string)) error {
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+LiveChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 		return err
 	}
 	ready()
@@ -172,7 +179,7 @@ func (d *DB) Listen(ctx context.Context, ready func(), fn func(Notification)) er
 		if err != nil {
 			return err
 		}
-		fn(parseNotification(n.Payload))
+		fn(n.Payload)
 	}
 }
 

@@ -147,6 +147,16 @@ type group struct {
 	subs map[*Sub]struct{}
 }
 
+// subsOf lists the subscribers of a set (the hub's or a group's), for
+// acting on them after the hub's lock is released; the caller holds it.
+func subsOf(set map[*Sub]struct{}) []*Sub {
+	out := make([]*Sub, 0, len(set))
+	for s := range set {
+		out = append(out, s)
+	}
+	return out
+}
+
 // arrival is an entry as the live feed brought it.
 type arrival struct {
 	Item
@@ -227,10 +237,7 @@ func (h *Hub) Close() {
 	}
 	h.closed = true
 	stopListening := h.cancel
-	subs := make([]*Sub, 0, len(h.subs))
-	for s := range h.subs {
-		subs = append(subs, s)
-	}
+	subs := subsOf(h.subs)
 	h.mu.Unlock()
 	for _, s := range subs {
 		s.fail(ErrShutdown)
@@ -385,10 +392,7 @@ func (h *Hub) match(ctx context.Context, n note) {
 			// miss them, so they end and resume from their cursors.
 			h.logger.Warn("live: reading new entries failed", "kind", n.kind, "err", err)
 			h.mu.Lock()
-			subs := make([]*Sub, 0, len(g.subs))
-			for s := range g.subs {
-				subs = append(subs, s)
-			}
+			subs := subsOf(g.subs)
 			h.mu.Unlock()
 			for _, s := range subs {
 				s.fail(ErrInterrupted)
@@ -399,10 +403,7 @@ func (h *Hub) match(ctx context.Context, n note) {
 			continue
 		}
 		h.mu.Lock()
-		subs := make([]*Sub, 0, len(g.subs))
-		for s := range g.subs {
-			subs = append(subs, s)
-		}
+		subs := subsOf(g.subs)
 		h.mu.Unlock()
 		for _, s := range subs {
 			for _, it := range items {
@@ -434,10 +435,7 @@ func (h *Hub) recheck() {
 		case <-tick.C:
 		}
 		h.mu.Lock()
-		subs := make([]*Sub, 0, len(h.subs))
-		for s := range h.subs {
-			subs = append(subs, s)
-		}
+		subs := subsOf(h.subs)
 		h.mu.Unlock()
 		for _, s := range subs {
 			s.authorize()
@@ -594,45 +592,68 @@ func (s *Sub) run(cursor string) {
 	defer close(s.out)
 	defer s.hub.leave(s)
 	defer s.cancel()
-	settle := s.hub.cfg.Settle
-	send := func(it Item) bool {
-		select {
-		case s.out <- it:
-			return true
-		case <-s.ctx.Done():
-			return false
-		}
-	}
-	seen := map[string]struct{}{}
-	var order []string
-	remember := func(id string) bool {
-		if _, dup := seen[id]; dup {
-			return false
-		}
-		seen[id] = struct{}{}
-		order = append(order, id)
-		if len(order) > recentIDs {
-			delete(seen, order[0])
-			order = order[1:]
-		}
-		return true
-	}
-	var held heldItems
-	hold := func(a arrival) {
-		wait := min(max(a.TS.Add(settle).Sub(a.at), 0), settle)
-		held.push(heldItem{Item: a.Item, release: a.at.Add(wait)})
-	}
-	// flush sends the held entries due at now, in keyset order.
-	flush := func(now time.Time) bool {
-		for held.len() > 0 && !held.top().release.After(now) {
-			if !send(held.pop().Item) {
-				return false
-			}
-		}
-		return true
-	}
-
+	d := &delivery{s: s, settle: s.hub.cfg.Settle, seen: map[string]struct{}{}}
 	s.hub.join(s)
+	if d.catchUp(cursor) {
+		d.follow()
+	}
+}
+
+// delivery is what a subscription's run keeps: the ids it delivered from
+// the store (recent ones), and the entries held until they settle.
+type delivery struct {
+	s      *Sub
+	settle time.Duration
+	seen   map[string]struct{}
+	order  []string // seen's ids, oldest first
+	held   heldItems
+}
+
+// send delivers it; false when the subscription ended.
+func (d *delivery) send(it Item) bool {
+	select {
+	case d.s.out <- it:
+		return true
+	case <-d.s.ctx.Done():
+		return false
+	}
+}
+
+// remember records id as delivered; false when it was already.
+func (d *delivery) remember(id string) bool {
+	if _, dup := d.seen[id]; dup {
+		return false
+	}
+	d.seen[id] = struct{}{}
+	d.order = append(d.order, id)
+	if len(d.order) > recentIDs {
+		delete(d.seen, d.order[0])
+		d.order = d.order[1:]
+	}
+	return true
+}
+
+// hold keeps the entry until it settles.
+func (d *delivery) hold(a arrival) {
+	wait := min(max(a.TS.Add(d.settle).Sub(a.at), 0), d.settle)
+	d.held.push(heldItem{Item: a.Item, release: a.at.Add(wait)})
+}
+
+// flush sends the held entries due at now, in keyset order.
+func (d *delivery) flush(now time.Time) bool {
+	for d.held.len() > 0 && !d.held.top().release.After(now) {
+		if !d.send(d.held.pop().Item) {
+			return false
+		}
+	}
+	return true
+}
+
+// catchUp reads from the store everything after the cursor and sends it,
+// holding the entries that have not settled (and all after the first
+// held, to keep the order). False when the subscription ended.
+func (d *delivery) catchUp(cursor string) bool {
+	s := d.s
 	for cursor != "" {
 		items, more, err := s.feed.After(s.ctx, cursor, s.hub.cfg.Page)
 		if err != nil {
@@ -644,36 +665,43 @@ func (s *Sub) run(cursor string) {
 				}
 				s.fail(err)
 			}
-			return
+			return false
 		}
 		now := time.Now()
 		for _, it := range items {
 			cursor = it.ID
-			if !remember(it.ID) {
+			if !d.remember(it.ID) {
 				continue
 			}
-			if it.TS.After(now.Add(-settle)) || held.len() > 0 {
-				hold(arrival{Item: it, at: now})
+			if it.TS.After(now.Add(-d.settle)) || d.held.len() > 0 {
+				d.hold(arrival{Item: it, at: now})
 				continue
 			}
-			if !send(it) {
-				return
+			if !d.send(it) {
+				return false
 			}
 		}
 		if !more {
 			break
 		}
 	}
+	return true
+}
+
+// follow delivers the live feed's entries as they settle, until the
+// subscription ends.
+func (d *delivery) follow() {
+	s := d.s
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
 		now := time.Now()
-		if !flush(now) {
+		if !d.flush(now) {
 			return
 		}
 		wake := time.Hour
-		if held.len() > 0 {
-			wake = held.top().release.Sub(now)
+		if d.held.len() > 0 {
+			wake = d.held.top().release.Sub(now)
 		}
 		timer.Reset(wake)
 		select {
@@ -682,8 +710,8 @@ func (s *Sub) run(cursor string) {
 		case a := <-s.q:
 			// Only the catch-up's ids are remembered: each commit is
 			// announced once, so the live feed brings an entry once.
-			if _, dup := seen[a.ID]; !dup {
-				hold(a)
+			if _, dup := d.seen[a.ID]; !dup {
+				d.hold(a)
 			}
 		case <-timer.C:
 		}

@@ -78,6 +78,43 @@ func afterCursor(kind string, after *string) (string, error) {
 	return model.DecodeCursor(kind, "after", *after)
 }
 
+// historyFeed is a subscription to one history kind: its filter (the
+// scope and the caller's filter, already checked), how entries are read by
+// id when notified and after a cursor when catching up, and the edge an
+// entry becomes.
+type historyFeed[F, T, E any] struct {
+	kind   *model.HistoryKind
+	filter F
+	// byIDs and page are methods of LiveReader and model.Store, taken
+	// from the resolver only when they are called (a server without live
+	// subscriptions has no LiveReader).
+	byIDs func(LiveReader, context.Context, F, []string) ([]T, error)
+	page  func(model.Store, context.Context, F, model.PageArgs) (model.Page[T], error)
+	key   func(*T) live.Key
+	edge  func(*T, string) *E
+}
+
+// subscribeHistory opens the subscription to h from after (a cursor of
+// h's kind, or nil for the entries written from now on): the one path of
+// every history's subscription.
+func subscribeHistory[F, T, E any](ctx context.Context, r *Resolver, h historyFeed[F, T, E], after *string) (<-chan *E, error) {
+	cursor, err := afterCursor(h.kind.Cursor, after)
+	if err != nil {
+		return nil, err
+	}
+	feed := live.Feed{Kind: h.kind.Cursor, Group: groupOf(h.filter),
+		Match: func(ctx context.Context, ids []string) ([]live.Item, error) {
+			entries, err := h.byIDs(r.LiveReader, ctx, h.filter, ids)
+			return asItems(entries, h.key, err)
+		},
+		After: func(ctx context.Context, cursor string, limit int) ([]live.Item, bool, error) {
+			return readAfter(ctx, func(ctx context.Context, p model.PageArgs) (model.Page[T], error) {
+				return h.page(r.Store, ctx, h.filter, p)
+			}, h.key, cursor, limit)
+		}}
+	return stream(ctx, r, feed, after, cursor, func(_ context.Context, e *T, c string) *E { return h.edge(e, c) })
+}
+
 // readAfter reads the page of up to limit entries right after cursor (the
 // connection's backward page: the same keyset read), oldest first.
 func readAfter[T any](ctx context.Context, read func(context.Context, model.PageArgs) (model.Page[T], error), key func(*T) live.Key, cursor string, limit int) ([]live.Item, bool, error) {
@@ -112,6 +149,23 @@ func changeLogKey(e *model.MemberChangeLog) live.Key { return live.Key{TS: e.Tim
 
 // stream opens a subscription to feed and turns its entries into edges.
 func stream[T, E any](ctx context.Context, r *Resolver, feed live.Feed, after *string, cursor string, edge func(context.Context, *T, string) *E) (<-chan *E, error) {
+	sub, err := r.openLive(ctx, feed, cursor)
+	if err != nil {
+		return nil, err
+	}
+	shared := SharedFrom(ctx)
+	if shared != nil {
+		shared.active.Store(true)
+	}
+	out := make(chan *E)
+	go forward(ctx, sub, feed.Kind, after, shared, edge, out)
+	return out, nil
+}
+
+// openLive subscribes the caller to feed from cursor, after checking that
+// the server has live subscriptions and that the caller's access holds
+// now (it is re-checked with feed.Authorize while the subscription lasts).
+func (r *Resolver) openLive(ctx context.Context, feed live.Feed, cursor string) (*live.Sub, error) {
 	if r.Live == nil {
 		return nil, model.Errorf(model.CodeUnavailable, "live subscriptions are not available on this server")
 	}
@@ -129,70 +183,71 @@ func stream[T, E any](ctx context.Context, r *Resolver, feed live.Feed, after *s
 	if p.Key != nil {
 		owner = "key:" + strconv.FormatInt(p.Key.ID, 10)
 	}
-	sub, err := r.Live.Subscribe(ctx, feed, owner, cursor)
-	if err != nil {
-		return nil, err
-	}
-	term := TerminalFrom(ctx)
-	shared := SharedFrom(ctx)
+	return r.Live.Subscribe(ctx, feed, owner, cursor)
+}
+
+// forward turns the subscription's entries into edges on out, offering
+// each to the shared rendering first when there is one, and ends it with
+// the subscription's error (see endStream).
+func forward[T, E any](ctx context.Context, sub *live.Sub, kind string, after *string, shared *Shared, edge func(context.Context, *T, string) *E, out chan<- *E) {
+	defer close(out)
 	if shared != nil {
-		shared.active.Store(true)
+		defer shared.close()
 	}
-	out := make(chan *E)
-	go func() {
-		defer close(out)
+	last := ""
+	if after != nil {
+		last = *after
+	}
+	for it := range sub.C() {
+		c := model.EncodeCursor(kind, it.ID)
 		if shared != nil {
-			defer shared.close()
-		}
-		last := ""
-		if after != nil {
-			last = *after
-		}
-		for it := range sub.C() {
-			c := model.EncodeCursor(feed.Kind, it.ID)
-			if shared != nil {
-				render, ok := shared.offer(ctx, it.ID)
-				if !ok {
-					return
-				}
-				if !render {
-					// The response handler sent another subscription's
-					// rendering of this entry.
-					last = c
-					continue
-				}
-			}
-			select {
-			case out <- edge(ctx, it.Value.(*T), c):
-				last = c
-			case <-ctx.Done():
+			render, ok := shared.offer(ctx, it.ID)
+			if !ok {
 				return
 			}
+			if !render {
+				// The response handler sent another subscription's
+				// rendering of this entry.
+				last = c
+				continue
+			}
 		}
-		if shared != nil {
-			// The last response (nil, or the terminal error) comes from
-			// the executor.
-			shared.close()
-		}
-		err := sub.Err()
-		if err == nil || term == nil {
+		select {
+		case out <- edge(ctx, it.Value.(*T), c):
+			last = c
+		case <-ctx.Done():
 			return
 		}
-		var me *model.Error
-		if errors.As(err, &me) {
-			e := *me
-			if e.Code == model.CodeSlowSubscriber || e.Code == model.CodeUnavailable {
-				e.Cursor = last
-			}
-			err = &e
+	}
+	if shared != nil {
+		// The last response (nil, or the terminal error) comes from the
+		// executor.
+		shared.close()
+	}
+	endStream(ctx, sub.Err(), last, out)
+}
+
+// endStream hands the error a subscription ended with (if any) to the
+// terminal slot, with the cursor to resume from when resuming is the
+// remedy, and sends the null edge that carries it.
+func endStream[E any](ctx context.Context, err error, last string, out chan<- *E) {
+	term := TerminalFrom(ctx)
+	if err == nil || term == nil {
+		return
+	}
+	var me *model.Error
+	if errors.As(err, &me) {
+		e := *me
+		if e.Code == model.CodeSlowSubscriber || e.Code == model.CodeUnavailable {
+			e.Cursor = last
 		}
-		term.set(err)
-		select {
-		case out <- nil:
-		case <-ctx.Done():
-		}
-	}()
-	return out, nil
+		err = &e
+	}
+	term.set(err)
+	select {
+	case out <- nil:
+	case <-ctx.Done():
+	}
 }
 
 // accessCheck returns the re-check of a subscription's access: the key is

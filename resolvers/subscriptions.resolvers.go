@@ -10,7 +10,6 @@ import (
 
 	"github.com/auditgraph/auditgraph/graph"
 	"github.com/auditgraph/auditgraph/graph/gqlmodel"
-	"github.com/auditgraph/auditgraph/live"
 	"github.com/auditgraph/auditgraph/model"
 )
 
@@ -28,23 +27,11 @@ func (r *subscriptionResolver) AttributeAssignmentHistory(ctx context.Context, o
 	if err != nil {
 		return nil, err
 	}
-	cursor, err := afterCursor(model.CursorAttributeHistory, after)
-	if err != nil {
-		return nil, err
-	}
-	feed := live.Feed{Kind: model.CursorAttributeHistory, Group: groupOf(f),
-		Match: func(ctx context.Context, ids []string) ([]live.Item, error) {
-			entries, err := r.LiveReader.AttributeHistoryByIDs(ctx, f, ids)
-			return asItems(entries, attributeKey, err)
-		},
-		After: func(ctx context.Context, cursor string, limit int) ([]live.Item, bool, error) {
-			return readAfter(ctx, func(ctx context.Context, p model.PageArgs) (model.Page[model.AttributeAssignmentEntry], error) {
-				return r.Store.AttributeHistory(ctx, f, p)
-			}, attributeKey, cursor, limit)
-		}}
-	return stream(ctx, r.Resolver, feed, after, cursor, func(_ context.Context, e *model.AttributeAssignmentEntry, c string) *gqlmodel.AttributeAssignmentEdge {
-		return &gqlmodel.AttributeAssignmentEdge{Cursor: c, Node: presentAttributeEntry(e)}
-	})
+	return subscribeHistory(ctx, r.Resolver, historyFeed[model.AttributeHistoryFilter, model.AttributeAssignmentEntry, gqlmodel.AttributeAssignmentEdge]{
+		kind: model.AttributeHistoryKind, filter: f, byIDs: LiveReader.AttributeHistoryByIDs, page: model.Store.AttributeHistory, key: attributeKey,
+		edge: func(e *model.AttributeAssignmentEntry, c string) *gqlmodel.AttributeAssignmentEdge {
+			return &gqlmodel.AttributeAssignmentEdge{Cursor: c, Node: presentAttributeEntry(e)}
+		}}, after)
 }
 
 // EventTypeHistory is the resolver for the eventTypeHistory field.
@@ -54,23 +41,11 @@ func (r *subscriptionResolver) EventTypeHistory(ctx context.Context, eventTypeID
 		return nil, err
 	}
 	f := eventTypeFilter(id, filter)
-	cursor, err := afterCursor(model.CursorEventTypeHistory, after)
-	if err != nil {
-		return nil, err
-	}
-	feed := live.Feed{Kind: model.CursorEventTypeHistory, Group: groupOf(f),
-		Match: func(ctx context.Context, ids []string) ([]live.Item, error) {
-			entries, err := r.LiveReader.EventTypeHistoryByIDs(ctx, f, ids)
-			return asItems(entries, eventTypeKey, err)
-		},
-		After: func(ctx context.Context, cursor string, limit int) ([]live.Item, bool, error) {
-			return readAfter(ctx, func(ctx context.Context, p model.PageArgs) (model.Page[model.EventTypeEntry], error) {
-				return r.Store.EventTypeHistory(ctx, f, p)
-			}, eventTypeKey, cursor, limit)
-		}}
-	return stream(ctx, r.Resolver, feed, after, cursor, func(_ context.Context, e *model.EventTypeEntry, c string) *gqlmodel.EventTypeHistoryEdge {
-		return &gqlmodel.EventTypeHistoryEdge{Cursor: c, Node: r.entries.eventTypeEntry(e)}
-	})
+	return subscribeHistory(ctx, r.Resolver, historyFeed[model.EventTypeHistoryFilter, model.EventTypeEntry, gqlmodel.EventTypeHistoryEdge]{
+		kind: model.EventTypeHistoryKind, filter: f, byIDs: LiveReader.EventTypeHistoryByIDs, page: model.Store.EventTypeHistory, key: eventTypeKey,
+		edge: func(e *model.EventTypeEntry, c string) *gqlmodel.EventTypeHistoryEdge {
+			return &gqlmodel.EventTypeHistoryEdge{Cursor: c, Node: r.entries.eventTypeEntry(e)}
+		}}, after)
 }
 
 // MemberChangeLogs is the resolver for the memberChangeLogs field.
@@ -87,23 +62,11 @@ func (r *subscriptionResolver) MemberChangeLogs(ctx context.Context, organizatio
 	if err != nil {
 		return nil, err
 	}
-	cursor, err := afterCursor(model.CursorMemberChangeLogs, after)
-	if err != nil {
-		return nil, err
-	}
-	feed := live.Feed{Kind: model.CursorMemberChangeLogs, Group: groupOf(f),
-		Match: func(ctx context.Context, ids []string) ([]live.Item, error) {
-			entries, err := r.LiveReader.MemberChangeLogsByIDs(ctx, f, ids)
-			return asItems(entries, changeLogKey, err)
-		},
-		After: func(ctx context.Context, cursor string, limit int) ([]live.Item, bool, error) {
-			return readAfter(ctx, func(ctx context.Context, p model.PageArgs) (model.Page[model.MemberChangeLog], error) {
-				return r.Store.MemberChangeLogs(ctx, f, p)
-			}, changeLogKey, cursor, limit)
-		}}
-	return stream(ctx, r.Resolver, feed, after, cursor, func(_ context.Context, e *model.MemberChangeLog, c string) *gqlmodel.MemberChangeLogEdge {
-		return &gqlmodel.MemberChangeLogEdge{Cursor: c, Node: presentChangeLog(e)}
-	})
+	return subscribeHistory(ctx, r.Resolver, historyFeed[model.MemberChangeLogFilter, model.MemberChangeLog, gqlmodel.MemberChangeLogEdge]{
+		kind: model.MemberChangeLogsKind, filter: f, byIDs: LiveReader.MemberChangeLogsByIDs, page: model.Store.MemberChangeLogs, key: changeLogKey,
+		edge: func(e *model.MemberChangeLog, c string) *gqlmodel.MemberChangeLogEdge {
+			return &gqlmodel.MemberChangeLogEdge{Cursor: c, Node: presentChangeLog(e)}
+		}}, after)
 }
 
 // Subscription returns graph.SubscriptionResolver implementation.

@@ -67,6 +67,40 @@ func describeDatabase(raw string) string {
 	return "SQLite " + raw
 }
 
+// openURL opens the database at url, saying which (credentials left out)
+// when it cannot.
+func openURL(url string, opt db.Options) (*db.DB, error) {
+	d, err := db.Open(url, opt)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", describeDatabase(url), err)
+	}
+	return d, nil
+}
+
+// openAdmin opens the database a command's -database-url flag names, as
+// is (no migration), for a command's short work on two connections; it
+// returns the URL it resolved to.
+func openAdmin(raw string) (*db.DB, string, error) {
+	url, _ := resolveDatabase(raw)
+	d, err := openURL(url, db.Options{MaxOpenConns: 2})
+	return d, url, err
+}
+
+// openMigratedReporting opens the database a command's -database-url flag
+// names and applies pending migrations, listing them on stderr (stdout may
+// be JSON for a script); it returns the URL it resolved to.
+func openMigratedReporting(ctx context.Context, e *env, raw string) (*db.DB, string, error) {
+	url, _ := resolveDatabase(raw)
+	d, applied, err := openMigrated(ctx, url, db.Options{})
+	if err != nil {
+		return nil, url, err
+	}
+	for _, name := range applied {
+		fmt.Fprintf(e.stderr, "applied migration %s\n", name)
+	}
+	return d, url, nil
+}
+
 // openMigrated opens the database and applies pending migrations; it returns
 // the names of the migrations applied.
 func openMigrated(ctx context.Context, raw string, opt db.Options) (*db.DB, []string, error) {
@@ -74,9 +108,9 @@ func openMigrated(ctx context.Context, raw string, opt db.Options) (*db.DB, []st
 	if opt.StatementTimeout > 0 {
 		// Migrations run without the statement deadline: building an index on
 		// a large history legitimately takes longer than any request may.
-		m, err := db.Open(raw, db.Options{MaxOpenConns: 2})
+		m, err := openURL(raw, db.Options{MaxOpenConns: 2})
 		if err != nil {
-			return nil, nil, fmt.Errorf("open %s: %w", describeDatabase(raw), err)
+			return nil, nil, err
 		}
 		applied, err = migrate(ctx, m)
 		m.Close()
@@ -84,9 +118,9 @@ func openMigrated(ctx context.Context, raw string, opt db.Options) (*db.DB, []st
 			return nil, nil, err
 		}
 	}
-	d, err := db.Open(raw, opt)
+	d, err := openURL(raw, opt)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open %s: %w", describeDatabase(raw), err)
+		return nil, nil, err
 	}
 	if opt.StatementTimeout == 0 {
 		if applied, err = migrate(ctx, d); err != nil {

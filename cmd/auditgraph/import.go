@@ -71,15 +71,11 @@ func importRun(ctx context.Context, e *env, cmd *command, args []string) error {
 		}
 		in = file
 	}
-	url, _ := resolveDatabase(dbURL)
-	d, applied, err := openMigrated(ctx, url, db.Options{})
+	d, _, err := openMigratedReporting(ctx, e, dbURL)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	for _, name := range applied {
-		fmt.Fprintf(e.stderr, "applied migration %s\n", name)
-	}
 	var bar *progressbar.ProgressBar
 	if progress && e.stderr == os.Stderr && isatty.IsTerminal(os.Stderr.Fd()) {
 		bar = progressbar.NewOptions64(size,

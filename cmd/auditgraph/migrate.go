@@ -42,10 +42,9 @@ func migrateRun(ctx context.Context, e *env, cmd *command, args []string) error 
 	if action != "up" && action != "status" && action != "grant-runtime" {
 		return usagef("migrate: unknown action %q (want up, status or grant-runtime)", action)
 	}
-	url, _ := resolveDatabase(dbURL)
-	d, err := db.Open(url, db.Options{MaxOpenConns: 2})
+	d, url, err := openAdmin(dbURL)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", describeDatabase(url), err)
+		return err
 	}
 	defer d.Close()
 

@@ -37,16 +37,11 @@ func seedRun(ctx context.Context, e *env, cmd *command, args []string) error {
 		f.Usage()
 		return usagef("seed: --demo is required")
 	}
-	url, _ := resolveDatabase(dbURL)
-	d, applied, err := openMigrated(ctx, url, db.Options{})
+	d, url, err := openMigratedReporting(ctx, e, dbURL)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	for _, name := range applied {
-		// stderr: stdout may be JSON for a script.
-		fmt.Fprintf(e.stderr, "applied migration %s\n", name)
-	}
 	res, err := seed.Run(ctx, db.NewStore(d))
 	if err != nil {
 		return err

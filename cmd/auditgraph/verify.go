@@ -54,11 +54,10 @@ func verify(ctx context.Context, e *env, cmd *command, args []string) error {
 	case len(rest) > 0:
 		return usagef("verify takes no arguments but proof, got %q", rest)
 	}
-	url, _ := resolveDatabase(databaseURL)
 	// Read only: no migration, no backfill; the log is checked as it is.
-	d, err := db.Open(url, db.Options{MaxOpenConns: 2})
+	d, _, err := openAdmin(databaseURL)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", describeDatabase(url), err)
+		return err
 	}
 	defer d.Close()
 	store := db.NewStore(d)

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,8 +14,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/integrity"
+	"github.com/auditgraph/auditgraph/internal/devproc"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/google/uuid"
 )
@@ -64,7 +66,7 @@ func run(ctx context.Context, c config) error {
 	}
 	defer os.RemoveAll(tmp)
 	rep.commit = gitCommit()
-	bin, err := buildServer(ctx, tmp)
+	bin, err := devproc.BuildAuditgraph(ctx, tmp)
 	if err != nil {
 		return err
 	}
@@ -78,51 +80,19 @@ func run(ctx context.Context, c config) error {
 		return err
 	}
 
-	// The server signs integrity checkpoints with a key of this run.
-	keyFile := filepath.Join(tmp, "integrity.key")
-	signer, _, err := integrity.LoadOrCreateKey(keyFile)
+	srv, verifierKey, err := startSigningServer(ctx, bin, tmp, pg.url)
 	if err != nil {
 		return err
 	}
-	srv, err := startServer(ctx, bin, tmp, pg.url, []string{"AUDITGRAPH_INTEGRITY_KEY_FILE=" + keyFile})
-	if err != nil {
-		return err
-	}
-	defer srv.stop()
-	logf("server pid %d at %s", srv.pid(), srv.base)
+	defer srv.Stop()
 
 	benchPostmaster = postmasterPID(ctx, d)
-	rep.http = httpCases(srv.base, fx)
+	rep.http = httpCases(srv.Base, fx)
 	if c.postgraphile {
-		pgl, err := startPostGraphile(ctx, pg.url, tmp)
-		var cases []*httpCase
-		if err == nil {
-			defer pgl.stop()
-			logf("PostGraphile pid %d at %s", pgl.pid(), pgl.base)
-			cases, err = postgraphileCases(pgl, c.depth)
-		}
-		if err != nil {
-			logf("PostGraphile: %v", err)
-			rep.notes = append(rep.notes, fmt.Sprintf("PostGraphile not measured: %.500s", err))
-		}
-		rep.http = insertAfter(rep.http, gqlETDeep, cases)
+		defer rep.addPostGraphile(ctx, pg.url, tmp).Stop()
 	}
-	for _, hc := range rep.http {
-		if err := probe(hc); err != nil {
-			return err
-		}
-		if hc.skipped != "" {
-			logf("skipping %s: %s", hc.name, hc.skipped)
-			rep.notes = append(rep.notes, fmt.Sprintf("%s: skipped, %s.", hc.name, hc.skipped))
-		}
-	}
-	var notes []string
-	if rep.floors, notes, err = recordFloors(ctx, pg.url, rep.http); err != nil {
-		return fmt.Errorf("record the floors: %w", err)
-	}
-	rep.notes = append(rep.notes, notes...)
-	for _, fc := range rep.floors {
-		logf("%-58s %d statements in %d stages", fc.name, len(fc.seq.statements), len(fc.seq.stages()))
+	if err := rep.probeAndRecordFloors(ctx, pg.url); err != nil {
+		return err
 	}
 	if rep.stmtsByLimit, err = statementsByPageSize(srv, fx); err != nil {
 		return err
@@ -139,7 +109,7 @@ func run(ctx context.Context, c config) error {
 	}
 
 	if c.integrity {
-		ir := measureIntegrity(ctx, bin, srv, d, pg.url, signer.VerifierKey(), fx.apiKey)
+		ir := measureIntegrity(ctx, bin, srv, d, pg.url, verifierKey, fx.apiKey)
 		rep.integrity = &ir
 	}
 	if c.ingest > 0 {
@@ -147,6 +117,64 @@ func run(ctx context.Context, c config) error {
 	}
 	rep.loadAfter = loadavg()
 	return writeReport(c, rep)
+}
+
+// startSigningServer starts the server, signing integrity checkpoints
+// with a key of this run, and returns it with the key's verifier key.
+func startSigningServer(ctx context.Context, bin, dir, databaseURL string) (*serverProc, string, error) {
+	keyFile := filepath.Join(dir, "integrity.key")
+	signer, _, err := integrity.LoadOrCreateKey(keyFile)
+	if err != nil {
+		return nil, "", err
+	}
+	srv, err := startServer(ctx, bin, dir, databaseURL, []string{"AUDITGRAPH_INTEGRITY_KEY_FILE=" + keyFile})
+	if err != nil {
+		return nil, "", err
+	}
+	logf("server pid %d at %s", srv.Pid(), srv.Base)
+	return srv, signer.VerifierKey(), nil
+}
+
+// addPostGraphile starts PostGraphile on the bench database and adds its
+// cases after the GraphQL deep page; when it cannot, the report says why.
+// The server returned (nil if none) is to be stopped after the run.
+func (rep *report) addPostGraphile(ctx context.Context, databaseURL, dir string) *foreignServer {
+	pgl, err := startPostGraphile(ctx, databaseURL, dir)
+	var cases []*httpCase
+	if err == nil {
+		logf("PostGraphile pid %d at %s", pgl.Pid(), pgl.base)
+		cases, err = postgraphileCases(pgl, rep.cfg.depth)
+	}
+	if err != nil {
+		logf("PostGraphile: %v", err)
+		rep.notes = append(rep.notes, fmt.Sprintf("PostGraphile not measured: %.500s", err))
+	}
+	rep.http = insertAfter(rep.http, gqlETDeep, cases)
+	return pgl
+}
+
+// probeAndRecordFloors checks every case's request once (noting the
+// skipped ones) and records the floors of the cases.
+func (rep *report) probeAndRecordFloors(ctx context.Context, databaseURL string) error {
+	for _, hc := range rep.http {
+		if err := probe(hc); err != nil {
+			return err
+		}
+		if hc.skipped != "" {
+			logf("skipping %s: %s", hc.name, hc.skipped)
+			rep.notes = append(rep.notes, fmt.Sprintf("%s: skipped, %s.", hc.name, hc.skipped))
+		}
+	}
+	floors, notes, err := recordFloors(ctx, databaseURL, rep.http)
+	if err != nil {
+		return fmt.Errorf("record the floors: %w", err)
+	}
+	rep.floors = floors
+	rep.notes = append(rep.notes, notes...)
+	for _, fc := range rep.floors {
+		logf("%-58s %d statements in %d stages", fc.name, len(fc.seq.statements), len(fc.seq.stages()))
+	}
+	return nil
 }
 
 // measureCases measures every case at every concurrency, each right after
@@ -265,7 +293,7 @@ func statementsByPageSize(srv *serverProc, fx *fixture) (map[int]float64, error)
 	out := map[int]float64{}
 	for _, limit := range []int{1, 10, 25, 50} {
 		hc := &httpCase{name: fmt.Sprintf("page size %d", limit), graphql: true,
-			target: gqlTarget(srv.base, fx.apiKey, eventTypeHistoryQuery, map[string]any{"id": strconv.FormatInt(hotEventTypeID, 10), "first": limit})}
+			target: gqlTarget(srv.Base, fx.apiKey, eventTypeHistoryQuery, map[string]any{"id": strconv.FormatInt(hotEventTypeID, 10), "first": limit})}
 		const n = 5
 		before, err := srv.metrics()
 		if err != nil {
@@ -314,7 +342,7 @@ func measureIngest(ctx context.Context, bin string, srv *serverProc, store *db.S
 	} else {
 		out = append(out, importRun(ctx, bin, databaseURL, dir, payload, importEntries))
 	}
-	if !strings.Contains(fetch(srv.base+"/schema.graphql"), "recordEventTypeChanges") {
+	if !strings.Contains(fetch(srv.Base+"/schema.graphql"), "recordEventTypeChanges") {
 		out = append(out, ingestResult{Path: "GraphQL recordEventTypeChanges (batches of 100)", Note: "not measured: this build has no record mutation"})
 	} else {
 		out = append(out, mutationRun(ctx, srv, store, payload, d))
@@ -402,7 +430,7 @@ func mutationRun(ctx context.Context, srv *serverProc, store *db.Store, payload 
   recordEventTypeChanges(organizationId: $org, entries: $entries) { id created }
 }`
 	hc := &httpCase{name: "recordEventTypeChanges", graphql: true,
-		target: gqlTarget(srv.base, secret, mutation, map[string]any{"org": strconv.FormatInt(hotOrgID, 10), "entries": entries})}
+		target: gqlTarget(srv.Base, secret, mutation, map[string]any{"org": strconv.FormatInt(hotOrgID, 10), "entries": entries})}
 	if err := probe(hc); err != nil {
 		r.Note = "failed: " + err.Error()
 		return r

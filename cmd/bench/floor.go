@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -153,21 +154,6 @@ func recordFloors(ctx context.Context, databaseURL string, cases []*httpCase) ([
 		return nil, nil, err
 	}
 	h := srv.Handler()
-	send := func(hc *httpCase) error {
-		req := httptest.NewRequestWithContext(ctx, hc.target.Method, pathOf(hc.target.URL), bytes.NewReader(hc.target.Body))
-		for k, v := range hc.target.Header {
-			req.Header[k] = slices.Clone(v)
-		}
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		switch {
-		case w.Code != http.StatusOK:
-			return fmt.Errorf("in-process server: HTTP %d: %.300s", w.Code, w.Body.String())
-		case hc.graphql && bytes.Contains(w.Body.Bytes(), []byte(`"errors"`)):
-			return fmt.Errorf("in-process server: %.500s", w.Body.String())
-		}
-		return nil
-	}
 	var (
 		floors []*floorCase
 		notes  []string
@@ -178,23 +164,12 @@ func recordFloors(ctx context.Context, databaseURL string, cases []*httpCase) ([
 		if hc.skipped != "" || hc.foreign != nil {
 			continue
 		}
-		if err := send(hc); err != nil {
+		seq, note, err := recordCase(ctx, h, rec, hc)
+		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", hc.name, err)
 		}
-		var prev, seq *sequence
-		stable := false
-		for i := 0; i < 5 && !stable; i++ {
-			if seq, err = rec.record(func() error { return send(hc) }); err != nil {
-				return nil, nil, fmt.Errorf("%s: %w", hc.name, err)
-			}
-			stable = prev != nil && prev.key() == seq.key()
-			prev = seq
-		}
-		if !stable {
-			notes = append(notes, fmt.Sprintf("%s: the server's statements differed from one request to the next in 5 tries; the floor replays the last request's.", hc.name))
-		}
-		if len(seq.statements) == 0 {
-			return nil, nil, fmt.Errorf("%s: the in-process server issued no SQL statement", hc.name)
+		if note != "" {
+			notes = append(notes, note)
 		}
 		key := seq.key()
 		fc := byKey[key]
@@ -207,7 +182,61 @@ func recordFloors(ctx context.Context, databaseURL string, cases []*httpCase) ([
 		hc.floor = fc.name
 		byCase[hc.name] = fc
 	}
-	// Deep ÷ first of a floor compares it with the floor of its group's first page.
+	linkDeepFloors(cases, byCase)
+	if fc := pageAloneFloor(cases, byCase); fc != nil {
+		floors = append(floors, fc)
+	}
+	return floors, notes, nil
+}
+
+// sendInProcess serves the case's request with h, an error unless it
+// succeeds.
+func sendInProcess(ctx context.Context, h http.Handler, hc *httpCase) error {
+	req := httptest.NewRequestWithContext(ctx, hc.target.Method, pathOf(hc.target.URL), bytes.NewReader(hc.target.Body))
+	for k, v := range hc.target.Header {
+		req.Header[k] = slices.Clone(v)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	switch {
+	case w.Code != http.StatusOK:
+		return fmt.Errorf("in-process server: HTTP %d: %.300s", w.Code, w.Body.String())
+	case hc.graphql && bytes.Contains(w.Body.Bytes(), []byte(`"errors"`)):
+		return fmt.Errorf("in-process server: %.500s", w.Body.String())
+	}
+	return nil
+}
+
+// recordCase records the statements the server issues for the case's
+// request in steady state: after a warm-up request, until two requests in
+// a row issue the same (at most 5 tries; the note says when they never
+// did).
+func recordCase(ctx context.Context, h http.Handler, rec *recorder, hc *httpCase) (*sequence, string, error) {
+	if err := sendInProcess(ctx, h, hc); err != nil {
+		return nil, "", err
+	}
+	var prev, seq *sequence
+	stable := false
+	for i := 0; i < 5 && !stable; i++ {
+		var err error
+		if seq, err = rec.record(func() error { return sendInProcess(ctx, h, hc) }); err != nil {
+			return nil, "", err
+		}
+		stable = prev != nil && prev.key() == seq.key()
+		prev = seq
+	}
+	if len(seq.statements) == 0 {
+		return nil, "", errors.New("the in-process server issued no SQL statement")
+	}
+	if !stable {
+		return seq, fmt.Sprintf("%s: the server's statements differed from one request to the next in 5 tries; the floor replays the last request's.", hc.name), nil
+	}
+	return seq, "", nil
+}
+
+// linkDeepFloors makes deep ÷ first of a floor compare it with the floor
+// of its group's first page.
+func linkDeepFloors(cases []*httpCase, byCase map[string]*floorCase) {
 	for _, hc := range cases {
 		if hc.deep && hc.skipped == "" && hc.foreign == nil {
 			for _, first := range cases {
@@ -217,8 +246,12 @@ func recordFloors(ctx context.Context, databaseURL string, cases []*httpCase) ([
 			}
 		}
 	}
-	// The page statement alone: the statements of the GraphQL first page
-	// that read event_type_history.
+}
+
+// pageAloneFloor is the page statement alone: the statements of the
+// GraphQL first page that read event_type_history (nil without them).
+func pageAloneFloor(cases []*httpCase, byCase map[string]*floorCase) *floorCase {
+	var out *floorCase
 	for _, hc := range cases {
 		if hc.name != gqlETFirst || byCase[hc.name] == nil {
 			continue
@@ -230,10 +263,10 @@ func recordFloors(ctx context.Context, databaseURL string, cases []*httpCase) ([
 			}
 		}
 		if len(page) > 0 {
-			floors = append(floors, &floorCase{name: pageAloneName, seq: &sequence{statements: page, withPrev: make([]bool, len(page))}, pageOnly: true})
+			out = &floorCase{name: pageAloneName, seq: &sequence{statements: page, withPrev: make([]bool, len(page))}, pageOnly: true}
 		}
 	}
-	return floors, notes, nil
+	return out
 }
 
 // newFloorPool opens the pgx pool of the floor: as many connections as

@@ -51,7 +51,7 @@ func measureIntegrity(ctx context.Context, bin string, srv *serverProc, d *db.DB
 	var lat []time.Duration
 	var total time.Duration
 	for _, id := range ids {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.base+"/integrity/entries/event-types/"+id, nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.Base+"/integrity/entries/event-types/"+id, nil)
 		req.Header.Set("Authorization", "Bearer "+apiKey)
 		start := time.Now()
 		resp, err := http.DefaultClient.Do(req)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/auditgraph/auditgraph/internal/devproc"
 	"github.com/jackc/pgx/v5/pgxpool"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -71,7 +72,7 @@ func runHTTP(ctx context.Context, srv *serverProc, hc *httpCase, c int, d time.D
 		return m, err
 	}
 	pgBefore := postgresTicks()
-	stopRSS := sampleRSS(srv.pid(), &m.RSSMaxBytes)
+	stopRSS := sampleRSS(srv.Pid(), &m.RSSMaxBytes)
 	metrics, firstError := attack(ctx, hc, c, d)
 	m.FirstError = firstError
 	stopRSS()
@@ -97,7 +98,7 @@ func runHTTP(ctx context.Context, srv *serverProc, hc *httpCase, c int, d time.D
 // runForeign is runHTTP for another server: its CPU and memory from /proc.
 func runForeign(ctx context.Context, hc *httpCase, c int, d time.Duration) (measurement, error) {
 	m := measurement{Case: hc.name, Concurrency: c}
-	pid := hc.foreign.pid()
+	pid := hc.foreign.Pid()
 	cpu0, pgBefore := processCPU(pid), postgresTicks()
 	stopRSS := sampleRSS(pid, &m.RSSMaxBytes)
 	metrics, firstError := attack(ctx, hc, c, d)
@@ -167,7 +168,7 @@ func sampleRSS(pid int, max *float64) func() {
 		t := time.NewTicker(100 * time.Millisecond)
 		defer t.Stop()
 		for {
-			if v := rssBytes(pid); v > *max {
+			if v := devproc.RSSBytes(pid); v > *max {
 				*max = v
 			}
 			select {

@@ -406,134 +406,153 @@ func writeEntries(path string, p *entryPlan, t *entryTemplates) (int64, error) {
 		return 0, err
 	}
 	defer f.Close()
-	w := bufio.NewWriterSize(f, 4<<20)
-	rng := rand.New(rand.NewPCG(20261121, 3))
-	rest := p.scale - p.hot
-	var buf []byte
-	var written int64
-	// hotAt reports whether entry j of a history is one of the hot ones:
-	// the hot entries are the j where floor(j·hot/scale) steps up.
-	hotAt := func(j int) bool {
-		return (int64(j)+1)*int64(p.hot)/int64(p.scale) > int64(j)*int64(p.hot)/int64(p.scale)
-	}
-	head := func(kind string, org int64, key string, ts time.Time) {
-		buf = append(buf[:0], `{"kind":"`...)
-		buf = append(buf, kind...)
-		buf = append(buf, `","organizationId":`...)
-		buf = strconv.AppendInt(buf, org, 10)
-		buf = append(buf, `,"idempotencyKey":"`...)
-		buf = append(buf, key...)
-		buf = append(buf, `","timestamp":"`...)
-		buf = ts.UTC().AppendFormat(buf, "2006-01-02T15:04:05.000Z")
-		buf = append(buf, '"')
-	}
-	ref := func(name string, id int64) {
-		buf = append(buf, `,"`...)
-		buf = append(buf, name...)
-		buf = append(buf, `":"`...)
-		buf = strconv.AppendInt(buf, id, 10)
-		buf = append(buf, '"')
-	}
-	end := func(fixed []byte) error {
-		if len(fixed) > 0 {
-			buf = append(buf, ',')
-			buf = append(buf, fixed...)
-		}
-		buf = append(buf, "}\n"...)
-		_, err := w.Write(buf)
-		written++
-		return err
-	}
-	var etHot, etRest, aaHot, aaRest, clHot, clRest int
+	ew := &entryWriter{w: bufio.NewWriterSize(f, 4<<20), rng: rand.New(rand.NewPCG(20261121, 3)), p: p, t: t, rest: p.scale - p.hot}
 	for j := 0; j < p.scale; j++ {
-		hot := hotAt(j)
-		key := strconv.Itoa(j)
-
-		// Event type history.
-		if hot {
-			head(ingest.KindEventTypeChange, hotOrgID, "bench:et:"+key, p.instant(etHot, p.hot))
-			ref("eventTypeId", hotEventTypeID)
-			etHot++
-		} else {
-			et := int64(benchETFirst) + int64(etRest)%(benchETLast-benchETFirst+1)
-			head(ingest.KindEventTypeChange, benchOrgOf(et), "bench:et:"+key, p.instant(etRest, rest))
-			ref("eventTypeId", et)
-			etRest++
-		}
-		if err := end(t.et[rng.IntN(len(t.et))]); err != nil {
+		hot, key := p.hotAt(j), strconv.Itoa(j)
+		if err := ew.eventType(hot, key); err != nil {
 			return 0, err
 		}
-
-		// Attribute assignment history.
-		if hot {
-			head(ingest.KindAttributeChange, hotOrgID, "bench:aa:"+key, p.instant(aaHot, p.hot))
-			ref("userId", hotUserID)
-			aaHot++
-			if err := end(t.aa[rng.IntN(len(t.aa))]); err != nil {
-				return 0, err
-			}
-		} else {
-			u := int64(benchUserFirst) + int64(aaRest)%(benchUserLast-benchUserFirst+1)
-			org := benchOrgOf(u)
-			head(ingest.KindAttributeChange, org, "bench:aa:"+key, p.instant(aaRest, rest))
-			ref("userId", u)
-			aaRest++
-			tpl, err := t.attributeTemplates(org)
-			if err != nil {
-				return 0, err
-			}
-			if err := end(tpl[rng.IntN(len(tpl))]); err != nil {
-				return 0, err
-			}
+		if err := ew.attribute(hot, key); err != nil {
+			return 0, err
 		}
-
-		// Member change logs: half of the hot member's are changes they
-		// made, half changes made to them.
-		tpl := t.cl[rng.IntN(len(t.cl))]
-		var fixed []byte
-		var g int
-		switch {
-		case hot && clHot%2 == 0:
-			head(ingest.KindMemberChangeLog, hotOrgID, "bench:cl:"+key, p.instant(clHot, p.hot))
-			ref("actorId", hotUserID)
-			// A resource among the organization's members (the demo's
-			// change logs name other organizations' users too).
-			var err error
-			resource := []int64{seed.OwnerUserID, seed.AdminUserID, 7}[clHot/2%3]
-			if fixed, err = members(clFixed{Action: tpl.action, ResourceType: model.ResourceOrganizationUser, ResourceID: strconv.FormatInt(resource, 10)}); err != nil {
-				return 0, err
-			}
-			g = clHot
-			clHot++
-		case hot:
-			head(ingest.KindMemberChangeLog, hotOrgID, "bench:cl:"+key, p.instant(clHot, p.hot))
-			ref("actorId", []int64{seed.OwnerUserID, seed.AdminUserID, 7}[clHot/2%3])
-			fixed = tpl.on
-			g = clHot
-			clHot++
-		default:
-			u := int64(benchUserFirst) + int64(clRest)%(benchUserLast-benchUserFirst+1)
-			head(ingest.KindMemberChangeLog, benchOrgOf(u), "bench:cl:"+key, p.instant(clRest, rest))
-			ref("actorId", u)
-			// The member changed themselves: a resource of their organization.
-			var err error
-			if fixed, err = members(clFixed{Action: tpl.action, ResourceType: model.ResourceOrganizationUser, ResourceID: strconv.FormatInt(u, 10)}); err != nil {
-				return 0, err
-			}
-			g = clRest
-			clRest++
-		}
-		buf = append(buf, ',')
-		buf = append(buf, fixed...)
-		buf = appendMemberChanges(buf, g)
-		if err := end(nil); err != nil {
+		if err := ew.changeLog(hot, key); err != nil {
 			return 0, err
 		}
 	}
-	if err := w.Flush(); err != nil {
+	if err := ew.w.Flush(); err != nil {
 		return 0, err
 	}
-	return written, f.Close()
+	return ew.written, f.Close()
+}
+
+// hotAt reports whether entry j of a history is one of the hot ones: the
+// hot entries are the j where floor(j·hot/scale) steps up.
+func (p *entryPlan) hotAt(j int) bool {
+	return (int64(j)+1)*int64(p.hot)/int64(p.scale) > int64(j)*int64(p.hot)/int64(p.scale)
+}
+
+// entryWriter writes the entries file a line at a time: the entry j of
+// each of the three histories in turn, hot (the hot event type's and the
+// hot member's) or spread over the bench organizations. The random choice
+// of templates is seeded, so that the file is the same on every run.
+type entryWriter struct {
+	w       *bufio.Writer
+	rng     *rand.Rand
+	p       *entryPlan
+	t       *entryTemplates
+	rest    int // entries of a history that are not hot
+	buf     []byte
+	written int64
+	// how many hot and other entries of each history are written
+	etHot, etRest, aaHot, aaRest, clHot, clRest int
+}
+
+// head starts a line: its kind, organization, idempotency key and time.
+func (ew *entryWriter) head(kind string, org int64, key string, ts time.Time) {
+	buf := append(ew.buf[:0], `{"kind":"`...)
+	buf = append(buf, kind...)
+	buf = append(buf, `","organizationId":`...)
+	buf = strconv.AppendInt(buf, org, 10)
+	buf = append(buf, `,"idempotencyKey":"`...)
+	buf = append(buf, key...)
+	buf = append(buf, `","timestamp":"`...)
+	buf = ts.UTC().AppendFormat(buf, "2006-01-02T15:04:05.000Z")
+	ew.buf = append(buf, '"')
+}
+
+// ref adds the scope's id, as a string member.
+func (ew *entryWriter) ref(name string, id int64) {
+	buf := append(ew.buf, `,"`...)
+	buf = append(buf, name...)
+	buf = append(buf, `":"`...)
+	buf = strconv.AppendInt(buf, id, 10)
+	ew.buf = append(buf, '"')
+}
+
+// end adds the template's members and writes the line.
+func (ew *entryWriter) end(fixed []byte) error {
+	if len(fixed) > 0 {
+		ew.buf = append(ew.buf, ',')
+		ew.buf = append(ew.buf, fixed...)
+	}
+	ew.buf = append(ew.buf, "}\n"...)
+	_, err := ew.w.Write(ew.buf)
+	ew.written++
+	return err
+}
+
+// start begins entry key of a history (its idempotency key prefix + key):
+// in the hot scope (refName hotID in the hot organization), or in the next
+// of the bench scopes first…last in turn, counted in *hotN or *restN. It
+// returns the entry's organization and scope id.
+func (ew *entryWriter) start(kind, prefix, key string, hot bool, hotN, restN *int, refName string, hotID, first, last int64) (org, id int64) {
+	if hot {
+		org, id = hotOrgID, hotID
+		ew.head(kind, org, prefix+key, ew.p.instant(*hotN, ew.p.hot))
+		*hotN++
+	} else {
+		id = first + int64(*restN)%(last-first+1)
+		org = benchOrgOf(id)
+		ew.head(kind, org, prefix+key, ew.p.instant(*restN, ew.rest))
+		*restN++
+	}
+	ew.ref(refName, id)
+	return org, id
+}
+
+// eventType writes entry key of the event type history.
+func (ew *entryWriter) eventType(hot bool, key string) error {
+	ew.start(ingest.KindEventTypeChange, "bench:et:", key, hot, &ew.etHot, &ew.etRest, "eventTypeId", hotEventTypeID, benchETFirst, benchETLast)
+	return ew.end(ew.t.et[ew.rng.IntN(len(ew.t.et))])
+}
+
+// attribute writes entry key of the attribute assignment history.
+func (ew *entryWriter) attribute(hot bool, key string) error {
+	org, _ := ew.start(ingest.KindAttributeChange, "bench:aa:", key, hot, &ew.aaHot, &ew.aaRest, "userId", hotUserID, benchUserFirst, benchUserLast)
+	tpl := ew.t.aa
+	if !hot {
+		var err error
+		if tpl, err = ew.t.attributeTemplates(org); err != nil {
+			return err
+		}
+	}
+	return ew.end(tpl[ew.rng.IntN(len(tpl))])
+}
+
+// changeLog writes entry key of the member change logs: half of the hot
+// member's are changes they made, half changes made to them by an admin.
+func (ew *entryWriter) changeLog(hot bool, key string) error {
+	tpl := ew.t.cl[ew.rng.IntN(len(ew.t.cl))]
+	n := ew.clRest
+	if hot {
+		n = ew.clHot
+	}
+	admin := []int64{seed.OwnerUserID, seed.AdminUserID, 7}[n/2%3]
+	actor := int64(hotUserID)
+	if hot && n%2 == 1 {
+		actor = admin
+	}
+	_, id := ew.start(ingest.KindMemberChangeLog, "bench:cl:", key, hot, &ew.clHot, &ew.clRest, "actorId", actor, benchUserFirst, benchUserLast)
+	var fixed []byte
+	var err error
+	switch {
+	case hot && n%2 == 1:
+		fixed = tpl.on
+	case hot:
+		// A resource among the organization's members (the demo's change
+		// logs name other organizations' users too).
+		fixed, err = members(clFixed{Action: tpl.action, ResourceType: model.ResourceOrganizationUser, ResourceID: strconv.FormatInt(admin, 10)})
+	default:
+		// The member changed themselves: a resource of their organization.
+		fixed, err = members(clFixed{Action: tpl.action, ResourceType: model.ResourceOrganizationUser, ResourceID: strconv.FormatInt(id, 10)})
+	}
+	if err != nil {
+		return err
+	}
+	ew.buf = append(ew.buf, ',')
+	ew.buf = append(ew.buf, fixed...)
+	ew.buf = appendMemberChanges(ew.buf, n)
+	return ew.end(nil)
 }
 
 // appendMemberChanges adds a few hundred bytes of member changes, numbered

@@ -11,9 +11,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
+	"github.com/auditgraph/auditgraph/internal/devproc"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -75,25 +75,8 @@ const postgraphileQuery = `query EventTypeHistory($id: BigInt!, $first: Int, $af
 // CPU is read from /proc.
 type foreignServer struct {
 	name string
-	cmd  *exec.Cmd
+	*devproc.Process
 	base string
-	log  string
-	done chan error
-}
-
-func (p *foreignServer) pid() int { return p.cmd.Process.Pid }
-
-func (p *foreignServer) stop() {
-	if p == nil || p.cmd.Process == nil {
-		return
-	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.done
-	}
 }
 
 // postgraphileDir is where the pinned PostGraphile and Node are installed:
@@ -156,42 +139,25 @@ func startPostGraphile(ctx context.Context, databaseURL, logDir string) (*foreig
 	if err := os.WriteFile(script, []byte(postgraphileServer), 0o644); err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := devproc.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	logPath := filepath.Join(logDir, "postgraphile.log")
-	logFile, err := os.Create(logPath)
+	p := &foreignServer{name: "PostGraphile " + postgraphileVersion, base: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	p.Process, err = devproc.Start(ctx, devproc.Options{
+		What: "PostGraphile", Path: node, Args: []string{script}, Dir: dir,
+		Env:     []string{"DATABASE_URL=" + databaseURL, "PORT=" + strconv.Itoa(port), "NODE_ENV=production"},
+		LogPath: filepath.Join(logDir, "postgraphile.log"),
+		Ready: func() bool {
+			_, err := postgraphilePost(p.base, map[string]any{"query": "{ __typename }"})
+			return err == nil
+		},
+		Poll: 200 * time.Millisecond, ReadyTimeout: 2 * time.Minute, Grace: 10 * time.Second,
+	})
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(node, script)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+databaseURL, "PORT="+strconv.Itoa(port), "NODE_ENV=production")
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, err
-	}
-	p := &foreignServer{name: "PostGraphile " + postgraphileVersion, cmd: cmd, base: fmt.Sprintf("http://127.0.0.1:%d", port), log: logPath, done: make(chan error, 1)}
-	go func() { p.done <- cmd.Wait(); logFile.Close() }()
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-p.done:
-			return nil, fmt.Errorf("PostGraphile exited at start (%v); log: %s", err, tail(logPath))
-		case <-ctx.Done():
-			p.stop()
-			return nil, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-		if _, err := postgraphilePost(p.base, map[string]any{"query": "{ __typename }"}); err == nil {
-			return p, nil
-		}
-	}
-	p.stop()
-	return nil, fmt.Errorf("PostGraphile did not answer within two minutes; log: %s", tail(logPath))
+	return p, nil
 }
 
 func postgraphilePost(base string, body any) (json.RawMessage, error) {

@@ -11,11 +11,39 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/auditgraph/auditgraph/internal/devproc"
 )
+
+// writef appends formatted text to the report.
+type writef func(format string, args ...any)
 
 func (r *report) markdown() string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	r.headerMarkdown(w)
+	r.httpMarkdown(w)
+	r.floorsMarkdown(w)
+	w("%s", r.postgraphileComparison())
+	r.pageSizesMarkdown(w)
+	r.ingestMarkdown(w)
+	if r.integrity != nil {
+		r.integrity.markdown(w)
+	}
+	w("\n## Targets\n\n%s\n", r.targets())
+	if len(r.notes) > 0 {
+		w("## Notes\n\n")
+		for _, n := range r.notes {
+			w("- %s\n", n)
+		}
+		w("\n")
+	}
+	return b.String()
+}
+
+// headerMarkdown is the title, the table of the run's conditions and the
+// columns' legend.
+func (r *report) headerMarkdown(w writef) {
 	c := r.cfg
 	w("# auditgraph benchmark, scale %d\n\n", c.scale)
 	w("| | |\n|---|---|\n")
@@ -30,7 +58,7 @@ func (r *report) markdown() string {
 		ds.Scale, ds.Counts["event_type_history"], ds.Counts["attribute_assignment_history"], ds.Counts["member_change_logs"], ds.Hot)
 	w("| stored payload size (average) | event type %d B, attribute changes %d B, change log changes %d B |\n",
 		ds.PayloadBytes["event_type_history"], ds.PayloadBytes["attribute_assignment_history"], ds.PayloadBytes["member_change_logs"])
-	b.WriteString(r.buildLine())
+	w("%s", r.buildLine())
 	// The load average after the run is mostly the run's own c=64 load, so
 	// only the one before tells of other work.
 	if loaded(r.loadBefore) {
@@ -44,10 +72,11 @@ func (r *report) markdown() string {
 		"`auditgraph_sql_statements_total` over the delta of `auditgraph_http_requests_total`; server ÷ floor is the case's req/s over its own floor's at the " +
 		"same concurrency (the floor replays the SQL statements the server issues for that very request, see the floor sections); deep ÷ first is the cost of the deep page relative to the first (first page req/s over deep page req/s; at concurrency 1 that is the ratio of mean latencies).\n\n")
 
-	byName := map[string]*httpCase{}
-	for _, hc := range r.http {
-		byName[hc.name] = hc
-	}
+}
+
+// httpMarkdown is a section per HTTP case: its request and a row per
+// concurrency.
+func (r *report) httpMarkdown(w writef) {
 	firstOf := func(group string) string {
 		for _, hc := range r.http {
 			if hc.group == group && !hc.deep {
@@ -88,6 +117,11 @@ func (r *report) markdown() string {
 		}
 		w("\n")
 	}
+}
+
+// floorsMarkdown is a section per floor: its statements and a row per
+// concurrency.
+func (r *report) floorsMarkdown(w writef) {
 	for _, fc := range r.floors {
 		w("## %s\n\n", fc.name)
 		if fc.pageOnly {
@@ -124,7 +158,10 @@ func (r *report) markdown() string {
 		w("\n")
 	}
 
-	w("%s", r.postgraphileComparison())
+}
+
+// pageSizesMarkdown is the table of statements per request by page size.
+func (r *report) pageSizesMarkdown(w writef) {
 	w("## SQL statements per request by page size\n\nGraphQL eventTypeHistory first page, 5 requests each:\n\n| page size | statements / request |\n|---:|---:|\n")
 	var limits []int
 	for l := range r.stmtsByLimit {
@@ -134,6 +171,11 @@ func (r *report) markdown() string {
 	for _, l := range limits {
 		w("| %d | %.2f |\n", l, r.stmtsByLimit[l])
 	}
+}
+
+// ingestMarkdown is the table of the write paths measured.
+func (r *report) ingestMarkdown(w writef) {
+	ds := r.dataset
 	w("\n## Ingest\n\nThe dataset build is the import measurement at full size: the real `auditgraph import` loading every entry of the three histories "+
 		"into empty tables (the first rows; seconds and entries/s as the command reports them, from reading the file to the last commit). "+
 		"The other paths run after the read cases, into the loaded dataset; their entries go to a cold event type of the hot organization (id %d).\n\n"+
@@ -156,18 +198,6 @@ func (r *report) markdown() string {
 		}
 		w("| %s | %d | %.1f | %.0f | %s |\n", ir.Path, ir.Entries, ir.Seconds, ir.rate(), ir.Note)
 	}
-	if r.integrity != nil {
-		r.integrity.markdown(w)
-	}
-	w("\n## Targets\n\n%s\n", r.targets())
-	if len(r.notes) > 0 {
-		w("## Notes\n\n")
-		for _, n := range r.notes {
-			w("- %s\n", n)
-		}
-		w("\n")
-	}
-	return b.String()
 }
 
 func (r *report) rateAt(name string, i int) float64 {
@@ -211,42 +241,60 @@ func (r *report) buildLine() string {
 
 // targets checks the issue's targets against the results.
 func (r *report) targets() string {
-	var b strings.Builder
-	line := func(ok *bool, format string, args ...any) {
-		mark := "n/a"
-		if ok != nil {
-			mark = map[bool]string{true: "met", false: "MISSED"}[*ok]
-		}
-		fmt.Fprintf(&b, "- **%s**: %s\n", mark, fmt.Sprintf(format, args...))
+	v := &verdicts{}
+	r.deepPageTargets(v)
+	r.concurrency16Targets(v)
+	r.postgraphileTargets(v)
+	r.resourceTargets(v)
+	r.importTargets(v)
+	return v.String()
+}
+
+// verdicts is the list of targets with whether each was met.
+type verdicts struct{ strings.Builder }
+
+// line adds a target: met or missed by *ok, n/a when ok is nil.
+func (v *verdicts) line(ok *bool, format string, args ...any) {
+	mark := "n/a"
+	if ok != nil {
+		mark = map[bool]string{true: "met", false: "MISSED"}[*ok]
 	}
-	pair := func(first, deep string, server bool) {
-		fm, dm := r.results[first], r.results[deep]
-		if len(fm) == 0 || len(dm) == 0 {
-			line(nil, "deep page within 1.2× of the first: %s → %s not measured", first, deep)
-			return
-		}
-		worst := 0.0
-		var parts []string
-		for i := range fm {
-			if i < len(dm) && dm[i].Rate > 0 {
-				x := fm[i].Rate / dm[i].Rate
-				worst = max(worst, x)
-				parts = append(parts, fmt.Sprintf("c=%d %.2f×", fm[i].Concurrency, x))
-			}
-		}
-		var cpu []string
-		for i := range fm {
-			if server && i < len(dm) && fm[i].CPUPer1000 > 0 {
-				cpu = append(cpu, fmt.Sprintf("c=%d %.2f×", fm[i].Concurrency, dm[i].CPUPer1000/fm[i].CPUPer1000))
-			}
-		}
-		extra := ""
-		if len(cpu) > 0 {
-			extra = "; server CPU per request, deep ÷ first: " + strings.Join(cpu, ", ")
-		}
-		ok := worst <= 1.2
-		line(&ok, "deep page within 1.2× of the first: %s → %s (throughput cost %s%s)", first, deep, strings.Join(parts, ", "), extra)
+	fmt.Fprintf(v, "- **%s**: %s\n", mark, fmt.Sprintf(format, args...))
+}
+
+// pairTarget is the deep page target of one first and deep page (with the
+// server's CPU when server).
+func (r *report) pairTarget(v *verdicts, first, deep string, server bool) {
+	fm, dm := r.results[first], r.results[deep]
+	if len(fm) == 0 || len(dm) == 0 {
+		v.line(nil, "deep page within 1.2× of the first: %s → %s not measured", first, deep)
+		return
 	}
+	worst := 0.0
+	var parts []string
+	for i := range fm {
+		if i < len(dm) && dm[i].Rate > 0 {
+			x := fm[i].Rate / dm[i].Rate
+			worst = max(worst, x)
+			parts = append(parts, fmt.Sprintf("c=%d %.2f×", fm[i].Concurrency, x))
+		}
+	}
+	var cpu []string
+	for i := range fm {
+		if server && i < len(dm) && fm[i].CPUPer1000 > 0 {
+			cpu = append(cpu, fmt.Sprintf("c=%d %.2f×", fm[i].Concurrency, dm[i].CPUPer1000/fm[i].CPUPer1000))
+		}
+	}
+	extra := ""
+	if len(cpu) > 0 {
+		extra = "; server CPU per request, deep ÷ first: " + strings.Join(cpu, ", ")
+	}
+	ok := worst <= 1.2
+	v.line(&ok, "deep page within 1.2× of the first: %s → %s (throughput cost %s%s)", first, deep, strings.Join(parts, ", "), extra)
+}
+
+// deepPageTargets is the deep page target of each group, and of its floors.
+func (r *report) deepPageTargets(v *verdicts) {
 	floorOf := map[string]string{}
 	for _, hc := range r.http {
 		floorOf[hc.name] = hc.floor
@@ -261,23 +309,38 @@ func (r *report) targets() string {
 				continue
 			}
 			if first.skipped != "" || deep.skipped != "" {
-				line(nil, "deep page within 1.2× of the first: %s → %s skipped", first.name, deep.name)
+				v.line(nil, "deep page within 1.2× of the first: %s → %s skipped", first.name, deep.name)
 				continue
 			}
-			pair(first.name, deep.name, true)
+			r.pairTarget(v, first.name, deep.name, true)
 			fp := [2]string{floorOf[first.name], floorOf[deep.name]}
 			if fp[0] != "" && fp[1] != "" && !seenFloors[fp] {
 				seenFloors[fp] = true
-				pair(fp[0], fp[1], false)
+				r.pairTarget(v, fp[0], fp[1], false)
 			}
 		}
 	}
+}
+
+// floorOf is the name of the floor of HTTP case name.
+func (r *report) floorOf(name string) string {
+	for _, hc := range r.http {
+		if hc.name == name {
+			return hc.floor
+		}
+	}
+	return ""
+}
+
+// concurrency16Targets are the GraphQL first page's share of its floor,
+// its p99, and REST against GraphQL, at concurrency 16.
+func (r *report) concurrency16Targets(v *verdicts) {
 	i := r.concIndex(16)
 	if i < 0 {
-		line(nil, "the concurrency 16 targets: concurrency 16 was not run")
+		v.line(nil, "the concurrency 16 targets: concurrency 16 was not run")
 	} else {
 		g := r.results[gqlETFirst]
-		floorName := floorOf[gqlETFirst]
+		floorName := r.floorOf(gqlETFirst)
 		f := r.results[floorName]
 		if len(g) > i && len(f) > i && f[i].Rate > 0 {
 			share := g[i].Rate / f[i].Rate
@@ -292,24 +355,28 @@ func (r *report) targets() string {
 					n = len(fc.seq.statements)
 				}
 			}
-			line(&ok, "GraphQL first page at concurrency 16 sustains ≥ 25%% of its floor's req/s (the server's %d statements of the request through pgx): %.0f of %.0f req/s = %.0f%%%s",
+			v.line(&ok, "GraphQL first page at concurrency 16 sustains ≥ 25%% of its floor's req/s (the server's %d statements of the request through pgx): %.0f of %.0f req/s = %.0f%%%s",
 				n, g[i].Rate, f[i].Rate, share*100, alone)
 		} else {
-			line(nil, "GraphQL first page at concurrency 16 sustains ≥ 25%% of its floor's req/s: not measured")
+			v.line(nil, "GraphQL first page at concurrency 16 sustains ≥ 25%% of its floor's req/s: not measured")
 		}
 		if len(g) > i {
 			ok := g[i].P99 < 10*time.Millisecond
-			line(&ok, "GraphQL first page at concurrency 16 p99 under 10 ms: %s", ms(g[i].P99))
+			v.line(&ok, "GraphQL first page at concurrency 16 p99 under 10 ms: %s", ms(g[i].P99))
 		}
 		rest := r.results[restETFirst]
 		if len(g) > i && len(rest) > i && g[i].Rate > 0 {
 			d := rest[i].Rate/g[i].Rate - 1
 			ok := d >= -0.10
-			line(&ok, "REST within 10%% of GraphQL (first page, concurrency 16): %.0f vs %.0f req/s (%+.0f%%)", rest[i].Rate, g[i].Rate, d*100)
+			v.line(&ok, "REST within 10%% of GraphQL (first page, concurrency 16): %.0f vs %.0f req/s (%+.0f%%)", rest[i].Rate, g[i].Rate, d*100)
 		} else {
-			line(nil, "REST within 10%% of GraphQL: REST not measured")
+			v.line(nil, "REST within 10%% of GraphQL: REST not measured")
 		}
 	}
+}
+
+// postgraphileTargets compare GraphQL's pages with PostGraphile's.
+func (r *report) postgraphileTargets(v *verdicts) {
 	for _, row := range []struct{ page, pgl, gql string }{{"first", pglFirst, gqlETFirst}, {"deep", pglDeep, gqlETDeep}} {
 		for i, p := range r.results[row.pgl] {
 			g := r.at(row.gql, i)
@@ -317,13 +384,17 @@ func (r *report) targets() string {
 				continue
 			}
 			ok := g.Rate >= 1.5*p.Rate
-			line(&ok, "GraphQL %s page at concurrency %d ≥ 1.5× PostGraphile's req/s: %.0f vs %.0f req/s = %.2f×", row.page, p.Concurrency, g.Rate, p.Rate, g.Rate/p.Rate)
+			v.line(&ok, "GraphQL %s page at concurrency %d ≥ 1.5× PostGraphile's req/s: %.0f vs %.0f req/s = %.2f×", row.page, p.Concurrency, g.Rate, p.Rate, g.Rate/p.Rate)
 			if g.PGCPUPerReq > 0 && p.PGCPUPerReq > 0 {
 				ok := g.PGCPUPerReq <= p.PGCPUPerReq
-				line(&ok, "GraphQL %s page at concurrency %d: PostgreSQL CPU per page no higher than PostGraphile's: %s vs %s ms", row.page, p.Concurrency, pgCPU(g), pgCPU(p))
+				v.line(&ok, "GraphQL %s page at concurrency %d: PostgreSQL CPU per page no higher than PostGraphile's: %s vs %s ms", row.page, p.Concurrency, pgCPU(g), pgCPU(p))
 			}
 		}
 	}
+}
+
+// resourceTargets are the server's memory and its statements per request.
+func (r *report) resourceTargets(v *verdicts) {
 	maxRSS := 0.0
 	for _, hc := range r.http {
 		if hc.foreign != nil {
@@ -334,7 +405,7 @@ func (r *report) targets() string {
 		}
 	}
 	ok := maxRSS < 150e6
-	line(&ok, "server RSS under 150 MB under load: largest seen %.0f MB", maxRSS/1e6)
+	v.line(&ok, "server RSS under 150 MB under load: largest seen %.0f MB", maxRSS/1e6)
 	var counts []float64
 	for _, l := range []int{1, 10, 25, 50} {
 		counts = append(counts, r.stmtsByLimit[l])
@@ -343,13 +414,18 @@ func (r *report) targets() string {
 	for _, c := range counts {
 		ok = ok && c == counts[0]
 	}
-	line(&ok, "SQL statements per request constant in page size: %v for page sizes 1, 10, 25, 50", counts)
+	v.line(&ok, "SQL statements per request constant in page size: %v for page sizes 1, 10, 25, 50", counts)
+}
+
+// importTargets are the import rates of the dataset build and the separate
+// import run.
+func (r *report) importTargets(v *verdicts) {
 	if bs := r.dataset.Build; bs.Entries.Rate > 0 {
 		ok := bs.Entries.Rate >= 50000
-		line(&ok, "import at least 50,000 entries/s, dataset build (%d entries of the three histories into empty tables, as `auditgraph import` reports it): %.0f entries/s (%.0f by the command's wall time)",
+		v.line(&ok, "import at least 50,000 entries/s, dataset build (%d entries of the three histories into empty tables, as `auditgraph import` reports it): %.0f entries/s (%.0f by the command's wall time)",
 			bs.Entries.Imported, bs.Entries.Rate, float64(bs.Entries.Imported)/max(bs.Entries.Seconds, 1e-9))
 	} else {
-		line(nil, "import at least 50,000 entries/s, dataset build: no rate recorded")
+		v.line(nil, "import at least 50,000 entries/s, dataset build: no rate recorded")
 	}
 	measured := false
 	for _, ir := range r.ingest {
@@ -359,15 +435,14 @@ func (r *report) targets() string {
 				rate = ir.rate()
 			}
 			ok := rate >= 50000
-			line(&ok, "import at least 50,000 entries/s, separate run (%d event type changes into the loaded dataset, as `auditgraph import` reports it): %.0f entries/s (%.0f by the command's wall time)",
+			v.line(&ok, "import at least 50,000 entries/s, separate run (%d event type changes into the loaded dataset, as `auditgraph import` reports it): %.0f entries/s (%.0f by the command's wall time)",
 				ir.Entries, rate, ir.rate())
 			measured = true
 		}
 	}
 	if !measured {
-		line(nil, "import at least 50,000 entries/s, separate run: not measured (see Ingest)")
+		v.line(nil, "import at least 50,000 entries/s, separate run: not measured (see Ingest)")
 	}
-	return b.String()
 }
 
 // pgCPU is the CPU of the bench database's server per request, in ms.
@@ -505,7 +580,7 @@ func memTotal() string {
 		return ""
 	}
 	defer f.Close()
-	return fmt.Sprintf("%.0f GiB RAM", statusKB(f, "MemTotal:")/1024/1024)
+	return fmt.Sprintf("%.0f GiB RAM", devproc.StatusKB(f, "MemTotal:")/1024/1024)
 }
 
 // pathOf is a URL without its scheme and host.

@@ -17,17 +17,14 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -35,15 +32,14 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
+	"github.com/auditgraph/auditgraph/internal/devproc"
 	"github.com/auditgraph/auditgraph/internal/pgtest"
 	"github.com/auditgraph/auditgraph/model"
 	coderws "github.com/coder/websocket"
-	"github.com/jackc/pgx/v5"
 )
 
 func main() {
@@ -86,17 +82,15 @@ func main() {
 	}
 	key := res.Keys["owner"]
 
-	bin := filepath.Join(dir, "auditgraph")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/auditgraph")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
+	bin, err := devproc.BuildAuditgraph(ctx, dir)
+	if err != nil {
 		log.Fatal(err)
 	}
 	srv, err := start(bin, dir, dsn, *subscribers)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer srv.stop()
+	defer srv.Stop()
 
 	say("# Live subscriptions and export\n")
 	say("Machine: %d CPUs (shared), %s. Load average before: %s.", runtime.NumCPU(), runtime.Version(), loadavg())
@@ -125,115 +119,44 @@ func database(ctx context.Context) (string, func(), error) {
 			return "", nil, fmt.Errorf("no PostgreSQL: set DATABASE_URL or install the server binaries")
 		}
 	}
-	name := fmt.Sprintf("auditgraph_live_%d", os.Getpid())
-	conn, err := pgx.Connect(ctx, admin)
+	dsn, drop, err := devproc.CreateDatabase(ctx, admin, fmt.Sprintf("auditgraph_live_%d", os.Getpid()))
 	if err != nil {
 		return "", nil, err
 	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		return "", nil, err
-	}
-	cfg, _ := pgx.ParseConfig(admin)
-	dsn := fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name)
-	if cfg.Password != "" {
-		dsn = fmt.Sprintf("postgres://%s:%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Password, cfg.Host, cfg.Port, name)
-	}
 	return dsn, func() {
-		if c, err := pgx.Connect(context.Background(), admin); err == nil {
-			c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-			c.Close(context.Background())
-		}
+		drop() //nolint:errcheck // a scratch database; the private server goes too
 		if private && pgtest.Restartable() {
 			pgtest.StopServer()
 		}
 	}, nil
 }
 
-type proc struct {
-	cmd  *exec.Cmd
-	base string
-	done chan error
-}
+// proc is the server under test.
+type proc struct{ *devproc.Server }
 
 func start(bin, dir, dsn string, subscribers int) (*proc, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := devproc.StartServer(context.Background(), bin, devproc.ServerOptions{
+		Env: []string{"DATABASE_URL=" + dsn, "AUDITGRAPH_RATE_LIMIT=0", "AUDITGRAPH_DEMO=false",
+			"AUDITGRAPH_LIVE_MAX_PER_KEY=" + strconv.Itoa(subscribers+10),
+			"AUDITGRAPH_LIVE_MAX_SUBSCRIPTIONS=" + strconv.Itoa(subscribers+10)},
+		LogPath: filepath.Join(dir, "server.log"),
+	})
 	if err != nil {
 		return nil, err
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	logFile, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn, "AUDITGRAPH_ADDR=127.0.0.1:"+strconv.Itoa(port),
-		"AUDITGRAPH_RATE_LIMIT=0", "AUDITGRAPH_DEMO=false",
-		"AUDITGRAPH_LIVE_MAX_PER_KEY="+strconv.Itoa(subscribers+10),
-		"AUDITGRAPH_LIVE_MAX_SUBSCRIPTIONS="+strconv.Itoa(subscribers+10))
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	p := &proc{cmd: cmd, base: fmt.Sprintf("127.0.0.1:%d", port), done: make(chan error, 1)}
-	go func() { p.done <- cmd.Wait(); logFile.Close() }()
-	for range 600 {
-		if resp, err := http.Get("http://" + p.base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return p, nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	p.stop()
-	return nil, fmt.Errorf("the server did not start")
-}
-
-func (p *proc) stop() {
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(20 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.done
-	}
+	return &proc{srv}, nil
 }
 
 // rssMB is the server's resident memory.
-func (p *proc) rssMB() float64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if v, ok := strings.CutPrefix(s.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
-			return kb / 1024
-		}
-	}
-	return 0
-}
+func (p *proc) rssMB() float64 { return devproc.RSSBytes(p.Pid()) / (1 << 20) }
 
 // goroutines is the server's go_goroutines metric.
 func (p *proc) goroutines() int {
-	resp, err := http.Get("http://" + p.base + "/metrics")
+	m, err := devproc.Metrics(p.Base)
 	if err != nil {
 		return -1
 	}
-	defer resp.Body.Close()
-	s := bufio.NewScanner(resp.Body)
-	for s.Scan() {
-		if v, ok := strings.CutPrefix(s.Text(), "go_goroutines "); ok {
-			n, _ := strconv.ParseFloat(v, 64)
-			return int(n)
-		}
-	}
-	return -1
+	return int(m["go_goroutines"])
 }
 
 func loadavg() string {
@@ -253,6 +176,56 @@ type subscriber struct {
 	dups, disorder int
 	errs           []string
 	lat            []time.Duration
+	// what follow's goroutine alone reads: the ids delivered, the last one
+	seen   map[string]bool
+	lastTS time.Time
+	lastID string
+}
+
+// next counts one delivery (received at now; committed has the time each
+// entry's append returned): a duplicate, out of order, and its latency.
+// False when it is an error, which ends the subscription.
+func (s *subscriber) next(payload json.RawMessage, now time.Time, committed *sync.Map) bool {
+	var r struct {
+		Data struct {
+			EventTypeHistory *struct {
+				Node struct {
+					ID        string
+					Timestamp time.Time
+				}
+			}
+		}
+		Errors []struct{ Extensions map[string]any }
+	}
+	json.Unmarshal(payload, &r)
+	if len(r.Errors) > 0 {
+		code, _ := r.Errors[0].Extensions["code"].(string)
+		s.errs = append(s.errs, code)
+		return false
+	}
+	e := r.Data.EventTypeHistory
+	if e == nil {
+		return true
+	}
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	if s.seen[e.Node.ID] {
+		s.dups++
+		return true
+	}
+	s.seen[e.Node.ID] = true
+	if e.Node.Timestamp.Before(s.lastTS) || (e.Node.Timestamp.Equal(s.lastTS) && e.Node.ID < s.lastID) {
+		s.disorder++
+	}
+	s.lastTS, s.lastID = e.Node.Timestamp, e.Node.ID
+	s.received.Add(1)
+	if c, ok := committed.Load(e.Node.ID); ok {
+		s.lat = append(s.lat, now.Sub(c.(time.Time)))
+	} else {
+		s.lat = append(s.lat, 0)
+	}
+	return true
 }
 
 func live(ctx context.Context, say func(string, ...any), store *db.Store, srv *proc, key string, n, rate, writers int, duration time.Duration) {
@@ -266,52 +239,79 @@ func live(ctx context.Context, say func(string, ...any), store *db.Store, srv *p
 	if err != nil || len(mod.Items) == 0 {
 		log.Fatal("no entry to copy", err)
 	}
-	tpl := mod.Items[0]
-
-	rss0, g0 := srv.rssMB(), srv.goroutines()
-	var committed sync.Map // id -> time the append returned
-	var expected atomic.Int64
-	subs := make([]*subscriber, n)
+	lr := &liveRun{srv: srv, store: store}
+	lr.rss0, lr.g0 = srv.rssMB(), srv.goroutines()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	lr.subscribe(ctx, &wg, key, eventType, after, n)
+	lr.write(ctx, mod.Items[0], rate, writers, duration)
+	lr.awaitDeliveries(30 * time.Second)
+	cancel()
+	wg.Wait()
+	lr.report(say, n, rate, duration)
+}
+
+// liveRun is one run of the live measurement: subscribers following one
+// event type's history while writers append to it.
+type liveRun struct {
+	srv       *proc
+	store     *db.Store
+	subs      []*subscriber
+	committed sync.Map // id -> time the append returned
+	connected time.Duration
+	// written entries in wrote, and failed appends
+	written int64
+	wrote   time.Duration
+	wfail   atomic.Int64
+	// the server's memory and goroutines idle, subscribed and at their peak
+	rss0, rss1, peakRSS float64
+	g0, g1, peakG       int
+}
+
+// subscribe connects n subscribers (in waves, so as not to stampede the
+// listener), each following the history from after until ctx ends, and
+// waits until they are all subscribed.
+func (lr *liveRun) subscribe(ctx context.Context, wg *sync.WaitGroup, key string, eventType int, after string, n int) {
+	lr.subs = make([]*subscriber, n)
 	var ready sync.WaitGroup
 	connectStart := time.Now()
 	for i := range n {
-		subs[i] = &subscriber{}
+		lr.subs[i] = &subscriber{}
 		wg.Add(1)
 		ready.Add(1)
 		go func(s *subscriber) {
 			defer wg.Done()
-			follow(ctx, srv.base, key, eventType, after, s, &committed, &ready)
-		}(subs[i])
+			follow(ctx, lr.srv.Addr, key, eventType, after, s, &lr.committed, &ready)
+		}(lr.subs[i])
 		if i%50 == 49 {
-			time.Sleep(20 * time.Millisecond) // do not stampede the listener
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	ready.Wait()
-	connected := time.Since(connectStart)
+	lr.connected = time.Since(connectStart)
 	time.Sleep(2 * time.Second)
-	rss1, g1 := srv.rssMB(), srv.goroutines()
+	lr.rss1, lr.g1 = lr.srv.rssMB(), lr.srv.goroutines()
+}
 
-	// Writers: one append per entry, paced to rate.
+// write appends copies of tpl, one entry per append, paced to rate over
+// writers for duration, sampling the server's memory every second.
+func (lr *liveRun) write(ctx context.Context, tpl model.EventTypeEntry, rate, writers int, duration time.Duration) {
 	writeStart := time.Now()
-	var wfail atomic.Int64
+	var expected atomic.Int64
 	var wwg sync.WaitGroup
 	interval := time.Duration(float64(time.Second) * float64(writers) / float64(rate))
 	for range writers {
-		wwg.Add(1)
-		go func() {
-			defer wwg.Done()
+		wwg.Go(func() {
 			next := time.Now()
 			for time.Since(writeStart) < duration {
 				e := tpl
 				e.ID, e.IdempotencyKey = model.NewEntryID(), nil
 				e.Timestamp = time.Now().UTC().Truncate(time.Millisecond)
-				if _, err := store.AppendEventTypeHistory(ctx, []model.EventTypeEntry{e}); err != nil {
-					wfail.Add(1)
+				if _, err := lr.store.AppendEventTypeHistory(ctx, []model.EventTypeEntry{e}); err != nil {
+					lr.wfail.Add(1)
 				} else {
-					committed.Store(e.ID, time.Now())
+					lr.committed.Store(e.ID, time.Now())
 					expected.Add(1)
 				}
 				next = next.Add(interval)
@@ -319,41 +319,44 @@ func live(ctx context.Context, say func(string, ...any), store *db.Store, srv *p
 					time.Sleep(d)
 				}
 			}
-		}()
+		})
 	}
-	var peakRSS float64
-	var peakG int
 	sample := time.NewTicker(time.Second)
 	for time.Since(writeStart) < duration {
 		<-sample.C
-		peakRSS, peakG = max(peakRSS, srv.rssMB()), max(peakG, srv.goroutines())
+		lr.peakRSS, lr.peakG = max(lr.peakRSS, lr.srv.rssMB()), max(lr.peakG, lr.srv.goroutines())
 	}
 	sample.Stop()
 	wwg.Wait()
-	written := expected.Load()
-	wrote := time.Since(writeStart)
-	// Let deliveries finish (at most 30 s).
-	deadline := time.Now().Add(30 * time.Second)
+	lr.written = expected.Load()
+	lr.wrote = time.Since(writeStart)
+}
+
+// awaitDeliveries lets deliveries finish: until every subscriber still
+// subscribed has every entry written, or timeout.
+func (lr *liveRun) awaitDeliveries(timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		done := true
-		for _, s := range subs {
-			if s.received.Load() < written && !s.ended.Load() {
+		for _, s := range lr.subs {
+			if s.received.Load() < lr.written && !s.ended.Load() {
 				done = false
 				break
 			}
 		}
 		if done {
-			break
+			return
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	cancel()
-	wg.Wait()
+}
 
+// report writes the live section of the report.
+func (lr *liveRun) report(say func(string, ...any), n, rate int, duration time.Duration) {
 	var all []time.Duration
 	var received, dups, disorder, ended int
 	errCodes := map[string]int{}
-	for _, s := range subs {
+	for _, s := range lr.subs {
 		received += int(s.received.Load())
 		dups += s.dups
 		disorder += s.disorder
@@ -370,16 +373,17 @@ func live(ctx context.Context, say func(string, ...any), store *db.Store, srv *p
 		}
 		return all[min(len(all)-1, int(float64(len(all))*p))]
 	}
+	written, wrote := lr.written, lr.wrote
 	say("## Live: %d subscribers, %d entries/s for %s\n", n, rate, duration)
 	say("| measure | value |\n| --- | --- |")
-	say("| subscribers connected | %d in %s |", n, connected.Round(time.Millisecond))
-	say("| entries written | %d in %s (%.0f/s; %d appends failed) |", written, wrote.Round(time.Millisecond), float64(written)/wrote.Seconds(), wfail.Load())
+	say("| subscribers connected | %d in %s |", n, lr.connected.Round(time.Millisecond))
+	say("| entries written | %d in %s (%.0f/s; %d appends failed) |", written, wrote.Round(time.Millisecond), float64(written)/wrote.Seconds(), lr.wfail.Load())
 	say("| deliveries | %d of %d expected (%.2f%%) |", received, int(written)*n, 100*float64(received)/float64(max(1, int(written)*n)))
 	say("| delivered twice / out of order | %d / %d |", dups, disorder)
 	say("| subscriptions ended with an error | %d %v |", ended, errCodes)
 	say("| delivery latency from commit, p50 / p99 / max | %s / %s / %s |", pct(0.5).Round(time.Millisecond), pct(0.99).Round(time.Millisecond), pct(1).Round(time.Millisecond))
-	say("| server RSS: idle / subscribed / peak while writing | %.0f / %.0f / %.0f MB |", rss0, rss1, peakRSS)
-	say("| server goroutines: idle / subscribed / peak | %d / %d / %d |", g0, g1, peakG)
+	say("| server RSS: idle / subscribed / peak while writing | %.0f / %.0f / %.0f MB |", lr.rss0, lr.rss1, lr.peakRSS)
+	say("| server goroutines: idle / subscribed / peak | %d / %d / %d |", lr.g0, lr.g1, lr.peakG)
 	say("")
 	say("The latency includes the settle time (250 ms by default), for which the server holds every new entry so that concurrent writers' entries go out in keyset order.")
 }
@@ -409,11 +413,6 @@ func follow(ctx context.Context, base, key string, eventType int, after string, 
 	init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + key})
 	send(wsMsg{Type: "connection_init", Payload: init})
 	payload, _ := json.Marshal(map[string]any{"query": subscription, "variables": map[string]any{"id": strconv.Itoa(eventType), "after": after}})
-	seen := map[string]bool{}
-	var last struct {
-		ts time.Time
-		id string
-	}
 	for {
 		_, b, err := conn.Read(ctx)
 		if err != nil {
@@ -429,41 +428,8 @@ func follow(ctx context.Context, base, key string, eventType int, after string, 
 		case "ping":
 			send(wsMsg{Type: "pong"})
 		case "next":
-			var r struct {
-				Data struct {
-					EventTypeHistory *struct {
-						Node struct {
-							ID        string
-							Timestamp time.Time
-						}
-					}
-				}
-				Errors []struct{ Extensions map[string]any }
-			}
-			json.Unmarshal(m.Payload, &r)
-			if len(r.Errors) > 0 {
-				code, _ := r.Errors[0].Extensions["code"].(string)
-				s.errs = append(s.errs, code)
+			if !s.next(m.Payload, now, committed) {
 				return
-			}
-			e := r.Data.EventTypeHistory
-			if e == nil {
-				continue
-			}
-			if seen[e.Node.ID] {
-				s.dups++
-				continue
-			}
-			seen[e.Node.ID] = true
-			if e.Node.Timestamp.Before(last.ts) || (e.Node.Timestamp.Equal(last.ts) && e.Node.ID < last.id) {
-				s.disorder++
-			}
-			last.ts, last.id = e.Node.Timestamp, e.Node.ID
-			s.received.Add(1)
-			if c, ok := committed.Load(e.Node.ID); ok {
-				s.lat = append(s.lat, now.Sub(c.(time.Time)))
-			} else {
-				s.lat = append(s.lat, 0)
 			}
 		case "error", "complete":
 			s.errs = append(s.errs, m.Type)
@@ -518,7 +484,7 @@ func exportRun(ctx context.Context, say func(string, ...any), store *db.Store, s
 				}
 			}
 		}()
-		req, _ := http.NewRequest("GET", fmt.Sprintf("http://%s/export/event-types?eventTypeId=%d&format=%s", srv.base, eventType, format), nil)
+		req, _ := http.NewRequest("GET", fmt.Sprintf("http://%s/export/event-types?eventTypeId=%d&format=%s", srv.Addr, eventType, format), nil)
 		req.Header.Set("Authorization", "Bearer "+key)
 		start := time.Now()
 		resp, err := http.DefaultClient.Do(req)

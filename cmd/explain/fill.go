@@ -32,6 +32,31 @@ const span = 365 * 24 * time.Hour
 // entries per instant, so the id tie-break is exercised. The rows copy the
 // demo entries' payloads, which are realistic in size and shape.
 func fill(ctx context.Context, d *db.DB, store *db.Store, rows int, only map[string]bool) (map[string]int, error) {
+	inserts, err := fillInserts(ctx, d, store, rows)
+	if err != nil {
+		return nil, err
+	}
+	inserts = slices.DeleteFunc(inserts, func(in insert) bool { return !only[in.table] })
+	if err := load(ctx, d, inserts); err != nil {
+		return nil, err
+	}
+	if err := describeTables(ctx, d); err != nil {
+		return nil, err
+	}
+	return countRows(ctx, d)
+}
+
+// insert is one statement of the fill: what it writes, into which table.
+type insert struct {
+	what  string
+	table string
+	sql   string
+	args  []any
+}
+
+// fillInserts are the statements writing rows entries of each read scope,
+// a quarter of that for its neighbours, and the other members' entries.
+func fillInserts(ctx context.Context, d *db.DB, store *db.Store, rows int) ([]insert, error) {
 	member, err := store.UserByID(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -56,13 +81,7 @@ func fill(ctx context.Context, d *db.DB, store *db.Store, rows int, only map[str
 	// any member of a real organization is.
 	others := 2 * rows
 
-	type insert struct {
-		what  string
-		table string
-		sql   string
-		args  []any
-	}
-	inserts := []insert{
+	return []insert{
 		{"event type history", "event_type_history", eventTypeSQL, []any{eventTypeID, start, step(rows), rows, "et"}},
 		{"event type history (neighbour)", "event_type_history", eventTypeSQL, []any{otherEventTypeID, start, step(noise), noise, "nb"}},
 		{"attribute history", "attribute_assignment_history", attributeSQL, []any{orgID, userID, memberships.Member, start, step(rows), rows}},
@@ -71,8 +90,12 @@ func fill(ctx context.Context, d *db.DB, store *db.Store, rows int, only map[str
 		{"change logs on the member", "member_change_logs", onMemberSQL, []any{orgID, member.PublicID, start, step(rows), rows, model.ResourceOrganizationUser}},
 		{"change logs of a neighbour", "member_change_logs", byActorSQL, []any{orgID, otherActorID, start, step(noise), noise}},
 		{"change logs of other members", "member_change_logs", othersSQL, []any{orgID, start, step(others), others, model.ResourceOrganizationUser}},
-	}
-	inserts = slices.DeleteFunc(inserts, func(in insert) bool { return !only[in.table] })
+	}, nil
+}
+
+// load runs the inserts into the history tables stripped of their
+// indexes, then builds the indexes again.
+func load(ctx context.Context, d *db.DB, inserts []insert) error {
 	// A bulk load into indexed tables pays for every index at every row, at
 	// random positions of the uuid and md5 keys: past shared_buffers each
 	// row dirties pages all over the indexes. Loading the bare tables and
@@ -80,7 +103,7 @@ func fill(ctx context.Context, d *db.DB, store *db.Store, rows int, only map[str
 	// index once: the same indexes, built many times faster.
 	rebuild, err := dropIndexes(ctx, d)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	loadStart := time.Now()
 	if err := parallel(ctx, d, fillWorkers, len(inserts), func(ctx context.Context, conn bun.Conn, i int) error {
@@ -90,7 +113,7 @@ func fill(ctx context.Context, d *db.DB, store *db.Store, rows int, only map[str
 		}
 		return nil
 	}); err != nil {
-		return nil, err
+		return err
 	}
 	fmt.Printf("Loaded the rows in %s; building %d indexes...\n", time.Since(loadStart).Round(time.Millisecond), len(rebuild))
 	indexStart := time.Now()
@@ -100,14 +123,20 @@ func fill(ctx context.Context, d *db.DB, store *db.Store, rows int, only map[str
 		}
 		return nil
 	}); err != nil {
-		return nil, err
+		return err
 	}
 	fmt.Printf("Built the indexes in %s.\n", time.Since(indexStart).Round(time.Millisecond))
+	return nil
+}
+
+// describeTables refreshes the statistics and the visibility map and
+// prints the tables' and their indexes' sizes.
+func describeTables(ctx context.Context, d *db.DB) error {
 	// Fresh statistics and a fresh visibility map, as autovacuum keeps them
 	// on a live database.
 	vis, err := d.VacuumAnalyze(ctx, historyTables...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, v := range vis {
 		// Index-only scans skip the heap only on all-visible pages.
@@ -116,11 +145,16 @@ func fill(ctx context.Context, d *db.DB, store *db.Store, rows int, only map[str
 	for _, t := range historyTables {
 		var size string
 		if err := d.NewRaw("SELECT pg_size_pretty(pg_relation_size(?::regclass)) || ' heap, ' || pg_size_pretty(pg_indexes_size(?::regclass)) || ' indexes'", t, t).Scan(ctx, &size); err != nil {
-			return nil, err
+			return err
 		}
 		fmt.Printf("%s: %s.\n", t, size)
 	}
 	printHeights(ctx, d)
+	return nil
+}
+
+// countRows counts the rows of each history table.
+func countRows(ctx context.Context, d *db.DB) (map[string]int, error) {
 	counts := map[string]int{}
 	for _, table := range historyTables {
 		var n int
@@ -285,40 +319,32 @@ SELECT gen_random_uuid(), ?0, ?1, ?2, ?3::timestamptz + (g / 2) * ?4::interval, 
 FROM generate_series(0, ?5 - 1) AS g
 JOIN tpl AS t ON t.n = g % (SELECT c FROM total)`
 
-// byActorSQL writes entries performed by one member, on every resource type.
-const byActorSQL = `
+// changeLogInsert starts the statements writing change logs: they copy
+// the demo's change logs in turn.
+const changeLogInsert = `
 WITH tpl AS (
   SELECT row_number() OVER (ORDER BY id) - 1 AS n, * FROM member_change_logs WHERE idempotency_key LIKE 'demo:%'
 ), total AS (SELECT count(*) AS c FROM tpl)
 INSERT INTO member_change_logs (id, organization_id, actor_user_id, action, created_at,
   resource_type, resource_id, resource_name, changes)
-SELECT 'log_' || md5('by:' || ?1 || ':' || g), ?0, ?1, t.action, ?2::timestamptz + (g / 2) * ?3::interval,
+`
+
+// byActorSQL writes entries performed by one member, on every resource type.
+const byActorSQL = changeLogInsert + `SELECT 'log_' || md5('by:' || ?1 || ':' || g), ?0, ?1, t.action, ?2::timestamptz + (g / 2) * ?3::interval,
   t.resource_type, t.resource_id, t.resource_name, t.changes
 FROM generate_series(0, ?4 - 1) AS g
 JOIN tpl AS t ON t.n = g % (SELECT c FROM total)`
 
 // othersSQL writes entries performed by 50 other members, half of them done
 // to 50 other members.
-const othersSQL = `
-WITH tpl AS (
-  SELECT row_number() OVER (ORDER BY id) - 1 AS n, * FROM member_change_logs WHERE idempotency_key LIKE 'demo:%'
-), total AS (SELECT count(*) AS c FROM tpl)
-INSERT INTO member_change_logs (id, organization_id, actor_user_id, action, created_at,
-  resource_type, resource_id, resource_name, changes)
-SELECT 'log_' || md5('others:' || g), ?0, 1000 + g % 50, t.action, ?1::timestamptz + (g / 2) * ?2::interval,
+const othersSQL = changeLogInsert + `SELECT 'log_' || md5('others:' || g), ?0, 1000 + g % 50, t.action, ?1::timestamptz + (g / 2) * ?2::interval,
   CASE WHEN g % 2 = 0 THEN ?4 ELSE t.resource_type END,
   CASE WHEN g % 2 = 0 THEN 'usr_other' || (g / 2 % 50) ELSE t.resource_id END, t.resource_name, t.changes
 FROM generate_series(0, ?3 - 1) AS g
 JOIN tpl AS t ON t.n = g % (SELECT c FROM total)`
 
 // onMemberSQL writes entries done to one member by the other Acme admins.
-const onMemberSQL = `
-WITH tpl AS (
-  SELECT row_number() OVER (ORDER BY id) - 1 AS n, * FROM member_change_logs WHERE idempotency_key LIKE 'demo:%'
-), total AS (SELECT count(*) AS c FROM tpl)
-INSERT INTO member_change_logs (id, organization_id, actor_user_id, action, created_at,
-  resource_type, resource_id, resource_name, changes)
-SELECT 'log_' || md5('on:' || ?1 || ':' || g), ?0, (ARRAY[1, 2, 7])[1 + g % 3], t.action,
+const onMemberSQL = changeLogInsert + `SELECT 'log_' || md5('on:' || ?1 || ':' || g), ?0, (ARRAY[1, 2, 7])[1 + g % 3], t.action,
   ?2::timestamptz + (g / 2) * ?3::interval, ?5, ?1, NULL, t.changes
 FROM generate_series(0, ?4 - 1) AS g
 JOIN tpl AS t ON t.n = g % (SELECT c FROM total)`

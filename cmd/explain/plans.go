@@ -32,32 +32,10 @@ func pageReads(ctx context.Context, d *db.DB, store *db.Store, depth int, only m
 	if err != nil {
 		return nil, err
 	}
-	const limit = model.DefaultPageSize
-	var etDeep, aaDeep, clDeep string
-	queries := []struct {
-		table string
-		dst   *string
-		sql   string
-		arg   []any
-	}{
-		{"event_type_history", &etDeep, `SELECT id::text FROM event_type_history WHERE event_type_id = ?
-			ORDER BY created_at DESC, id DESC OFFSET ? LIMIT 1`, []any{eventTypeID, depth}},
-		{"attribute_assignment_history", &aaDeep, `SELECT id::text FROM attribute_assignment_history WHERE organization_id = ? AND user_id = ?
-			ORDER BY created_at DESC, id DESC OFFSET ? LIMIT 1`, []any{orgID, userID, depth}},
-		{"member_change_logs", &clDeep, `SELECT id FROM member_change_logs WHERE organization_id = ?
-			AND (actor_user_id = ? OR (resource_type = ? AND resource_id = ?))
-			ORDER BY created_at DESC, id DESC OFFSET ? LIMIT 1`,
-			[]any{orgID, userID, model.ResourceOrganizationUser, member.PublicID, depth}},
+	deepIDs, err := deepEntries(ctx, d, member.PublicID, depth, only)
+	if err != nil {
+		return nil, err
 	}
-	for _, q := range queries {
-		if !only[q.table] {
-			continue
-		}
-		if err := d.NewRaw(q.sql, q.arg...).Scan(ctx, q.dst); err != nil {
-			return nil, fmt.Errorf("find the entry %d deep: %w", depth, err)
-		}
-	}
-
 	et := model.EventTypeHistoryFilter{EventTypeID: eventTypeID}
 	aa := model.AttributeHistoryFilter{OrganizationID: orgID, UserID: userID}
 	cl := model.MemberChangeLogFilter{OrganizationID: orgID, UserID: userID, UserPublicID: member.PublicID}
@@ -70,76 +48,91 @@ func pageReads(ctx context.Context, d *db.DB, store *db.Store, depth int, only m
 	etFiltered.TimeRange = clFiltered.TimeRange
 	etFiltered.Actions = []string{model.EventTypeModified}
 
-	first := model.PageArgs{Limit: limit}
-	deep := func(cursor string) model.PageArgs { return model.PageArgs{Limit: limit, Cursor: cursor} }
-	deepBack := func(cursor string) model.PageArgs {
-		return model.PageArgs{Limit: limit, Cursor: cursor, Backward: true}
+	etPage := func(f model.EventTypeHistoryFilter) pageFunc {
+		return func(ctx context.Context, a model.PageArgs) error { return ignore(store.EventTypeHistory(ctx, f, a)) }
 	}
-	ignore := func(_ any, err error) error { return err }
-	dp := fmt.Sprintf("%d deep", depth)
-	reads := []read{
-		{title: "event type history: first page", call: func(ctx context.Context) error {
-			return ignore(store.EventTypeHistory(ctx, et, first))
-		}},
-		{title: "event type history: page " + dp + ", forward", call: func(ctx context.Context) error {
-			return ignore(store.EventTypeHistory(ctx, et, deep(etDeep)))
-		}},
-		{title: "event type history: page " + dp + ", backward", call: func(ctx context.Context) error {
-			return ignore(store.EventTypeHistory(ctx, et, deepBack(etDeep)))
-		}},
-		{title: "event type history: date range + action, first page", call: func(ctx context.Context) error {
-			return ignore(store.EventTypeHistory(ctx, etFiltered, first))
-		}},
-		{title: "attribute history: first page", call: func(ctx context.Context) error {
-			return ignore(store.AttributeHistory(ctx, aa, first))
-		}},
-		{title: "attribute history: page " + dp + ", forward", call: func(ctx context.Context) error {
-			return ignore(store.AttributeHistory(ctx, aa, deep(aaDeep)))
-		}},
-		{title: "attribute history: page " + dp + ", backward", call: func(ctx context.Context) error {
-			return ignore(store.AttributeHistory(ctx, aa, deepBack(aaDeep)))
-		}},
-		{title: "member change logs: first page", call: func(ctx context.Context) error {
-			return ignore(store.MemberChangeLogs(ctx, cl, first))
-		}},
-		{title: "member change logs: page " + dp + ", forward", call: func(ctx context.Context) error {
-			return ignore(store.MemberChangeLogs(ctx, cl, deep(clDeep)))
-		}},
-		{title: "member change logs: page " + dp + ", backward", call: func(ctx context.Context) error {
-			return ignore(store.MemberChangeLogs(ctx, cl, deepBack(clDeep)))
-		}},
-		{title: "member change logs: date range + action, first page", call: func(ctx context.Context) error {
-			return ignore(store.MemberChangeLogs(ctx, clFiltered, first))
-		}},
+	aaPage := func(ctx context.Context, a model.PageArgs) error { return ignore(store.AttributeHistory(ctx, aa, a)) }
+	clPage := func(f model.MemberChangeLogFilter) pageFunc {
+		return func(ctx context.Context, a model.PageArgs) error { return ignore(store.MemberChangeLogs(ctx, f, a)) }
+	}
+	const tET, tAA, tCL = "event_type_history", "attribute_assignment_history", "member_change_logs"
+	var reads []read
+	reads = append(reads, keysetReads("event type history", tET, depth, deepIDs[tET], etPage(et))...)
+	reads = append(reads, pageRead("event type history: date range + action, first page", tET, etPage(etFiltered), first))
+	reads = append(reads, keysetReads("attribute history", tAA, depth, deepIDs[tAA], aaPage)...)
+	reads = append(reads, keysetReads("member change logs", tCL, depth, deepIDs[tCL], clPage(cl))...)
+	reads = append(reads,
+		pageRead("member change logs: date range + action, first page", tCL, clPage(clFiltered), first),
 		// The /v1 skip/take contract: the page after skipping depth entries.
-		{title: "member change logs: skip " + fmt.Sprint(depth) + " (offset page)", call: func(ctx context.Context) error {
-			return ignore(store.MemberChangeLogs(ctx, cl, model.PageArgs{Limit: limit, Offset: depth}))
-		}},
-		{title: "member change logs: date range + action, skip " + fmt.Sprint(depth/10) + " (offset page)", call: func(ctx context.Context) error {
-			return ignore(store.MemberChangeLogs(ctx, clFiltered, model.PageArgs{Limit: limit, Offset: depth / 10}))
-		}},
-		{title: "member change logs: count", count: true, call: func(ctx context.Context) error {
+		pageRead("member change logs: skip "+fmt.Sprint(depth)+" (offset page)", tCL, clPage(cl), model.PageArgs{Limit: limit, Offset: depth}),
+		pageRead("member change logs: date range + action, skip "+fmt.Sprint(depth/10)+" (offset page)", tCL, clPage(clFiltered),
+			model.PageArgs{Limit: limit, Offset: depth / 10}),
+		read{title: "member change logs: count", table: tCL, count: true, call: func(ctx context.Context) error {
 			return ignore(store.CountMemberChangeLogs(ctx, cl))
 		}},
-		{title: "member change logs: count, date range + action", count: true, call: func(ctx context.Context) error {
+		read{title: "member change logs: count, date range + action", table: tCL, count: true, call: func(ctx context.Context) error {
 			return ignore(store.CountMemberChangeLogs(ctx, clFiltered))
 		}},
-	}
-	for i := range reads {
-		switch {
-		case strings.HasPrefix(reads[i].title, "event type"):
-			reads[i].table = "event_type_history"
-		case strings.HasPrefix(reads[i].title, "attribute"):
-			reads[i].table = "attribute_assignment_history"
-		case strings.HasPrefix(reads[i].title, "member change logs"):
-			reads[i].table = "member_change_logs"
-		default:
-			// A new read must say which history it reads, or -histories
-			// would leave it out or run it on an empty table.
-			panic("explain: read of no known history: " + reads[i].title)
-		}
-	}
+	)
 	return slices.DeleteFunc(reads, func(r read) bool { return !only[r.table] }), nil
+}
+
+// limit is the page size of every page read.
+const limit = model.DefaultPageSize
+
+// first is the arguments of a first page.
+var first = model.PageArgs{Limit: limit}
+
+// pageFunc reads one page of a history with the given arguments.
+type pageFunc func(ctx context.Context, args model.PageArgs) error
+
+func ignore(_ any, err error) error { return err }
+
+// pageRead is the read of one page of table.
+func pageRead(title, table string, page pageFunc, args model.PageArgs) read {
+	return read{title: title, table: table, call: func(ctx context.Context) error { return page(ctx, args) }}
+}
+
+// keysetReads are the first page of a history and the page after the
+// entry deepID (depth deep), read forward and backward.
+func keysetReads(history, table string, depth int, deepID string, page pageFunc) []read {
+	dp := fmt.Sprintf("%d deep", depth)
+	return []read{
+		pageRead(history+": first page", table, page, first),
+		pageRead(history+": page "+dp+", forward", table, page, model.PageArgs{Limit: limit, Cursor: deepID}),
+		pageRead(history+": page "+dp+", backward", table, page, model.PageArgs{Limit: limit, Cursor: deepID, Backward: true}),
+	}
+}
+
+// deepEntries finds, in each history of only, the id of the entry depth
+// deep (newest first), by table.
+func deepEntries(ctx context.Context, d *db.DB, memberPublicID string, depth int, only map[string]bool) (map[string]string, error) {
+	queries := []struct {
+		table string
+		sql   string
+		arg   []any
+	}{
+		{"event_type_history", `SELECT id::text FROM event_type_history WHERE event_type_id = ?
+			ORDER BY created_at DESC, id DESC OFFSET ? LIMIT 1`, []any{eventTypeID, depth}},
+		{"attribute_assignment_history", `SELECT id::text FROM attribute_assignment_history WHERE organization_id = ? AND user_id = ?
+			ORDER BY created_at DESC, id DESC OFFSET ? LIMIT 1`, []any{orgID, userID, depth}},
+		{"member_change_logs", `SELECT id FROM member_change_logs WHERE organization_id = ?
+			AND (actor_user_id = ? OR (resource_type = ? AND resource_id = ?))
+			ORDER BY created_at DESC, id DESC OFFSET ? LIMIT 1`,
+			[]any{orgID, userID, model.ResourceOrganizationUser, memberPublicID, depth}},
+	}
+	out := map[string]string{}
+	for _, q := range queries {
+		if !only[q.table] {
+			continue
+		}
+		var id string
+		if err := d.NewRaw(q.sql, q.arg...).Scan(ctx, &id); err != nil {
+			return nil, fmt.Errorf("find the entry %d deep: %w", depth, err)
+		}
+		out[q.table] = id
+	}
+	return out, nil
 }
 
 // recorder is a bun query hook keeping the final SQL of every query run

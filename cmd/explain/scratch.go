@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/auditgraph/auditgraph/internal/devproc"
 	"github.com/auditgraph/auditgraph/internal/pgtest"
 	"github.com/jackc/pgx/v5"
 )
@@ -60,25 +61,14 @@ func newScratch(ctx context.Context, databaseURL string) (*scratch, error) {
 }
 
 func (s *scratch) admin(ctx context.Context, sql string) error {
-	conn, err := pgx.Connect(ctx, s.adminURL)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.Background())
-	_, err = conn.Exec(ctx, sql)
-	return err
+	return devproc.Exec(ctx, s.adminURL, sql)
 }
 
 // serverRoot finds the directory pgtest made for the private server: the
 // parent of its data directory, marked with this process's pid.
 func (s *scratch) serverRoot(ctx context.Context) (string, error) {
-	conn, err := pgx.Connect(ctx, s.adminURL)
-	if err != nil {
-		return "", err
-	}
-	defer conn.Close(context.Background())
 	var dataDir string
-	if err := conn.QueryRow(ctx, "SHOW data_directory").Scan(&dataDir); err != nil {
+	if err := devproc.QueryRow(ctx, s.adminURL, "SHOW data_directory", &dataDir); err != nil {
 		return "", err
 	}
 	root := filepath.Dir(dataDir)

@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -39,6 +38,7 @@ import (
 
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
+	"github.com/auditgraph/auditgraph/internal/devproc"
 	"github.com/auditgraph/auditgraph/internal/wire"
 	"github.com/auditgraph/auditgraph/model"
 	"github.com/auditgraph/auditgraph/server"
@@ -70,17 +70,52 @@ type cluster struct {
 	mu    sync.Mutex
 	ports map[string]int
 	env   []string
+	admin string // the monitor's database as the postgres superuser
+	step  func(string)
 }
 
 func run() error {
 	if _, err := exec.LookPath("pg_autoctl"); err != nil {
 		return errors.New("pg_autoctl not found: apt-get install postgresql-15-auto-failover")
 	}
-	c := &cluster{procs: map[string]*exec.Cmd{}, ports: map[string]int{}}
+	c, err := newCluster()
+	if err != nil {
+		return err
+	}
+	defer c.teardown()
+	c.teardownOnSignal()
+	ctx := context.Background()
+	if err := c.startMonitor(ctx); err != nil {
+		return err
+	}
+	for _, name := range []string{"node1", "node2"} {
+		if err := c.startNode(ctx, name); err != nil {
+			return err
+		}
+	}
+	if err := c.checkSynchronous(ctx); err != nil {
+		return err
+	}
+	w, stopServing, err := c.serve(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopServing()
+	f, err := c.failover(ctx, w)
+	if err != nil {
+		return err
+	}
+	return c.count(ctx, w, f)
+}
+
+// newCluster makes the run's directory (owned by the postgres user when
+// run as root), the environment of its keepers and a port for each server.
+func newCluster() (*cluster, error) {
+	c := &cluster{procs: map[string]*exec.Cmd{}, ports: map[string]int{}, step: stepper()}
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
-			return fmt.Errorf("running as root needs a postgres user to run PostgreSQL as: %w", err)
+			return nil, fmt.Errorf("running as root needs a postgres user to run PostgreSQL as: %w", err)
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
@@ -88,21 +123,13 @@ func run() error {
 	}
 	dir, err := os.MkdirTemp("", "auditgraph-ha-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	c.dir = dir
-	defer c.teardown()
-	// An interrupted run still stops what it started.
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	go func() {
-		<-sigs
-		c.teardown()
-		os.Exit(1)
-	}()
 	if c.cred != nil {
 		if err := os.Chown(dir, int(c.cred.Uid), int(c.cred.Gid)); err != nil {
-			return err
+			c.teardown()
+			return nil, err
 		}
 	}
 	// pg_autoctl keeps its configuration and state under XDG directories:
@@ -110,155 +137,205 @@ func run() error {
 	c.env = append(os.Environ(), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_DATA_HOME="+filepath.Join(dir, "data"),
 		"PG_CONFIG=", "PATH="+*pgBin+":"+os.Getenv("PATH"))
 	for _, name := range []string{"monitor", "node1", "node2"} {
-		p, err := freePort()
+		p, err := devproc.FreePort()
 		if err != nil {
-			return err
+			c.teardown()
+			return nil, err
 		}
 		c.ports[name] = p
 	}
-	ctx := context.Background()
-	step := stepper()
+	c.admin = c.url("monitor", "pg_auto_failover")
+	return c, nil
+}
 
-	monitorURL := fmt.Sprintf("postgres://autoctl_node@127.0.0.1:%d/pg_auto_failover?sslmode=disable", c.ports["monitor"])
-	if err := c.keeper("monitor", "create", "monitor", "--pgdata", filepath.Join(dir, "monitor"), "--pgport", strconv.Itoa(c.ports["monitor"]),
+// teardownOnSignal makes an interrupted run still stop what it started.
+func (c *cluster) teardownOnSignal() {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		c.teardown()
+		os.Exit(1)
+	}()
+}
+
+// url is the postgres superuser's URL of database on server name.
+func (c *cluster) url(name, database string) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.ports[name], database)
+}
+
+// startMonitor starts the monitor and, unless -default-timeouts, shortens
+// its health checks.
+func (c *cluster) startMonitor(ctx context.Context) error {
+	if err := c.keeper("monitor", "create", "monitor", "--pgdata", filepath.Join(c.dir, "monitor"), "--pgport", strconv.Itoa(c.ports["monitor"]),
 		"--pgctl", filepath.Join(*pgBin, "pg_ctl"), "--hostname", "127.0.0.1", "--auth", "trust", "--no-ssl", "--run"); err != nil {
 		return err
 	}
-	admin := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/pg_auto_failover?sslmode=disable", c.ports["monitor"])
-	if err := waitSQL(ctx, admin, "SELECT 1", 60*time.Second); err != nil {
+	if err := waitSQL(ctx, c.admin, "SELECT 1", 60*time.Second); err != nil {
 		return fmt.Errorf("monitor: %w\n%s", err, c.logs("monitor"))
 	}
-	step("monitor up")
-	if !*defaults {
-		// Shorter than the defaults (5s checks, 20s to call a node
-		// unhealthy), so that the run takes seconds; production keeps the
-		// defaults or tunes them to its network.
-		for _, set := range []string{
-			"pgautofailover.health_check_period = 1000",
-			"pgautofailover.health_check_timeout = 1000",
-			"pgautofailover.health_check_max_retries = 1",
-			"pgautofailover.health_check_retry_delay = 500",
-			"pgautofailover.node_considered_unhealthy_timeout = 3000",
-			// How long the monitor waits for an unreachable primary to
-			// demote itself before promoting the standby (default 30s).
-			"pgautofailover.primary_demote_timeout = 5000",
-		} {
-			if err := execSQL(ctx, admin, "ALTER SYSTEM SET "+set); err != nil {
-				return err
+	c.step("monitor up")
+	if *defaults {
+		return nil
+	}
+	// Shorter than the defaults (5s checks, 20s to call a node unhealthy),
+	// so that the run takes seconds; production keeps the defaults or tunes
+	// them to its network.
+	for _, set := range []string{
+		"pgautofailover.health_check_period = 1000",
+		"pgautofailover.health_check_timeout = 1000",
+		"pgautofailover.health_check_max_retries = 1",
+		"pgautofailover.health_check_retry_delay = 500",
+		"pgautofailover.node_considered_unhealthy_timeout = 3000",
+		// How long the monitor waits for an unreachable primary to demote
+		// itself before promoting the standby (default 30s).
+		"pgautofailover.primary_demote_timeout = 5000",
+	} {
+		if err := devproc.Exec(ctx, c.admin, "ALTER SYSTEM SET "+set); err != nil {
+			return err
+		}
+	}
+	return devproc.Exec(ctx, c.admin, "SELECT pg_reload_conf()")
+}
+
+// startNode starts node1 (which becomes the single node) or node2 (made
+// from node1's base backup, which becomes its secondary).
+func (c *cluster) startNode(ctx context.Context, name string) error {
+	monitorURL := fmt.Sprintf("postgres://autoctl_node@127.0.0.1:%d/pg_auto_failover?sslmode=disable", c.ports["monitor"])
+	if err := c.keeper(name, "create", "postgres", "--pgdata", filepath.Join(c.dir, name), "--pgport", strconv.Itoa(c.ports[name]),
+		"--pgctl", filepath.Join(*pgBin, "pg_ctl"), "--hostname", "127.0.0.1", "--name", name, "--dbname", "auditgraph",
+		"--monitor", monitorURL, "--auth", "trust", "--no-ssl", "--run"); err != nil {
+		return err
+	}
+	want := map[string]string{"node1": "single", "node2": "secondary"}[name]
+	if name == "node2" {
+		defer c.hurryBaseBackup(ctx)()
+	}
+	if err := waitState(ctx, c.admin, name, want, 120*time.Second); err != nil {
+		return fmt.Errorf("%s: %w\n%s", name, err, c.logs(name))
+	}
+	c.step(name + " is " + want)
+	return nil
+}
+
+// hurryBaseBackup checkpoints node1 every 2s until the returned function is
+// called: pg_autoctl copies the standby with pg_basebackup's default spread
+// checkpoint, which takes minutes on an idle primary; an explicit
+// CHECKPOINT makes it finish at once.
+func (c *cluster) hurryBaseBackup(ctx context.Context) func() {
+	done := make(chan struct{})
+	node1 := c.url("node1", "postgres")
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Second):
+				devproc.Exec(ctx, node1, "CHECKPOINT") //nolint:errcheck
 			}
 		}
-		if err := execSQL(ctx, admin, "SELECT pg_reload_conf()"); err != nil {
-			return err
-		}
-	}
-	for _, name := range []string{"node1", "node2"} {
-		if err := c.keeper(name, "create", "postgres", "--pgdata", filepath.Join(dir, name), "--pgport", strconv.Itoa(c.ports[name]),
-			"--pgctl", filepath.Join(*pgBin, "pg_ctl"), "--hostname", "127.0.0.1", "--name", name, "--dbname", "auditgraph",
-			"--monitor", monitorURL, "--auth", "trust", "--no-ssl", "--run"); err != nil {
-			return err
-		}
-		// The second node is created from the first's base backup once the
-		// first is the primary.
-		want := map[string]string{"node1": "single", "node2": "secondary"}[name]
-		var hurry chan struct{}
-		if name == "node2" {
-			// pg_autoctl copies the standby with pg_basebackup's default
-			// spread checkpoint, which takes minutes on an idle primary; an
-			// explicit CHECKPOINT makes it finish at once.
-			hurry = make(chan struct{})
-			node1 := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", c.ports["node1"])
-			go func() {
-				for {
-					select {
-					case <-hurry:
-						return
-					case <-time.After(2 * time.Second):
-						execSQL(ctx, node1, "CHECKPOINT") //nolint:errcheck
-					}
-				}
-			}()
-		}
-		err := waitState(ctx, admin, name, want, 120*time.Second)
-		if hurry != nil {
-			close(hurry)
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w\n%s", name, err, c.logs(name))
-		}
-		step(name + " is " + want)
-	}
-	if err := waitState(ctx, admin, "node1", "primary", 60*time.Second); err != nil {
+	}()
+	return func() { close(done) }
+}
+
+// checkSynchronous waits for node1 to be the primary and checks that it
+// replicates synchronously.
+func (c *cluster) checkSynchronous(ctx context.Context) error {
+	if err := waitState(ctx, c.admin, "node1", "primary", 60*time.Second); err != nil {
 		return err
 	}
 	var syncNames string
-	if err := queryRow(ctx, fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", c.ports["node1"]),
-		"SHOW synchronous_standby_names", &syncNames); err != nil {
+	if err := devproc.QueryRow(ctx, c.url("node1", "postgres"), "SHOW synchronous_standby_names", &syncNames); err != nil {
 		return err
 	}
-	step("replication: synchronous_standby_names = " + syncNames)
+	c.step("replication: synchronous_standby_names = " + syncNames)
 	if syncNames == "" {
 		return errors.New("the primary does not replicate synchronously")
 	}
+	return nil
+}
 
+// serve migrates and seeds the cluster through a multi-host URL and serves
+// auditgraph on it in this process; it returns the write load to run
+// against it and a function stopping the server.
+func (c *cluster) serve(ctx context.Context) (*writeLoad, func(), error) {
 	dbURL := fmt.Sprintf("postgres://postgres@127.0.0.1:%d,127.0.0.1:%d/auditgraph?sslmode=disable&target_session_attrs=read-write&connect_timeout=2",
 		c.ports["node1"], c.ports["node2"])
 	if err := db.MigrateURL(ctx, dbURL); err != nil {
-		return err
+		return nil, nil, err
 	}
 	d, err := db.Open(dbURL, db.Options{MaxOpenConns: 16, StatementTimeout: 10 * time.Second})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer d.Close()
 	store := db.NewStore(d)
 	res, err := seed.Run(ctx, store)
 	if err != nil {
-		return err
+		d.Close()
+		return nil, nil, err
 	}
 	cfg := server.Defaults()
 	cfg.RateLimit = 0
 	srv, err := wire.Server(cfg, store, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
-		return err
+		d.Close()
+		return nil, nil, err
 	}
 	hs := httptest.NewServer(srv.Handler())
-	defer hs.Close()
-	step("auditgraph serving on " + hs.URL + " over " + dbURL)
-
+	c.step("auditgraph serving on " + hs.URL + " over " + dbURL)
 	w := &writeLoad{url: hs.URL, key: res.Keys["writer"], acked: map[string]bool{}, codes: map[string]int{}}
+	return w, func() { hs.Close(); d.Close() }, nil
+}
+
+// failoverTimes is what the failover took.
+type failoverTimes struct {
+	before   int // entries acknowledged before the kill
+	killed   time.Time
+	promoted time.Duration
+	first    time.Time // the first write acknowledged after the kill
+}
+
+// failover writes for -load, kills node1, waits for node2's promotion and
+// the first acknowledged write after the kill, and writes for -load more.
+func (c *cluster) failover(ctx context.Context, w *writeLoad) (failoverTimes, error) {
+	var f failoverTimes
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range *writers {
 		wg.Go(func() { w.run(i, stop) })
 	}
+	// A writer retries its entry until acknowledged: they are waited for
+	// only once the new primary acknowledges writes.
+	stopWriters := func() { close(stop); wg.Wait() }
 	time.Sleep(*load)
-	before := w.count()
-	killed := time.Now()
-	w.setKilled(killed)
+	f.before = w.count()
+	f.killed = time.Now()
+	w.setKilled(f.killed)
 	if err := c.kill("node1"); err != nil {
-		return err
+		return f, err
 	}
-	step(fmt.Sprintf("killed node1 (keeper and PostgreSQL) with %d entries acknowledged", before))
-	if err := waitState(ctx, admin, "node2", "wait_primary", 120*time.Second); err != nil {
-		if err2 := waitState(ctx, admin, "node2", "primary", time.Second); err2 != nil {
-			return fmt.Errorf("node2 not promoted: %w\n%s", err, c.logs("node2"))
+	c.step(fmt.Sprintf("killed node1 (keeper and PostgreSQL) with %d entries acknowledged", f.before))
+	if err := waitState(ctx, c.admin, "node2", "wait_primary", 120*time.Second); err != nil {
+		if err2 := waitState(ctx, c.admin, "node2", "primary", time.Second); err2 != nil {
+			return f, fmt.Errorf("node2 not promoted: %w\n%s", err, c.logs("node2"))
 		}
 	}
-	promoted := time.Since(killed)
-	step(fmt.Sprintf("node2 promoted %.1fs after the kill", promoted.Seconds()))
-	first := w.waitFirstAfterKill(120 * time.Second)
-	if first.IsZero() {
-		close(stop)
-		wg.Wait()
-		return fmt.Errorf("no write acknowledged within 120s of the kill; failed attempts %v", w.codes)
+	f.promoted = time.Since(f.killed)
+	c.step(fmt.Sprintf("node2 promoted %.1fs after the kill", f.promoted.Seconds()))
+	if f.first = w.waitFirstAfterKill(120 * time.Second); f.first.IsZero() {
+		stopWriters()
+		return f, fmt.Errorf("no write acknowledged within 120s of the kill; failed attempts %v", w.codes)
 	}
-	step(fmt.Sprintf("first acknowledged write %.1fs after the kill", first.Sub(killed).Seconds()))
+	c.step(fmt.Sprintf("first acknowledged write %.1fs after the kill", f.first.Sub(f.killed).Seconds()))
 	time.Sleep(*load)
-	close(stop)
-	wg.Wait()
+	stopWriters()
+	return f, nil
+}
 
-	newPrimary := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/auditgraph?sslmode=disable", c.ports["node2"])
-	stored, dups, err := storedKeys(ctx, newPrimary)
+// count compares what was acknowledged with what the new primary stores,
+// prints the figures and fails on a lost or duplicated entry.
+func (c *cluster) count(ctx context.Context, w *writeLoad, f failoverTimes) error {
+	stored, dups, err := storedKeys(ctx, c.url("node2", "auditgraph"))
 	if err != nil {
 		return err
 	}
@@ -269,11 +346,11 @@ func run() error {
 		}
 	}
 	fmt.Printf("\nha-test: %d writers for %s, kill, then %s\n", *writers, *load, *load)
-	fmt.Printf("  acknowledged   %d (%d before the kill)\n", len(w.acked), before)
+	fmt.Printf("  acknowledged   %d (%d before the kill)\n", len(w.acked), f.before)
 	fmt.Printf("  stored         %d on the new primary\n", len(stored))
 	fmt.Printf("  lost           %d acknowledged entries not stored\n", lost)
 	fmt.Printf("  duplicates     %d idempotency keys stored more than once\n", dups)
-	fmt.Printf("  failover       promoted %.1fs, first write %.1fs after the kill\n", promoted.Seconds(), first.Sub(killed).Seconds())
+	fmt.Printf("  failover       promoted %.1fs, first write %.1fs after the kill\n", f.promoted.Seconds(), f.first.Sub(f.killed).Seconds())
 	fmt.Printf("  failed tries   %v (retried with the same idempotency key)\n", w.codes)
 	if lost != 0 || dups != 0 {
 		return fmt.Errorf("%d acknowledged entries lost, %d duplicated", lost, dups)
@@ -392,7 +469,7 @@ func waitState(ctx context.Context, monitor, node, state string, timeout time.Du
 	var last string
 	for time.Now().Before(deadline) {
 		var got string
-		err := queryRow(ctx, monitor, "SELECT reportedstate::text || '/' || goalstate::text FROM pgautofailover.node WHERE nodename = '"+node+"'", &got)
+		err := devproc.QueryRow(ctx, monitor, "SELECT reportedstate::text || '/' || goalstate::text FROM pgautofailover.node WHERE nodename = '"+node+"'", &got)
 		if err == nil {
 			last = got
 			if got == state+"/"+state {
@@ -409,31 +486,12 @@ func waitState(ctx context.Context, monitor, node, state string, timeout time.Du
 func waitSQL(ctx context.Context, url, q string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		err := execSQL(ctx, url, q)
+		err := devproc.Exec(ctx, url, q)
 		if err == nil || time.Now().After(deadline) {
 			return err
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-}
-
-func execSQL(ctx context.Context, url, q string) error {
-	d, err := sql.Open("pgx", url)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	_, err = d.ExecContext(ctx, q)
-	return err
-}
-
-func queryRow(ctx context.Context, url, q string, dest ...any) error {
-	d, err := sql.Open("pgx", url)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.QueryRowContext(ctx, q).Scan(dest...)
 }
 
 // storedKeys returns the run's idempotency keys stored, and how many are
@@ -558,13 +616,4 @@ func (w *writeLoad) record(client *http.Client, idem string) string {
 		return "unexpected answer"
 	}
 	return ""
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

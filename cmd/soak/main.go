@@ -14,7 +14,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -22,11 +21,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"sort"
@@ -39,8 +36,8 @@ import (
 
 	"github.com/auditgraph/auditgraph/db"
 	"github.com/auditgraph/auditgraph/db/seed"
+	"github.com/auditgraph/auditgraph/internal/devproc"
 	"github.com/auditgraph/auditgraph/internal/pgtest"
-	"github.com/jackc/pgx/v5"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -82,11 +79,15 @@ func run(duration, warmup time.Duration, concurrency, ingestEvery int, bin strin
 		startedPG = true
 		defer pgtest.StopServer()
 	}
-	dbURL, dropDB, err := createDatabase(ctx, adminURL, fmt.Sprintf("soak_%d_%d", os.Getpid(), time.Now().Unix()))
+	dbURL, dropDB, err := devproc.CreateDatabase(ctx, adminURL, fmt.Sprintf("soak_%d_%d", os.Getpid(), time.Now().Unix()))
 	if err != nil {
 		return err
 	}
-	defer dropDB()
+	defer func() {
+		if err := dropDB(); err != nil {
+			fmt.Fprintln(os.Stderr, "soak: dropping the database:", err)
+		}
+	}()
 	dm, err := migrateAndSeed(ctx, dbURL)
 	if err != nil {
 		return err
@@ -94,92 +95,50 @@ func run(duration, warmup time.Duration, concurrency, ingestEvery int, bin strin
 	keys := dm.keys
 
 	// The server.
-	srv, err := startServer(tmp, bin, dbURL)
+	srv, err := startServer(ctx, tmp, bin, dbURL)
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
-	base := srv.base
+	defer srv.Stop()
+	base := srv.Base
 	ingestTarget := strconv.FormatInt(seed.TeamEventTypeID, 10)
 	before, err := eventTypeTotal(base, keys["owner"], ingestTarget)
 	if err != nil {
 		return fmt.Errorf("reading the history before the load: %w", err)
 	}
-	start := sample(base, srv.pid)
+	start := sample(base, srv.Pid())
 
 	// The load.
 	fmt.Printf("load: %d concurrent requests for %s against %s (PostgreSQL %s)\n", concurrency, duration, base, redact(dbURL))
 	ld := applyLoad(ctx, srv, dm, duration, warmup, concurrency, ingestEvery, abusive, abusiveRate)
-	end := sample(base, srv.pid)
+	end := sample(base, srv.Pid())
 	after, err := eventTypeTotal(base, keys["owner"], ingestTarget)
 	if err != nil {
 		return fmt.Errorf("reading the history back: %w", err)
 	}
 
-	return report(ld, start, end, before, after, warmup, concurrency, startedPG, srv.logPath)
-}
-
-// soakServer is the real binary serving the soak database.
-type soakServer struct {
-	base, logPath string
-	pid           int
-	stop          func()
+	return report(ld, start, end, before, after, warmup, concurrency, startedPG, srv.LogPath)
 }
 
 // startServer builds the binary (unless bin names one) and starts it on a
-// free port, logging to a file under tmp; stop ends it (SIGTERM, then kill
+// free port, logging to a file under tmp; Stop ends it (SIGTERM, then kill
 // after 20 s).
-func startServer(tmp, bin, dbURL string) (*soakServer, error) {
+func startServer(ctx context.Context, tmp, bin, dbURL string) (*devproc.Server, error) {
 	if bin == "" {
-		bin = filepath.Join(tmp, "auditgraph")
 		fmt.Println("building ./cmd/auditgraph...")
-		build := exec.Command("go", "build", "-o", bin, "./cmd/auditgraph")
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			return nil, fmt.Errorf("go build: %w", err)
+		var err error
+		if bin, err = devproc.BuildAuditgraph(ctx, tmp); err != nil {
+			return nil, err
 		}
 	}
-	addr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
-	logPath := filepath.Join(tmp, "server.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	srv := exec.Command(bin, "serve", "-addr", addr, "-database-url", dbURL, "-demo=false",
-		// The normal clients share one key each at full speed: its budget is
-		// out of the way; the anonymous and failed-authentication budgets,
-		// which the abusive clients meet, keep their defaults.
-		"-rate-limit", "1000000", "-rate-burst", "1000000", "-log-format", "json", "-db-max-conns", "20")
-	srv.Stdout, srv.Stderr = io.Discard, logFile
-	if err := srv.Start(); err != nil {
-		logFile.Close()
-		return nil, err
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- srv.Wait() }()
-	stop := func() {
-		defer logFile.Close()
-		select {
-		case <-exited:
-		default:
-			srv.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-exited:
-			case <-time.After(20 * time.Second):
-				srv.Process.Kill()
-				<-exited
-			}
-		}
-	}
-	base := "http://" + addr
-	if err := waitUp(base, exited); err != nil {
-		stop()
-		return nil, err
-	}
-	return &soakServer{base: base, logPath: logPath, pid: srv.Process.Pid, stop: stop}, nil
+	return devproc.StartServer(ctx, bin, devproc.ServerOptions{
+		Args: []string{"-database-url", dbURL, "-demo=false",
+			// The normal clients share one key each at full speed: its budget is
+			// out of the way; the anonymous and failed-authentication budgets,
+			// which the abusive clients meet, keep their defaults.
+			"-rate-limit", "1000000", "-rate-burst", "1000000", "-log-format", "json", "-db-max-conns", "20"},
+		LogPath: filepath.Join(tmp, "server.log"), DiscardStdout: true,
+	})
 }
 
 // soakLoad is what the load measured.
@@ -199,14 +158,14 @@ type soakLoad struct {
 // applyLoad runs the mixed load for duration at concurrency, with abusive
 // clients beside it, and tallies the answers by kind, the GraphQL error
 // codes in 200 answers and the entries the ingest calls wrote.
-func applyLoad(ctx context.Context, srv *soakServer, dm *demo, duration, warmup time.Duration, concurrency, ingestEvery, abusive int, abusiveRate float64) *soakLoad {
-	tg := newTargeter(srv.base, dm, ingestEvery)
+func applyLoad(ctx context.Context, srv *devproc.Server, dm *demo, duration, warmup time.Duration, concurrency, ingestEvery, abusive int, abusiveRate float64) *soakLoad {
+	tg := newTargeter(srv.Base, dm, ingestEvery)
 	attacker := vegeta.NewAttacker(vegeta.Workers(uint64(concurrency)), vegeta.MaxWorkers(uint64(concurrency)),
 		vegeta.Connections(concurrency), vegeta.Timeout(30*time.Second), vegeta.KeepAlive(true))
 	ld := &soakLoad{abusive: abusive, byKind: map[string]*vegeta.Metrics{}, gqlErrs: map[string]int{}}
 	var mu sync.Mutex
 	warmTimer := time.AfterFunc(warmup, func() {
-		f := sample(srv.base, srv.pid)
+		f := sample(srv.Base, srv.Pid())
 		mu.Lock()
 		ld.warm = &f
 		mu.Unlock()
@@ -214,7 +173,7 @@ func applyLoad(ctx context.Context, srv *soakServer, dm *demo, duration, warmup 
 	defer warmTimer.Stop()
 	abuseCtx, stopAbuse := context.WithTimeout(ctx, duration)
 	defer stopAbuse()
-	ld.abused = abuse(abuseCtx, srv.base, dm.keys, abusive, abusiveRate)
+	ld.abused = abuse(abuseCtx, srv.Base, dm.keys, abusive, abusiveRate)
 	if abusive > 0 {
 		fmt.Printf("abuse: %d clients at %g requests/s each\n", abusive, abusiveRate)
 	}
@@ -320,7 +279,7 @@ func report(ld *soakLoad, start, end figures, before, after int, warmup time.Dur
 	}
 	if fives > 0 || lost != 0 || ld.failedW > 0 || abuseFailures > 0 {
 		return fmt.Errorf("the soak failed: %d 5xx, %d lost entries, %d failed ingest calls, %d abusive requests not refused with a code (server log: kept below)\n%s",
-			fives, lost, ld.failedW, abuseFailures, tail(logPath))
+			fives, lost, ld.failedW, abuseFailures, devproc.Tail(logPath, 4000))
 	}
 	return nil
 }
@@ -524,28 +483,11 @@ func (f *figures) heapText() string {
 
 func sample(base string, pid int) figures {
 	var f figures
-	if resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(base + "/metrics"); err == nil {
-		sc := bufio.NewScanner(resp.Body)
-		for sc.Scan() {
-			if v, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
-				n, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
-				f.goroutines = int(n)
-			}
-			if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_heap_inuse_bytes "); ok {
-				n, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
-				f.heap = int64(n)
-			}
-		}
-		resp.Body.Close()
+	if m, err := devproc.Metrics(base); err == nil {
+		f.goroutines = int(m["go_goroutines"])
+		f.heap = int64(m["go_memstats_heap_inuse_bytes"])
 	}
-	if data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-				kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-				f.rss = kb << 10
-			}
-		}
-	}
+	f.rss = int64(devproc.RSSBytes(pid))
 	return f
 }
 
@@ -567,37 +509,6 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func firstN(s []string, n int) []string { return s[:min(n, len(s))] }
-
-// createDatabase makes a fresh database on the server of adminURL and returns
-// its URL and a function dropping it.
-func createDatabase(ctx context.Context, adminURL, name string) (string, func(), error) {
-	exec := func(sql string) error {
-		c, cancel := context.WithTimeout(ctx, time.Minute)
-		defer cancel()
-		conn, err := pgx.Connect(c, adminURL)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(context.Background())
-		_, err = conn.Exec(c, sql)
-		return err
-	}
-	ident := pgx.Identifier{name}.Sanitize()
-	if err := exec("CREATE DATABASE " + ident); err != nil {
-		return "", nil, fmt.Errorf("create database: %w", err)
-	}
-	u, err := url.Parse(adminURL)
-	if err != nil {
-		return "", nil, err
-	}
-	u.Path, u.RawPath = "/"+name, ""
-	drop := func() {
-		if err := exec("DROP DATABASE IF EXISTS " + ident + " WITH (FORCE)"); err != nil {
-			fmt.Fprintln(os.Stderr, "soak: dropping the database:", err)
-		}
-	}
-	return u.String(), drop, nil
-}
 
 // demo is what the load needs of the seeded data.
 type demo struct {
@@ -630,47 +541,9 @@ func migrateAndSeed(ctx context.Context, dbURL string) (*demo, error) {
 	return &demo{keys: res.Keys, orgPublicID: org.PublicID, userPublicID: user.PublicID}, nil
 }
 
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-func waitUp(base string, exited <-chan error) error {
-	deadline := time.Now().Add(time.Minute)
-	for {
-		select {
-		case err := <-exited:
-			return fmt.Errorf("the server exited at start: %v", err)
-		default:
-		}
-		if resp, err := http.Get(base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		if time.Now().After(deadline) {
-			return errors.New("the server was not ready within a minute")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 func redact(raw string) string {
 	if u, err := url.Parse(raw); err == nil {
 		return u.Redacted()
 	}
 	return "(database)"
-}
-
-func tail(path string) string {
-	data, _ := os.ReadFile(path)
-	if len(data) > 4000 {
-		data = data[len(data)-4000:]
-	}
-	return string(data)
 }

@@ -39,18 +39,43 @@ var demoUsers = []demoUser{
 }
 
 func directory(ctx context.Context, s model.Store, res *Result) error {
+	for _, step := range []func(context.Context, model.Store, *Result) error{
+		organizations, teamsAndRoles, users, teamMemberships, eventTypes, seedAttributes,
+	} {
+		if err := step(ctx, s, res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// upsertAll stores every item with upsert, stopping at the first error.
+func upsertAll[T any](ctx context.Context, items []T, upsert func(context.Context, *T) error) error {
+	for i := range items {
+		if err := upsert(ctx, &items[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// organizations are Acme and Globex.
+func organizations(ctx context.Context, s model.Store, res *Result) error {
 	orgs := []model.Organization{
 		{ID: AcmeID, PublicID: "org_acme7f3k2q9x1b5m8n4v", Slug: "acme", Name: "Acme Corp"},
 		{ID: GlobexID, PublicID: "org_globex2w6r9t1y5u8i3o", Slug: "globex", Name: "Globex"},
 	}
-	for i := range orgs {
-		if err := s.UpsertOrganization(ctx, &orgs[i]); err != nil {
-			return err
-		}
+	if err := upsertAll(ctx, orgs, s.UpsertOrganization); err != nil {
+		return err
 	}
 	res.Organizations["acme"] = Ref{ID: orgs[0].ID, PublicID: orgs[0].PublicID, Name: orgs[0].Name}
 	res.Organizations["globex"] = Ref{ID: orgs[1].ID, PublicID: orgs[1].PublicID, Name: orgs[1].Name}
+	return nil
+}
 
+// teamsAndRoles are the organizations' teams, a team of no organization,
+// and Acme's two custom roles.
+func teamsAndRoles(ctx context.Context, s model.Store, _ *Result) error {
 	acme, globex := AcmeID, GlobexID
 	teams := []model.Team{
 		{ID: EngineeringTeamID, OrganizationID: &acme, Slug: "engineering", Name: "Engineering"},
@@ -58,20 +83,17 @@ func directory(ctx context.Context, s model.Store, res *Result) error {
 		{ID: SupportTeamID, OrganizationID: &globex, Slug: "support", Name: "Support"},
 		{ID: FreelanceTeamID, Slug: "freelancers", Name: "Freelancers"},
 	}
-	for i := range teams {
-		if err := s.UpsertTeam(ctx, &teams[i]); err != nil {
-			return err
-		}
-	}
-	if err := s.UpsertCustomRole(ctx, &model.CustomRole{ID: AuditorRoleID, OrganizationID: AcmeID,
-		Name: "Attribute auditor", Permissions: []string{model.PermissionReadAttributeAuditLogs}}); err != nil {
+	if err := upsertAll(ctx, teams, s.UpsertTeam); err != nil {
 		return err
 	}
-	if err := s.UpsertCustomRole(ctx, &model.CustomRole{ID: 2, OrganizationID: AcmeID,
-		Name: "Scheduler", Permissions: []string{"eventType.update"}}); err != nil {
-		return err
-	}
+	return upsertAll(ctx, []model.CustomRole{
+		{ID: AuditorRoleID, OrganizationID: AcmeID, Name: "Attribute auditor", Permissions: []string{model.PermissionReadAttributeAuditLogs}},
+		{ID: 2, OrganizationID: AcmeID, Name: "Scheduler", Permissions: []string{"eventType.update"}},
+	}, s.UpsertCustomRole)
+}
 
+// users are the demo users and their organization memberships.
+func users(ctx context.Context, s model.Store, res *Result) error {
 	var membershipID int64 = 100
 	for _, du := range demoUsers {
 		u := model.User{ID: du.id, PublicID: fmt.Sprintf("usr_demo%016d", du.id), Email: du.email, Name: ptr(du.name)}
@@ -97,6 +119,11 @@ func directory(ctx context.Context, s model.Store, res *Result) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// teamMemberships put users in the teams.
+func teamMemberships(ctx context.Context, s model.Store, _ *Result) error {
 	teamMembers := []struct {
 		id, user, team int64
 		role           model.Role
@@ -111,13 +138,17 @@ func directory(ctx context.Context, s model.Store, res *Result) error {
 		{208, 16, SupportTeamID, model.RoleMember},
 		{209, 20, FreelanceTeamID, model.RoleOwner},
 	}
-	for _, tm := range teamMembers {
+	ms := make([]model.Membership, len(teamMembers))
+	for i, tm := range teamMembers {
 		team := tm.team
-		if err := s.UpsertMembership(ctx, &model.Membership{ID: tm.id, UserID: tm.user, TeamID: &team, Role: tm.role}); err != nil {
-			return err
-		}
+		ms[i] = model.Membership{ID: tm.id, UserID: tm.user, TeamID: &team, Role: tm.role}
 	}
+	return upsertAll(ctx, ms, s.UpsertMembership)
 
+}
+
+// eventTypes are personal, team and managed event types.
+func eventTypes(ctx context.Context, s model.Store, res *Result) error {
 	eng, sales, support, free := EngineeringTeamID, SalesTeamID, SupportTeamID, FreelanceTeamID
 	eventTypes := []model.EventType{
 		{ID: PersonalEventTypeID, Title: "30 min meeting", Slug: "30min", OwnerUserID: ptr(MemberUserID)},
@@ -129,13 +160,18 @@ func directory(ctx context.Context, s model.Store, res *Result) error {
 		{ID: FreelanceEventType, Title: "Freelance consult", Slug: "consult", TeamID: &free},
 	}
 	names := []string{"personal", "team", "managedParent", "managedChild", "sales", "globex", "freelance"}
-	for i := range eventTypes {
-		if err := s.UpsertEventType(ctx, &eventTypes[i]); err != nil {
-			return err
-		}
-		res.EventTypes[names[i]] = eventTypes[i].ID
+	if err := upsertAll(ctx, eventTypes, s.UpsertEventType); err != nil {
+		return err
 	}
+	for i, name := range names {
+		res.EventTypes[name] = eventTypes[i].ID
+	}
+	return nil
 
+}
+
+// seedAttributes are the attributes with their options.
+func seedAttributes(ctx context.Context, s model.Store, _ *Result) error {
 	for _, a := range attributes {
 		opts := append([]model.AttributeOption(nil), a.options...)
 		attr := a.attr

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/auditgraph/auditgraph/internal/devproc"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -42,6 +43,9 @@ type Cluster struct {
 	Primary  *Node
 	Standbys []*Node
 	root     string
+	// what each node is made with
+	initdb, postgres, basebackup string
+	cred                         *syscall.Credential
 }
 
 // Database is the name of the database a Cluster is created with.
@@ -64,63 +68,11 @@ func NewCluster(t testing.TB, opt ClusterOptions, setup func(ctx context.Context
 	if opt.Standbys < 1 {
 		opt.Standbys = 1
 	}
-	initdb, postgres, err := findBinaries()
-	if err != nil {
-		unavailable(t, err)
-	}
-	basebackup := filepath.Join(filepath.Dir(initdb), "pg_basebackup")
-	if !isExecutable(basebackup) {
-		unavailable(t, fmt.Errorf("%s not found", basebackup))
-	}
-	var cred *syscall.Credential
-	if os.Geteuid() == 0 {
-		if cred, err = systemCredential(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	root, err := makeRoot(cred != nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &Cluster{root: root}
-	t.Cleanup(c.remove)
-	if err := os.WriteFile(filepath.Join(root, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if cred != nil {
-		if err := os.Chown(root, int(cred.Uid), int(cred.Gid)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	node := func(name string, extra ...string) *Node {
-		s := &server{initdb: initdb, postgres: postgres, cred: cred, root: root,
-			dataDir: filepath.Join(root, name), sockDir: filepath.Join(root, name+".sock"),
-			logPath: filepath.Join(root, name+".log"), extra: extra}
-		if err := os.Mkdir(s.sockDir, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if cred != nil {
-			if err := os.Chown(s.sockDir, int(cred.Uid), int(cred.Gid)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return &Node{Name: name, s: s}
-	}
-	// Commits wait for their own WAL flush here (the private server of
-	// NewDatabase does not), so what is acknowledged is what was replicated.
-	primaryConf := []string{"synchronous_commit=on", "wal_keep_size=256MB", "max_wal_senders=10"}
-	c.Primary = node("primary", primaryConf...)
-	out, err := c.Primary.s.command(initdb, "-D", c.Primary.s.dataDir, "--no-sync", "-A", "trust", "-U", superuser,
-		"-E", "UTF8", "--locale=C").CombinedOutput()
-	if err != nil {
-		t.Fatalf("pgtest: initdb: %v\n%s", err, out)
-	}
-	if err := c.Primary.startOnFreePort(); err != nil {
-		t.Fatalf("pgtest: starting the primary: %v", err)
-	}
+	c := newCluster(t)
+	c.startPrimary(t)
 	ctx, cancel := context.WithTimeout(context.Background(), templateTimeout)
 	defer cancel()
-	if err := execOn(ctx, c.Primary.URL("postgres"), "CREATE DATABASE "+ident(Database)); err != nil {
+	if err := devproc.Exec(ctx, c.Primary.URL("postgres"), "CREATE DATABASE "+ident(Database)); err != nil {
 		t.Fatal(err)
 	}
 	if setup != nil {
@@ -129,30 +81,7 @@ func NewCluster(t testing.TB, opt ClusterOptions, setup func(ctx context.Context
 		}
 	}
 	for i := 1; i <= opt.Standbys; i++ {
-		var conf []string
-		if opt.ApplyDelay > 0 {
-			conf = append(conf, fmt.Sprintf("recovery_min_apply_delay=%dms", opt.ApplyDelay.Milliseconds()))
-		}
-		// The standby is promoted by some tests; it then serves as a
-		// synchronous primary for the remaining standbys too.
-		conf = append(conf, "synchronous_commit=on", "wal_keep_size=256MB")
-		sb := node("standby"+strconv.Itoa(i), conf...)
-		// -R writes primary_conninfo and standby.signal: the copy starts as
-		// a streaming standby of the primary.
-		out, err := sb.s.command(basebackup, "-h", "127.0.0.1", "-p", strconv.Itoa(c.Primary.s.port), "-U", superuser,
-			"-D", sb.s.dataDir, "-R", "-X", "stream", "-c", "fast", "--no-sync").CombinedOutput()
-		if err != nil {
-			t.Fatalf("pgtest: pg_basebackup: %v\n%s", err, out)
-		}
-		// primary_conninfo names the standby, so pg_stat_replication tells them apart.
-		if err := appendConf(sb.s, fmt.Sprintf("primary_conninfo = 'host=127.0.0.1 port=%d user=%s application_name=%s'\n",
-			c.Primary.s.port, superuser, sb.Name)); err != nil {
-			t.Fatal(err)
-		}
-		if err := sb.startOnFreePort(); err != nil {
-			t.Fatalf("pgtest: starting %s: %v", sb.Name, err)
-		}
-		c.Standbys = append(c.Standbys, sb)
+		c.addStandby(t, "standby"+strconv.Itoa(i), opt.ApplyDelay)
 	}
 	if err := c.waitStreaming(ctx); err != nil {
 		t.Fatal(err)
@@ -160,14 +89,109 @@ func NewCluster(t testing.TB, opt ClusterOptions, setup func(ctx context.Context
 	if opt.Synchronous {
 		// Only now: a synchronous primary without a standby commits nothing,
 		// the setup and the base backups included.
-		if err := execOn(ctx, c.Primary.URL("postgres"), "ALTER SYSTEM SET synchronous_standby_names = '*'"); err != nil {
-			t.Fatal(err)
-		}
-		if err := execOn(ctx, c.Primary.URL("postgres"), "SELECT pg_reload_conf()"); err != nil {
-			t.Fatal(err)
+		for _, sql := range []string{"ALTER SYSTEM SET synchronous_standby_names = '*'", "SELECT pg_reload_conf()"} {
+			if err := devproc.Exec(ctx, c.Primary.URL("postgres"), sql); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	return c
+}
+
+// newCluster finds the server binaries (skipping the test without them)
+// and makes the cluster's directory, removed when the test ends.
+func newCluster(t testing.TB) *Cluster {
+	initdb, postgres, err := findBinaries()
+	if err != nil {
+		unavailable(t, err)
+	}
+	c := &Cluster{initdb: initdb, postgres: postgres, basebackup: filepath.Join(filepath.Dir(initdb), "pg_basebackup")}
+	if !isExecutable(c.basebackup) {
+		unavailable(t, fmt.Errorf("%s not found", c.basebackup))
+	}
+	if os.Geteuid() == 0 {
+		if c.cred, err = systemCredential(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.root, err = makeRoot(c.cred != nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.remove)
+	if err := os.WriteFile(filepath.Join(c.root, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.chown(c.root); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// chown gives path to the user the servers run as, if not this one.
+func (c *Cluster) chown(path string) error {
+	if c.cred == nil {
+		return nil
+	}
+	return os.Chown(path, int(c.cred.Uid), int(c.cred.Gid))
+}
+
+// node prepares server name (its socket directory; not its data) with the
+// extra settings given.
+func (c *Cluster) node(t testing.TB, name string, extra ...string) *Node {
+	s := &server{initdb: c.initdb, postgres: c.postgres, cred: c.cred, root: c.root,
+		dataDir: filepath.Join(c.root, name), sockDir: filepath.Join(c.root, name+".sock"),
+		logPath: filepath.Join(c.root, name+".log"), extra: extra}
+	if err := os.Mkdir(s.sockDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.chown(s.sockDir); err != nil {
+		t.Fatal(err)
+	}
+	return &Node{Name: name, s: s}
+}
+
+// startPrimary makes and starts the primary.
+func (c *Cluster) startPrimary(t testing.TB) {
+	// Commits wait for their own WAL flush here (the private server of
+	// NewDatabase does not), so what is acknowledged is what was replicated.
+	c.Primary = c.node(t, "primary", "synchronous_commit=on", "wal_keep_size=256MB", "max_wal_senders=10")
+	out, err := c.Primary.s.command(c.initdb, "-D", c.Primary.s.dataDir, "--no-sync", "-A", "trust", "-U", superuser,
+		"-E", "UTF8", "--locale=C").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pgtest: initdb: %v\n%s", err, out)
+	}
+	if err := c.Primary.startOnFreePort(); err != nil {
+		t.Fatalf("pgtest: starting the primary: %v", err)
+	}
+}
+
+// addStandby copies the primary with pg_basebackup and starts the copy as
+// a streaming standby named name, applyDelay behind.
+func (c *Cluster) addStandby(t testing.TB, name string, applyDelay time.Duration) {
+	var conf []string
+	if applyDelay > 0 {
+		conf = append(conf, fmt.Sprintf("recovery_min_apply_delay=%dms", applyDelay.Milliseconds()))
+	}
+	// The standby is promoted by some tests; it then serves as a
+	// synchronous primary for the remaining standbys too.
+	conf = append(conf, "synchronous_commit=on", "wal_keep_size=256MB")
+	sb := c.node(t, name, conf...)
+	// -R writes primary_conninfo and standby.signal: the copy starts as a
+	// streaming standby of the primary.
+	out, err := sb.s.command(c.basebackup, "-h", "127.0.0.1", "-p", strconv.Itoa(c.Primary.s.port), "-U", superuser,
+		"-D", sb.s.dataDir, "-R", "-X", "stream", "-c", "fast", "--no-sync").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pgtest: pg_basebackup: %v\n%s", err, out)
+	}
+	// primary_conninfo names the standby, so pg_stat_replication tells them apart.
+	if err := appendConf(sb.s, fmt.Sprintf("primary_conninfo = 'host=127.0.0.1 port=%d user=%s application_name=%s'\n",
+		c.Primary.s.port, superuser, sb.Name)); err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.startOnFreePort(); err != nil {
+		t.Fatalf("pgtest: starting %s: %v", sb.Name, err)
+	}
+	c.Standbys = append(c.Standbys, sb)
 }
 
 // appendConf adds a line to a node's postgresql.auto.conf.
@@ -234,7 +258,7 @@ func (n *Node) startOnFreePort() error {
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		var port int
-		if port, err = freePort(); err != nil {
+		if port, err = devproc.FreePort(); err != nil {
 			return err
 		}
 		n.s.mu.Lock()
@@ -316,21 +340,11 @@ func (n *Node) Start() error {
 // Promote makes a standby the primary (pg_promote) and waits until it
 // accepts writes.
 func (n *Node) Promote(ctx context.Context) error {
-	return execOn(ctx, n.URL("postgres"), "SELECT pg_promote(true, 60)")
+	return devproc.Exec(ctx, n.URL("postgres"), "SELECT pg_promote(true, 60)")
 }
 
 // Log is the node's server log.
 func (n *Node) Log() string { return n.s.logSince(0) }
-
-func execOn(ctx context.Context, dsn, sql string) error {
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.Background())
-	_, err = conn.Exec(ctx, sql)
-	return err
-}
 
 // CPUTime is the CPU time the node's server has used so far: the
 // postmaster's and its live processes', and that of the processes it has

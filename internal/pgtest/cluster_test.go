@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/auditgraph/auditgraph/internal/devproc"
 )
 
 // A cluster's standby is a hot standby of the primary: what is committed on
@@ -14,9 +16,9 @@ func TestClusterStreamsAndPromotes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	c := NewCluster(t, ClusterOptions{Standbys: 1, Synchronous: true}, func(ctx context.Context, dsn string) error {
-		return execOn(ctx, dsn, "CREATE TABLE marks (id int PRIMARY KEY)")
+		return devproc.Exec(ctx, dsn, "CREATE TABLE marks (id int PRIMARY KEY)")
 	})
-	if err := execOn(ctx, c.Primary.URL(Database), "INSERT INTO marks VALUES (1)"); err != nil {
+	if err := devproc.Exec(ctx, c.Primary.URL(Database), "INSERT INTO marks VALUES (1)"); err != nil {
 		t.Fatal(err)
 	}
 	// A commit is acknowledged once its WAL is flushed (and, synchronous,
@@ -43,7 +45,7 @@ func TestClusterStreamsAndPromotes(t *testing.T) {
 			t.Fatal("the primary's row is not on the standby after 10s")
 		}
 	}
-	if err := execOn(ctx, sb.URL(Database), "INSERT INTO marks VALUES (2)"); err == nil || !strings.Contains(err.Error(), "read-only") {
+	if err := devproc.Exec(ctx, sb.URL(Database), "INSERT INTO marks VALUES (2)"); err == nil || !strings.Contains(err.Error(), "read-only") {
 		t.Fatalf("a write on the standby: %v, want a read-only error", err)
 	}
 	if err := c.Primary.Kill(); err != nil {
@@ -52,7 +54,7 @@ func TestClusterStreamsAndPromotes(t *testing.T) {
 	if err := sb.Promote(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := execOn(ctx, c.MultiHostURL(Database), "INSERT INTO marks VALUES (2)"); err != nil {
+	if err := devproc.Exec(ctx, c.MultiHostURL(Database), "INSERT INTO marks VALUES (2)"); err != nil {
 		t.Fatalf("a write through the multi-host URL after promotion: %v", err)
 	}
 }

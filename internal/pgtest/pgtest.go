@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/auditgraph/auditgraph/internal/devproc"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -479,7 +480,7 @@ func newServer() (*server, error) {
 	// The free port may be taken by another process before the server binds
 	// it; try a few.
 	for attempt := 1; ; attempt++ {
-		port, err := freePort()
+		port, err := devproc.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -759,15 +760,6 @@ func setPdeathsig(attr *syscall.SysProcAttr, sig syscall.Signal) {
 	if f.IsValid() && f.CanSet() && f.Type() == reflect.TypeOf(sig) {
 		f.Set(reflect.ValueOf(sig))
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // reportSkip appends the skipped test to the file SkipReportEnv names, if any.
