@@ -362,94 +362,139 @@ type verifyChangeLogRow struct {
 // report once per stream, in stream order. It returns the entries that no
 // log names (inserted behind the log's back) and how many entries it read.
 func (s *Store) VerifyLog(ctx context.Context, v *integrity.Verifier, report func(integrity.StreamResult)) ([]integrity.Finding, int, error) {
-	streams := map[string][]integrity.LeafRecord{}
-	var inserted []integrity.Finding
-	read := 0
-	record := func(h integrity.History, id string, lc logColumns, data []byte) {
-		read++
-		if lc.LogStream == nil {
-			inserted = append(inserted, integrity.Finding{Kind: integrity.FindingInserted, Position: -1, History: h, EntryID: id,
-				Detail: "the entry is in " + h.String() + " but in no log"})
-			return
-		}
-		streams[*lc.LogStream] = append(streams[*lc.LogStream], integrity.LeafRecord{
-			Index: uint64(*lc.LogIdx), History: h, EntryID: id,
-			Stored: integrity.Hash32(lc.LogHash), Recomputed: integrity.Hash32(integrity.LeafHash(data))})
+	lr := &logReading{s: s, streams: map[string][]integrity.LeafRecord{}}
+	if err := lr.entries(ctx); err != nil {
+		return nil, lr.read, err
 	}
+	if err := lr.gone(ctx); err != nil {
+		return nil, lr.read, err
+	}
+	notes, err := lr.checkpoints(ctx)
+	if err != nil {
+		return nil, lr.read, err
+	}
+	kept, err := lr.keptNodes(ctx)
+	if err != nil {
+		return nil, lr.read, err
+	}
+	names := make([]string, 0, len(lr.streams))
+	for n := range lr.streams {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		leaves := lr.streams[n]
+		sort.Slice(leaves, func(i, j int) bool { return leaves[i].Index < leaves[j].Index })
+		res := integrity.VerifyStream(n, leaves, notes[n], v)
+		res.Findings = append(res.Findings, integrity.VerifyNodes(n, leaves, kept[n])...)
+		report(res)
+		delete(lr.streams, n) // let the stream's records go
+	}
+	return lr.inserted, lr.read, nil
+}
+
+// logReading gathers what VerifyLog checks: each stream's positions, and
+// the entries that are in no log.
+type logReading struct {
+	s        *Store
+	streams  map[string][]integrity.LeafRecord
+	inserted []integrity.Finding
+	read     int
+}
+
+func (lr *logReading) record(h integrity.History, id string, lc logColumns, data []byte) {
+	lr.read++
+	if lc.LogStream == nil {
+		lr.inserted = append(lr.inserted, integrity.Finding{Kind: integrity.FindingInserted, Position: -1, History: h, EntryID: id,
+			Detail: "the entry is in " + h.String() + " but in no log"})
+		return
+	}
+	lr.streams[*lc.LogStream] = append(lr.streams[*lc.LogStream], integrity.LeafRecord{
+		Index: uint64(*lc.LogIdx), History: h, EntryID: id,
+		Stored: integrity.Hash32(lc.LogHash), Recomputed: integrity.Hash32(integrity.LeafHash(data))})
+}
+
+// stream makes sure a stream known only by its checkpoints or kept nodes
+// is verified too.
+func (lr *logReading) stream(name string) {
+	if _, ok := lr.streams[name]; !ok {
+		lr.streams[name] = nil
+	}
+}
+
+// entries reads every entry of the three histories beside its position.
+func (lr *logReading) entries(ctx context.Context) error {
+	s := lr.s
 	join := func(h integrity.History) string {
 		return fmt.Sprintf("LEFT JOIN log_leaves AS l ON l.history = %d AND l.entry_id = %s", h, s.idText("h.id"))
 	}
 	logCols := "l.stream AS log_stream, l.idx AS log_idx, l.leaf_hash AS log_hash"
 	if err := scanAll(ctx, s, s.idb.NewSelect().Model((*verifyAttributeRow)(nil)).ColumnExpr("h.*").ColumnExpr(logCols).Join(join(integrity.AttributeHistory)),
 		func(r *verifyAttributeRow) {
-			record(integrity.AttributeHistory, r.ID, r.logColumns, integrity.EncodeAttribute(&r.AttributeAssignmentEntry))
+			lr.record(integrity.AttributeHistory, r.ID, r.logColumns, integrity.EncodeAttribute(&r.AttributeAssignmentEntry))
 		}); err != nil {
-		return nil, read, err
+		return err
 	}
 	if err := scanAll(ctx, s, s.idb.NewSelect().Model((*verifyEventTypeRow)(nil)).ColumnExpr("h.*").ColumnExpr(logCols).Join(join(integrity.EventTypeHistory)),
 		func(r *verifyEventTypeRow) {
-			record(integrity.EventTypeHistory, r.ID, r.logColumns, integrity.EncodeEventType(&r.EventTypeEntry))
+			lr.record(integrity.EventTypeHistory, r.ID, r.logColumns, integrity.EncodeEventType(&r.EventTypeEntry))
 		}); err != nil {
-		return nil, read, err
+		return err
 	}
-	if err := scanAll(ctx, s, s.idb.NewSelect().Model((*verifyChangeLogRow)(nil)).ColumnExpr("h.*").ColumnExpr(logCols).Join(join(integrity.MemberChangeLogs)),
+	return scanAll(ctx, s, s.idb.NewSelect().Model((*verifyChangeLogRow)(nil)).ColumnExpr("h.*").ColumnExpr(logCols).Join(join(integrity.MemberChangeLogs)),
 		func(r *verifyChangeLogRow) {
-			record(integrity.MemberChangeLogs, r.ID, r.logColumns, integrity.EncodeChangeLog(&r.MemberChangeLog))
-		}); err != nil {
-		return nil, read, err
-	}
-	// Positions whose entry is gone: the join above never saw them.
+			lr.record(integrity.MemberChangeLogs, r.ID, r.logColumns, integrity.EncodeChangeLog(&r.MemberChangeLog))
+		})
+}
+
+// gone reads the positions whose entry is gone: the entries' join never
+// saw them.
+func (lr *logReading) gone(ctx context.Context) error {
+	s := lr.s
 	for _, h := range integrity.Histories {
 		var gone []leafRow
 		if err := s.idb.NewSelect().Model(&gone).
 			Where("history = ? AND NOT EXISTS (SELECT 1 FROM "+h.String()+" AS h WHERE "+s.idText("h.id")+" = lf.entry_id)", h).
 			Scan(ctx); err != nil {
-			return nil, read, err
+			return err
 		}
 		for _, g := range gone {
-			streams[g.Stream] = append(streams[g.Stream], integrity.LeafRecord{
+			lr.streams[g.Stream] = append(lr.streams[g.Stream], integrity.LeafRecord{
 				Index: uint64(g.Idx), History: g.History, EntryID: g.EntryID, Stored: integrity.Hash32(g.LeafHash), Gone: true})
 		}
 	}
+	return nil
+}
+
+// checkpoints reads every stream's signed notes, smallest first.
+func (lr *logReading) checkpoints(ctx context.Context) (map[string][]string, error) {
 	var cps []struct {
 		Stream string `bun:"stream"`
 		Note   string `bun:"note"`
 	}
-	if err := s.idb.NewSelect().Table("log_checkpoints").Column("stream", "note").OrderExpr("stream, size").Scan(ctx, &cps); err != nil {
-		return nil, read, err
+	if err := lr.s.idb.NewSelect().Table("log_checkpoints").Column("stream", "note").OrderExpr("stream, size").Scan(ctx, &cps); err != nil {
+		return nil, err
 	}
 	notes := map[string][]string{}
 	for _, c := range cps {
 		notes[c.Stream] = append(notes[c.Stream], c.Note)
-		if _, ok := streams[c.Stream]; !ok {
-			streams[c.Stream] = nil
-		}
+		lr.stream(c.Stream)
 	}
+	return notes, nil
+}
+
+// keptNodes reads the tree nodes the log keeps for its proofs.
+func (lr *logReading) keptNodes(ctx context.Context) (map[string][]integrity.KeptNode, error) {
 	var nodeRows []nodeRow
-	if err := s.idb.NewSelect().Model(&nodeRows).Scan(ctx); err != nil {
-		return nil, read, err
+	if err := lr.s.idb.NewSelect().Model(&nodeRows).Scan(ctx); err != nil {
+		return nil, err
 	}
 	kept := map[string][]integrity.KeptNode{}
 	for _, r := range nodeRows {
 		kept[r.Stream] = append(kept[r.Stream], integrity.KeptNode{Level: uint(r.Level), Index: uint64(r.Idx), Hash: r.Hash})
-		if _, ok := streams[r.Stream]; !ok {
-			streams[r.Stream] = nil
-		}
+		lr.stream(r.Stream)
 	}
-	names := make([]string, 0, len(streams))
-	for n := range streams {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		leaves := streams[n]
-		sort.Slice(leaves, func(i, j int) bool { return leaves[i].Index < leaves[j].Index })
-		res := integrity.VerifyStream(n, leaves, notes[n], v)
-		res.Findings = append(res.Findings, integrity.VerifyNodes(n, leaves, kept[n])...)
-		report(res)
-		delete(streams, n) // let the stream's records go
-	}
-	return inserted, read, nil
+	return kept, nil
 }
 
 // scanAll streams the rows of q through fn, one at a time.

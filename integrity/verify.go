@@ -79,85 +79,108 @@ type StreamResult struct {
 // bytes, and the roots of the recomputed leaves against every signed
 // checkpoint. leaves must be sorted by index.
 func VerifyStream(stream string, leaves []LeafRecord, checkpoints []string, v *Verifier) StreamResult {
-	res := StreamResult{Stream: stream}
-	add := func(f Finding) {
-		f.Stream = stream
-		res.Findings = append(res.Findings, f)
-	}
+	sv := &streamVerification{res: StreamResult{Stream: stream}}
+	stored, now := sv.positions(leaves)
+	sv.checkRoots(stored, now, sv.openCheckpoints(checkpoints, v))
+	return sv.res
+}
+
+// streamVerification collects one stream's findings, step by step.
+type streamVerification struct{ res StreamResult }
+
+func (sv *streamVerification) add(f Finding) {
+	f.Stream = sv.res.Stream
+	sv.res.Findings = append(sv.res.Findings, f)
+}
+
+// positions lays out, position by position, what the log stored and what
+// each entry hashes to now, naming missing, deleted, reordered and
+// modified entries. A missing position holds a zero hash in both, so no
+// root over it matches.
+func (sv *streamVerification) positions(leaves []LeafRecord) (stored, now [][HashSize]byte) {
 	var size uint64
 	if len(leaves) > 0 {
 		size = leaves[len(leaves)-1].Index + 1
 	}
-	res.Leaves = size
-	// Position by position: what the log stored and what the entry hashes
-	// to now. A missing position holds a zero hash in both, so no root over
-	// it matches.
-	stored := make([][HashSize]byte, size)
-	now := make([][HashSize]byte, size)
-	var zero [HashSize]byte
+	sv.res.Leaves = size
+	stored = make([][HashSize]byte, size)
+	now = make([][HashSize]byte, size)
 	next := uint64(0)
 	var mismatched []int
 	for i := range leaves {
 		l := &leaves[i]
 		if l.Index > next {
-			add(Finding{Kind: FindingMissing, Position: int64(next),
+			sv.add(Finding{Kind: FindingMissing, Position: int64(next),
 				Detail: fmt.Sprintf("positions %d to %d are gone from the log", next, l.Index-1)})
-		}
-		for ; next < l.Index; next++ {
-			stored[next], now[next] = zero, zero
 		}
 		next = l.Index + 1
 		stored[l.Index], now[l.Index] = l.Stored, l.Recomputed
 		switch {
 		case l.Gone:
 			now[l.Index] = l.Stored // the deletion is named; the roots check the rest
-			add(Finding{Kind: FindingDeleted, Position: int64(l.Index), History: l.History, EntryID: l.EntryID,
+			sv.add(Finding{Kind: FindingDeleted, Position: int64(l.Index), History: l.History, EntryID: l.EntryID,
 				Detail: "the entry logged here is no longer in " + l.History.String()})
 		case l.Recomputed != l.Stored:
 			mismatched = append(mismatched, i)
 		}
 	}
 	if len(mismatched) > 0 {
-		at := make(map[[HashSize]byte]uint64, len(leaves))
-		for _, l := range leaves {
-			at[l.Stored] = l.Index
-		}
-		for _, i := range mismatched {
-			l := &leaves[i]
-			if j, ok := at[l.Recomputed]; ok && j != l.Index {
-				add(Finding{Kind: FindingReordered, Position: int64(l.Index), History: l.History, EntryID: l.EntryID,
-					Detail: fmt.Sprintf("the entry found here was logged at position %d", j)})
-				continue
-			}
-			add(Finding{Kind: FindingModified, Position: int64(l.Index), History: l.History, EntryID: l.EntryID,
-				Detail: "the entry's stored fields differ from those logged"})
-		}
+		sv.mismatches(leaves, mismatched)
 	}
+	return stored, now
+}
 
+// mismatches names each entry that no longer hashes to its leaf: reordered
+// when its hash was logged at another position, modified otherwise.
+func (sv *streamVerification) mismatches(leaves []LeafRecord, mismatched []int) {
+	at := make(map[[HashSize]byte]uint64, len(leaves))
+	for _, l := range leaves {
+		at[l.Stored] = l.Index
+	}
+	for _, i := range mismatched {
+		l := &leaves[i]
+		if j, ok := at[l.Recomputed]; ok && j != l.Index {
+			sv.add(Finding{Kind: FindingReordered, Position: int64(l.Index), History: l.History, EntryID: l.EntryID,
+				Detail: fmt.Sprintf("the entry found here was logged at position %d", j)})
+			continue
+		}
+		sv.add(Finding{Kind: FindingModified, Position: int64(l.Index), History: l.History, EntryID: l.EntryID,
+			Detail: "the entry's stored fields differ from those logged"})
+	}
+}
+
+// openCheckpoints opens the stream's signed checkpoints, smallest first,
+// naming any that does not open or belongs to another stream.
+func (sv *streamVerification) openCheckpoints(checkpoints []string, v *Verifier) []*Checkpoint {
 	var cps []*Checkpoint
 	for _, signed := range checkpoints {
 		cp, err := v.Open(signed)
 		if err != nil {
-			add(Finding{Kind: FindingBadCheckpoint, Position: -1, Detail: err.Error()})
+			sv.add(Finding{Kind: FindingBadCheckpoint, Position: -1, Detail: err.Error()})
 			continue
 		}
-		if cp.Stream.String() != stream {
-			add(Finding{Kind: FindingBadCheckpoint, Position: -1,
+		if cp.Stream.String() != sv.res.Stream {
+			sv.add(Finding{Kind: FindingBadCheckpoint, Position: -1,
 				Detail: fmt.Sprintf("a checkpoint of %s is stored as one of this stream", cp.Stream)})
 			continue
 		}
 		cps = append(cps, cp)
 	}
 	sort.Slice(cps, func(i, j int) bool { return cps[i].Size < cps[j].Size })
-	// One pass over the positions keeps the roots of both lists at every
-	// checkpoint's size.
+	return cps
+}
+
+// checkRoots compares, in one pass over the positions, the roots of both
+// lists with every checkpoint's signed root.
+func (sv *streamVerification) checkRoots(stored, now [][HashSize]byte, cps []*Checkpoint) {
+	size := uint64(len(now))
 	nowTree, _ := NewTree(0, nil)
 	storedTree, _ := NewTree(0, nil)
 	good := uint64(0)
 	rewritten := false
 	for _, cp := range cps {
 		if cp.Size > size {
-			add(Finding{Kind: FindingTruncated, Position: int64(size),
+			sv.add(Finding{Kind: FindingTruncated, Position: int64(size),
 				Detail: fmt.Sprintf("a signed checkpoint covers %d positions, the log holds %d", cp.Size, size)})
 			break
 		}
@@ -166,7 +189,7 @@ func VerifyStream(stream string, leaves []LeafRecord, checkpoints []string, v *V
 			_ = storedTree.Append(stored[p][:])
 		}
 		if bytes.Equal(nowTree.Root(), cp.Root) {
-			good, res.Signed = cp.Size, cp.Size
+			good, sv.res.Signed = cp.Size, cp.Size
 			continue
 		}
 		// The entries' own findings explain a mismatch when the stored
@@ -174,12 +197,11 @@ func VerifyStream(stream string, leaves []LeafRecord, checkpoints []string, v *V
 		// rewritten somewhere after the last good checkpoint.
 		if !bytes.Equal(storedTree.Root(), cp.Root) && !rewritten {
 			rewritten = true
-			add(Finding{Kind: FindingLogRewritten, Position: int64(good),
+			sv.add(Finding{Kind: FindingLogRewritten, Position: int64(good),
 				Detail: fmt.Sprintf("the log's leaves between positions %d and %d do not make the root signed at size %d", good, cp.Size-1, cp.Size)})
 		}
-		res.Signed = cp.Size
+		sv.res.Signed = cp.Size
 	}
-	return res
 }
 
 // KeptNode is an inner node as the log stored it (see Tree.AppendKeeping).

@@ -204,55 +204,23 @@ func serve(ctx context.Context, e *env, cmd *command, args []string) error {
 	}
 	defer ln.Close()
 
-	d, applied, err := openMigrated(ctx, dbURL, db.Options{MaxOpenConns: c.dbMaxConns, StatementTimeout: c.dbStmtTimeout})
+	store, err := openServeStore(ctx, c, dbURL, log)
 	if err != nil {
 		return err
 	}
-	store := db.NewStore(d)
 	defer store.Close()
-	log.Info("database ready", "database", describeDatabase(dbURL), "dialect", d.Dialect, "migrations_applied", len(applied))
-	for _, name := range applied {
-		log.Info("applied migration", "name", name)
-	}
-
 	demo, err := prepareDemo(ctx, c, store)
 	if err != nil {
 		return err
 	}
-	if demo.seeded != nil {
-		log.Info("seeded demo data",
-			"event_type_history", demo.seeded.Entries["eventTypeHistory"],
-			"attribute_assignment_history", demo.seeded.Entries["attributeAssignmentHistory"],
-			"member_change_logs", demo.seeded.Entries["memberChangeLogs"])
-		c.server.PlaygroundAPIKey = demo.seeded.Keys["owner"]
+	c.applyDemo(demo, log)
+	warnServeRisks(ctx, c, store, log)
+	replicas, err := openServeReplicas(c, store, log)
+	if err != nil {
+		return err
 	}
-	c.server.PlaygroundVariables = demo.variables
-	c.server.ListenAddr = c.addr
-	if owner, super, err := db.RoleRights(ctx, d); err != nil {
-		log.Warn("could not read the database role's rights", "err", err)
-	} else if owner || super {
-		log.Warn("the server's database role owns the history tables or is a superuser: it could disable the append-only triggers and rewrite history. "+
-			"Run `auditgraph migrate grant-runtime ROLE` as the owner and serve as that role.", "owner", owner, "superuser", super)
-	}
-
-	// The REST endpoints page through the GraphQL limits, whose defaults
-	// are what the REST documents allow (limit 50, take 100).
-	if doc := model.DefaultPageSizes(); c.server.PageSizes.Max != doc.Max || c.server.PageSizes.MaxChangeLogs != doc.MaxChangeLogs {
-		log.Warn("largest page sizes differ from what the REST documents allow: REST pages are bounded by these instead",
-			"max_page_size", c.server.PageSizes.Max, "rest_v2_limit", doc.Max,
-			"max_change_log_page_size", c.server.PageSizes.MaxChangeLogs, "rest_v1_take", doc.MaxChangeLogs)
-	}
-	var replicas *db.ReplicaSet
-	if len(c.replicaURLs) > 0 {
-		rs, err := db.OpenReplicas(store, c.replicaURLs, db.Options{MaxOpenConns: c.dbMaxConns, StatementTimeout: c.dbStmtTimeout}, c.replicas, log)
-		if err != nil {
-			return err
-		}
-		defer rs.Close()
-		for _, st := range rs.Status() {
-			log.Info("read replica", "replica", st.Name, "in_rotation", st.InRotation, "reason", st.Reason)
-		}
-		replicas = rs
+	if replicas != nil {
+		defer replicas.Close()
 	}
 	signer, err := checkpointSigner(c.integrityKeyFile, embedded, log)
 	if err != nil {
@@ -269,7 +237,71 @@ func serve(ctx context.Context, e *env, cmd *command, args []string) error {
 		stopSigning := signCheckpoints(ctx, store, signer, c.checkpointInterval, log)
 		defer stopSigning()
 	}
+	return serveHTTP(ctx, c, ln, srv, base, log)
+}
 
+// openServeStore opens and migrates the database the server runs on.
+func openServeStore(ctx context.Context, c *serveConfig, dbURL string, log *slog.Logger) (*db.Store, error) {
+	d, applied, err := openMigrated(ctx, dbURL, db.Options{MaxOpenConns: c.dbMaxConns, StatementTimeout: c.dbStmtTimeout})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("database ready", "database", describeDatabase(dbURL), "dialect", d.Dialect, "migrations_applied", len(applied))
+	for _, name := range applied {
+		log.Info("applied migration", "name", name)
+	}
+	return db.NewStore(d), nil
+}
+
+// applyDemo gives the playground the demo's key and example variables.
+func (c *serveConfig) applyDemo(demo *demoState, log *slog.Logger) {
+	if demo.seeded != nil {
+		log.Info("seeded demo data",
+			"event_type_history", demo.seeded.Entries["eventTypeHistory"],
+			"attribute_assignment_history", demo.seeded.Entries["attributeAssignmentHistory"],
+			"member_change_logs", demo.seeded.Entries["memberChangeLogs"])
+		c.server.PlaygroundAPIKey = demo.seeded.Keys["owner"]
+	}
+	c.server.PlaygroundVariables = demo.variables
+	c.server.ListenAddr = c.addr
+}
+
+// warnServeRisks logs the settings that work but weaken a promise: a
+// database role that could rewrite history, page sizes beyond the REST
+// documents'.
+func warnServeRisks(ctx context.Context, c *serveConfig, store *db.Store, log *slog.Logger) {
+	if owner, super, err := db.RoleRights(ctx, store.DB()); err != nil {
+		log.Warn("could not read the database role's rights", "err", err)
+	} else if owner || super {
+		log.Warn("the server's database role owns the history tables or is a superuser: it could disable the append-only triggers and rewrite history. "+
+			"Run `auditgraph migrate grant-runtime ROLE` as the owner and serve as that role.", "owner", owner, "superuser", super)
+	}
+	// The REST endpoints page through the GraphQL limits, whose defaults
+	// are what the REST documents allow (limit 50, take 100).
+	if doc := model.DefaultPageSizes(); c.server.PageSizes.Max != doc.Max || c.server.PageSizes.MaxChangeLogs != doc.MaxChangeLogs {
+		log.Warn("largest page sizes differ from what the REST documents allow: REST pages are bounded by these instead",
+			"max_page_size", c.server.PageSizes.Max, "rest_v2_limit", doc.Max,
+			"max_change_log_page_size", c.server.PageSizes.MaxChangeLogs, "rest_v1_take", doc.MaxChangeLogs)
+	}
+}
+
+// openServeReplicas opens the configured read replicas (nil: none).
+func openServeReplicas(c *serveConfig, store *db.Store, log *slog.Logger) (*db.ReplicaSet, error) {
+	if len(c.replicaURLs) == 0 {
+		return nil, nil
+	}
+	rs, err := db.OpenReplicas(store, c.replicaURLs, db.Options{MaxOpenConns: c.dbMaxConns, StatementTimeout: c.dbStmtTimeout}, c.replicas, log)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range rs.Status() {
+		log.Info("read replica", "replica", st.Name, "in_rotation", st.InRotation, "reason", st.Reason)
+	}
+	return rs, nil
+}
+
+// serveHTTP serves until ctx ends, then shuts down within the grace period.
+func serveHTTP(ctx context.Context, c *serveConfig, ln net.Listener, srv *server.Server, base string, log *slog.Logger) error {
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
