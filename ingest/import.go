@@ -690,6 +690,8 @@ func entryLine(ctx context.Context, v *Validator, kind string, orgRef ID, line [
 // tool, not a tenant's: records may be of any organization, and only their
 // fields and references are checked.
 func importDirectory(ctx context.Context, s model.Store, v *Validator, kind string, line []byte) error {
+	// The organization a record names must exist: the import adds to an
+	// organization, it does not make one up.
 	orgExists := func(id *int64) error {
 		if id == nil {
 			return nil
@@ -699,80 +701,46 @@ func importDirectory(ctx context.Context, s model.Store, v *Validator, kind stri
 	}
 	switch kind {
 	case KindOrganization:
-		var o model.Organization
-		if err := decode(line, &o); err != nil {
-			return err
-		}
-		if err := checkOrganization(&o); err != nil {
-			return err
-		}
-		return s.UpsertOrganization(ctx, &o)
+		return importRecord(line, checkOrganization, noOrganization[model.Organization], orgExists,
+			func(o *model.Organization) error { return s.UpsertOrganization(ctx, o) })
 	case KindTeam:
-		var t model.Team
-		if err := decode(line, &t); err != nil {
-			return err
-		}
-		if err := checkTeam(&t); err != nil {
-			return err
-		}
-		if err := orgExists(t.OrganizationID); err != nil {
-			return err
-		}
-		return s.UpsertTeam(ctx, &t)
+		return importRecord(line, checkTeam, func(t *model.Team) *int64 { return t.OrganizationID }, orgExists,
+			func(t *model.Team) error { return s.UpsertTeam(ctx, t) })
 	case KindUser:
-		var u model.User
-		if err := decode(line, &u); err != nil {
-			return err
-		}
-		if err := checkUser(&u); err != nil {
-			return err
-		}
-		return s.UpsertUser(ctx, &u)
+		return importRecord(line, checkUser, noOrganization[model.User], orgExists,
+			func(u *model.User) error { return s.UpsertUser(ctx, u) })
 	case KindMembership:
-		var m model.Membership
-		if err := decode(line, &m); err != nil {
-			return err
-		}
-		if err := checkMembership(&m); err != nil {
-			return err
-		}
-		if err := orgExists(m.OrganizationID); err != nil {
-			return err
-		}
-		return s.UpsertMembership(ctx, &m)
+		return importRecord(line, checkMembership, func(m *model.Membership) *int64 { return m.OrganizationID }, orgExists,
+			func(m *model.Membership) error { return s.UpsertMembership(ctx, m) })
 	case KindCustomRole:
-		var r model.CustomRole
-		if err := decode(line, &r); err != nil {
-			return err
-		}
-		if err := checkCustomRole(&r); err != nil {
-			return err
-		}
-		if err := orgExists(&r.OrganizationID); err != nil {
-			return err
-		}
-		return s.UpsertCustomRole(ctx, &r)
+		return importRecord(line, checkCustomRole, func(r *model.CustomRole) *int64 { return &r.OrganizationID }, orgExists,
+			func(r *model.CustomRole) error { return s.UpsertCustomRole(ctx, r) })
 	case KindEventType:
-		var e model.EventType
-		if err := decode(line, &e); err != nil {
-			return err
-		}
-		if err := checkEventType(&e); err != nil {
-			return err
-		}
-		return s.UpsertEventType(ctx, &e)
+		return importRecord(line, checkEventType, noOrganization[model.EventType], orgExists,
+			func(e *model.EventType) error { return s.UpsertEventType(ctx, e) })
 	case KindAttribute:
-		var a Attribute
-		if err := decode(line, &a); err != nil {
-			return err
-		}
-		if err := checkAttribute(&a); err != nil {
-			return err
-		}
-		if err := orgExists(&a.OrganizationID); err != nil {
-			return err
-		}
-		return s.UpsertAttribute(ctx, &a.Attribute, a.Options)
+		return importRecord(line, checkAttribute, func(a *Attribute) *int64 { return &a.OrganizationID }, orgExists,
+			func(a *Attribute) error { return s.UpsertAttribute(ctx, &a.Attribute, a.Options) })
 	}
 	return model.InvalidField("kind", kind, "unknown kind %q: want one of %s", kind, strings.Join(Kinds, ", "))
+}
+
+// noOrganization is the organization of a record that names none.
+func noOrganization[T any](*T) *int64 { return nil }
+
+// importRecord reads one directory line into a T, checks it as a sync
+// would, checks the organization it names (org; nil: none) exists, and
+// stores it.
+func importRecord[T any](line []byte, check func(*T) error, org func(*T) *int64, orgExists func(*int64) error, upsert func(*T) error) error {
+	var rec T
+	if err := decode(line, &rec); err != nil {
+		return err
+	}
+	if err := check(&rec); err != nil {
+		return err
+	}
+	if err := orgExists(org(&rec)); err != nil {
+		return err
+	}
+	return upsert(&rec)
 }

@@ -587,71 +587,85 @@ func (v *Validator) EventTypeEntry(ctx context.Context, orgID int64, in *EventTy
 	if e.EventTypeID, err = v.eventTypeInOrganization(ctx, "eventTypeId", in.EventTypeID, orgID); err != nil {
 		return e, err
 	}
-	hasPayload, hasBefore, hasAfter := present(in.Payload), present(in.Before), present(in.After)
-	switch {
-	case in.Unreadable != nil:
-		if err := unreadable(in.Unreadable, in.ID); err != nil {
-			return e, err
-		}
-		e.Payload = *in.Unreadable
-	case hasPayload && (hasBefore || hasAfter):
-		return e, model.InvalidField("payload", nil, "give either payload or before/after snapshots, not both")
-	case hasPayload:
-		if err := jsonSize("payload", in.Payload); err != nil {
-			return e, err
-		}
-		if display.CheckEventTypePayload(in.Action, in.Payload) != nil {
-			if err := jsonSyntax("payload", in.Payload); err != nil {
-				return e, err
-			}
-			return e, model.InvalidField("payload", nil, "payload is not a stored event type change (see the payload format)")
-		}
-		e.Payload = string(in.Payload)
-	default:
-		var before, after []byte
-		if hasBefore {
-			if err := jsonSize("before", in.Before); err != nil {
-				return e, err
-			}
-			before = in.Before
-		}
-		if hasAfter {
-			if err := jsonSize("after", in.After); err != nil {
-				return e, err
-			}
-			after = in.After
-		}
-		field := "after"
-		if in.Action == model.EventTypeDeleted || (in.Action == model.EventTypeModified && !hasBefore) {
-			field = "before"
-		}
-		p, changed, err := display.EventTypeChangePayload(in.Action, before, after)
-		if err != nil {
-			for _, doc := range []struct {
-				field string
-				raw   []byte
-			}{{"before", before}, {"after", after}} {
-				if doc.raw != nil {
-					if err := jsonSyntax(doc.field, doc.raw); err != nil {
-						return e, err
-					}
-				}
-			}
-			return e, model.InvalidField(field, nil, "%s", strings.TrimPrefix(err.Error(), "display: "))
-		}
-		if in.Action == model.EventTypeModified && !changed {
-			return e, model.InvalidField("after", nil, "before and after are equal: nothing was modified")
-		}
-		if len(p) > MaxJSONBytes {
-			return e, model.InvalidField(field, nil, "the computed payload is %d bytes, more than %d", len(p), MaxJSONBytes)
-		}
-		e.Payload = string(p)
+	if e.Payload, err = eventTypePayload(in); err != nil {
+		return e, err
 	}
 	if e.ID, err = entryID(model.CursorEventTypeHistory, in.ID, model.NewEntryID); err != nil {
 		return e, err
 	}
 	e.Action, e.Type, e.Source = in.Action, display.RecordType(in.Action), in.Source
 	return e, nil
+}
+
+// eventTypePayload is the stored change of an event type entry: an
+// exported entry's unreadable change as it was, the payload as given, or
+// the payload computed from the before/after snapshots.
+func eventTypePayload(in *EventTypeEntry) (string, error) {
+	hasPayload, hasBefore, hasAfter := present(in.Payload), present(in.Before), present(in.After)
+	switch {
+	case in.Unreadable != nil:
+		if err := unreadable(in.Unreadable, in.ID); err != nil {
+			return "", err
+		}
+		return *in.Unreadable, nil
+	case hasPayload && (hasBefore || hasAfter):
+		return "", model.InvalidField("payload", nil, "give either payload or before/after snapshots, not both")
+	case hasPayload:
+		if err := jsonSize("payload", in.Payload); err != nil {
+			return "", err
+		}
+		if display.CheckEventTypePayload(in.Action, in.Payload) != nil {
+			if err := jsonSyntax("payload", in.Payload); err != nil {
+				return "", err
+			}
+			return "", model.InvalidField("payload", nil, "payload is not a stored event type change (see the payload format)")
+		}
+		return string(in.Payload), nil
+	}
+	return snapshotPayload(in, hasBefore, hasAfter)
+}
+
+// snapshotPayload computes the stored change from the before/after
+// snapshots, naming the snapshot at fault when it cannot.
+func snapshotPayload(in *EventTypeEntry, hasBefore, hasAfter bool) (string, error) {
+	var before, after []byte
+	if hasBefore {
+		if err := jsonSize("before", in.Before); err != nil {
+			return "", err
+		}
+		before = in.Before
+	}
+	if hasAfter {
+		if err := jsonSize("after", in.After); err != nil {
+			return "", err
+		}
+		after = in.After
+	}
+	field := "after"
+	if in.Action == model.EventTypeDeleted || (in.Action == model.EventTypeModified && !hasBefore) {
+		field = "before"
+	}
+	p, changed, err := display.EventTypeChangePayload(in.Action, before, after)
+	if err != nil {
+		for _, doc := range []struct {
+			field string
+			raw   []byte
+		}{{"before", before}, {"after", after}} {
+			if doc.raw != nil {
+				if err := jsonSyntax(doc.field, doc.raw); err != nil {
+					return "", err
+				}
+			}
+		}
+		return "", model.InvalidField(field, nil, "%s", strings.TrimPrefix(err.Error(), "display: "))
+	}
+	if in.Action == model.EventTypeModified && !changed {
+		return "", model.InvalidField("after", nil, "before and after are equal: nothing was modified")
+	}
+	if len(p) > MaxJSONBytes {
+		return "", model.InvalidField(field, nil, "the computed payload is %d bytes, more than %d", len(p), MaxJSONBytes)
+	}
+	return string(p), nil
 }
 
 // ChangeLogEntry validates one member change log of organization orgID.

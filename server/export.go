@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/auditgraph/auditgraph/export"
 	"github.com/auditgraph/auditgraph/model"
@@ -50,34 +51,13 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	format := q.Get("format")
-	switch format {
-	case "":
-		format = export.NDJSON
-	case export.NDJSON, export.CSV:
-	default:
-		writeExportError(w, model.InvalidField("format", format, "format must be ndjson or csv"))
+	format, vars, err := exportArguments(spec, q)
+	if err != nil {
+		writeExportError(w, err)
 		return
 	}
-	vars := map[string]any{}
-	for _, p := range spec.params {
-		if v := q.Get(p); v != "" {
-			vars[p] = v
-		}
-	}
-	if v := q.Get("after"); v != "" {
-		vars["after"] = v
-	}
-	if v := q.Get("filter"); v != "" {
-		dec := json.NewDecoder(bytes.NewReader([]byte(v)))
-		dec.UseNumber()
-		var f map[string]any
-		if err := dec.Decode(&f); err != nil {
-			writeExportError(w, model.InvalidField("filter", nil, "filter must be a JSON object of the connection's filter input"))
-			return
-		}
-		vars["filter"] = f
-	}
+	// The connection's own field checks the arguments and the access, and
+	// hands back the filter it would read with.
 	sel := &resolvers.Selection{}
 	resp := s.Execute(resolvers.WithSelection(ctx, sel), spec.query, vars)
 	if len(resp.Errors) > 0 {
@@ -88,24 +68,9 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("after"); v != "" {
 		job.After, _ = model.DecodeCursor(spec.kind, "after", v)
 	}
-	name := history
-	switch f := sel.Filter.(type) {
-	case model.AttributeHistoryFilter:
-		job.OrganizationID = f.OrganizationID
-		name = fmt.Sprintf("attribute-assignments-%d-%d", f.OrganizationID, f.UserID)
-	case model.MemberChangeLogFilter:
-		job.OrganizationID = f.OrganizationID
-		name = fmt.Sprintf("member-change-logs-%d-%d", f.OrganizationID, f.UserID)
-	case model.EventTypeHistoryFilter:
-		name = fmt.Sprintf("event-type-%d-history", f.EventTypeID)
-		org, err := s.eventTypeOrganization(r, f.EventTypeID)
-		if err != nil {
-			writeExportError(w, err)
-			return
-		}
-		job.OrganizationID = org
-	default:
-		writeExportError(w, fmt.Errorf("export: nothing captured"))
+	name, err := s.exportScope(r, history, &job)
+	if err != nil {
+		writeExportError(w, err)
 		return
 	}
 	st, err := export.First(ctx, s.store, job)
@@ -129,6 +94,59 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		s.logger.WarnContext(ctx, "export interrupted", "history", history, "written", st.Written, "last_cursor", st.LastCursor(), "err", err)
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// exportArguments reads the file format and the connection's variables
+// from the query string.
+func exportArguments(spec exportSpec, q url.Values) (string, map[string]any, error) {
+	format := q.Get("format")
+	switch format {
+	case "":
+		format = export.NDJSON
+	case export.NDJSON, export.CSV:
+	default:
+		return "", nil, model.InvalidField("format", format, "format must be ndjson or csv")
+	}
+	vars := map[string]any{}
+	for _, p := range spec.params {
+		if v := q.Get(p); v != "" {
+			vars[p] = v
+		}
+	}
+	if v := q.Get("after"); v != "" {
+		vars["after"] = v
+	}
+	if v := q.Get("filter"); v != "" {
+		dec := json.NewDecoder(bytes.NewReader([]byte(v)))
+		dec.UseNumber()
+		var f map[string]any
+		if err := dec.Decode(&f); err != nil {
+			return "", nil, model.InvalidField("filter", nil, "filter must be a JSON object of the connection's filter input")
+		}
+		vars["filter"] = f
+	}
+	return format, vars, nil
+}
+
+// exportScope sets the organization whose entries the job exports and
+// names the file after what the filter selects.
+func (s *Server) exportScope(r *http.Request, history string, job *export.Job) (string, error) {
+	switch f := job.Filter.(type) {
+	case model.AttributeHistoryFilter:
+		job.OrganizationID = f.OrganizationID
+		return fmt.Sprintf("attribute-assignments-%d-%d", f.OrganizationID, f.UserID), nil
+	case model.MemberChangeLogFilter:
+		job.OrganizationID = f.OrganizationID
+		return fmt.Sprintf("member-change-logs-%d-%d", f.OrganizationID, f.UserID), nil
+	case model.EventTypeHistoryFilter:
+		org, err := s.eventTypeOrganization(r, f.EventTypeID)
+		if err != nil {
+			return "", err
+		}
+		job.OrganizationID = org
+		return fmt.Sprintf("event-type-%d-history", f.EventTypeID), nil
+	}
+	return history, fmt.Errorf("export: nothing captured")
 }
 
 // eventTypeOrganization is the organization an event type's import lines
