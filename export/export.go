@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -106,15 +107,19 @@ func take[T any](st *Stream, items []T, more bool, err error, toLine func(*T) li
 	return nil
 }
 
-// Header is the CSV header row of the job's history.
+// Header is the CSV header row of the job's history: its own columns,
+// then its plain columns (plain.go).
 func (st *Stream) header() []string {
 	switch st.j.Filter.(type) {
 	case model.AttributeHistoryFilter:
-		return []string{"cursor", "id", "timestamp", "source", "actor_type", "actor_ref", "actor_name", "actor_email", "membership_id", "changes", "source_context"}
+		return append([]string{"cursor", "id", "timestamp", "source", "actor_type", "actor_ref", "actor_name", "actor_email", "membership_id", "changes", "source_context"},
+			plainHeader(reflect.TypeFor[model.AttributePlain]())...)
 	case model.EventTypeHistoryFilter:
-		return []string{"cursor", "id", "timestamp", "action", "type", "source", "actor_type", "actor_ref", "actor_name", "actor_email", "impersonated_by_name", "impersonated_by_email", "payload"}
+		return append([]string{"cursor", "id", "timestamp", "action", "type", "source", "actor_type", "actor_ref", "actor_name", "actor_email", "impersonated_by_name", "impersonated_by_email", "payload"},
+			plainHeader(reflect.TypeFor[model.EventTypePlain]())...)
 	default:
-		return []string{"cursor", "id", "timestamp", "action", "resource_type", "resource_id", "resource_name", "actor_user_id", "changes"}
+		return append([]string{"cursor", "id", "timestamp", "action", "resource_type", "resource_id", "resource_name", "actor_user_id", "changes"},
+			plainHeader(reflect.TypeFor[model.ChangeLogPlain]())...)
 	}
 }
 
@@ -217,18 +222,6 @@ func deref(p *string) string {
 	return *p
 }
 
-type actorLine struct {
-	Type   string  `json:"type"`
-	Ref    *string `json:"ref,omitempty"`
-	Name   *string `json:"name,omitempty"`
-	Email  *string `json:"email,omitempty"`
-	Avatar *string `json:"avatar,omitempty"`
-}
-
-func actor(a model.ActorSnapshot) actorLine {
-	return actorLine{Type: a.Type, Ref: a.Ref, Name: a.Name, Email: a.Email, Avatar: a.Avatar}
-}
-
 type valueLine struct {
 	OptionID   string   `json:"optionId"`
 	OptionSlug string   `json:"optionSlug"`
@@ -278,22 +271,16 @@ func attributeLine(e *model.AttributeAssignmentEntry) line {
 			UserID         int64                 `json:"userId"`
 			Timestamp      string                `json:"timestamp"`
 			Source         string                `json:"source"`
-			Actor          actorLine             `json:"actor"`
+			Actor          model.ActorSnapshot   `json:"actor"`
 			SourceContext  json.RawMessage       `json:"sourceContext"`
 			Changes        []attributeChangeLine `json:"changes,omitempty"`
 			Unreadable     *string               `json:"unreadable,omitempty"`
 			IdempotencyKey *string               `json:"idempotencyKey,omitempty"`
 			model.AttributePlain
-		}{"attributeChange", e.ID, cursor, e.OrganizationID, e.UserID, stamp(e.Timestamp), e.Source, actor(e.Actor), ctx, changes, bad, idempotencyKey(e.IdempotencyKey), e.AttributePlain},
-		row: []string{cursor, e.ID, stamp(e.Timestamp), e.Source, e.Actor.Type, cell(deref(e.Actor.Ref)), cell(deref(e.Actor.Name)), cell(deref(e.Actor.Email)),
-			strconv.FormatInt(e.MembershipID, 10), e.Changes, e.SourceContext},
+		}{"attributeChange", e.ID, cursor, e.OrganizationID, e.UserID, stamp(e.Timestamp), e.Source, e.Actor, ctx, changes, bad, idempotencyKey(e.IdempotencyKey), e.AttributePlain},
+		row: append([]string{cursor, e.ID, stamp(e.Timestamp), e.Source, e.Actor.Type, cell(deref(e.Actor.Ref)), cell(deref(e.Actor.Name)), cell(deref(e.Actor.Email)),
+			strconv.FormatInt(e.MembershipID, 10), e.Changes, e.SourceContext}, plainCells(e.AttributePlain)...),
 	}
-}
-
-type personLine struct {
-	Name   *string `json:"name,omitempty"`
-	Email  *string `json:"email,omitempty"`
-	Avatar *string `json:"avatar,omitempty"`
 }
 
 func eventTypeLine(e *model.EventTypeEntry, orgID int64) line {
@@ -302,29 +289,29 @@ func eventTypeLine(e *model.EventTypeEntry, orgID int64) line {
 	if display.CheckEventTypePayload(e.Action, []byte(e.Payload)) != nil {
 		payload, bad = nil, &e.Payload
 	}
-	var imp *personLine
+	var imp *model.PersonSnapshot
 	if e.ImpersonatedBy.Present() {
-		imp = &personLine{Name: e.ImpersonatedBy.Name, Email: e.ImpersonatedBy.Email, Avatar: e.ImpersonatedBy.Avatar}
+		imp = &e.ImpersonatedBy
 	}
 	return line{cursor: e.ID,
 		json: struct {
-			Kind           string          `json:"kind"`
-			ID             string          `json:"id"`
-			Cursor         string          `json:"cursor"`
-			OrganizationID int64           `json:"organizationId"`
-			EventTypeID    int64           `json:"eventTypeId"`
-			Timestamp      string          `json:"timestamp"`
-			Action         string          `json:"action"`
-			Source         string          `json:"source"`
-			Actor          actorLine       `json:"actor"`
-			ImpersonatedBy *personLine     `json:"impersonatedBy,omitempty"`
-			Payload        json.RawMessage `json:"payload,omitempty"`
-			Unreadable     *string         `json:"unreadable,omitempty"`
-			IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
+			Kind           string                `json:"kind"`
+			ID             string                `json:"id"`
+			Cursor         string                `json:"cursor"`
+			OrganizationID int64                 `json:"organizationId"`
+			EventTypeID    int64                 `json:"eventTypeId"`
+			Timestamp      string                `json:"timestamp"`
+			Action         string                `json:"action"`
+			Source         string                `json:"source"`
+			Actor          model.ActorSnapshot   `json:"actor"`
+			ImpersonatedBy *model.PersonSnapshot `json:"impersonatedBy,omitempty"`
+			Payload        json.RawMessage       `json:"payload,omitempty"`
+			Unreadable     *string               `json:"unreadable,omitempty"`
+			IdempotencyKey *string               `json:"idempotencyKey,omitempty"`
 			model.EventTypePlain
-		}{"eventTypeChange", e.ID, cursor, orgID, e.EventTypeID, stamp(e.Timestamp), e.Action, e.Source, actor(e.Actor), imp, payload, bad, idempotencyKey(e.IdempotencyKey), e.EventTypePlain},
-		row: []string{cursor, e.ID, stamp(e.Timestamp), e.Action, e.Type, e.Source, e.Actor.Type, cell(deref(e.Actor.Ref)), cell(deref(e.Actor.Name)), cell(deref(e.Actor.Email)),
-			cell(deref(e.ImpersonatedBy.Name)), cell(deref(e.ImpersonatedBy.Email)), e.Payload},
+		}{"eventTypeChange", e.ID, cursor, orgID, e.EventTypeID, stamp(e.Timestamp), e.Action, e.Source, e.Actor, imp, payload, bad, idempotencyKey(e.IdempotencyKey), e.EventTypePlain},
+		row: append([]string{cursor, e.ID, stamp(e.Timestamp), e.Action, e.Type, e.Source, e.Actor.Type, cell(deref(e.Actor.Ref)), cell(deref(e.Actor.Name)), cell(deref(e.Actor.Email)),
+			cell(deref(e.ImpersonatedBy.Name)), cell(deref(e.ImpersonatedBy.Email)), e.Payload}, plainCells(e.EventTypePlain)...),
 	}
 }
 
@@ -351,7 +338,7 @@ func changeLogLine(e *model.MemberChangeLog) line {
 			IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
 			model.ChangeLogPlain
 		}{"memberChangeLog", e.ID, cursor, e.OrganizationID, e.ActorUserID, stamp(e.Timestamp), e.Action, e.ResourceType, e.ResourceID, e.ResourceName, changes, bad, idempotencyKey(e.IdempotencyKey), e.ChangeLogPlain},
-		row: []string{cursor, e.ID, stamp(e.Timestamp), e.Action, e.ResourceType, cell(e.ResourceID), cell(deref(e.ResourceName)),
-			strconv.FormatInt(e.ActorUserID, 10), e.Changes},
+		row: append([]string{cursor, e.ID, stamp(e.Timestamp), e.Action, e.ResourceType, cell(e.ResourceID), cell(deref(e.ResourceName)),
+			strconv.FormatInt(e.ActorUserID, 10), e.Changes}, plainCells(e.ChangeLogPlain)...),
 	}
 }
