@@ -277,10 +277,6 @@ func members(v any) ([]byte, error) {
 	return b[1 : len(b)-1], nil
 }
 
-func actorOf(a model.ActorSnapshot) ingest.Actor {
-	return ingest.Actor{Type: a.Type, Ref: a.Ref, Name: a.Name, Email: a.Email, Avatar: a.Avatar}
-}
-
 // templates turns the demo entries into line templates, leaving out the
 // few the demo stores damaged on purpose (hasError rows): the import
 // refuses them, as it should.
@@ -296,7 +292,7 @@ func templates(d *demo) (*entryTemplates, error) {
 			Actor          ingest.Actor    `json:"actor"`
 			ImpersonatedBy *ingest.Person  `json:"impersonatedBy,omitempty"`
 			Payload        json.RawMessage `json:"payload"`
-		}{Action: e.Action, Source: e.Source, Actor: actorOf(e.Actor), Payload: json.RawMessage(e.Payload)}
+		}{Action: e.Action, Source: e.Source, Actor: e.Actor, Payload: json.RawMessage(e.Payload)}
 		if e.ImpersonatedBy.Present() || e.ImpersonatedBy.Avatar != nil {
 			in.ImpersonatedBy = &ingest.Person{Name: e.ImpersonatedBy.Name, Email: e.ImpersonatedBy.Email, Avatar: e.ImpersonatedBy.Avatar}
 		}
@@ -372,7 +368,7 @@ func (t *entryTemplates) attributeTemplates(org int64) ([][]byte, error) {
 			Actor         ingest.Actor             `json:"actor"`
 			SourceContext json.RawMessage          `json:"sourceContext,omitempty"`
 			Changes       []ingest.AttributeChange `json:"changes"`
-		}{Source: e.Source, Actor: actorOf(e.Actor), SourceContext: json.RawMessage(e.SourceContext), Changes: changes})
+		}{Source: e.Source, Actor: e.Actor, SourceContext: json.RawMessage(e.SourceContext), Changes: changes})
 		if err != nil {
 			return nil, err
 		}

@@ -17,9 +17,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// readyTimeout bounds how long a started server may take to answer /readyz.
-const readyTimeout = time.Minute
-
 // FreePort returns a loopback TCP port nobody listens on now.
 func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
