@@ -4,9 +4,10 @@ import (
 	"encoding/binary"
 	"fmt"
 	"reflect"
-	"strings"
 	"time"
 	"unsafe"
+
+	"github.com/auditgraph/auditgraph/model"
 )
 
 // An entry's encoding is derived from its model type (model/history.go):
@@ -145,7 +146,7 @@ type layout[T any] struct {
 func newLayout[T any](h History, fixed int) *layout[T] {
 	t := reflect.TypeFor[T]()
 	l := &layout[T]{history: h, fixed: fixed}
-	if err := l.add(t, 0, ""); err != nil {
+	if err := l.add(t); err != nil {
 		panic(fmt.Sprintf("integrity: the entries of %s (%s) cannot be encoded: %v", h, t, err))
 	}
 	if len(l.columns) < fixed {
@@ -161,65 +162,22 @@ func newLayout[T any](h History, fixed int) *layout[T] {
 	return l
 }
 
-// add appends the stored columns of struct type t, at offset base in the
-// entry, as bun maps them: fields tagged bun:"-", unexported fields,
-// scanonly fields and relations are not stored; embedded structs
-// (anonymous, or tagged embed:) are stored in place, their columns' names
-// prefixed.
-func (l *layout[T]) add(t reflect.Type, base uintptr, prefix string) error {
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("bun")
-		if tag == "-" {
-			continue
+// add appends the stored columns of struct type t (model.StoredColumns),
+// each with how it is encoded.
+func (l *layout[T]) add(t reflect.Type) error {
+	cols, err := model.StoredColumns(t)
+	if err != nil {
+		return err
+	}
+	for _, c := range cols {
+		kind, ok := kindOf(c.Type)
+		if !ok {
+			return fmt.Errorf("%s: the encoding has no tag for a column of type %s (a new type is a new encoding version)", c.Field, c.Type)
 		}
-		if f.Anonymous {
-			switch f.Type.Kind() {
-			case reflect.Struct:
-				if err := l.add(f.Type, base+f.Offset, prefix); err != nil {
-					return err
-				}
-			case reflect.Pointer:
-				return fmt.Errorf("%s: an embedded pointer may be nil; embed the struct", f.Name)
-			}
-			continue // bun ignores other anonymous fields
+		if c.Name == "" {
+			return fmt.Errorf("%s: a stored field needs its column name in its bun tag (or bun:\"-\")", c.Field)
 		}
-		if !f.IsExported() {
-			continue
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		if strings.Contains(name, ":") {
-			name, opts = "", tag
-		}
-		embed, isEmbed, stored := "", false, true
-		for _, o := range strings.Split(opts, ",") {
-			key, value, _ := strings.Cut(o, ":")
-			switch key {
-			case "embed":
-				embed, isEmbed = value, true
-			case "scanonly", "rel", "m2m":
-				stored = false
-			}
-		}
-		switch {
-		case !stored:
-		case isEmbed:
-			if f.Type.Kind() != reflect.Struct {
-				return fmt.Errorf("%s: only a struct can be embedded, not %s", f.Name, f.Type)
-			}
-			if err := l.add(f.Type, base+f.Offset, prefix+embed); err != nil {
-				return err
-			}
-		default:
-			kind, ok := kindOf(f.Type)
-			if !ok {
-				return fmt.Errorf("%s: the encoding has no tag for a column of type %s (a new type is a new encoding version)", f.Name, f.Type)
-			}
-			if name == "" {
-				return fmt.Errorf("%s: a stored field needs its column name in its bun tag (or bun:\"-\")", f.Name)
-			}
-			l.columns = append(l.columns, column{name: prefix + name, kind: kind, offset: base + f.Offset})
-		}
+		l.columns = append(l.columns, column{name: c.Name, kind: kind, offset: c.Offset})
 	}
 	return nil
 }

@@ -142,7 +142,7 @@ func TestSameColumnsKinds(t *testing.T) {
 	type all struct {
 		Embedded
 		N  named
-		In inner
+		In inner `bun:"embed:in_"`
 		F  float64
 		FP *float64
 		X  int

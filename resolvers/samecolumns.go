@@ -5,10 +5,12 @@ import (
 	"reflect"
 	"time"
 	"unsafe"
+
+	"github.com/auditgraph/auditgraph/model"
 )
 
-// sameColumns returns an equality of T's values over every field, nested
-// and embedded structs flattened, without naming any: the entry cache must
+// sameColumns returns an equality of T's values over every stored column
+// (model.StoredColumns: embedded structs flattened), without naming any: the entry cache must
 // see a change in any column, one added later included, and a list of
 // fields kept by hand goes stale. Pointers compare what they point to,
 // times by Equal and Location (what a row read twice gives back).
@@ -24,8 +26,7 @@ import (
 // at package initialization: a column it could not compare would let a
 // changed row be served its stale presentation.
 func sameColumns[T any]() func(a, b *T) bool {
-	var fields []column
-	collectColumns(reflect.TypeFor[T](), 0, "", &fields)
+	fields := comparedColumns(reflect.TypeFor[T]())
 	return func(a, b *T) bool {
 		pa, pb := unsafe.Pointer(a), unsafe.Pointer(b)
 		for _, f := range fields {
@@ -84,24 +85,25 @@ type column struct {
 
 var timeType = reflect.TypeFor[time.Time]()
 
-func collectColumns(t reflect.Type, base uintptr, path string, out *[]column) {
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		at, name := base+f.Offset, path+f.Name
-		if f.Type == timeType {
-			*out = append(*out, column{at, columnTime})
-			continue
-		}
-		if f.Type.Kind() == reflect.Struct {
-			collectColumns(f.Type, at, name+".", out)
-			continue
-		}
-		kind, ok := columnKindOf(f.Type)
-		if !ok {
-			panic(fmt.Sprintf("sameColumns: %s.%s is a %s, which it cannot compare; teach it", t, name, f.Type))
-		}
-		*out = append(*out, column{at, kind})
+// comparedColumns finds the stored columns of t and how each compares.
+func comparedColumns(t reflect.Type) []column {
+	cols, err := model.StoredColumns(t)
+	if err != nil {
+		panic(fmt.Sprintf("sameColumns: %s: %v", t, err))
 	}
+	out := make([]column, 0, len(cols))
+	for _, c := range cols {
+		if c.Type == timeType {
+			out = append(out, column{c.Offset, columnTime})
+			continue
+		}
+		kind, ok := columnKindOf(c.Type)
+		if !ok {
+			panic(fmt.Sprintf("sameColumns: %s.%s is a %s, which it cannot compare; teach it", t, c.Field, c.Type))
+		}
+		out = append(out, column{c.Offset, kind})
+	}
+	return out
 }
 
 func columnKindOf(t reflect.Type) (columnKind, bool) {
