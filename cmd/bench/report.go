@@ -131,7 +131,7 @@ func (r *report) floorsMarkdown(w writef) {
 			stmts := fc.seq.statements
 			w("Floor of: %s.\n\n", strings.Join(fc.of, "; "))
 			w("The %d SQL statements the server issues for one request of this case, in the order it starts them, recorded from the server built in process "+
-				"(`server.New` with the defaults and no rate limit) answering the case's very request in steady state "+
+				"(`wire.Server` with the defaults and no rate limit) answering the case's very request in steady state "+
 				"(after a warm-up request; two requests in a row issued the same statements). Each floor request replays them in that order through pgx "+
 				"(pgxpool, at most 20 connections like the server's pool, the simple protocol like the server's driver), no HTTP, no GraphQL", len(stmts))
 			if fc.seq.concurrent() {
