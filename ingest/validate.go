@@ -332,17 +332,30 @@ func oneOf(field, value string, list []string) error {
 	return nil
 }
 
+// namedText is an optional text of an entry with its field's name.
+type namedText struct {
+	name string
+	v    *string
+}
+
+// boundedTexts refuses a text longer than MaxTextBytes: the people an
+// entry names are shown on every page that lists it.
+func boundedTexts(texts ...namedText) error {
+	for _, f := range texts {
+		if f.v != nil && len(*f.v) > MaxTextBytes {
+			return model.InvalidField(f.name, nil, "%s is longer than %d bytes", f.name, MaxTextBytes)
+		}
+	}
+	return nil
+}
+
 func actor(a Actor) (model.ActorSnapshot, error) {
 	if err := oneOf("actor.type", a.Type, model.ActorTypes); err != nil {
 		return model.ActorSnapshot{}, err
 	}
-	for _, f := range []struct {
-		name string
-		v    *string
-	}{{"actor.ref", a.Ref}, {"actor.name", a.Name}, {"actor.email", a.Email}, {"actor.avatar", a.Avatar}} {
-		if f.v != nil && len(*f.v) > MaxTextBytes {
-			return model.ActorSnapshot{}, model.InvalidField(f.name, nil, "%s is longer than %d bytes", f.name, MaxTextBytes)
-		}
+	if err := boundedTexts(namedText{"actor.ref", a.Ref}, namedText{"actor.name", a.Name},
+		namedText{"actor.email", a.Email}, namedText{"actor.avatar", a.Avatar}); err != nil {
+		return model.ActorSnapshot{}, err
 	}
 	return a, nil
 }
@@ -577,8 +590,12 @@ func (v *Validator) EventTypeEntry(ctx context.Context, orgID int64, in *EventTy
 	if e.Actor, err = v.actor(ctx, in.Actor, orgID); err != nil {
 		return e, err
 	}
-	if in.ImpersonatedBy != nil {
-		e.ImpersonatedBy = *in.ImpersonatedBy
+	if p := in.ImpersonatedBy; p != nil {
+		if err := boundedTexts(namedText{"impersonatedBy.name", p.Name}, namedText{"impersonatedBy.email", p.Email},
+			namedText{"impersonatedBy.avatar", p.Avatar}); err != nil {
+			return e, err
+		}
+		e.ImpersonatedBy = *p
 	}
 	if err := plainColumns(in.EventTypePlain); err != nil {
 		return e, err
@@ -714,8 +731,8 @@ func (v *Validator) ChangeLogEntry(ctx context.Context, orgID int64, in *ChangeL
 	case in.ResourceID == "" || len(in.ResourceID) > 256:
 		return e, model.InvalidField("resourceId", in.ResourceID, "resourceId must be 1 to 256 bytes")
 	}
-	if in.ResourceName != nil && len(*in.ResourceName) > MaxTextBytes {
-		return e, model.InvalidField("resourceName", nil, "resourceName is longer than %d bytes", MaxTextBytes)
+	if err := boundedTexts(namedText{"resourceName", in.ResourceName}); err != nil {
+		return e, err
 	}
 	if err := plainColumns(in.ChangeLogPlain); err != nil {
 		return e, err

@@ -615,6 +615,12 @@ func TestWriteAtomicity(t *testing.T) {
 					"bookingFields": []any{map[string]any{"id": "name", "label": "Your name", "required": true}}}}, "BAD_USER_INPUT", "entries[1].after"},
 			{"oversized payload", recordEventTypes, eventTypeEntries(int(seed.TeamEventTypeID)), 3,
 				map[string]any{"before": map[string]any{"title": big}}, "BAD_USER_INPUT", "entries[3].before"},
+			{"oversized actor name", recordEventTypes, eventTypeEntries(int(seed.TeamEventTypeID)), 0,
+				map[string]any{"actor": map[string]any{"type": "APP", "name": strings.Repeat("n", ingest.MaxTextBytes+1)}}, "BAD_USER_INPUT", "entries[0].actor.name"},
+			{"oversized impersonator name", recordEventTypes, eventTypeEntries(int(seed.TeamEventTypeID)), 1,
+				map[string]any{"impersonatedBy": map[string]any{"name": strings.Repeat("n", ingest.MaxTextBytes+1)}}, "BAD_USER_INPUT", "entries[1].impersonatedBy.name"},
+			{"oversized impersonator avatar", recordEventTypes, eventTypeEntries(int(seed.TeamEventTypeID)), 1,
+				map[string]any{"impersonatedBy": map[string]any{"name": "Agent", "avatar": strings.Repeat("a", ingest.MaxTextBytes+1)}}, "BAD_USER_INPUT", "entries[1].impersonatedBy.avatar"},
 			{"bad payload", recordEventTypes, eventTypeEntries(int(seed.TeamEventTypeID)), 2,
 				map[string]any{"payload": map[string]any{"changes": "no"}}, "BAD_USER_INPUT", "entries[2].payload"},
 		}
