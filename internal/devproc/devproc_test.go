@@ -36,7 +36,9 @@ func TestFreePortIsFree(t *testing.T) {
 func TestStartWaitsForReadyAndStops(t *testing.T) {
 	dir := t.TempDir()
 	mark := filepath.Join(dir, "ready")
-	script := "trap 'echo terminated; kill $!; exit 0' TERM; echo started; sleep 0.3; touch " + mark + "; sleep 60 & wait $!"
+	// The sleeper is started before the mark, so that the SIGTERM sent once
+	// the mark is seen always finds it to kill.
+	script := "trap 'echo terminated; kill $!; exit 0' TERM; echo started; sleep 0.3; sleep 60 & touch " + mark + "; wait $!"
 	p, err := devproc.Start(context.Background(), devproc.Options{
 		What: "the sleeper", Path: "sh", Args: []string{"-c", script},
 		LogPath: filepath.Join(dir, "log"), Poll: 20 * time.Millisecond,
